@@ -1,0 +1,1 @@
+"""Data catalogs and data standards that drive every step."""

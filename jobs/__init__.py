@@ -1,0 +1,1 @@
+"""Thin job entry points: each module exposes run(config, spark)."""

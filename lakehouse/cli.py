@@ -1,0 +1,124 @@
+"""The ``regulake`` command.
+
+Expected errors (``RegulakeError``) print one clear message and exit with status 2;
+anything else is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lakehouse.errors import RegulakeError
+
+app = typer.Typer(help="regulake: a lakehouse for AI + double-random market supervision.", no_args_is_help=True, pretty_exceptions_enable=False)
+config_app = typer.Typer(help="Show and check configuration.", no_args_is_help=True)
+table_app = typer.Typer(help="Inspect and maintain Delta tables.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(table_app, name="table")
+
+console = Console()
+err_console = Console(stderr=True)
+
+EnvOpt = typer.Option(None, "--env", "-e", help="Configuration environment (conf/<env>.yaml); default REGULAKE_ENV or local.")
+
+
+def _config(env: Optional[str]):
+    from lakehouse.config import load_config
+
+    return load_config(env)
+
+
+def _tables(env: Optional[str], with_spark: bool = False):
+    from lakehouse.tables import Tables
+
+    cfg = _config(env)
+    spark = None
+    if with_spark:
+        from lakehouse.spark import get_spark
+
+        spark = get_spark(cfg)
+    return Tables.from_config(cfg, spark)
+
+
+@config_app.command("show")
+def config_show(env: Optional[str] = EnvOpt) -> None:
+    """Print the effective configuration (after files and environment overrides)."""
+    console.print_json(_config(env).model_dump_json())
+
+
+@config_app.command("check")
+def config_check(env: Optional[str] = EnvOpt) -> None:
+    """Validate the configuration and the Java runtime."""
+    from lakehouse.spark import check_java
+
+    cfg = _config(env)
+    check_java()
+    console.print(f"[green]configuration '{cfg.env}' is valid[/green]; warehouse at {cfg.warehouse.root}")
+
+
+@table_app.command("list")
+def table_list(env: Optional[str] = EnvOpt) -> None:
+    """List the tables in the warehouse with their current version."""
+    tables = _tables(env)
+    out = Table("table", "version", "files", "rows")
+    for name in tables.list():
+        info = tables.describe(name)
+        out.add_row(name, str(info["version"]), str(info["num_files"]), str(info["num_records"]))
+    console.print(out)
+
+
+@table_app.command("history")
+def table_history(name: str, limit: int = typer.Option(20, help="Newest commits to show."), env: Optional[str] = EnvOpt) -> None:
+    """Commit history of a table (version, time, operation, metrics)."""
+    out = Table("version", "timestamp", "operation", "parameters")
+    for h in _tables(env).history(name, limit=limit):
+        out.add_row(str(h.get("version")), str(h.get("timestamp")), str(h.get("operation")), json.dumps(h.get("operationParameters", {}), ensure_ascii=False)[:80])
+    console.print(out)
+
+
+@table_app.command("vacuum")
+def table_vacuum(
+    name: str,
+    retention_hours: Optional[float] = typer.Option(None, help="Default: the table's delta.deletedFileRetentionDuration."),
+    dry_run: bool = typer.Option(False, help="List what would be removed."),
+    env: Optional[str] = EnvOpt,
+) -> None:
+    """Remove files no longer referenced (and staging files of writers that never committed)."""
+    removed = _tables(env).vacuum(name, retention_hours=retention_hours, dry_run=dry_run)
+    console.print(f"{'would remove' if dry_run else 'removed'} {len(removed)} files from {name}")
+
+
+@table_app.command("optimize")
+def table_optimize(name: str, env: Optional[str] = EnvOpt) -> None:
+    """Compact small files."""
+    metrics = _tables(env).optimize(name)
+    console.print_json(json.dumps(metrics, default=str))
+
+
+@table_app.command("checkpoint")
+def table_checkpoint(name: str, env: Optional[str] = EnvOpt) -> None:
+    """Write a checkpoint of the table's log."""
+    _tables(env).checkpoint(name)
+    console.print(f"checkpoint written for {name}")
+
+
+# --- commands of the catalog and the city simulator (issue 3) -------------------
+# (catalog/cli.py and lakehouse/landing/cli.py register themselves here)
+# --- end of catalog and simulator commands ---------------------------------------
+
+
+def main() -> None:
+    try:
+        app()
+    except RegulakeError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

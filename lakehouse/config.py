@@ -1,0 +1,250 @@
+"""Typed configuration loaded from ``conf/base.yaml`` + ``conf/<env>.yaml`` + environment.
+
+Every section is a pydantic model that forbids unknown keys, so a typo fails at load
+time with the file, the key and the keys that are allowed.
+
+Layering (later wins):
+
+1. ``conf/base.yaml``
+2. ``conf/<env>.yaml`` (``env`` from the caller, ``REGULAKE_ENV`` or ``local``)
+3. environment variables ``REGULAKE__<SECTION>__<KEY>=value`` (values parsed as YAML),
+   e.g. ``REGULAKE__SPARK__MASTER=spark://host:7077``.
+
+Example::
+
+    >>> from lakehouse.config import load_config
+    >>> cfg = load_config("local")            # doctest: +SKIP
+    >>> cfg.spark.master                      # doctest: +SKIP
+    'local[*]'
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from lakehouse.errors import ConfigError
+
+ENV_PREFIX = "REGULAKE__"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class WarehouseConfig(_Section):
+    root: str = Field("./warehouse", description="Warehouse root: a local path or an object-store URI (s3://, gs://, abfss://, hdfs://).")
+    storage_options: dict[str, str] = Field(default_factory=dict, description="Passed to delta-rs for object stores (credentials, endpoint, locking).")
+    audit_retention_days: int = Field(365, ge=1, description="Log and file retention of tables that feed inspection draws (the audit horizon).")
+
+
+class SparkConfig(_Section):
+    master: str = Field("local[*]", description="Spark master URL: local[*], spark://host:7077, yarn, k8s://...")
+    app_name: str = Field("regulake", description="Spark application name.")
+    driver_memory: str = Field("4g", description="spark.driver.memory (only effective before the JVM starts).")
+    executor_memory: str | None = Field(None, description="spark.executor.memory for clusters.")
+    shuffle_partitions: int = Field(8, ge=1, description="spark.sql.shuffle.partitions; small on one machine.")
+    bind_loopback: bool = Field(True, description="Bind the driver to 127.0.0.1 (one machine). Set false on a cluster.")
+    ui_enabled: bool = Field(True, description="Spark web UI.")
+    log_level: Literal["ALL", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"] = "WARN"
+    local_dir: str | None = Field(None, description="spark.local.dir for shuffle spill.")
+    conf: dict[str, str] = Field(default_factory=dict, description="Any further Spark settings, passed as they are.")
+
+    @field_validator("master")
+    @classmethod
+    def _master_url(cls, v: str) -> str:
+        if not re.match(r"^(local(\[(\*|\d+)(,\d+)?\])?|local-cluster\[.+\]|spark://.+|yarn|k8s://.+|mesos://.+)$", v):
+            raise ValueError(
+                "must be local, local[N], local[*], spark://HOST:PORT, yarn or k8s://URL"
+            )
+        return v
+
+    @field_validator("driver_memory", "executor_memory")
+    @classmethod
+    def _memory(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"\d+[kmgtKMGT]?", v):
+            raise ValueError("must be a JVM memory size such as 512m or 4g")
+        return v
+
+
+class TablesConfig(_Section):
+    commit_retries: int = Field(10, ge=0, description="Retries of a blind append that lost a commit race.")
+    target_file_mb: int = Field(128, ge=1, description="Target file size for optimize (compaction).")
+    checkpoint_interval: int = Field(10, ge=1, description="delta.checkpointInterval for new tables.")
+    log_retention_days: int = Field(30, ge=1, description="delta.logRetentionDuration for ordinary tables.")
+    deleted_file_retention_days: int = Field(7, ge=0, description="delta.deletedFileRetentionDuration for ordinary tables.")
+    staging_retention_hours: float = Field(24.0, ge=0, description="Age after which vacuum removes staging files of writers that never committed.")
+
+
+class LandingConfig(_Section):
+    root: str = Field("./landing", description="Landing zone: department exports arrive here.")
+    answer_key_root: str = Field("./answer_key", description="The simulator's answer key; only evaluation code reads it.")
+
+
+class RunsConfig(_Section):
+    root: str = Field("./runs", description="Where job run records (JSON) are written.")
+
+
+class RegulakeConfig(_Section):
+    env: str = "local"
+    warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
+    spark: SparkConfig = Field(default_factory=SparkConfig)
+    tables: TablesConfig = Field(default_factory=TablesConfig)
+    landing: LandingConfig = Field(default_factory=LandingConfig)
+    runs: RunsConfig = Field(default_factory=RunsConfig)
+
+
+# ---------------------------------------------------------------------------
+# loading
+
+
+def default_conf_dir() -> Path:
+    """``REGULAKE_CONF_DIR``, else ``./conf`` when present, else the repository's ``conf/``."""
+    env = os.environ.get("REGULAKE_CONF_DIR")
+    if env:
+        return Path(env)
+    cwd_conf = Path.cwd() / "conf"
+    if (cwd_conf / "base.yaml").exists():
+        return cwd_conf
+    return Path(__file__).resolve().parent.parent / "conf"
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections, got {type(data).__name__}")
+    return data
+
+
+def _merge(dst: dict, src: dict, source: str, origins: dict[str, str], prefix: str = "") -> None:
+    for key, value in src.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(dst.get(key), dict):
+            _merge(dst[key], value, source, origins, dotted + ".")
+        else:
+            dst[key] = value
+        origins[dotted] = source
+
+
+def _env_overrides(environ: dict[str, str]) -> list[tuple[str, str, Any]]:
+    out = []
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        parts = [p.lower() for p in name[len(ENV_PREFIX):].split("__") if p]
+        if not parts:
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw != "" else ""
+        except yaml.YAMLError:
+            value = raw
+        out.append((name, ".".join(parts), value))
+    return out
+
+
+def _describe_error(err: dict, origins: dict[str, str], model: type[BaseModel]) -> str:
+    loc = [str(p) for p in err["loc"]]
+    dotted = ".".join(loc)
+    source = None
+    for i in range(len(loc), 0, -1):
+        source = origins.get(".".join(loc[:i]))
+        if source:
+            break
+    where = f"{source}: " if source else ""
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        return f"{where}unknown key '{dotted}'; allowed keys here: {', '.join(allowed)}"
+    value = err.get("input")
+    return f"{where}'{dotted}' = {value!r}: {err['msg']}"
+
+
+def _allowed_keys(model: type[BaseModel], path: list[str]) -> list[str]:
+    current: Any = model
+    for part in path:
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = field.annotation
+    return sorted(getattr(current, "model_fields", {}).keys())
+
+
+def load_config(
+    env: str | None = None,
+    conf_dir: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> RegulakeConfig:
+    """Load and validate the configuration of one environment.
+
+    ``overrides`` maps dotted keys to values (``{"spark.master": "local[2]"}``) and wins
+    over everything else; tests use it.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    env = env or environ.get("REGULAKE_ENV") or "local"
+    conf_dir = Path(conf_dir) if conf_dir else default_conf_dir()
+    base = conf_dir / "base.yaml"
+    if not base.exists():
+        raise ConfigError(f"{base} not found; run from the project folder or set REGULAKE_CONF_DIR to the folder holding base.yaml")
+    env_file = conf_dir / f"{env}.yaml"
+    if not env_file.exists():
+        choices = sorted(p.stem for p in conf_dir.glob("*.yaml") if p.stem != "base")
+        raise ConfigError(f"no configuration for environment '{env}': {env_file} not found; choose one of: {', '.join(choices)}")
+
+    data: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    _merge(data, _read_yaml(base), str(base), origins)
+    _merge(data, _read_yaml(env_file), str(env_file), origins)
+    for name, dotted, value in _env_overrides(environ):
+        _merge(data, _nest(dotted, value), f"environment variable {name}", origins)
+    for dotted, value in (overrides or {}).items():
+        _merge(data, _nest(dotted, value), f"override {dotted}", origins)
+    data["env"] = env
+
+    try:
+        cfg = RegulakeConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe_error(e, origins, RegulakeConfig) for e in exc.errors()]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    return _resolve_paths(cfg)
+
+
+def _nest(dotted: str, value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    cur = out
+    parts = dotted.split(".")
+    for p in parts[:-1]:
+        cur = cur.setdefault(p, {})
+    cur[parts[-1]] = value
+    return out
+
+
+def is_local_uri(uri: str) -> bool:
+    return "://" not in uri or uri.startswith("file://")
+
+
+def _abs(path: str) -> str:
+    if not is_local_uri(path):
+        return path
+    if path.startswith("file://"):
+        path = path[len("file://"):]
+    return str(Path(path).expanduser().resolve())
+
+
+def _resolve_paths(cfg: RegulakeConfig) -> RegulakeConfig:
+    """Relative local paths are taken from the current directory, made absolute once."""
+    cfg.warehouse.root = _abs(cfg.warehouse.root)
+    cfg.landing.root = _abs(cfg.landing.root)
+    cfg.landing.answer_key_root = _abs(cfg.landing.answer_key_root)
+    cfg.runs.root = _abs(cfg.runs.root)
+    if cfg.spark.local_dir:
+        cfg.spark.local_dir = _abs(cfg.spark.local_dir)
+    return cfg

@@ -1,0 +1,105 @@
+"""The one Spark session factory. Jobs and tests never build their own session.
+
+Example::
+
+    >>> from lakehouse.config import load_config
+    >>> from lakehouse.spark import get_spark
+    >>> spark = get_spark(load_config("local"))   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+from lakehouse.errors import RegulakeError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from lakehouse.config import RegulakeConfig
+
+MIN_JAVA = 17
+
+# Settings every regulake session needs, whatever the conf says.
+REQUIRED_CONF = {
+    # Timestamps as INT64 micros so per-file min/max stats exist (INT96 has none).
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # Staging folders are committed by delta-rs, not by a _SUCCESS marker.
+    "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version": "2",
+    "spark.sql.sources.partitionOverwriteMode": "static",
+}
+
+
+def java_version() -> int | None:
+    """Major version of the ``java`` on PATH (or under JAVA_HOME), None when absent."""
+    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else shutil.which("java")
+    if not java or not os.path.exists(java):
+        return None
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not m:
+        return None
+    major = int(m.group(1))
+    return int(m.group(2)) if major == 1 and m.group(2) else major
+
+
+def check_java() -> None:
+    v = java_version()
+    if v is None or v < MIN_JAVA:
+        found = "no java found" if v is None else f"found Java {v}"
+        raise RegulakeError(
+            f"Spark 4 needs Java {MIN_JAVA} or newer ({found}). Install it, e.g. "
+            "'apt-get install openjdk-17-jre-headless' on Debian/Ubuntu or 'brew install openjdk@17' on macOS, "
+            "then set JAVA_HOME or put java on PATH."
+        )
+
+
+def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
+    """All Spark settings for a config, as strings (also used for spark-submit)."""
+    s = cfg.spark
+    conf: dict[str, str] = {
+        "spark.app.name": s.app_name,
+        "spark.master": s.master,
+        "spark.driver.memory": s.driver_memory,
+        "spark.sql.shuffle.partitions": str(s.shuffle_partitions),
+        "spark.ui.enabled": str(s.ui_enabled).lower(),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+    }
+    if s.executor_memory:
+        conf["spark.executor.memory"] = s.executor_memory
+    if s.local_dir:
+        conf["spark.local.dir"] = s.local_dir
+    if s.bind_loopback:
+        conf["spark.driver.host"] = "127.0.0.1"
+        conf["spark.driver.bindAddress"] = "127.0.0.1"
+    conf.update({k: str(v) for k, v in s.conf.items()})
+    conf.update(REQUIRED_CONF)
+    return conf
+
+
+def get_spark(cfg: RegulakeConfig) -> SparkSession:
+    """Return the process's Spark session, creating it from ``cfg`` on first use."""
+    check_java()
+    if cfg.spark.bind_loopback:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Executors' Python must be the driver's (the venv), also on a standalone cluster on this host.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder
+    for key, value in spark_conf(cfg).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(cfg.spark.log_level)
+    return spark

@@ -1,0 +1,1 @@
+"""Risk model: factors, selection, distributed LightGBM, tuning, registry, scoring."""

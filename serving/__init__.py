@@ -1,0 +1,1 @@
+"""Serving: the scoring API and the Trino-protocol endpoint."""

@@ -1,0 +1,38 @@
+"""regulake: a lakehouse on Spark and Delta Lake for AI + double-random market supervision."""
+from setuptools import find_packages, setup
+
+# Pinned to the versions the test suite was run with (Python 3.11, Java 17).
+INSTALL_REQUIRES = [
+    "pyspark==4.1.4",
+    "deltalake==1.6.6",
+    "pyarrow==22.0.0",
+    "pandas==2.3.3",
+    "numpy==2.3.5",
+    "polars==1.35.2",
+    "pydantic==2.12.5",
+    "pyyaml==6.0.3",
+    "typer==0.20.0",
+    "rich==14.2.0",
+    "python-stdnum==2.2",
+    "openpyxl==3.1.5",
+]
+
+EXTRAS_REQUIRE = {
+    "dev": [
+        "pytest==8.4.2",
+        "pytest-timeout==2.4.0",
+    ],
+}
+
+setup(
+    name="regulake",
+    version="0.1.0",
+    description=__doc__,
+    python_requires=">=3.10",
+    packages=find_packages(include=["lakehouse*", "jobs*", "ml*", "serving*", "catalog*"]),
+    include_package_data=True,
+    package_data={"catalog": ["data/*", "data/**/*"]},
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS_REQUIRE,
+    entry_points={"console_scripts": ["regulake=lakehouse.cli:main"]},
+)
