@@ -1,0 +1,204 @@
+"""Merge (upsert by key) and delete by predicate, as copy-on-write of the touched files only.
+
+Spark finds the files holding matching rows (a semi-join on the keys, or the predicate),
+rewrites just those files without the matched rows plus the new rows, and the driver
+commits "remove touched files + add rewritten files" as one transaction that fails if a
+concurrent commit changed the same partitions.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, NamedTuple, Sequence
+
+from lakehouse.tables import schema as schemas
+from lakehouse.tables.committer import Commit
+from lakehouse.tables.exceptions import DuplicateKeyError, SchemaMismatchError
+from lakehouse.tables.reader import FILE_COLUMN, file_relpath, read_files
+from lakehouse.tables.snapshot import Snapshot, SnapshotFile
+from lakehouse.tables.writer import commit_or_discard, removes_for, stage_dataframe
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+    from lakehouse.tables.storage import TableStorage
+
+
+class MergeResult(NamedTuple):
+    version: int | None
+    skipped: bool
+    rows_updated: int
+    rows_inserted: int
+    files_removed: int
+    files_added: int
+
+
+class DeleteResult(NamedTuple):
+    version: int | None
+    rows_deleted: int
+    files_removed: int
+    files_added: int
+
+
+def _check_keys(df: DataFrame, keys: Sequence[str], what: str, table: str) -> None:
+    missing = [k for k in keys if k not in df.columns]
+    if missing:
+        raise SchemaMismatchError(f"{table}: merge keys {missing} are not columns of the {what} ({df.columns})")
+
+
+def _check_unique(source: DataFrame, keys: Sequence[str], table: str) -> None:
+    from pyspark.sql import functions as F
+
+    dupes = source.groupBy(*keys).count().where(F.col("count") > 1).limit(5).collect()
+    if dupes:
+        examples = [{k: r[k] for k in keys} for r in dupes]
+        raise DuplicateKeyError(
+            f"{table}: the merge source holds several rows for keys {examples}; keep one row per key "
+            "(e.g. the latest by a window over the key) before merging"
+        )
+
+
+def _candidate_files(spark: SparkSession, snapshot: Snapshot, source: DataFrame, keys: Sequence[str]) -> list[SnapshotFile]:
+    """When the keys include every partition column, only the source's partitions can match."""
+    parts = snapshot.partition_by
+    if not parts or not set(parts) <= set(keys):
+        return snapshot.files
+    from lakehouse.tables.writer import partition_string
+
+    present = {tuple(partition_string(r[c]) for c in parts) for r in source.select(*parts).distinct().collect()}
+    return [f for f in snapshot.files if tuple(f.partition_values.get(c) for c in parts) in present]
+
+
+def _files_by_path(snapshot: Snapshot) -> dict[str, SnapshotFile]:
+    return {f.path: f for f in snapshot.files}
+
+
+def _touched(storage: TableStorage, snapshot: Snapshot, rows: list) -> list[tuple[SnapshotFile, int]]:
+    by_path = _files_by_path(snapshot)
+    return [(by_path[file_relpath(storage, r[FILE_COLUMN])], r["count"]) for r in rows]
+
+
+def _scope(snapshot: Snapshot, touched: Sequence[SnapshotFile], adds) -> list[dict] | None:
+    if not snapshot.partition_by:
+        return None
+    scope = {tuple(sorted(f.partition_values.items())) for f in touched}
+    scope |= {tuple(sorted(a.partition_values.items())) for a in adds}
+    return [dict(s) for s in scope]
+
+
+def merge(
+    spark: SparkSession,
+    source: DataFrame,
+    storage: TableStorage,
+    table: str,
+    snapshot: Snapshot,
+    keys: Sequence[str],
+    when_matched: Literal["update", "ignore"] = "update",
+    when_not_matched: Literal["insert", "ignore"] = "insert",
+    schema_mode: Literal["strict", "add_columns"] = "strict",
+    app_txn: tuple[str, int] | None = None,
+    max_retries: int = 10,
+) -> MergeResult:
+    """Upsert ``source`` into the table by ``keys`` (one source row per key)."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    if app_txn:
+        done = snapshot.dt.transaction_version(app_txn[0])
+        if done is not None and done >= app_txn[1]:
+            return MergeResult(None, True, 0, 0, 0, 0)
+    keys = list(keys)
+    schemas.check_writable(source.schema, table)
+    _check_keys(source, keys, "source", table)
+    _check_keys(spark.createDataFrame([], snapshot.schema), keys, "table", table)
+    new_fields = schemas.evolve(snapshot.schema, source.schema, table, add_columns=schema_mode == "add_columns")
+    target_schema = schemas.merged(snapshot.schema, new_fields)
+
+    source = source.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        _check_unique(source, keys, table)
+        candidates = _candidate_files(spark, snapshot, source, keys)
+        source_keys = source.select(*keys)
+        target = read_files(spark, storage, snapshot, candidates, with_file=True)
+        matched_rows = (
+            target.select(FILE_COLUMN, *keys).join(source_keys, keys, "left_semi").groupBy(FILE_COLUMN).count().collect()
+        )
+        touched = _touched(storage, snapshot, matched_rows)
+        rows_matched = sum(n for _, n in touched)
+        touched_files = [f for f, _ in touched]
+        target_keys = target.select(*keys)
+
+        if when_matched == "update":
+            new_rows = source if when_not_matched == "insert" else source.join(target_keys, keys, "left_semi")
+            kept = read_files(spark, storage, snapshot, touched_files).join(source_keys, keys, "left_anti")
+            out = kept.unionByName(new_rows, allowMissingColumns=True)
+            removes = removes_for(touched_files)
+            rows_updated = rows_matched
+        else:
+            out = source.join(target_keys, keys, "left_anti") if when_not_matched == "insert" else None
+            removes = []
+            rows_updated = 0
+        out = out.select(*[F.col(f.name).cast(f.dataType) if f.name in out.columns else F.lit(None).cast(f.dataType).alias(f.name) for f in target_schema.fields]) if out is not None else None
+
+        adds = stage_dataframe(out, storage, snapshot.partition_by) if out is not None else []
+        if not adds and not removes:
+            return MergeResult(snapshot.version, False, 0, 0, 0, 0)
+        rows_out = sum(_num_records(a.stats) for a in adds)
+        rows_kept = sum(f.num_records or 0 for f in touched_files) - rows_matched if when_matched == "update" else 0
+        c = Commit(
+            table=table,
+            operation="MERGE",
+            schema=target_schema,
+            partition_by=snapshot.partition_by,
+            adds=adds,
+            removes=removes,
+            read_version=snapshot.version,
+            conflict_partitions=_scope(snapshot, touched_files, adds),
+            app_txn=app_txn,
+            parameters={"keys": keys, "whenMatched": when_matched, "whenNotMatched": when_not_matched},
+        )
+        result = commit_or_discard(storage, c, max_retries)
+        if result.skipped:
+            return MergeResult(None, True, 0, 0, 0, 0)
+        return MergeResult(result.version, False, rows_updated, max(rows_out - rows_kept - rows_updated, 0), len(removes), len(adds))
+    finally:
+        source.unpersist()
+
+
+def _num_records(stats: str) -> int:
+    import json
+
+    return int(json.loads(stats)["numRecords"])
+
+
+def delete(
+    spark: SparkSession,
+    storage: TableStorage,
+    table: str,
+    snapshot: Snapshot,
+    predicate: str | Column,
+    max_retries: int = 10,
+) -> DeleteResult:
+    """Delete the rows where ``predicate`` is true (rows where it is NULL stay)."""
+    from pyspark.sql import functions as F
+
+    cond = F.expr(predicate) if isinstance(predicate, str) else predicate
+    target = read_files(spark, storage, snapshot, snapshot.files, with_file=True)
+    affected_rows = target.where(cond).groupBy(FILE_COLUMN).count().collect()
+    affected = _touched(storage, snapshot, affected_rows)
+    if not affected:
+        return DeleteResult(snapshot.version, 0, 0, 0)
+    files = [f for f, _ in affected]
+    kept = read_files(spark, storage, snapshot, files).where(~F.coalesce(cond, F.lit(False)))
+    adds = stage_dataframe(kept, storage, snapshot.partition_by)
+    c = Commit(
+        table=table,
+        operation="DELETE",
+        schema=snapshot.schema,
+        partition_by=snapshot.partition_by,
+        adds=adds,
+        removes=removes_for(files),
+        read_version=snapshot.version,
+        conflict_partitions=_scope(snapshot, files, adds),
+        parameters={"predicate": predicate if isinstance(predicate, str) else str(predicate)},
+    )
+    result = commit_or_discard(storage, c, max_retries)
+    return DeleteResult(result.version, sum(n for _, n in affected), len(files), len(adds))

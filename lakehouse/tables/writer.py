@@ -1,0 +1,194 @@
+"""Write Spark DataFrames into Delta tables: executors write Parquet, the driver commits.
+
+Spark writes into ``<table>/.staging/<id>/`` (a hidden folder no reader lists), the
+driver moves the files into the table's ``col=value/`` folders, reads their footers for
+stats and commits one transaction. A writer killed before the commit leaves files no
+snapshot references; ``vacuum`` removes them.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
+
+from lakehouse.tables import schema as schemas
+from lakehouse.tables.committer import Commit, CommitResult, FileAdd, FileRemove, commit
+from lakehouse.tables.exceptions import PartitionFilterViolationError, SchemaMismatchError
+from lakehouse.tables.snapshot import Snapshot, SnapshotFile
+from lakehouse.tables.stats import collect_stats, partition_values_from_path, stats_json
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from lakehouse.tables.storage import TableStorage
+
+log = logging.getLogger(__name__)
+
+WriteMode = Literal["append", "overwrite"]
+SchemaMode = Literal["strict", "add_columns"]
+# {partition column: value or list of values}: the partitions an overwrite replaces.
+ReplaceWhere = Mapping[str, Any]
+
+STAGING = ".staging"
+
+
+def partition_string(value: Any) -> str | None:
+    """A Python value as Delta writes a partition value."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        raise SchemaMismatchError("timestamps cannot be partition values here; partition by a date")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def normalise_replace_where(replace_where: ReplaceWhere, partition_by: Sequence[str], table: str) -> list[dict[str, str | None]]:
+    """``{"d": ["2024-01-01", "2024-01-02"]}`` → one dict per replaced partition combination."""
+    unknown = [c for c in replace_where if c not in partition_by]
+    if unknown:
+        raise PartitionFilterViolationError(
+            f"{table}: replace_where names {unknown}, which are not partition columns ({list(partition_by) or 'none'}); "
+            "only whole partitions can be replaced"
+        )
+    keys = list(replace_where)
+    value_lists = []
+    for k in keys:
+        v = replace_where[k]
+        values = list(v) if isinstance(v, (list, tuple, set, frozenset)) else [v]
+        value_lists.append([partition_string(x) for x in values])
+    return [dict(zip(keys, combo)) for combo in itertools.product(*value_lists)]
+
+
+def _matches(values: Mapping[str, str | None], scope: list[dict[str, str | None]]) -> bool:
+    return any(all(values.get(k) == v for k, v in part.items()) for part in scope)
+
+
+def stage_dataframe(df: DataFrame, storage: TableStorage, partition_by: Sequence[str]) -> list[FileAdd]:
+    """Write ``df`` as Parquet, move the files into place and describe them as add actions."""
+    staging = f"{STAGING}/{uuid.uuid4().hex}"
+    writer = df.write.mode("errorifexists").option("compression", "snappy")
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.parquet(storage.uri(staging))
+
+    staged = storage.list_files(staging)
+    moved = []
+    for f in staged:
+        rel = f.rel_path[len(staging) + 1:]
+        storage.move(f.rel_path, rel)
+        moved.append((rel, f))
+    storage.delete_dir(staging)
+
+    data_columns = [c for c in df.columns if c not in partition_by]
+    stats = collect_stats(storage, [rel for rel, _ in moved], data_columns)
+    adds = []
+    for rel, f in moved:
+        st = stats[rel]
+        if st["numRecords"] == 0:
+            storage.delete_file(rel)  # Spark writes an empty file for an empty DataFrame
+            continue
+        adds.append(FileAdd(rel, f.size, partition_values_from_path(rel, list(partition_by)), f.mtime_ms, stats_json(st)))
+    return adds
+
+
+def discard(storage: TableStorage, adds: Sequence[FileAdd]) -> None:
+    for a in adds:
+        storage.delete_file(a.path)
+
+
+def removes_for(files: Sequence[SnapshotFile], data_change: bool = True) -> list[FileRemove]:
+    return [FileRemove(f.path, f.size, dict(f.partition_values), data_change) for f in files]
+
+
+def commit_or_discard(storage: TableStorage, c: Commit, max_retries: int, before_commit: Callable[[], None] | None = None) -> CommitResult:
+    """Commit; on any failure (or when the batch was already committed) delete the new files."""
+    try:
+        if before_commit is not None:
+            before_commit()
+        result = commit(storage, c, max_retries)
+    except BaseException as exc:
+        if not getattr(exc, "files_may_be_referenced", False):
+            discard(storage, c.adds)
+        raise
+    if result.skipped:
+        discard(storage, c.adds)
+    return result
+
+
+def write(
+    df: DataFrame,
+    storage: TableStorage,
+    table: str,
+    snapshot: Snapshot | None,
+    mode: WriteMode = "append",
+    partition_by: Sequence[str] | None = None,
+    replace_where: ReplaceWhere | None = None,
+    schema_mode: SchemaMode = "strict",
+    app_txn: tuple[str, int] | None = None,
+    configuration: dict[str, str] | None = None,
+    max_retries: int = 10,
+    before_commit: Callable[[], None] | None = None,
+) -> CommitResult:
+    """Append to or overwrite (all of, or whole partitions of) a table."""
+    if mode not in ("append", "overwrite"):
+        raise ValueError(f"mode must be 'append' or 'overwrite', not {mode!r}")
+    if replace_where and mode != "overwrite":
+        raise PartitionFilterViolationError(f"{table}: replace_where only applies to mode='overwrite'")
+    schemas.check_writable(df.schema, table)
+
+    if snapshot is not None:
+        if app_txn:
+            done = snapshot.dt.transaction_version(app_txn[0])
+            if done is not None and done >= app_txn[1]:
+                log.info("%s: batch %s v%s already committed; nothing to do", table, *app_txn)
+                return CommitResult(None, True)
+        if partition_by is not None and list(partition_by) != snapshot.partition_by:
+            raise SchemaMismatchError(
+                f"{table}: the table is partitioned by {snapshot.partition_by or 'nothing'}, not {list(partition_by)}"
+            )
+        parts = snapshot.partition_by
+        new_fields = schemas.evolve(snapshot.schema, df.schema, table, add_columns=schema_mode == "add_columns")
+        target_schema = schemas.merged(snapshot.schema, new_fields)
+    else:
+        parts = list(partition_by or [])
+        target_schema = df.schema
+    schemas.check_partition_columns(df.schema, parts, table)
+
+    scope = normalise_replace_where(replace_where, parts, table) if replace_where else None
+    adds = stage_dataframe(df, storage, parts)
+
+    removes: list[FileRemove] = []
+    read_version = None
+    if scope is not None:
+        outside = sorted({tuple(sorted(a.partition_values.items())) for a in adds if not _matches(a.partition_values, scope)})
+        if outside:
+            discard(storage, adds)
+            raise PartitionFilterViolationError(
+                f"{table}: the data holds rows in partitions {[dict(o) for o in outside[:5]]} outside replace_where {dict(replace_where)}; "
+                "filter the data to the partitions being replaced or widen replace_where"
+            )
+    if mode == "overwrite" and snapshot is not None:
+        read_version = snapshot.version
+        replaced = [f for f in snapshot.files if scope is None or _matches(f.partition_values, scope)]
+        removes = removes_for(replaced)
+
+    c = Commit(
+        table=table,
+        operation="OVERWRITE" if mode == "overwrite" else "WRITE",
+        schema=target_schema,
+        partition_by=parts,
+        adds=adds,
+        removes=removes,
+        read_version=read_version,
+        conflict_partitions=scope,
+        app_txn=app_txn,
+        configuration=configuration,
+        parameters={"mode": mode.capitalize(), "partitionBy": list(parts), **({"predicate": dict(replace_where)} if replace_where else {})},
+    )
+    return commit_or_discard(storage, c, max_retries, before_commit)

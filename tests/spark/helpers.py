@@ -1,0 +1,51 @@
+"""Small helpers shared by the Spark tests."""
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+SCHEMA = "id long, name string, district string, amount decimal(12,2), ts timestamp, day date"
+DISTRICTS = ["440604", "440605", "440606"]
+
+
+def rows(n: int, start: int = 0, tag: str = "v1"):
+    return [
+        (
+            i,
+            f"{tag}-企业{i}",
+            DISTRICTS[i % 3],
+            Decimal(f"{i}.50"),
+            dt.datetime(2024, 1, 1, 8, 0, 0) + dt.timedelta(hours=i),
+            dt.date(2024, 1, 1) + dt.timedelta(days=i % 5),
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def frame(spark, n: int, start: int = 0, tag: str = "v1"):
+    return spark.createDataFrame(rows(n, start, tag), SCHEMA)
+
+
+def log_actions(table_root: str, version: int) -> list[dict]:
+    text = (Path(table_root) / "_delta_log" / f"{version:020d}.json").read_text()
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def data_files_on_disk(table_root: str) -> set[str]:
+    root = Path(table_root)
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*.parquet")
+        if not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
+    }
+
+
+def normalise(value):
+    """Spark and Arrow agree after this: naive UTC datetimes, plain floats."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def sorted_rows(records):
+    return sorted((tuple(normalise(v) for v in r) for r in records), key=repr)

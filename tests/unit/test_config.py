@@ -1,0 +1,76 @@
+"""Configuration: layering, environment overrides and clear errors."""
+from pathlib import Path
+
+import pytest
+
+from lakehouse.config import load_config
+from lakehouse.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write_conf(tmp_path, base: str, local: str = "") -> Path:
+    (tmp_path / "base.yaml").write_text(base, encoding="utf-8")
+    (tmp_path / "local.yaml").write_text(local, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("env", ["local", "test", "cluster.example"])
+def test_shipped_environments_load(env):
+    cfg = load_config(env, conf_dir=REPO / "conf", environ={})
+    assert cfg.env == env
+    assert cfg.warehouse.audit_retention_days >= 365
+
+
+def test_env_file_overrides_base_and_paths_become_absolute(tmp_path):
+    conf = write_conf(tmp_path, "spark:\n  shuffle_partitions: 8\nwarehouse:\n  root: ./wh\n", "spark:\n  shuffle_partitions: 3\n")
+    cfg = load_config("local", conf_dir=conf, environ={})
+    assert cfg.spark.shuffle_partitions == 3
+    assert Path(cfg.warehouse.root).is_absolute() and cfg.warehouse.root.endswith("/wh")
+
+
+def test_environment_variables_override_files(tmp_path):
+    conf = write_conf(tmp_path, "spark:\n  master: local[*]\n")
+    cfg = load_config("local", conf_dir=conf, environ={"REGULAKE__SPARK__MASTER": "spark://h:7077", "REGULAKE__SPARK__SHUFFLE_PARTITIONS": "64"})
+    assert cfg.spark.master == "spark://h:7077"
+    assert cfg.spark.shuffle_partitions == 64
+
+
+def test_object_store_root_passes_through(tmp_path):
+    conf = write_conf(tmp_path, "warehouse:\n  root: s3://bucket/wh\n")
+    assert load_config("local", conf_dir=conf, environ={}).warehouse.root == "s3://bucket/wh"
+
+
+def test_unknown_key_names_file_key_and_allowed_keys(tmp_path):
+    conf = write_conf(tmp_path, "spark:\n  master: local[2]\n", "spark:\n  mastr: local[2]\n")
+    with pytest.raises(ConfigError) as err:
+        load_config("local", conf_dir=conf, environ={})
+    msg = str(err.value)
+    assert "local.yaml" in msg and "spark.mastr" in msg and "master" in msg and "shuffle_partitions" in msg
+
+
+def test_bad_value_names_key_and_rule(tmp_path):
+    conf = write_conf(tmp_path, "spark:\n  master: localhost\n")
+    with pytest.raises(ConfigError) as err:
+        load_config("local", conf_dir=conf, environ={})
+    assert "spark.master" in str(err.value) and "spark://HOST:PORT" in str(err.value) and "base.yaml" in str(err.value)
+
+
+def test_bad_value_from_environment_names_the_variable(tmp_path):
+    conf = write_conf(tmp_path, "")
+    with pytest.raises(ConfigError) as err:
+        load_config("local", conf_dir=conf, environ={"REGULAKE__SPARK__SHUFFLE_PARTITIONS": "zero"})
+    assert "REGULAKE__SPARK__SHUFFLE_PARTITIONS" in str(err.value)
+
+
+def test_unknown_environment_lists_choices(tmp_path):
+    conf = write_conf(tmp_path, "")
+    with pytest.raises(ConfigError) as err:
+        load_config("prod", conf_dir=conf, environ={})
+    assert "prod" in str(err.value) and "local" in str(err.value)
+
+
+def test_invalid_yaml_is_reported(tmp_path):
+    conf = write_conf(tmp_path, "spark: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config("local", conf_dir=conf, environ={})
