@@ -41,9 +41,19 @@ def data_files_on_disk(table_root: str) -> set[str]:
 
 
 def normalise(value):
-    """Spark and Arrow agree after this: naive UTC datetimes, plain floats."""
+    """Spark and Arrow values agree after this: naive UTC datetimes; structs and maps as sorted pairs."""
+    from pyspark.sql import Row
+
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if isinstance(value, Row):
+        value = value.asDict()
+    if isinstance(value, dict):
+        return sorted(((k, normalise(v)) for k, v in value.items()), key=repr)
+    if isinstance(value, list):
+        if value and all(isinstance(v, tuple) and len(v) == 2 and not isinstance(v, Row) for v in value):
+            return sorted(((k, normalise(v)) for k, v in value), key=repr)  # an Arrow map
+        return [normalise(v) for v in value]
     return value
 
 

@@ -1,0 +1,73 @@
+"""Merge (upsert) and delete rewrite only the files they touch."""
+import pytest
+
+from lakehouse.tables.exceptions import DuplicateKeyError, SchemaMismatchError
+
+from .helpers import frame
+
+
+def files_by_partition(tables, name):
+    out = {}
+    for f in tables.snapshot(name).files:
+        out.setdefault(f.partition_values.get("district"), set()).add(f.path)
+    return out
+
+
+def test_upsert_updates_inserts_and_rewrites_only_touched_files(tables, spark):
+    tables.write("silver.reg", frame(spark, 30), partition_by=["district"])
+    before = files_by_partition(tables, "silver.reg")
+    # ids 0 and 3 live in district 440604; id 100 is new there too
+    src = frame(spark, 1, start=0, tag="v2").unionByName(frame(spark, 1, start=3, tag="v2")).unionByName(frame(spark, 1, start=99, tag="v2"))
+    res = tables.merge("silver.reg", src, keys=["id"])
+    assert (res.rows_updated, res.rows_inserted) == (2, 1)
+    df = tables.read("silver.reg")
+    assert df.count() == 31
+    got = {r["id"]: r["name"] for r in df.where("id in (0, 3, 6, 99)").collect()}
+    assert got == {0: "v2-企业0", 3: "v2-企业3", 6: "v1-企业6", 99: "v2-企业99"}
+    after = files_by_partition(tables, "silver.reg")
+    assert after["440605"] == before["440605"] and after["440606"] == before["440606"]
+    assert after["440604"] != before["440604"]
+
+
+def test_merge_insert_only_ignores_matches(tables, spark):
+    tables.write("silver.ins", frame(spark, 5))
+    res = tables.merge("silver.ins", frame(spark, 4, start=3, tag="v2"), keys=["id"], when_matched="ignore")
+    assert (res.rows_updated, res.rows_inserted, res.files_removed) == (0, 2, 0)
+    names = {r["id"]: r["name"] for r in tables.read("silver.ins").collect()}
+    assert names[3] == "v1-企业3" and names[6] == "v2-企业6" and len(names) == 7
+
+
+def test_merge_creates_missing_table_and_refuses_duplicate_keys(tables, spark):
+    res = tables.merge("silver.new", frame(spark, 4), keys=["id"])
+    assert res.version == 0 and tables.read("silver.new").count() == 4
+    dup = frame(spark, 2).unionByName(frame(spark, 1))
+    with pytest.raises(DuplicateKeyError, match="several rows for keys"):
+        tables.merge("silver.new", dup, keys=["id"])
+    with pytest.raises(SchemaMismatchError, match="merge keys"):
+        tables.merge("silver.new", frame(spark, 1), keys=["uscc"])
+    assert tables.version("silver.new") == 0
+
+
+def test_merge_is_exactly_once_with_app_transactions(tables, spark):
+    tables.write("silver.once", frame(spark, 3))
+    first = tables.merge("silver.once", frame(spark, 2, start=2, tag="v2"), keys=["id"], app_id="silver", app_version=7)
+    second = tables.merge("silver.once", frame(spark, 2, start=2, tag="v3"), keys=["id"], app_id="silver", app_version=7)
+    assert not first.skipped and second.skipped
+    assert {r["name"] for r in tables.read("silver.once").where("id >= 2").collect()} == {"v2-企业2", "v2-企业3"}
+
+
+def test_delete_by_predicate_keeps_null_rows_and_other_files(tables, spark):
+    from pyspark.sql import functions as F
+
+    df = frame(spark, 12).withColumn("name", F.when(F.col("id") == 5, None).otherwise(F.col("name")))
+    tables.write("silver.del", df, partition_by=["district"])
+    before = files_by_partition(tables, "silver.del")
+    res = tables.delete("silver.del", "name like '%企业1%' and district = '440605'")
+    # ids 1, 10 are in 440605 (id % 3 == 1) and match; id 5 has a NULL name and stays
+    assert res.rows_deleted == 2
+    remaining = sorted(r["id"] for r in tables.read("silver.del").collect())
+    assert remaining == [0, 2, 3, 4, 5, 6, 7, 8, 9, 11]
+    after = files_by_partition(tables, "silver.del")
+    assert after["440604"] == before["440604"] and after["440606"] == before["440606"]
+    nothing = tables.delete("silver.del", F.col("id") > 1000)
+    assert nothing.rows_deleted == 0 and nothing.version == res.version
