@@ -1,0 +1,288 @@
+"""Bronze: ingest new landing files exactly once, every record as delivered, with lineage.
+
+One ingest batch:
+
+1. **plan** — discover landing files; a file already ingested (same checksum, wherever it
+   lies) is recorded as a duplicate and not read again; files that cannot be placed (bad
+   folder, unknown catalog, wrong type) are rejected whole. The plan is committed to
+   ``bronze.landing_files`` before any data is read, so a batch that dies half way is
+   resumed with exactly the same files.
+2. **parse** — ONE Spark job over all planned files of all catalogs: each task reads its
+   files (CSV UTF-8/GBK, JSON lines, XLSX) and emits records (original field names →
+   text) and rejected lines with reasons.
+3. **commit** — ``bronze.records`` and ``bronze.rejects`` are written with the Delta app
+   transaction ``(bronze.ingest, batch)``, then ``bronze.ingest_batches`` marks the batch
+   complete. Re-running after a failure at any point converges without duplicates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from lakehouse.landing.discovery import LandingFile, discover, sha256_file
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from lakehouse.tables import Tables
+
+log = logging.getLogger(__name__)
+
+RECORDS = "bronze.records"
+REJECTS = "bronze.rejects"
+FILES = "bronze.landing_files"
+BATCHES = "bronze.ingest_batches"
+APP = "bronze.ingest"
+
+EXTENSION_FORMATS = {".csv": ("csv_utf8", "csv_gbk"), ".jsonl": ("jsonl",), ".json": ("jsonl",), ".xlsx": ("xlsx",)}
+
+PARSED_SCHEMA = (
+    "kind string, catalog string, department string, batch_date date, file string, line int, "
+    "record map<string,string>, raw string, reason string, file_checksum string"
+)
+FILES_SCHEMA = (
+    "ingest_batch long, file string, checksum string, size long, mtime_ns long, catalog string, department string, "
+    "batch_date date, format string, manifest_rows long, status string, duplicate_of string, reason string, planned_at timestamp"
+)
+BATCHES_SCHEMA = "ingest_batch long, files long, duplicates long, rejected_files long, records long, rejected_lines long, started_at timestamp, completed_at timestamp"
+
+OUTPUT_ROWS = 50_000  # rows per Arrow batch a parse task emits
+
+
+@dataclass
+class PlannedFile:
+    file: str
+    checksum: str
+    size: int
+    mtime_ns: int
+    catalog: str | None
+    department: str | None
+    batch_date: dt.date | None
+    format: str | None
+    manifest_rows: int | None
+    status: str                      # ingest | duplicate | rejected
+    duplicate_of: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class IngestResult:
+    batch: int | None
+    resumed: bool = False
+    files: int = 0
+    duplicates: int = 0
+    rejected_files: int = 0
+    records: int = 0
+    rejected_lines: int = 0
+    versions: dict[str, int | None] = field(default_factory=dict)
+    lines_by_catalog: dict[str, int] = field(default_factory=dict)
+
+
+def _max_batch(tables: Tables, name: str) -> int:
+    if not tables.exists(name):
+        return 0
+    from pyspark.sql import functions as F
+
+    v = tables.read(name, columns=["ingest_batch"]).agg(F.max("ingest_batch")).first()[0]
+    return int(v or 0)
+
+
+def _classify(f: LandingFile, catalogs: dict) -> tuple[str | None, str | None]:
+    """(format, reason): the catalog's declared format, or why the file cannot be ingested."""
+    if f.problem:
+        return None, f.problem
+    cat = catalogs.get(f.catalog)
+    if cat is None:
+        return None, f"unknown catalog '{f.catalog}': not in the data catalog; register it in catalog/data/catalogs.csv first"
+    if cat.department != f.department:
+        return None, f"catalog {f.catalog} belongs to department {cat.department}, but was delivered under {f.department}/"
+    suffix = Path(f.rel_path).suffix.lower()
+    if cat.format not in EXTENSION_FORMATS.get(suffix, ()):
+        return None, f"catalog {f.catalog} is delivered as {cat.format}, but the file is a '{suffix}' file"
+    return cat.format, None
+
+
+def plan(tables: Tables, landing_root: str, catalogs: dict) -> tuple[int, list[PlannedFile], bool]:
+    """The files of the next batch (resuming an unfinished batch if there is one)."""
+    completed = _max_batch(tables, BATCHES)
+    planned = _max_batch(tables, FILES)
+    if planned > completed:
+        rows = tables.read(FILES, filters=[("ingest_batch", "=", planned)]).collect()
+        files = [PlannedFile(**{k: r[k] for k in PlannedFile.__dataclass_fields__}) for r in rows]
+        log.info("resuming ingest batch %s with its %s planned files", planned, len(files))
+        return planned, files, True
+
+    seen_stat: set[tuple[str, int, int]] = set()
+    by_checksum: dict[str, str] = {}
+    if tables.exists(FILES):
+        for r in tables.read(FILES, columns=["file", "size", "mtime_ns", "checksum", "status"]).collect():
+            seen_stat.add((r["file"], r["size"], r["mtime_ns"]))
+            if r["status"] == "ingest":
+                by_checksum.setdefault(r["checksum"], r["file"])
+
+    batch = completed + 1
+    out: list[PlannedFile] = []
+    root = Path(landing_root)
+    for f in discover(root):
+        if (f.rel_path, f.size, f.mtime_ns) in seen_stat:
+            continue  # recorded in an earlier batch, unchanged since
+        checksum = sha256_file(root / f.rel_path)
+        common = dict(file=f.rel_path, checksum=checksum, size=f.size, mtime_ns=f.mtime_ns, catalog=f.catalog,
+                      department=f.department, batch_date=f.batch_date, manifest_rows=f.manifest_rows)
+        if checksum in by_checksum:
+            out.append(PlannedFile(**common, format=None, status="duplicate", duplicate_of=by_checksum[checksum]))
+            continue
+        fmt, reason = _classify(f, catalogs)
+        if reason:
+            out.append(PlannedFile(**common, format=fmt, status="rejected", reason=reason))
+            continue
+        by_checksum[checksum] = f.rel_path
+        out.append(PlannedFile(**common, format=fmt, status="ingest"))
+    return batch, out, False
+
+
+def _record_plan(spark: SparkSession, tables: Tables, batch: int, files: list[PlannedFile]) -> int | None:
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = [(batch, f.file, f.checksum, f.size, f.mtime_ns, f.catalog, f.department, f.batch_date, f.format,
+             f.manifest_rows, f.status, f.duplicate_of, f.reason, now) for f in files]
+    res = tables.write(FILES, spark.createDataFrame(rows, FILES_SCHEMA), app_id=APP, app_version=batch, audit=True)
+    return res.version
+
+
+def parse_partition(landing_root: str):
+    """The function Spark runs per task: Arrow batches of planned files → parsed rows."""
+
+    def run(batches: Iterator) -> Iterator:
+        import pyarrow as pa
+
+        from lakehouse.bronze.readers import parse_file
+
+        map_type = pa.map_(pa.string(), pa.string())
+        for batch in batches:
+            for f in batch.to_pylist():
+                try:
+                    with open(f"{landing_root}/{f['file']}", "rb") as fh:
+                        data = fh.read()
+                except OSError as exc:
+                    yield _reject_batch(f, [None], [None], [f"file could not be read: {exc}"], map_type)
+                    continue
+                parsed = parse_file(data, f["format"])
+                del data
+                header = parsed.header
+                width = len(header)
+                for start in range(0, len(parsed.rows), OUTPUT_ROWS):
+                    rows = parsed.rows[start:start + OUTPUT_ROWS]
+                    n = len(rows)
+                    keys = pa.array(header * n, pa.string())
+                    values = pa.array([v for row in rows for v in row], pa.string())
+                    offsets = pa.array(range(0, n * width + 1, width), pa.int32())
+                    record = pa.MapArray.from_arrays(offsets, keys, values)
+                    yield _batch(f, "record", pa.array(parsed.lines[start:start + n], pa.int32()), record,
+                                 pa.nulls(n, pa.string()), pa.nulls(n, pa.string()))
+                lines, raws, reasons = parsed.reject_lines, parsed.reject_raw, parsed.reject_reasons
+                declared = f.get("manifest_rows")
+                delivered = parsed.record_count + sum(1 for x in lines if x is not None)
+                if declared is not None and delivered != declared and (parsed.header or lines):
+                    lines, raws, reasons = list(lines) + [None], list(raws) + [None], list(reasons) + [
+                        f"the manifest declares {declared} data rows but the file holds {delivered}; the delivery is incomplete or padded"
+                    ]
+                if reasons:
+                    yield _reject_batch(f, lines, raws, reasons, map_type)
+
+    return run
+
+
+def _batch(f: dict, kind: str, lines, record, raw, reason):
+    import pyarrow as pa
+
+    n = len(lines)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([kind] * n, pa.string()),
+            pa.array([f["catalog"]] * n, pa.string()),
+            pa.array([f["department"]] * n, pa.string()),
+            pa.array([f["batch_date"]] * n, pa.date32()),
+            pa.array([f["file"]] * n, pa.string()),
+            lines,
+            record,
+            raw,
+            reason,
+            pa.array([f["checksum"]] * n, pa.string()),
+        ],
+        names=["kind", "catalog", "department", "batch_date", "file", "line", "record", "raw", "reason", "file_checksum"],
+    )
+
+
+def _reject_batch(f: dict, lines, raws, reasons, map_type):
+    import pyarrow as pa
+
+    n = len(reasons)
+    return _batch(f, "reject", pa.array(lines, pa.int32()), pa.nulls(n, map_type), pa.array(raws, pa.string()), pa.array(reasons, pa.string()))
+
+
+def parse(spark: SparkSession, landing_root: str, files: list[PlannedFile]) -> DataFrame:
+    """One Spark job over every file to ingest; larger files are spread first."""
+    todo = sorted((f for f in files if f.status == "ingest"), key=lambda f: -f.size)
+    rows = [(f.file, f.checksum, f.catalog, f.department, f.batch_date, f.format, f.manifest_rows) for f in todo]
+    df = spark.createDataFrame(rows, "file string, checksum string, catalog string, department string, batch_date date, format string, manifest_rows long")
+    slots = max(1, spark.sparkContext.defaultParallelism) * 4
+    n = max(1, min(len(rows), slots))
+    return df.repartition(n).mapInArrow(parse_partition(landing_root), PARSED_SCHEMA)
+
+
+def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict) -> IngestResult:
+    """Ingest the next batch of new landing files (or finish an interrupted one)."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    started = dt.datetime.now(dt.timezone.utc)
+    batch, files, resumed = plan(tables, landing_root, catalogs)
+    if not files:
+        return IngestResult(batch=None)
+    result = IngestResult(batch=batch, resumed=resumed)
+    if not resumed:
+        result.versions[FILES] = _record_plan(spark, tables, batch, files)
+
+    now = F.lit(dt.datetime.now(dt.timezone.utc)).cast("timestamp")
+    parsed = parse(spark, landing_root, files).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        lineage = [F.lit(batch).cast("long").alias("ingest_batch"), now.alias("ingested_at")]
+        records = parsed.where("kind = 'record'").select("catalog", "department", "batch_date", "file", "line", "record", "file_checksum", *lineage)
+        file_rejects = [
+            (f.catalog, f.department, f.batch_date, f.file, None, None, f.reason, f.checksum)
+            for f in files if f.status == "rejected"
+        ]
+        rejects = parsed.where("kind = 'reject'").select("catalog", "department", "batch_date", "file", "line", "raw", "reason", "file_checksum")
+        if file_rejects:
+            rejects = rejects.unionByName(spark.createDataFrame(file_rejects, "catalog string, department string, batch_date date, file string, line int, raw string, reason string, file_checksum string"))
+        rejects = rejects.select("*", *lineage)
+
+        counts = {(r["kind"], r["catalog"]): r["count"] for r in parsed.groupBy("kind", "catalog").count().collect()}
+        result.records = sum(v for (k, _), v in counts.items() if k == "record")
+        result.rejected_lines = sum(v for (k, _), v in counts.items() if k == "reject")
+        result.lines_by_catalog = {c: v for (k, c), v in counts.items() if k == "record"}
+        result.versions[RECORDS] = tables.write(RECORDS, records, partition_by=["catalog"], app_id=APP, app_version=batch).version
+        result.versions[REJECTS] = tables.write(REJECTS, rejects, app_id=APP, app_version=batch).version
+    finally:
+        parsed.unpersist()
+
+    result.files = sum(1 for f in files if f.status == "ingest")
+    result.duplicates = sum(1 for f in files if f.status == "duplicate")
+    result.rejected_files = sum(1 for f in files if f.status == "rejected")
+    done = [(batch, result.files, result.duplicates, result.rejected_files, result.records, result.rejected_lines, started, dt.datetime.now(dt.timezone.utc))]
+    result.versions[BATCHES] = tables.write(BATCHES, spark.createDataFrame(done, BATCHES_SCHEMA), app_id=APP, app_version=batch, audit=True).version
+    return result
+
+
+def ingest_all(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict, max_batches: int = 100) -> list[IngestResult]:
+    """Ingest until no new file is left (an interrupted batch first)."""
+    out = []
+    for _ in range(max_batches):
+        res = ingest(spark, tables, landing_root, catalogs)
+        if res.batch is None:
+            break
+        out.append(res)
+    return out
