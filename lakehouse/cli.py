@@ -109,7 +109,39 @@ def table_checkpoint(name: str, env: Optional[str] = EnvOpt) -> None:
 
 # --- commands of the catalog and the city simulator (issue 3) -------------------
 # (catalog/cli.py and lakehouse/landing/cli.py register themselves here)
+from catalog.cli import app as catalog_app  # noqa: E402  (kept inside the marked block)
+from lakehouse.landing.cli import simulate  # noqa: E402
+
+app.add_typer(catalog_app, name="catalog")
+app.command("simulate")(simulate)
 # --- end of catalog and simulator commands ---------------------------------------
+
+
+JOBS = {"bronze": "jobs.bronze"}
+
+
+@app.command("run")
+def run_job(job: str = typer.Argument(..., help=f"One of: {', '.join(JOBS)}."), env: Optional[str] = EnvOpt) -> None:
+    """Run one job of the pipeline."""
+    import importlib
+
+    from lakehouse.spark import get_spark
+
+    if job not in JOBS:
+        raise RegulakeError(f"unknown job '{job}'; choose one of: {', '.join(JOBS)}")
+    cfg = _config(env)
+    result = importlib.import_module(JOBS[job]).run(cfg, get_spark(cfg))
+    console.print(f"[green]{job} done[/green]: {len(result) if isinstance(result, list) else result} batch(es); run records in {cfg.runs.root}")
+
+
+@app.command("demo")
+def demo(env: Optional[str] = EnvOpt) -> None:
+    """Simulate a small city and run the pipeline on it (what `make demo` runs)."""
+    from jobs import demo as demo_job
+    from lakehouse.spark import get_spark
+
+    cfg = _config(env)
+    demo_job.run(cfg, get_spark(cfg), say=console.print)
 
 
 def main() -> None:

@@ -51,6 +51,7 @@ class SparkConfig(_Section):
     bind_loopback: bool = Field(True, description="Bind the driver to 127.0.0.1 (one machine). Set false on a cluster.")
     ui_enabled: bool = Field(True, description="Spark web UI.")
     log_level: Literal["ALL", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"] = "WARN"
+    show_progress: bool = Field(False, description="Spark's console progress bars (regulake prints its own progress).")
     local_dir: str | None = Field(None, description="spark.local.dir for shuffle spill.")
     conf: dict[str, str] = Field(default_factory=dict, description="Any further Spark settings, passed as they are.")
 
@@ -85,6 +86,30 @@ class LandingConfig(_Section):
     answer_key_root: str = Field("./answer_key", description="The simulator's answer key; only evaluation code reads it.")
 
 
+class SimulatorConfig(_Section):
+    """The city simulator (``regulake simulate``): scale anchors, planted rates, dirty-data rates."""
+
+    start_date: str = Field("2026-01-01", description="Date of the history batch (YYYY-MM-DD); daily increments follow it.")
+    entities_sf1: int = Field(900_000, ge=1, description="Market entities at scale factor 1.")
+    daily_records_sf1: int = Field(180_000, ge=0, description="Records of one daily increment at scale factor 1, over the catalogs delivering that day.")
+    base_hit_rate: float = Field(0.176, gt=0, lt=1, description="Share of randomly inspected entities found in violation (the mean planted propensity).")
+    cluster_entities_sf1: int = Field(300, ge=0, description="Entities in registration clusters (5-20 at one address within days) at scale factor 1.")
+    chunk_rows: int = Field(200_000, ge=1000, description="Records per generated chunk and landing file; bounds memory.")
+    missing_rate: float = Field(0.002, ge=0, le=0.2, description="Share of records with one required value left empty.")
+    bad_check_digit_rate: float = Field(0.001, ge=0, le=0.2, description="Share of records with a USCC or ID number whose check digit is wrong.")
+    date_format_rate: float = Field(0.002, ge=0, le=0.2, description="Share of records with a date in another spelling (2024/05/01, 20240501, 2024年5月1日, 2024.05.01).")
+    full_width_rate: float = Field(0.001, ge=0, le=0.2, description="Share of records with full-width digits in one value.")
+    whitespace_rate: float = Field(0.002, ge=0, le=0.2, description="Share of records with stray spaces, tabs or ideographic spaces around one value.")
+    duplicate_rate: float = Field(0.001, ge=0, le=0.2, description="Share of records delivered twice in the same file.")
+    late_correction_rate: float = Field(0.05, ge=0, le=1, description="Chance that a catalog's daily increment re-sends earlier records with a corrected value.")
+    file_faults: bool = Field(True, description="Plant the file-level faults: a column added in a later batch, a GBK file with an invalid byte, a truncated file.")
+
+
+class PrivacyConfig(_Section):
+    hmac_key: str | None = Field(None, description="Key of the HMAC that hashes personal data; prefer hmac_key_env outside a laptop.")
+    hmac_key_env: str = Field("REGULAKE_HMAC_KEY", description="Environment variable holding the HMAC key when hmac_key is not set.")
+
+
 class RunsConfig(_Section):
     root: str = Field("./runs", description="Where job run records (JSON) are written.")
 
@@ -96,6 +121,8 @@ class RegulakeConfig(_Section):
     tables: TablesConfig = Field(default_factory=TablesConfig)
     landing: LandingConfig = Field(default_factory=LandingConfig)
     runs: RunsConfig = Field(default_factory=RunsConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)
 
 
 # ---------------------------------------------------------------------------

@@ -71,6 +71,7 @@ def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
         "spark.driver.memory": s.driver_memory,
         "spark.sql.shuffle.partitions": str(s.shuffle_partitions),
         "spark.ui.enabled": str(s.ui_enabled).lower(),
+        "spark.ui.showConsoleProgress": str(s.show_progress).lower(),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
     }
