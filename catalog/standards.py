@@ -168,6 +168,8 @@ def _compiled(pattern: str) -> re.Pattern:
 
 
 def parse_date(text: str) -> Optional[_dt.date]:
+    if text.isdigit() and len(text) != 8:
+        return None  # strptime would read "202413" as 2024-01-03
     for fmt in _DATE_FORMATS:
         try:
             return _dt.datetime.strptime(text, fmt).date()
@@ -262,6 +264,8 @@ def validate_value(standard: Standard, raw: object, required: bool = True) -> tu
             return False, None, _reason(s, s.rule_zh(), s.rule_en())
         return True, d, ""
     # datetime
+    if text.isdigit() and len(text) != 14:
+        return False, None, _reason(s, s.rule_zh(), s.rule_en())  # compact form: all 14 digits
     for fmt in _DATETIME_FORMATS:
         try:
             return True, _dt.datetime.strptime(text, fmt), ""

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from lakehouse.config import RegulakeConfig
 
 
-def run(config: RegulakeConfig, spark: SparkSession) -> list:
+def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from catalog import load_catalog
     from lakehouse.bronze.ingest import ingest_all
     from lakehouse.runs import record_run
@@ -17,6 +17,8 @@ def run(config: RegulakeConfig, spark: SparkSession) -> list:
 
     tables = Tables.from_config(config, spark)
     with record_run(config, "bronze") as run_record:
+        if progress:
+            progress("bronze: discovering and ingesting new landing files")
         results = ingest_all(spark, tables, config.landing.root, load_catalog().catalogs)
         for res in results:
             run_record.rows_in += res.records + res.rejected_lines

@@ -16,7 +16,7 @@ DEMO_SEED = 20240101
 def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     from pathlib import Path
 
-    from jobs import bronze
+    from jobs import bronze, silver
     from lakehouse.landing.simulate import Settings, simulate
     from lakehouse.tables import Tables
 
@@ -25,9 +25,12 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     sim = simulate(DEMO_SCALE, DEMO_DAYS, DEMO_SEED, landing, key, settings=settings, overwrite=True)
     say(f"simulated {sim['entities']:,} entities and {sim['records']:,} records in {sim['files']:,} files under {landing}")
     results = bronze.run(config, spark)
+    say(f"bronze: {len(results)} batch(es) ingested")
+    areas = silver.run(config, spark, progress=lambda m: say(f"  {m}"))
+    say(f"silver: {len(areas)} subject area batch(es) standardised")
     tables = Tables.from_config(config, spark)
     summary = {name: tables.describe(name) for name in tables.list()}
     for name, info in summary.items():
         say(f"  {name:28s} version {info['version']:>3}  {info['num_records']:>10,} rows  {info['uri']}")
-    say(f"bronze batches: {len(results)}; run records in {config.runs.root}")
+    say(f"run records in {config.runs.root}; quality per batch in silver.quality, rejects with reasons in bronze.rejects and silver.rejects")
     return {"simulation": sim, "tables": summary}

@@ -117,7 +117,7 @@ app.command("simulate")(simulate)
 # --- end of catalog and simulator commands ---------------------------------------
 
 
-JOBS = {"bronze": "jobs.bronze"}
+JOBS = {"bronze": "jobs.bronze", "silver": "jobs.silver"}
 
 
 @app.command("run")
@@ -130,8 +130,25 @@ def run_job(job: str = typer.Argument(..., help=f"One of: {', '.join(JOBS)}."), 
     if job not in JOBS:
         raise RegulakeError(f"unknown job '{job}'; choose one of: {', '.join(JOBS)}")
     cfg = _config(env)
-    result = importlib.import_module(JOBS[job]).run(cfg, get_spark(cfg))
-    console.print(f"[green]{job} done[/green]: {len(result) if isinstance(result, list) else result} batch(es); run records in {cfg.runs.root}")
+    spark = get_spark(cfg)
+    with console.status(f"{job} …") as status:
+        result = importlib.import_module(JOBS[job]).run(cfg, spark, progress=status.update)
+    console.print(f"[green]{job} done[/green]: {len(result)} unit(s) of work; run record in {cfg.runs.root}")
+
+
+@app.command("pipeline")
+def pipeline(env: Optional[str] = EnvOpt) -> None:
+    """Run every layer in order: bronze, silver (each idempotent and resumable)."""
+    import importlib
+
+    from lakehouse.spark import get_spark
+
+    cfg = _config(env)
+    spark = get_spark(cfg)
+    for job in JOBS:
+        with console.status(f"{job} …") as status:
+            result = importlib.import_module(JOBS[job]).run(cfg, spark, progress=status.update)
+        console.print(f"[green]{job} done[/green]: {len(result)} unit(s) of work")
 
 
 @app.command("demo")

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 from lakehouse.errors import ConfigError
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column
-
     from lakehouse.config import RegulakeConfig
 
 PII_MASKED = {"id_number", "phone", "person_name", "contact"}
@@ -42,28 +40,14 @@ def hmac_hex(key: bytes, value: str | None) -> str | None:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def hmac_column(col: Column, key: bytes) -> Column:
-    """HMAC-SHA256 hex of a string column (NULL stays NULL), computed in Arrow batches."""
-    from pyspark.sql.functions import pandas_udf
-
-    @pandas_udf("string")
-    def keyed_hash(values):
-        import pandas as pd
-
-        return pd.Series([hmac_hex(key, v) for v in values], dtype=object)
-
-    return keyed_hash(col)
-
-
-def mask_column(col: Column, pii_class: str) -> Column:
+def mask_value(value: str | None, pii_class: str | None) -> str | None:
     """Display form: ID 440604********123X, phone 138****8000, names 张**."""
-    from pyspark.sql import functions as F
-
-    n = F.length(col)
+    if value is None or value == "" or not pii_class:
+        return value
     if pii_class == "id_number":
-        return F.when(n > 10, F.concat(F.substring(col, 1, 6), F.repeat(F.lit("*"), n - 10), F.substring(col, -4, 4))).otherwise(F.lit("****"))
+        return value[:6] + "*" * max(len(value) - 10, 0) + value[-4:] if len(value) > 10 else "****"
     if pii_class in ("phone", "contact"):
-        return F.when(n >= 7, F.concat(F.substring(col, 1, 3), F.lit("****"), F.substring(col, -4, 4))).otherwise(F.lit("****"))
+        return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
     if pii_class == "person_name":
-        return F.when(n >= 1, F.concat(F.substring(col, 1, 1), F.repeat(F.lit("*"), F.greatest(n - 1, F.lit(1)))))
-    return col
+        return value[0] + "*" * max(len(value) - 1, 1)
+    return value

@@ -1,0 +1,29 @@
+"""Job: standardise and validate every new bronze batch into silver."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from lakehouse.config import RegulakeConfig
+
+
+def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
+    from catalog import load_catalog
+    from lakehouse.privacy import hmac_key
+    from lakehouse.runs import record_run
+    from lakehouse.silver.process import process
+    from lakehouse.tables import Tables
+
+    tables = Tables.from_config(config, spark)
+    with record_run(config, "silver") as run_record:
+        results = process(spark, tables, load_catalog(), hmac_key(config), progress)
+        for r in results:
+            run_record.rows_in += r.rows_in
+            run_record.rows_out += r.rows_out
+            run_record.rows_rejected += r.rejected + r.superseded
+            for table, version in r.versions.items():
+                run_record.tables_written[table] = version
+        run_record.details["areas"] = [r.__dict__ for r in results]
+    return results

@@ -1,0 +1,174 @@
+"""Silver: standardise each completed bronze batch into one table per subject area.
+
+Per (bronze batch, subject area), all with the Delta app transaction
+``(silver.<area>, batch)`` so a re-run after a failure at any step converges:
+
+1. standardise and check the area's records (one pass, see ``standardise``);
+2. keep the latest record per declared key (``record_key``) — earlier ones in the same batch
+   are rejected as superseded, exact repeats as duplicates — and merge the winners into
+   ``silver.<area>`` (late corrections in later batches replace earlier values);
+3. append the failures to ``silver.rejects`` (one row per failed rule, personal data masked);
+4. append the batch's quality figures to ``silver.quality`` — written last, it marks the
+   area's batch done.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from lakehouse.bronze.ingest import BATCHES as BRONZE_BATCHES
+from lakehouse.bronze.ingest import RECORDS as BRONZE_RECORDS
+from lakehouse.silver.standardise import ERRORS, LINEAGE, AreaPlan, area_plans, standardise, unmapped_columns
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from catalog.catalogs import Registry
+    from lakehouse.tables import Tables
+
+log = logging.getLogger(__name__)
+
+REJECTS = "silver.rejects"
+QUALITY = "silver.quality"
+REJECTS_SCHEMA = (
+    "ingest_batch long, catalog string, department string, batch_date date, source_file string, source_line int, "
+    "record_key string, field string, standard string, reason string, raw_value string"
+)
+
+
+@dataclass
+class AreaResult:
+    area: str
+    batch: int
+    rows_in: int = 0
+    rows_out: int = 0
+    rejected: int = 0
+    superseded: int = 0
+    skipped: bool = False
+    versions: dict[str, int | None] = field(default_factory=dict)
+
+
+def _app(area: str) -> str:
+    return f"silver.{area}"
+
+
+def completed_bronze_batches(tables: Tables) -> list[int]:
+    if not tables.exists(BRONZE_BATCHES):
+        return []
+    return sorted(r["ingest_batch"] for r in tables.read(BRONZE_BATCHES, columns=["ingest_batch"]).collect())
+
+
+def done_version(tables: Tables, area: str) -> int:
+    v = tables.transaction_version(QUALITY, _app(area))
+    return int(v or 0)
+
+
+def _latest_per_key(good: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """(winners, losers): the latest record per (catalog, record_key) wins."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    order = Window.partitionBy("catalog", "record_key").orderBy(F.col("batch_date").desc(), F.col("source_file").desc(), F.col("source_line").desc())
+    ranked = good.withColumn("_rank", F.row_number().over(order)).withColumn(
+        "_winner", F.first(F.struct("source_file", "source_line")).over(order.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
+    )
+    winners = ranked.where("_rank = 1").drop("_rank", "_winner")
+    losers = ranked.where("_rank > 1")
+    return winners, losers
+
+
+def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int, hmac_key: bytes) -> AreaResult:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    result = AreaResult(plan.area, batch)
+    records = tables.read(BRONZE_RECORDS, filters=[("ingest_batch", "=", batch), ("catalog", "in", list(plan.catalogs))])
+    # checkpointed: later jobs plan from the stored rows, not from the large standardising plan
+    checked = standardise(records, plan, hmac_key).localCheckpoint(eager=True)
+    try:
+        counts = {(r["catalog"], r["bad"]): r["count"] for r in checked.groupBy("catalog", (F.size(ERRORS) > 0).alias("bad")).count().collect()}
+        result.rows_in = sum(counts.values())
+        if result.rows_in == 0:
+            result.skipped = True
+        good = checked.where(F.size(ERRORS) == 0).drop(ERRORS)
+        winners, losers = _latest_per_key(good)
+        losers = losers.persist(StorageLevel.MEMORY_AND_DISK)
+        superseded = {r["catalog"]: r["count"] for r in losers.groupBy("catalog").count().collect()}
+        result.superseded = sum(superseded.values())
+        result.rejected = sum(v for (c, bad), v in counts.items() if bad)
+        result.rows_out = result.rows_in - result.rejected - result.superseded
+
+        if result.rows_in:
+            res = tables.merge(plan.table, winners.select(*plan.columns()), keys=["catalog", "record_key"],
+                               partition_by=["catalog"], app_id=_app(plan.area), app_version=batch)
+            result.versions[plan.table] = res.version
+
+        failed = checked.where(F.size(ERRORS) > 0).select(*LINEAGE, F.explode(ERRORS).alias("e")).select(
+            "ingest_batch", "catalog", "department", "batch_date", "source_file", "source_line", "record_key",
+            "e.field", "e.standard", "e.reason", "e.raw_value",
+        )
+        dupes = losers.select(
+            "ingest_batch", "catalog", "department", "batch_date", "source_file", "source_line", "record_key",
+            F.lit(None).cast("string").alias("field"), F.lit(None).cast("string").alias("standard"),
+            F.concat(
+                F.lit("同一主键有更新的记录 / superseded by a later record with the same key ("),
+                F.col("_winner.source_file"), F.lit(" line "), F.col("_winner.source_line").cast("string"), F.lit(")"),
+            ).alias("reason"),
+            F.lit(None).cast("string").alias("raw_value"),
+        )
+        rejects = failed.unionByName(dupes)
+        res = tables.write(REJECTS, rejects, app_id=_app(plan.area), app_version=batch)
+        result.versions[REJECTS] = res.version
+
+        rule_counts = (
+            checked.where(F.size(ERRORS) > 0).select("catalog", F.explode(ERRORS).alias("e"))
+            .groupBy("catalog", F.col("e.standard").alias("rule")).count().collect()
+        )
+        unmapped = unmapped_columns(records, plan).collect()
+        losers.unpersist()
+    finally:
+        del checked  # its checkpointed blocks go with the last reference (Spark's context cleaner)
+
+    rows = []
+    catalogs = sorted({c for c, _ in counts})
+    for c in catalogs:
+        n_in = counts.get((c, False), 0) + counts.get((c, True), 0)
+        n_bad = counts.get((c, True), 0)
+        rows += [(batch, plan.area, c, "rows_in", None, n_in), (batch, plan.area, c, "rows_rejected", None, n_bad),
+                 (batch, plan.area, c, "rows_superseded", None, superseded.get(c, 0)),
+                 (batch, plan.area, c, "rows_out", None, n_in - n_bad - superseded.get(c, 0))]
+    rows += [(batch, plan.area, r["catalog"], "rule_failed", r["rule"], r["count"]) for r in rule_counts]
+    rows += [(batch, plan.area, r["catalog"], "unmapped_column", r["column"], r["count"]) for r in unmapped]
+    quality = spark.createDataFrame(rows, "ingest_batch long, subject_area string, catalog string, metric string, rule string, count long")
+    result.versions[QUALITY] = tables.write(QUALITY, quality, app_id=_app(plan.area), app_version=batch).version
+    return result
+
+
+def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: bytes,
+            progress: Callable[[str], None] | None = None) -> list[AreaResult]:
+    """Standardise every completed bronze batch not yet in silver, batch by batch."""
+    plans = area_plans(registry)
+    results = []
+    batches = completed_bronze_batches(tables)
+    for batch in batches:
+        delivered = _catalogs_in_batch(tables, batch)
+        for area, plan in sorted(plans.items()):
+            if done_version(tables, area) >= batch:
+                continue
+            if not delivered & set(plan.catalogs):
+                # nothing of this area in the batch: record that it is done, cheaply
+                empty = spark.createDataFrame([], "ingest_batch long, subject_area string, catalog string, metric string, rule string, count long")
+                tables.write(QUALITY, empty, app_id=_app(area), app_version=batch)
+                continue
+            if progress:
+                progress(f"silver batch {batch}: {area}")
+            results.append(process_area(spark, tables, plan, batch, hmac_key))
+    return results
+
+
+def _catalogs_in_batch(tables: Tables, batch: int) -> set[str]:
+    from lakehouse.bronze.ingest import FILES
+
+    rows = tables.read(FILES, columns=["catalog", "status"], filters=[("ingest_batch", "=", batch)]).collect()
+    return {r["catalog"] for r in rows if r["status"] == "ingest"}

@@ -1,0 +1,178 @@
+"""Bronze records of one subject area → typed columns named after the data standards.
+
+Each catalog's delivered field names (often Chinese) map to the catalog's English field
+names; every field is normalised and checked by the standard its catalog binds it to (see
+``rules.check``), column by column on Arrow batches inside one Spark stage. A row with any
+failed rule carries the list of failures (``_errors``) and goes to the rejects. Personal
+data gets a keyed hash and a masked display value beside the restricted raw column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+from lakehouse.privacy import PII_MASKED, hmac_hex, mask_value
+from lakehouse.silver.rules import arrow_type, check, spark_type
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from catalog.catalogs import Catalog, Registry
+    from catalog.standards import Standard
+
+LINEAGE = ["catalog", "department", "batch_date", "source_file", "source_line", "ingest_batch", "record_key"]
+ERRORS = "_errors"
+ERRORS_TYPE = "array<struct<field:string,standard:string,reason:string,raw_value:string>>"
+HASHED = {"id_number", "phone"}  # PII classes that also get a keyed hash for joins
+
+
+@dataclass
+class AreaPlan:
+    """The silver table of one subject area: its catalogs and the union of their fields."""
+
+    area: str
+    catalogs: dict[str, Catalog]
+    fields: dict[str, Standard] = field(default_factory=dict)   # field name → its first standard (type, PII class)
+    # field name → catalog → the standard that catalog binds it to (names repeat across catalogs)
+    bindings: dict[str, dict[str, Standard]] = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        return f"silver.{self.area}"
+
+    def pii_class(self, name: str) -> str | None:
+        return next((s.pii_class for s in self.bindings[name].values() if s.pii_class in PII_MASKED), None)
+
+    def pii_fields(self) -> list[tuple[str, str]]:
+        return [(n, self.pii_class(n)) for n in self.fields if self.pii_class(n)]
+
+    def columns(self) -> list[str]:
+        cols = list(LINEAGE) + list(self.fields)
+        for name, pii in self.pii_fields():
+            if pii in HASHED:
+                cols.append(f"{name}_hash")
+            cols.append(f"{name}_masked")
+        return cols
+
+    def schema(self) -> str:
+        """The Spark schema of standardised rows (silver columns plus the error list)."""
+        parts = [
+            "catalog string", "department string", "batch_date date", "source_file string",
+            "source_line int", "ingest_batch long", "record_key string",
+        ]
+        parts += [f"`{n}` {spark_type(s)}" for n, s in self.fields.items()]
+        for name, pii in self.pii_fields():
+            if pii in HASHED:
+                parts.append(f"`{name}_hash` string")
+            parts.append(f"`{name}_masked` string")
+        parts.append(f"{ERRORS} {ERRORS_TYPE}")
+        return ", ".join(parts)
+
+
+def area_plans(registry: Registry) -> dict[str, AreaPlan]:
+    plans: dict[str, AreaPlan] = {}
+    for code in sorted(registry.catalogs):
+        cat = registry.catalogs[code]
+        plan = plans.setdefault(cat.subject_area, AreaPlan(cat.subject_area, {}))
+        plan.catalogs[code] = cat
+        for f in cat.fields:
+            std = registry.standards[f.standard]
+            plan.fields.setdefault(f.name, std)
+            plan.bindings.setdefault(f.name, {})[code] = std
+    return plans
+
+
+def _standardise_catalog(batch, code: str, plan: AreaPlan, key: bytes):
+    """One catalog's rows of an Arrow batch → the area's standardised columns."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cat = plan.catalogs[code]
+    n = batch.num_rows
+    record = batch.column("record")
+    cols: dict[str, pa.Array] = {}
+    failures: list[tuple[int, str, str, str, str | None]] = []
+    for f in cat.fields:
+        std = plan.bindings[f.name][code]
+        raw = pc.map_lookup(record, query_key=pa.scalar(f.source_name), occurrence="first")
+        values, reasons = check(std, raw, f.required)
+        cols[f.name] = values.cast(arrow_type(plan.fields[f.name]))
+        bad = np.flatnonzero(reasons.is_valid().to_numpy(zero_copy_only=False))
+        if bad.size:
+            pii = std.pii_class if std.pii_class in PII_MASKED else None
+            for row, raw_value, why in zip(bad.tolist(), raw.take(pa.array(bad)).to_pylist(), reasons.take(pa.array(bad)).to_pylist()):
+                shown = mask_value(raw_value, pii) if pii else (raw_value[:200] if raw_value is not None else None)
+                failures.append((row, f.name, std.id, why, shown))
+
+    out = {
+        "catalog": batch.column("catalog"),
+        "department": batch.column("department"),
+        "batch_date": batch.column("batch_date"),
+        "source_file": batch.column("file"),
+        "source_line": batch.column("line"),
+        "ingest_batch": batch.column("ingest_batch"),
+    }
+    key_parts = [pa.array([code] * n, pa.string())] + [
+        pc.fill_null(pc.cast(cols[k], pa.string()), "") if k in cols else pa.array([""] * n, pa.string()) for k in cat.key_fields
+    ]
+    out["record_key"] = pc.binary_join_element_wise(*key_parts, "|")
+    for name, std in plan.fields.items():
+        out[name] = cols.get(name, pa.nulls(n, arrow_type(std)))
+    for name, pii in plan.pii_fields():
+        values = out[name].to_pylist()
+        if pii in HASHED:
+            out[f"{name}_hash"] = pa.array([hmac_hex(key, v) for v in values], pa.string())
+        out[f"{name}_masked"] = pa.array([mask_value(v, pii) for v in values], pa.string())
+    out[ERRORS] = _error_lists(n, failures)
+    return pa.RecordBatch.from_pydict(out)
+
+
+def _error_lists(n: int, failures: list):
+    import numpy as np
+    import pyarrow as pa
+
+    failures.sort(key=lambda x: x[0])
+    counts = np.bincount(np.array([f[0] for f in failures], dtype=np.int64), minlength=n) if failures else np.zeros(n, dtype=np.int64)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    items = pa.StructArray.from_arrays(
+        [pa.array([f[i] for f in failures], pa.string()) for i in range(1, 5)],
+        names=["field", "standard", "reason", "raw_value"],
+    )
+    return pa.ListArray.from_arrays(offsets, items)
+
+
+def standardise(records: DataFrame, plan: AreaPlan, hmac_key: bytes) -> DataFrame:
+    """Typed, checked rows of ``plan``'s area, with an ``_errors`` array (empty when clean)."""
+
+    def run(batches: Iterator) -> Iterator:
+        import pyarrow.compute as pc
+
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            catalogs = batch.column("catalog")
+            for code in pc.unique(catalogs).to_pylist():
+                yield _standardise_catalog(batch.filter(pc.equal(catalogs, code)), code, plan, hmac_key)
+
+    cols = ["catalog", "department", "batch_date", "file", "line", "ingest_batch", "record"]
+    return records.select(*cols).mapInArrow(run, plan.schema())
+
+
+def unmapped_columns(records: DataFrame, plan: AreaPlan) -> DataFrame:
+    """(catalog, column) pairs delivered but not in the catalog — a schema change upstream."""
+    from pyspark.sql import functions as F
+
+    known = None
+    for code, cat in plan.catalogs.items():
+        names = F.array(*[F.lit(f.source_name) for f in cat.fields])
+        cond = F.col("catalog") == code
+        known = F.when(cond, names) if known is None else known.when(cond, names)
+    known = known.otherwise(F.array().cast("array<string>"))
+    return (
+        records.select("catalog", F.array_except(F.map_keys("record"), known).alias("cols"))
+        .where(F.size("cols") > 0)
+        .select("catalog", F.explode("cols").alias("column"))
+        .groupBy("catalog", "column")
+        .count()
+    )
