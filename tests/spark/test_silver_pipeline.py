@@ -106,3 +106,40 @@ def test_silver_accounts_for_every_row_and_routes_dirty_cases(spark, tables, cit
     before = {n: tables.version(n) for n in tables.list()}
     assert run_pipeline(spark, tables, landing, test_config) == []
     assert {n: tables.version(n) for n in tables.list()} == before
+
+
+@pytest.mark.slow
+def test_silver_killed_half_way_converges_on_rerun(spark, tables, city, test_config, monkeypatch):
+    from catalog import load_catalog
+    from lakehouse.bronze.ingest import ingest_all
+    from lakehouse.privacy import hmac_key
+    from lakehouse.silver.process import process
+
+    landing, _ = city
+    registry = load_catalog()
+    ingest_all(spark, tables, str(landing), registry.catalogs)
+    original = tables.write
+    seen = []
+
+    def dies_on_second_area(name, *args, **kwargs):
+        if name == "silver.rejects":
+            seen.append(kwargs.get("app_id"))
+            if len(seen) == 2:
+                raise RuntimeError("killed during silver")
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(tables, "write", dies_on_second_area)
+    with pytest.raises(RuntimeError):
+        process(spark, tables, registry, hmac_key(test_config))
+    monkeypatch.setattr(tables, "write", original)
+    process(spark, tables, registry, hmac_key(test_config))
+
+    quality = tables.read("silver.quality").where("metric = 'rows_in'")
+    assert quality.groupBy("ingest_batch", "catalog").count().where("count > 1").count() == 0
+    bronze = {r["catalog"]: r["count"] for r in tables.read("bronze.records").groupBy("catalog").count().collect()}
+    assert {r["catalog"]: r["sum(count)"] for r in quality.groupBy("catalog").sum("count").collect()} == bronze
+    rejects = tables.read("silver.rejects")
+    assert rejects.count() == rejects.dropDuplicates(["source_file", "source_line", "field", "reason"]).count()
+    for name in tables.list():
+        if name.startswith("silver.") and name not in ("silver.rejects", "silver.quality"):
+            assert tables.read(name).groupBy("catalog", "record_key").count().where("count > 1").count() == 0
