@@ -16,7 +16,7 @@ DEMO_SEED = 20240101
 def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     from pathlib import Path
 
-    from jobs import bronze, silver
+    from jobs import bronze, gold, silver
     from lakehouse.landing.simulate import Settings, simulate
     from lakehouse.tables import Tables
 
@@ -28,6 +28,8 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     say(f"bronze: {len(results)} batch(es) ingested")
     areas = silver.run(config, spark, progress=lambda m: say(f"  {m}"))
     say(f"silver: {len(areas)} subject area batch(es) standardised")
+    cutoffs = gold.run(config, spark)
+    say(f"gold: entity profile and KPIs as of {cutoffs[0]}")
     tables = Tables.from_config(config, spark)
     summary = {name: tables.describe(name) for name in tables.list()}
     for name, info in summary.items():

@@ -117,7 +117,7 @@ app.command("simulate")(simulate)
 # --- end of catalog and simulator commands ---------------------------------------
 
 
-JOBS = {"bronze": "jobs.bronze", "silver": "jobs.silver"}
+JOBS = {"bronze": "jobs.bronze", "silver": "jobs.silver", "gold": "jobs.gold"}
 
 
 @app.command("run")
@@ -138,7 +138,7 @@ def run_job(job: str = typer.Argument(..., help=f"One of: {', '.join(JOBS)}."), 
 
 @app.command("pipeline")
 def pipeline(env: Optional[str] = EnvOpt) -> None:
-    """Run every layer in order: bronze, silver (each idempotent and resumable)."""
+    """Run every layer in order: bronze, silver, gold (each idempotent and resumable)."""
     import importlib
 
     from lakehouse.spark import get_spark

@@ -19,6 +19,7 @@ Example::
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -105,6 +106,10 @@ class SimulatorConfig(_Section):
     file_faults: bool = Field(True, description="Plant the file-level faults: a column added in a later batch, a GBK file with an invalid byte, a truncated file.")
 
 
+class GoldConfig(_Section):
+    cutoff_date: dt.date | None = Field(None, description="Date the entity profile is computed as of; default: the latest batch date in bronze.")
+
+
 class PrivacyConfig(_Section):
     hmac_key: str | None = Field(None, description="Key of the HMAC that hashes personal data; prefer hmac_key_env outside a laptop.")
     hmac_key_env: str = Field("REGULAKE_HMAC_KEY", description="Environment variable holding the HMAC key when hmac_key is not set.")
@@ -122,6 +127,7 @@ class RegulakeConfig(_Section):
     landing: LandingConfig = Field(default_factory=LandingConfig)
     runs: RunsConfig = Field(default_factory=RunsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    gold: GoldConfig = Field(default_factory=GoldConfig)
     simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)
 
 

@@ -102,10 +102,42 @@ def test_silver_accounts_for_every_row_and_routes_dirty_cases(spark, tables, cit
     if row is not None:
         assert "*" in row["legal_rep_id_masked"] and len(row["legal_rep_id_hash"]) == 64
 
+    check_gold(spark, tables)
+
     # a re-run changes nothing
     before = {n: tables.version(n) for n in tables.list()}
     assert run_pipeline(spark, tables, landing, test_config) == []
     assert {n: tables.version(n) for n in tables.list()} == before
+
+
+def check_gold(spark, tables):
+    """Entity profile: one row per entity, nothing after the cutoff, no raw personal data."""
+    import datetime as dt
+
+    from pyspark.sql import functions as F
+
+    from catalog import load_catalog
+    from lakehouse.gold import entity_profile, kpi
+
+    registry = load_catalog()
+    late, early = dt.date(2026, 1, 2), dt.date(2025, 6, 30)
+    for cutoff in (late, early):
+        entity_profile.write(spark, tables, registry, cutoff)
+        kpi.write(spark, tables, cutoff)
+    profile = tables.read("gold.entity_profile")
+    assert profile.groupBy("as_of", "uscc").count().where("count > 1").count() == 0
+    assert not {"legal_rep_id", "legal_rep_phone", "legal_rep_name"} & set(profile.columns)
+    at_early = profile.where(F.col("as_of") == early)
+    assert at_early.where(F.col("establishment_date") > early).count() == 0
+    # annual reports counted at the early cutoff: exactly those dated on or before it
+    events = entity_profile.area_events(tables, registry, "annual_reports", {c: registry.catalogs[c] for c in ["SCJG-003"]})
+    expected = {r["uscc"]: r["count"] for r in events.where(F.col("event_date") <= early).groupBy("uscc").count().collect()}
+    got = {r["uscc"]: r["annual_reports_count_all"] for r in at_early.collect()}
+    assert got and all(got[u] == expected.get(u, 0) for u in got)
+    later = {r["uscc"]: r["annual_reports_count_all"] for r in profile.where(F.col("as_of") == late).collect()}
+    assert all(later[u] >= n for u, n in got.items())
+    kpis = {(r["as_of"], r["metric"]): r["value"] for r in tables.read("gold.kpi").where("dimension is null").collect()}
+    assert kpis[(late, "entities")] == len(later) and kpis[(early, "entities")] == len(got)
 
 
 @pytest.mark.slow
