@@ -67,7 +67,8 @@ def test_second_process_loads_from_the_validated_cache(monkeypatch):
     """A fresh process reads the pickled registry instead of validating 20k rows again."""
     from catalog import loader
 
-    first = load_catalog()
+    loader._CACHE.clear()
+    first = load_catalog()  # validates (or reads the cache) and leaves a fresh cache file
     loader._CACHE.clear()  # as a fresh process would see it
 
     def no_validation(*args, **kwargs):
