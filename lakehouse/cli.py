@@ -120,35 +120,31 @@ app.command("simulate")(simulate)
 JOBS = {"bronze": "jobs.bronze", "silver": "jobs.silver", "gold": "jobs.gold"}
 
 
-@app.command("run")
-def run_job(job: str = typer.Argument(..., help=f"One of: {', '.join(JOBS)}."), env: Optional[str] = EnvOpt) -> None:
-    """Run one job of the pipeline."""
+def _run_jobs(names: list[str], env: Optional[str]) -> None:
     import importlib
 
     from lakehouse.spark import get_spark
 
-    if job not in JOBS:
-        raise RegulakeError(f"unknown job '{job}'; choose one of: {', '.join(JOBS)}")
     cfg = _config(env)
     spark = get_spark(cfg)
-    with console.status(f"{job} …") as status:
-        result = importlib.import_module(JOBS[job]).run(cfg, spark, progress=status.update)
-    console.print(f"[green]{job} done[/green]: {len(result)} unit(s) of work; run record in {cfg.runs.root}")
+    for job in names:
+        with console.status(f"{job} …") as status:
+            result = importlib.import_module(JOBS[job]).run(cfg, spark, progress=status.update)
+        console.print(f"[green]{job} done[/green]: {len(result)} unit(s) of work; run record in {cfg.runs.root}")
+
+
+@app.command("run")
+def run_job(job: str = typer.Argument(..., help=f"One of: {', '.join(JOBS)}."), env: Optional[str] = EnvOpt) -> None:
+    """Run one job of the pipeline."""
+    if job not in JOBS:
+        raise RegulakeError(f"unknown job '{job}'; choose one of: {', '.join(JOBS)}")
+    _run_jobs([job], env)
 
 
 @app.command("pipeline")
 def pipeline(env: Optional[str] = EnvOpt) -> None:
     """Run every layer in order: bronze, silver, gold (each idempotent and resumable)."""
-    import importlib
-
-    from lakehouse.spark import get_spark
-
-    cfg = _config(env)
-    spark = get_spark(cfg)
-    for job in JOBS:
-        with console.status(f"{job} …") as status:
-            result = importlib.import_module(JOBS[job]).run(cfg, spark, progress=status.update)
-        console.print(f"[green]{job} done[/green]: {len(result)} unit(s) of work")
+    _run_jobs(list(JOBS), env)
 
 
 @app.command("demo")
