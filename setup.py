@@ -15,6 +15,7 @@ INSTALL_REQUIRES = [
     "rich==14.2.0",
     "python-stdnum==2.2",
     "openpyxl==3.1.5",
+    "great_expectations==1.24.1",
 ]
 
 EXTRAS_REQUIRE = {

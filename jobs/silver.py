@@ -13,12 +13,14 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from catalog import load_catalog
     from lakehouse.privacy import hmac_key
     from lakehouse.runs import record_run
-    from lakehouse.silver.process import process
+    from lakehouse.silver.process import DataDocs, process
     from lakehouse.tables import Tables
 
     tables = Tables.from_config(config, spark)
     with record_run(config, "silver") as run_record:
-        results = process(spark, tables, load_catalog(), hmac_key(config), progress)
+        registry = load_catalog()
+        docs = DataDocs(config.silver.data_docs_root, config.silver.data_docs_catalogs, registry.standards) if config.silver.data_docs_catalogs else None
+        results = process(spark, tables, registry, hmac_key(config), progress, docs)
         for r in results:
             run_record.rows_in += r.rows_in
             run_record.rows_out += r.rows_out
@@ -26,4 +28,6 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
             for table, version in r.versions.items():
                 run_record.tables_written[table] = version
         run_record.details["areas"] = [r.__dict__ for r in results]
+        if docs:
+            run_record.details["data_docs"] = f"{docs.root}/gx/uncommitted/data_docs/local_site/index.html"
     return results

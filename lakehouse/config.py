@@ -106,6 +106,11 @@ class SimulatorConfig(_Section):
     file_faults: bool = Field(True, description="Plant the file-level faults: a column added in a later batch, a GBK file with an invalid byte, a truncated file.")
 
 
+class SilverConfig(_Section):
+    data_docs_catalogs: list[str] = Field(default_factory=lambda: ["SCJG-001"], description="Catalogs whose batches are also validated by Great Expectations suites generated from the standards, with Data Docs HTML (empty: none).")
+    data_docs_root: str = Field("./quality", description="Great Expectations project folder; Data Docs under gx/uncommitted/data_docs/local_site/.")
+
+
 class GoldConfig(_Section):
     cutoff_date: dt.date | None = Field(None, description="Date the entity profile is computed as of; default: the latest batch date in bronze.")
 
@@ -127,6 +132,7 @@ class RegulakeConfig(_Section):
     landing: LandingConfig = Field(default_factory=LandingConfig)
     runs: RunsConfig = Field(default_factory=RunsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    silver: SilverConfig = Field(default_factory=SilverConfig)
     gold: GoldConfig = Field(default_factory=GoldConfig)
     simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)
 
@@ -278,6 +284,7 @@ def _resolve_paths(cfg: RegulakeConfig) -> RegulakeConfig:
     cfg.landing.root = _abs(cfg.landing.root)
     cfg.landing.answer_key_root = _abs(cfg.landing.answer_key_root)
     cfg.runs.root = _abs(cfg.runs.root)
+    cfg.silver.data_docs_root = _abs(cfg.silver.data_docs_root)
     if cfg.spark.local_dir:
         cfg.spark.local_dir = _abs(cfg.spark.local_dir)
     return cfg

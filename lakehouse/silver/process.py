@@ -78,7 +78,17 @@ def _latest_per_key(good: DataFrame) -> tuple[DataFrame, DataFrame]:
     return winners, losers
 
 
-def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int, hmac_key: bytes) -> AreaResult:
+@dataclass
+class DataDocs:
+    """Which catalogs get Great Expectations validation and Data Docs, and where."""
+
+    root: str
+    catalogs: list[str]
+    standards: dict
+
+
+def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int, hmac_key: bytes,
+                 data_docs: DataDocs | None = None) -> AreaResult:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -126,6 +136,16 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
             .groupBy("catalog", F.col("e.standard").alias("rule")).count().collect()
         )
         unmapped = unmapped_columns(records, plan).collect()
+        ge_rows = []
+        if data_docs:
+            from lakehouse.silver.expectations import validate_with_data_docs
+
+            for code in sorted(set(data_docs.catalogs) & {c for c, _ in counts}):
+                summary = validate_with_data_docs(checked.where(F.col("catalog") == code).drop(ERRORS), plan.catalogs[code],
+                                                  data_docs.standards, batch, data_docs.root)
+                ge_rows.append((batch, plan.area, code, "ge_expectations", None, summary["expectations"]))
+                ge_rows += [(batch, plan.area, code, "ge_expectation_failed", f"{f['expectation']}({f['column']})", int(f["unexpected"] or 0))
+                            for f in summary["failed"]]
         losers.unpersist()
     finally:
         del checked  # its checkpointed blocks go with the last reference (Spark's context cleaner)
@@ -140,13 +160,14 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
                  (batch, plan.area, c, "rows_out", None, n_in - n_bad - superseded.get(c, 0))]
     rows += [(batch, plan.area, r["catalog"], "rule_failed", r["rule"], r["count"]) for r in rule_counts]
     rows += [(batch, plan.area, r["catalog"], "unmapped_column", r["column"], r["count"]) for r in unmapped]
+    rows += ge_rows
     quality = spark.createDataFrame(rows, "ingest_batch long, subject_area string, catalog string, metric string, rule string, count long")
     result.versions[QUALITY] = tables.write(QUALITY, quality, app_id=_app(plan.area), app_version=batch).version
     return result
 
 
 def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: bytes,
-            progress: Callable[[str], None] | None = None) -> list[AreaResult]:
+            progress: Callable[[str], None] | None = None, data_docs: DataDocs | None = None) -> list[AreaResult]:
     """Standardise every completed bronze batch not yet in silver, batch by batch."""
     plans = area_plans(registry)
     results = []
@@ -163,7 +184,7 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
                 continue
             if progress:
                 progress(f"silver batch {batch}: {area}")
-            results.append(process_area(spark, tables, plan, batch, hmac_key))
+            results.append(process_area(spark, tables, plan, batch, hmac_key, data_docs))
     return results
 
 

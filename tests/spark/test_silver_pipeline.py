@@ -21,15 +21,16 @@ def city(tmp_path_factory, test_config):
     return landing, key
 
 
-def run_pipeline(spark, tables, landing, test_config):
+def run_pipeline(spark, tables, landing, test_config, docs_root=None):
     from catalog import load_catalog
     from lakehouse.bronze.ingest import ingest_all
     from lakehouse.privacy import hmac_key
-    from lakehouse.silver.process import process
+    from lakehouse.silver.process import DataDocs, process
 
     registry = load_catalog()
     ingest_all(spark, tables, str(landing), registry.catalogs)
-    return process(spark, tables, registry, hmac_key(test_config))
+    docs = DataDocs(str(docs_root), ["SCJG-001"], registry.standards) if docs_root else None
+    return process(spark, tables, registry, hmac_key(test_config), data_docs=docs)
 
 
 def dirty_cases(key):
@@ -49,12 +50,20 @@ def line_of(tables):
 
 
 @pytest.mark.slow
-def test_silver_accounts_for_every_row_and_routes_dirty_cases(spark, tables, city, test_config):
+def test_silver_accounts_for_every_row_and_routes_dirty_cases(spark, tables, city, test_config, tmp_path):
     from pyspark.sql import functions as F
 
     landing, key = city
-    results = run_pipeline(spark, tables, landing, test_config)
+    results = run_pipeline(spark, tables, landing, test_config, docs_root=tmp_path / "quality")
     assert results
+    # Great Expectations suite generated from the standards, validated, rendered as Data Docs
+    index = tmp_path / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert index.exists() and "SCJG-001" in index.read_text(encoding="utf-8")
+    ge = {r["metric"]: r["count"] for r in tables.read("silver.quality").where("catalog = 'SCJG-001' and metric like 'ge_%'").collect()}
+    assert ge["ge_expectations"] > 10
+    # the planted missing values / bad check digits in the register show as failed expectations
+    failed = tables.read("silver.quality").where("catalog = 'SCJG-001' and metric = 'ge_expectation_failed'").collect()
+    assert any("expect_column_values_to_not_be_null(uscc)" == r["rule"] for r in failed)
     # every bronze record of each catalog is in or out: rows_out + rejected + superseded = rows_in = bronze
     bronze = {r["catalog"]: r["count"] for r in tables.read("bronze.records").groupBy("catalog").count().collect()}
     q = defaultdict(int)
