@@ -29,4 +29,4 @@ bench: install
 	$(BIN)/python bench/delta_write.py
 
 clean:
-	rm -rf $(VENV) warehouse landing answer_key runs *.egg-info
+	rm -rf $(VENV) warehouse landing answer_key runs quality *.egg-info
