@@ -35,4 +35,6 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     for name, info in summary.items():
         say(f"  {name:28s} version {info['version']:>3}  {info['num_records']:>10,} rows  {info['uri']}")
     say(f"run records in {config.runs.root}; quality per batch in silver.quality, rejects with reasons in bronze.rejects and silver.rejects")
+    if config.silver.data_docs_catalogs:
+        say(f"Great Expectations Data Docs: {config.silver.data_docs_root}/gx/uncommitted/data_docs/local_site/index.html")
     return {"simulation": sim, "tables": summary}

@@ -154,7 +154,7 @@ def demo(env: Optional[str] = EnvOpt) -> None:
     from lakehouse.spark import get_spark
 
     cfg = _config(env)
-    demo_job.run(cfg, get_spark(cfg), say=console.print)
+    demo_job.run(cfg, get_spark(cfg), say=lambda message: console.print(message, soft_wrap=True))
 
 
 def main() -> None:

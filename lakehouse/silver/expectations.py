@@ -58,7 +58,9 @@ def build_suite(gx, name: str, catalog: Catalog, standards: dict[str, Standard])
 def validate_with_data_docs(rows: DataFrame, catalog: Catalog, standards: dict[str, Standard], batch: int, root: str | Path) -> dict:
     """Validate one catalog's standardised rows of a batch; returns a summary and writes Data Docs."""
     import logging
+    import os
 
+    os.environ.setdefault("TQDM_DISABLE", "1")  # GE's metric progress bars would flood the job's output
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
