@@ -77,7 +77,8 @@ def table_history(name: str, limit: int = typer.Option(20, help="Newest commits 
     """Commit history of a table (version, time, operation, metrics)."""
     out = Table("version", "timestamp", "operation", "parameters")
     for h in _tables(env).history(name, limit=limit):
-        out.add_row(str(h.get("version")), str(h.get("timestamp")), str(h.get("operation")), json.dumps(h.get("operationParameters", {}), ensure_ascii=False)[:80])
+        operation = h.get("regulake.operation") or h.get("operation")  # delta-rs records every commit as WRITE
+        out.add_row(str(h.get("version")), str(h.get("timestamp")), str(operation), json.dumps(h.get("operationParameters", {}), ensure_ascii=False)[:80])
     console.print(out)
 
 
