@@ -33,16 +33,10 @@ def _config(env: Optional[str]):
     return load_config(env)
 
 
-def _tables(env: Optional[str], with_spark: bool = False):
+def _tables(env: Optional[str]):
     from lakehouse.tables import Tables
 
-    cfg = _config(env)
-    spark = None
-    if with_spark:
-        from lakehouse.spark import get_spark
-
-        spark = get_spark(cfg)
-    return Tables.from_config(cfg, spark)
+    return Tables.from_config(_config(env))
 
 
 @config_app.command("show")

@@ -31,7 +31,6 @@ REQUIRED_CONF = {
     # Staging folders are committed by delta-rs, not by a _SUCCESS marker.
     "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
     "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version": "2",
-    "spark.sql.sources.partitionOverwriteMode": "static",
 }
 
 

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from catalog.catalogs import Registry
     from lakehouse.tables import Tables
@@ -37,31 +37,20 @@ def _first_field(cat, registry, validators: tuple[str, ...]) -> str | None:
     return None
 
 
-def _by_catalog(plan_catalogs: dict, pick, default: Column) -> Column:
-    from pyspark.sql import functions as F
-
-    expr = None
-    for code, cat in plan_catalogs.items():
-        value = pick(cat)
-        if value is None:
-            continue
-        cond = F.col("catalog") == code
-        expr = F.when(cond, value) if expr is None else expr.when(cond, value)
-    return default if expr is None else expr.otherwise(default)
-
-
 def area_events(tables: Tables, registry: Registry, area: str, catalogs: dict) -> DataFrame:
     """(uscc, area, event_date, amount) of every record of one subject area."""
     from pyspark.sql import functions as F
 
+    from lakehouse.silver.standardise import by_catalog
+
     df = tables.read(f"silver.{area}")
     cols = set(df.columns)
-    event = _by_catalog(
+    event = by_catalog(
         catalogs,
         lambda c: (F.col(n).cast("date") if (n := _first_field(c, registry, ("date", "datetime"))) in cols else None),
         F.col("batch_date"),
     )
-    amount = _by_catalog(
+    amount = by_catalog(
         catalogs,
         lambda c: (F.col(n).cast("double") if (n := _first_field(c, registry, ("decimal",))) in cols else None),
         F.lit(None).cast("double"),
@@ -83,8 +72,8 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
     )
     base = base.withColumn("age_days", F.datediff(F.lit(cutoff), "establishment_date"))
 
-    areas = [a for a, plan in sorted(area_plans(registry).items()) if tables.exists(f"silver.{a}")]
     plans = area_plans(registry)
+    areas = [a for a in sorted(plans) if tables.exists(f"silver.{a}")]
     events = None
     for area in areas:
         e = area_events(tables, registry, area, plans[area].catalogs)

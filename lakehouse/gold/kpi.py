@@ -21,10 +21,10 @@ def build(spark: SparkSession, tables: Tables, cutoff: dt.date) -> DataFrame:
     profile = tables.read(PROFILE, filters=[("as_of", "=", cutoff)])
     rows = [(cutoff, "entities", None, float(profile.count()))]
     rows += [(cutoff, "entities_by_district", r["district_code"], float(r["count"])) for r in profile.groupBy("district_code").count().collect()]
-    for area in ("penalties", "abnormal_operations", "complaints", "inspections"):
-        col = f"{area}_count_365d"
-        if col in profile.columns:
-            rows.append((cutoff, f"entities_with_{area}_365d", None, float(profile.where(F.col(col) > 0).count())))
+    areas = [a for a in ("penalties", "abnormal_operations", "complaints", "inspections") if f"{a}_count_365d" in profile.columns]
+    if areas:
+        counts = profile.agg(*[F.count(F.when(F.col(f"{a}_count_365d") > 0, 1)).alias(a) for a in areas]).first()
+        rows += [(cutoff, f"entities_with_{a}_365d", None, float(counts[a])) for a in areas]
     if tables.exists("bronze.records"):
         rows.append((cutoff, "bronze_records", None, float(sum(f.num_records or 0 for f in tables.snapshot("bronze.records").files))))
     if tables.exists("bronze.rejects"):

@@ -159,16 +159,25 @@ def standardise(records: DataFrame, plan: AreaPlan, hmac_key: bytes) -> DataFram
     return records.select(*cols).mapInArrow(run, plan.schema())
 
 
+def by_catalog(catalogs: dict, pick, default):
+    """CASE catalog WHEN c1 THEN pick(c1) ... ELSE default (catalogs where pick is None are left out)."""
+    from pyspark.sql import functions as F
+
+    expr = None
+    for code, cat in catalogs.items():
+        value = pick(cat)
+        if value is None:
+            continue
+        cond = F.col("catalog") == code
+        expr = F.when(cond, value) if expr is None else expr.when(cond, value)
+    return default if expr is None else expr.otherwise(default)
+
+
 def unmapped_columns(records: DataFrame, plan: AreaPlan) -> DataFrame:
     """(catalog, column) pairs delivered but not in the catalog — a schema change upstream."""
     from pyspark.sql import functions as F
 
-    known = None
-    for code, cat in plan.catalogs.items():
-        names = F.array(*[F.lit(f.source_name) for f in cat.fields])
-        cond = F.col("catalog") == code
-        known = F.when(cond, names) if known is None else known.when(cond, names)
-    known = known.otherwise(F.array().cast("array<string>"))
+    known = by_catalog(plan.catalogs, lambda c: F.array(*[F.lit(f.source_name) for f in c.fields]), F.array().cast("array<string>"))
     return (
         records.select("catalog", F.array_except(F.map_keys("record"), known).alias("cols"))
         .where(F.size("cols") > 0)
