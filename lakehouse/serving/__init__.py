@@ -1,0 +1,1 @@
+"""Serving: gold tables for Trino (real-cluster export and an embedded Trino-protocol endpoint)."""

@@ -1,0 +1,128 @@
+"""Settings of the serving layer (``serving:`` in ``conf/*.yaml``).
+
+Until ``lakehouse.config.RegulakeConfig`` carries a ``serving`` field, :func:`serving_settings`
+returns the defaults; tests build :class:`ServingSettings` directly.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+SCHEMAS_ALLOWED = ("gold", "silver")
+HASH_PREFIX = "pbkdf2_sha256"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class TrinoUser(_Section):
+    name: str = Field(..., description="User name as clients send it (X-Trino-User).")
+    password_hash: str | None = Field(
+        None,
+        description="pbkdf2_sha256$<iterations>$<salt>$<hash> from 'regulake trino hash-password'; "
+        "when set the user must send HTTP Basic credentials (needs TLS unless allow_insecure_auth).",
+    )
+
+    @field_validator("password_hash")
+    @classmethod
+    def _hash_format(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(rf"{HASH_PREFIX}\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+", v):
+            raise ValueError(f"must look like {HASH_PREFIX}$<iterations>$<salt>$<hash>; make one with 'regulake trino hash-password'")
+        return v
+
+
+class TrinoClusterSettings(_Section):
+    """Catalog properties for a real Trino cluster's Delta Lake connector (``regulake trino export``)."""
+
+    metastore: Literal["thrift", "glue", "file"] = Field("thrift", description="Hive metastore (thrift), AWS Glue, or a file metastore (tests, single node).")
+    metastore_uri: str = Field("thrift://localhost:9083", description="hive.metastore.uri when metastore is thrift.")
+    glue_region: str | None = Field(None, description="hive.metastore.glue.region when metastore is glue.")
+    file_metastore_dir: str | None = Field(None, description="hive.metastore.catalog.dir when metastore is file (default: <warehouse>/_trino_metastore).")
+    read_only: bool = Field(False, description="Add delta.security=READ_ONLY (apply after the tables are registered).")
+    extra_properties: dict[str, str] = Field(default_factory=dict, description="Further catalog properties, written as they are.")
+
+
+class TrinoSettings(_Section):
+    catalog: str = Field("regulake", description="Catalog name clients use (the same on the endpoint and the real cluster).")
+    schemas: list[str] = Field(default_factory=lambda: ["gold"], description="Warehouse layers exposed as schemas; silver holds personal data, keep it off unless needed.")
+    host: str = Field("127.0.0.1", description="Address the embedded endpoint binds.")
+    port: int = Field(8080, ge=0, le=65535, description="Port of the embedded endpoint (0: any free port).")
+    users: list[TrinoUser] = Field(default_factory=list, description="Users allowed to query; nobody else can. Empty: nobody.")
+    allow_insecure_auth: bool = Field(False, description="Accept passwords over plain HTTP (loopback experiments only).")
+    tls_cert_file: str | None = Field(None, description="PEM certificate: serve HTTPS.")
+    tls_key_file: str | None = Field(None, description="PEM private key of tls_cert_file.")
+    page_rows: int = Field(10_000, ge=1, description="Rows per result page (the client follows nextUri for more).")
+    max_running_queries: int = Field(4, ge=1, description="Queries executed at once; further ones wait.")
+    query_idle_timeout_s: float = Field(300.0, gt=0, description="A query whose client stopped paging is abandoned after this.")
+    duckdb_threads: int | None = Field(None, ge=1, description="DuckDB worker threads (default: DuckDB's own, one per core).")
+    duckdb_memory_limit: str | None = Field(None, description="DuckDB memory_limit, e.g. 4GB.")
+    server_version: str = Field("446", description="Version reported by /v1/info and version().")
+    environment: str = Field("regulake", description="Environment reported by /v1/info.")
+    cluster: TrinoClusterSettings = Field(default_factory=TrinoClusterSettings)
+
+    @field_validator("catalog")
+    @classmethod
+    def _catalog(cls, v: str) -> str:
+        if not _IDENT.match(v) or v in ("system",):
+            raise ValueError("must be lower case letters, digits and '_' starting with a letter, and not 'system'")
+        return v
+
+    @field_validator("schemas")
+    @classmethod
+    def _schemas(cls, v: list[str]) -> list[str]:
+        bad = [s for s in v if s not in SCHEMAS_ALLOWED]
+        if bad:
+            raise ValueError(f"unknown schema(s) {bad}; choose from {', '.join(SCHEMAS_ALLOWED)}")
+        return list(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> "TrinoSettings":
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ValueError("tls_cert_file and tls_key_file go together")
+        return self
+
+    def user(self, name: str) -> TrinoUser | None:
+        for u in self.users:
+            if u.name == name:
+                return u
+        return None
+
+
+class ServingSettings(_Section):
+    trino: TrinoSettings = Field(default_factory=TrinoSettings)
+
+
+def serving_settings(cfg) -> ServingSettings:
+    """The ``serving`` section of a loaded ``RegulakeConfig`` (defaults until the field exists)."""
+    section = getattr(cfg, "serving", None)
+    if section is None:
+        return ServingSettings()
+    if isinstance(section, ServingSettings):
+        return section
+    return ServingSettings.model_validate(section.model_dump() if hasattr(section, "model_dump") else section)
+
+
+# -- passwords -----------------------------------------------------------------
+
+
+def hash_password(password: str, iterations: int = 200_000, salt: bytes | None = None) -> str:
+    salt = salt or os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return f"{HASH_PREFIX}${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        _, iterations, salt, digest = stored.split("$")
+        got = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), base64.b64decode(salt), int(iterations))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, base64.b64decode(digest))
