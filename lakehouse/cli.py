@@ -108,11 +108,19 @@ from catalog.cli import app as catalog_app  # noqa: E402  (kept inside the marke
 from lakehouse.landing.cli import simulate  # noqa: E402
 
 app.add_typer(catalog_app, name="catalog")
+from lakehouse.serving.cli import serve_app, trino_app  # noqa: E402
+
+app.add_typer(trino_app, name="trino")
+app.add_typer(serve_app, name="serve")
 app.command("simulate")(simulate)
 # --- end of catalog and simulator commands ---------------------------------------
 
 
-JOBS = {"bronze": "jobs.bronze", "silver": "jobs.silver", "gold": "jobs.gold"}
+JOBS = {
+    "bronze": "jobs.bronze", "silver": "jobs.silver", "gold": "jobs.gold",
+    "factors": "jobs.factors", "train": "jobs.train", "score": "jobs.score",
+}
+PIPELINE = ["bronze", "silver", "gold", "factors"]
 
 
 def _run_jobs(names: list[str], env: Optional[str]) -> None:
@@ -138,8 +146,8 @@ def run_job(job: str = typer.Argument(..., help=f"One of: {', '.join(JOBS)}."), 
 
 @app.command("pipeline")
 def pipeline(env: Optional[str] = EnvOpt) -> None:
-    """Run every layer in order: bronze, silver, gold (each idempotent and resumable)."""
-    _run_jobs(list(JOBS), env)
+    """Run every layer in order: bronze, silver, gold, factors (each idempotent and resumable)."""
+    _run_jobs(PIPELINE, env)
 
 
 @app.command("demo")

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lakehouse.errors import ConfigError
+from lakehouse.serving.settings import ServingSettings
 
 ENV_PREFIX = "REGULAKE__"
 
@@ -115,6 +116,81 @@ class GoldConfig(_Section):
     cutoff_date: dt.date | None = Field(None, description="Date the entity profile is computed as of; default: the latest batch date in bronze.")
 
 
+class SearchDimension(_Section):
+    kind: Literal["uniform", "loguniform", "quniform", "choice"] = Field(..., description="hyperopt distribution.")
+    low: float | None = None
+    high: float | None = None
+    q: float | None = Field(None, description="Step of quniform.")
+    options: list[Any] | None = Field(None, description="Values of choice.")
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.kind == "choice":
+            if not self.options:
+                raise ValueError("a 'choice' dimension needs a non-empty 'options' list")
+        elif self.low is None or self.high is None or self.low >= self.high:
+            raise ValueError(f"a '{self.kind}' dimension needs low < high")
+        elif self.kind == "loguniform" and self.low <= 0:
+            raise ValueError("a 'loguniform' dimension needs low > 0 (the bounds are values, not logs)")
+        elif self.kind == "quniform" and not self.q:
+            raise ValueError("a 'quniform' dimension needs a step 'q'")
+        return self
+
+
+class TuningConfig(_Section):
+    max_evals: int = Field(12, ge=0, description="hyperopt TPE trials (0: no tuning, use risk.params).")
+    mode: Literal["driver", "spark_trials"] = Field("driver", description="driver: Trials on the driver, one (barrier) training per trial; spark_trials: SparkTrials, parallel single-node trials on a sample.")
+    parallelism: int = Field(2, ge=1, description="Concurrent trials with spark_trials.")
+    sample_rows: int = Field(200_000, ge=1000, description="Rows sampled for spark_trials.")
+    early_stopping_rounds: int = Field(20, ge=0, description="Boosting rounds without validation improvement before a trial stops.")
+    search_space: dict[str, SearchDimension] = Field(default_factory=dict, description="LightGBMClassifier parameter → distribution.")
+
+
+class MlflowConfig(_Section):
+    tracking_uri: str = Field("sqlite:///./mlruns/mlflow.db", description="MLflow tracking store (embedded default: a SQLite file).")
+    artifact_location: str = Field("./mlruns/artifacts", description="Where the experiment's artifacts go (a folder or object-store URI).")
+    experiment: str = Field("regulake-risk", description="Experiment name.")
+    model_name: str = Field("regulake-risk", description="Registered model name; the alias 'champion' marks the serving version.")
+
+
+class RiskConfig(_Section):
+    train_cutoffs: list[dt.date] = Field(default_factory=lambda: [dt.date(2024, 1, 1), dt.date(2025, 1, 1)], description="Cutoffs whose factors and following-window labels make the training set.")
+    label_window_days: int = Field(365, ge=1, description="Labels: inspections dated in (cutoff, cutoff + window].")
+    label_source: Literal["random", "all"] = Field("random", description="random: double-random inspections only (unbiased); all: every inspection (biased, for comparison).")
+    score_cutoff: dt.date | None = Field(None, description="Date scores are computed as of; default gold.cutoff_date, else the latest batch date.")
+    selected_factors: int = Field(12, ge=1, description="Factors kept by selection.")
+    selection_sample_rows: int = Field(200_000, ge=100, description="Rows sampled for selection.")
+    correlation_threshold: float = Field(0.85, gt=0, le=1, description="Of two factors correlated above this (|Spearman|), the less important is dropped.")
+    stability_folds: int = Field(5, ge=2, description="Folds over which a factor's importance rank must be stable.")
+    test_share: float = Field(0.1, gt=0, lt=0.5, description="Held-out share of the stratified seeded split (the case: 90/10).")
+    seed: int = 42
+    engine: Literal["auto", "local", "spark", "synapseml"] = Field("auto", description="LightGBM engine (see lakehouse.ml.classifier).")
+    num_tasks: int = Field(0, ge=0, description="Barrier tasks for engine spark (0: every slot).")
+    local_max_rows: int = Field(500_000, ge=1, description="engine auto trains in the driver up to this many rows.")
+    timeout_seconds: float = Field(1800, gt=0, description="Driver-side limit of one distributed training.")
+    params: dict[str, Any] = Field(default_factory=dict, description="LightGBMClassifier parameters (numIterations, learningRate, numLeaves, ...).")
+    tuning: TuningConfig = Field(default_factory=TuningConfig)
+    mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
+    class_thresholds: list[float] = Field(default_factory=lambda: [0.1, 0.2, 0.4], description="Probability bounds of risk classes A|B|C|D (A lowest).")
+    reasons: int = Field(3, ge=1, le=10, description="Reason codes per score (largest SHAP contributions).")
+    top_share: float = Field(0.032, gt=0, lt=1, description="Share ranked highest for the top-k hit rate (the case: ≈29k targeted of ≈900k entities).")
+    reports_root: str = Field("./reports", description="Where selection and evaluation reports (HTML, PNG, JSON) go.")
+
+    @field_validator("class_thresholds")
+    @classmethod
+    def _increasing(cls, v: list[float]) -> list[float]:
+        if len(v) != 3 or not all(0 < a < b < 1 for a, b in zip(v, v[1:])) or not 0 < v[0]:
+            raise ValueError("class_thresholds needs three increasing probabilities between 0 and 1, e.g. [0.1, 0.2, 0.4]")
+        return v
+
+    @field_validator("params")
+    @classmethod
+    def _known_params(cls, v: dict[str, Any]) -> dict[str, Any]:
+        from lakehouse.ml.params import check_params
+
+        return check_params(v)
+
+
 class PrivacyConfig(_Section):
     hmac_key: str | None = Field(None, description="Key of the HMAC that hashes personal data; prefer hmac_key_env outside a laptop.")
     hmac_key_env: str = Field("REGULAKE_HMAC_KEY", description="Environment variable holding the HMAC key when hmac_key is not set.")
@@ -135,6 +211,8 @@ class RegulakeConfig(_Section):
     silver: SilverConfig = Field(default_factory=SilverConfig)
     gold: GoldConfig = Field(default_factory=GoldConfig)
     simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    serving: ServingSettings = Field(default_factory=ServingSettings)
 
 
 # ---------------------------------------------------------------------------

@@ -37,8 +37,8 @@ def _first_field(cat, registry, validators: tuple[str, ...]) -> str | None:
     return None
 
 
-def area_events(tables: Tables, registry: Registry, area: str, catalogs: dict) -> DataFrame:
-    """(uscc, area, event_date, amount) of every record of one subject area."""
+def area_events(tables: Tables, registry: Registry, area: str, catalogs: dict, with_catalog: bool = False) -> DataFrame:
+    """(uscc, area, [catalog,] event_date, amount) of every record of one subject area."""
     from pyspark.sql import functions as F
 
     from lakehouse.silver.standardise import by_catalog
@@ -57,7 +57,8 @@ def area_events(tables: Tables, registry: Registry, area: str, catalogs: dict) -
     )
     if area == "registration":
         df = df.where(F.col("catalog") != REGISTER_CATALOG)
-    return df.select("uscc", F.lit(area).alias("area"), F.coalesce(event, F.col("batch_date")).alias("event_date"), amount.alias("amount"))
+    extra = ["catalog"] if with_catalog else []
+    return df.select("uscc", F.lit(area).alias("area"), *extra, F.coalesce(event, F.col("batch_date")).alias("event_date"), amount.alias("amount"))
 
 
 def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date) -> DataFrame:

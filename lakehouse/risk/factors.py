@@ -1,0 +1,352 @@
+"""Candidate risk factors: about 1,300 numbers per entity, as of a cutoff date.
+
+Every factor is computed from records whose own event date is on or before the cutoff (the
+same rule as the entity profile), so a model trained on factors as of 2025-01-01 and labels
+found during 2025 never sees the future. Factor families:
+
+* ``ent_*``   the register (SCJG-001): age, capital, legal form, industry, district, status;
+* ``net_*``   links between entities: others at the same address, others with the same legal
+  representative or phone (joined on keyed hashes, never on raw personal data);
+* ``sh_*``    shareholders and contributions: count, share of non-cash contributions, share of
+  subscribed capital not paid in;
+* ``hist_*``  supervision history before the cutoff: inspections and what they found,
+  penalties, abnormal-operation listing, expired licences, missing annual report;
+* ``area_<area>_*``  per subject area: records over all time, 90, 365 and 730 days, days since
+  the latest, amounts over 365 days;
+* ``cat_<catalog>_*`` per catalog (all 552): records over 365 days and days since the latest.
+
+Each factor has a Chinese and an English description (:class:`Factor`), kept in
+``gold.factor_catalog`` so that risk reasons can be shown to inspectors.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+    from catalog.catalogs import Registry
+    from lakehouse.tables import Tables
+
+FACTORS = "gold.factors"
+FACTOR_CATALOG = "gold.factor_catalog"
+REGISTER = "SCJG-001"
+AREA_WINDOWS = (90, 365, 730)
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    description_zh: str
+    description_en: str
+    family: str
+
+
+def column_name(catalog_code: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", catalog_code.lower())
+
+
+def _days(cutoff: dt.date, col: Column) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.datediff(F.lit(cutoff), col)
+
+
+def _register(tables: Tables, cutoff: dt.date) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    reg = tables.read("silver.registration", filters=[("catalog", "=", REGISTER)])
+    return reg.where(F.col("uscc").isNotNull() & (F.col("establishment_date") <= F.lit(cutoff)))
+
+
+ENTITY_FACTORS = [
+    Factor("ent_age_days", "成立天数", "days since establishment", "register"),
+    Factor("ent_registered_capital", "注册资本（万元）", "registered capital (10k yuan)", "register"),
+    Factor("ent_type_code", "市场主体类型代码", "enterprise type code", "register"),
+    Factor("ent_individual", "是否个体工商户", "individual business (1) or not (0)", "register"),
+    Factor("ent_industry_section", "行业门类（序号）", "industry section (A=1 ... T=20)", "register"),
+    Factor("ent_industry_division", "行业大类代码", "industry division (2-digit GB/T 4754 code)", "register"),
+    Factor("ent_district", "所属区代码", "district code", "register"),
+    Factor("ent_status", "登记状态代码", "registration status code", "register"),
+    Factor("net_same_address", "同一住所登记的其他主体数", "other entities registered at the same address", "network"),
+    Factor("net_same_address_180d", "同一住所180天内登记的其他主体数", "other entities registered at the same address within 180 days", "network"),
+    Factor("net_same_legal_rep", "同一法定代表人的其他主体数", "other entities with the same legal representative", "network"),
+    Factor("net_same_phone", "同一联系电话的其他主体数", "other entities with the same phone", "network"),
+]
+
+
+def entity_factors(tables: Tables, cutoff: dt.date) -> DataFrame:
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    reg = _register(tables, cutoff)
+    ind = F.col("industry_code")
+    base = reg.select(
+        "uscc",
+        _days(cutoff, F.col("establishment_date")).alias("ent_age_days"),
+        F.col("registered_capital").cast("double").alias("ent_registered_capital"),
+        F.expr("try_cast(enterprise_type as int)").alias("ent_type_code"),
+        F.when(F.col("enterprise_type").startswith("9"), 1).otherwise(0).alias("ent_individual"),
+        (F.ascii(F.substring(ind, 1, 1)) - 64).alias("ent_industry_section"),
+        F.expr("try_cast(substring(industry_code, 2, 2) as int)").alias("ent_industry_division"),
+        F.expr("try_cast(district_code as int)").alias("ent_district"),
+        F.expr("try_cast(registration_status as int)").alias("ent_status"),
+        "address", "establishment_date", "legal_rep_id_hash", "legal_rep_phone_hash",
+    )
+
+    def others(key: str) -> Column:
+        return F.when(F.col(key).isNull(), F.lit(0)).otherwise(F.count(F.lit(1)).over(Window.partitionBy(key)) - 1)
+
+    est = F.col("establishment_date").cast("timestamp").cast("long")
+    near = Window.partitionBy("address").orderBy(est).rangeBetween(-180 * 86400, 180 * 86400)
+    out = base.select(
+        *[c for c in base.columns if c.startswith("ent_")], "uscc",
+        others("address").alias("net_same_address"),
+        F.when(F.col("address").isNull(), 0).otherwise(F.count(F.lit(1)).over(near) - 1).alias("net_same_address_180d"),
+        others("legal_rep_id_hash").alias("net_same_legal_rep"),
+        others("legal_rep_phone_hash").alias("net_same_phone"),
+    )
+    return out
+
+
+SHAREHOLDER_FACTORS = [
+    Factor("sh_count", "股东人数", "shareholders", "shareholders"),
+    Factor("sh_persons", "自然人股东人数", "natural-person shareholders", "shareholders"),
+    Factor("sh_noncash_share", "非货币出资股东占比", "share of shareholders contributing other than cash", "shareholders"),
+    Factor("sh_unpaid_share", "认缴未实缴资本占比", "share of subscribed capital not paid in", "shareholders"),
+    Factor("sh_subscribed_total", "认缴出资总额", "subscribed capital in total", "shareholders"),
+]
+
+
+def shareholder_factors(tables: Tables, cutoff: dt.date) -> DataFrame | None:
+    from pyspark.sql import functions as F
+
+    if not tables.exists("silver.shareholders_contributions"):
+        return None
+    sh = tables.read("silver.shareholders_contributions")
+    sh = sh.where(F.col("uscc").isNotNull() & (F.col("contribution_date").isNull() | (F.col("contribution_date") <= F.lit(cutoff))))
+    sub, paid = F.sum(F.col("subscribed_amount").cast("double")), F.sum(F.col("paid_amount").cast("double"))
+    return sh.groupBy("uscc").agg(
+        F.count(F.lit(1)).alias("sh_count"),
+        F.count(F.when(F.col("shareholder_type") == "1", 1)).alias("sh_persons"),
+        F.avg(F.when(F.col("contribution_method").isNull(), None).otherwise((F.col("contribution_method") != "1").cast("double"))).alias("sh_noncash_share"),
+        F.when(sub > 0, F.greatest(F.lit(0.0), 1 - F.coalesce(paid, F.lit(0.0)) / sub)).alias("sh_unpaid_share"),
+        sub.alias("sh_subscribed_total"),
+    )
+
+
+HISTORY_FACTORS = [
+    Factor("hist_inspections", "既往检查次数", "inspections before the cutoff", "history"),
+    Factor("hist_inspections_found", "既往检查发现问题次数", "inspections that found a problem before the cutoff", "history"),
+    Factor("hist_random_found_share", "既往双随机抽查发现问题比例", "share of past random inspections that found a problem", "history"),
+    Factor("hist_penalties", "既往行政处罚次数", "administrative penalties before the cutoff", "history"),
+    Factor("hist_fines_total", "既往罚款总额（元）", "fines before the cutoff (yuan)", "history"),
+    Factor("hist_abnormal_listed", "当前列入经营异常名录", "on the abnormal-operation list at the cutoff", "history"),
+    Factor("hist_licences_expired", "已过期许可证数", "licences expired by the cutoff", "history"),
+    Factor("hist_licences_valid", "有效许可证数", "licences valid at the cutoff", "history"),
+    Factor("hist_annual_reports", "已报送年报份数", "annual reports filed", "history"),
+    Factor("hist_annual_report_missing", "最近应报年度年报未报送", "the annual report last due was not filed", "history"),
+    Factor("hist_changes_365d", "近365天变更登记次数", "registration changes over 365 days", "history"),
+]
+
+
+def _by_catalog(tables: Tables, area: str, catalog: str) -> DataFrame | None:
+    from pyspark.sql import functions as F
+
+    if not tables.exists(f"silver.{area}"):
+        return None
+    return tables.read(f"silver.{area}", filters=[("catalog", "=", catalog)]).where(F.col("uscc").isNotNull())
+
+
+def history_factors(tables: Tables, cutoff: dt.date) -> list[DataFrame]:
+    from pyspark.sql import functions as F
+
+    c = F.lit(cutoff)
+    out = []
+    if (insp := _by_catalog(tables, "inspections", "SCJG-005")) is not None:
+        found = F.col("inspection_result") != "1"
+        random_ = F.col("inspection_mode") == "1"
+        out.append(insp.where(F.col("inspection_date") <= c).groupBy("uscc").agg(
+            F.count(F.lit(1)).alias("hist_inspections"),
+            F.count(F.when(found, 1)).alias("hist_inspections_found"),
+            (F.count(F.when(found & random_, 1)) / F.count(F.when(random_, 1))).alias("hist_random_found_share"),
+        ))
+    if (pen := _by_catalog(tables, "penalties", "SCJG-006")) is not None:
+        out.append(pen.where(F.col("decision_date") <= c).groupBy("uscc").agg(
+            F.count(F.lit(1)).alias("hist_penalties"), F.sum(F.col("fine_amount").cast("double")).alias("hist_fines_total"),
+        ))
+    if (abn := _by_catalog(tables, "abnormal_operations", "SCJG-007")) is not None:
+        active = (F.col("listing_date") <= c) & (F.col("removal_date").isNull() | (F.col("removal_date") > c))
+        out.append(abn.groupBy("uscc").agg(F.max(F.when(active, 1).otherwise(0)).alias("hist_abnormal_listed")))
+    if (lic := _by_catalog(tables, "licences", "SCJG-009")) is not None:
+        issued = F.col("issue_date") <= c
+        out.append(lic.where(issued).groupBy("uscc").agg(
+            F.count(F.when(F.col("expiry_date") <= c, 1)).alias("hist_licences_expired"),
+            F.count(F.when(F.col("expiry_date") > c, 1)).alias("hist_licences_valid"),
+        ))
+    if (ar := _by_catalog(tables, "annual_reports", "SCJG-003")) is not None:
+        # a year's report is due by 30 June of the next year
+        due_year = cutoff.year - 1 if cutoff >= dt.date(cutoff.year, 7, 1) else cutoff.year - 2
+        filed = ar.where(F.col("report_date") <= c)
+        out.append(filed.groupBy("uscc").agg(
+            F.count(F.lit(1)).alias("hist_annual_reports"),
+            F.max((F.col("report_year").cast("int") == due_year).cast("int")).alias("_filed_due"),
+        ))
+    if (ch := _by_catalog(tables, "registration", "SCJG-004")) is not None:
+        out.append(ch.where((F.col("change_date") <= c) & (F.col("change_date") > F.lit(cutoff - dt.timedelta(days=365))))
+                   .groupBy("uscc").agg(F.count(F.lit(1)).alias("hist_changes_365d")))
+    return out
+
+
+def events(tables: Tables, registry: Registry, cutoff: dt.date) -> DataFrame | None:
+    """(uscc, area, catalog, event_date, amount) of every silver record dated on or before the cutoff."""
+    from pyspark.sql import functions as F
+
+    from lakehouse.gold.entity_profile import area_events
+    from lakehouse.silver.standardise import area_plans
+
+    plans = area_plans(registry)
+    out = None
+    for area in sorted(plans):
+        if not tables.exists(f"silver.{area}"):
+            continue
+        e = area_events(tables, registry, area, plans[area].catalogs, with_catalog=True)
+        out = e if out is None else out.unionByName(e)
+    if out is None:
+        return None
+    return out.where(F.col("uscc").isNotNull() & (F.col("event_date") <= F.lit(cutoff)))
+
+
+def area_factor_list(areas: list[str], area_names: dict[str, str]) -> list[Factor]:
+    out = []
+    for a in areas:
+        zh = area_names.get(a, a)
+        out += [Factor(f"area_{a}_n_all", f"{zh}：记录总数", f"{a}: records, all time", "area")]
+        out += [Factor(f"area_{a}_n_{w}d", f"{zh}：近{w}天记录数", f"{a}: records over {w} days", "area") for w in AREA_WINDOWS]
+        out += [
+            Factor(f"area_{a}_recency", f"{zh}：距最近一条记录天数", f"{a}: days since the latest record", "area"),
+            Factor(f"area_{a}_amount_365d", f"{zh}：近365天金额合计", f"{a}: amounts over 365 days", "area"),
+        ]
+    return out
+
+
+def catalog_factor_list(registry: Registry) -> list[Factor]:
+    out = []
+    for code in sorted(registry.catalogs):
+        cat = registry.catalogs[code]
+        col = column_name(code)
+        out += [
+            Factor(f"cat_{col}_n_365d", f"{cat.name_zh}：近365天记录数", f"{cat.name_en}: records over 365 days", "catalog"),
+            Factor(f"cat_{col}_recency", f"{cat.name_zh}：距最近一条记录天数", f"{cat.name_en}: days since the latest record", "catalog"),
+        ]
+    return out
+
+
+def area_factors(ev: DataFrame, areas: list[str], cutoff: dt.date) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    within = {w: F.col("event_date") > F.lit(cutoff - dt.timedelta(days=w)) for w in AREA_WINDOWS}
+    per = ev.groupBy("uscc", "area").agg(
+        F.count(F.lit(1)).alias("n_all"),
+        *[F.count(F.when(within[w], 1)).alias(f"n_{w}d") for w in AREA_WINDOWS],
+        _days(cutoff, F.max("event_date")).alias("recency"),
+        F.sum(F.when(within[365], F.col("amount"))).alias("amount_365d"),
+    )
+    metrics = ["n_all", *[f"n_{w}d" for w in AREA_WINDOWS], "recency", "amount_365d"]
+    wide = per.groupBy("uscc").pivot("area", areas).agg(*[F.first(m).alias(m) for m in metrics])
+    return wide.select("uscc", *[F.col(f"{a}_{m}").alias(f"area_{a}_{m}") for a in areas for m in metrics])
+
+
+def catalog_factors(ev: DataFrame, codes: list[str], cutoff: dt.date) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    per = ev.groupBy("uscc", "catalog").agg(
+        F.count(F.when(F.col("event_date") > F.lit(cutoff - dt.timedelta(days=365)), 1)).alias("n_365d"),
+        _days(cutoff, F.max("event_date")).alias("recency"),
+    )
+    wide = per.groupBy("uscc").pivot("catalog", codes).agg(F.first("n_365d").alias("n_365d"), F.first("recency").alias("recency"))
+    return wide.select("uscc", *[F.col(f"{c}_{m}").alias(f"cat_{column_name(c)}_{m}") for c in codes for m in ("n_365d", "recency")])
+
+
+@dataclass
+class FactorSet:
+    frame: DataFrame
+    factors: list[Factor]
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.factors]
+
+
+def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date) -> FactorSet:
+    """All candidate factors of every entity registered on or before ``cutoff``."""
+    from pyspark.sql import functions as F
+
+    from lakehouse.silver.standardise import area_plans
+
+    frame = entity_factors(tables, cutoff)
+    factors = list(ENTITY_FACTORS)
+    if (sh := shareholder_factors(tables, cutoff)) is not None:
+        frame = frame.join(sh, "uscc", "left")
+        factors += SHAREHOLDER_FACTORS
+    hist_names = set()
+    for h in history_factors(tables, cutoff):
+        frame = frame.join(h, "uscc", "left")
+        hist_names.update(c for c in h.columns if c != "uscc")
+    if "_filed_due" in hist_names:
+        frame = frame.withColumn("hist_annual_report_missing", F.when(F.coalesce(F.col("_filed_due"), F.lit(0)) == 1, 0).otherwise(1)).drop("_filed_due")
+        hist_names = (hist_names - {"_filed_due"}) | {"hist_annual_report_missing"}
+    factors += [f for f in HISTORY_FACTORS if f.name in hist_names]
+
+    ev = events(tables, registry, cutoff)
+    if ev is not None:
+        ev = ev.persist()
+        plans = area_plans(registry)
+        areas = [a for a in sorted(plans) if tables.exists(f"silver.{a}")]
+        names = {a: "、".join(sorted({c.name_zh for c in plans[a].catalogs.values()})[:1]) for a in areas}
+        area_names = {a: _area_zh(a, names[a]) for a in areas}
+        codes = sorted(c for a in areas for c in plans[a].catalogs)
+        frame = frame.join(area_factors(ev, areas, cutoff), "uscc", "left")
+        frame = frame.join(catalog_factors(ev, codes, cutoff), "uscc", "left")
+        factors += area_factor_list(areas, area_names)
+        factors += [f for f in catalog_factor_list(registry) if any(f.name.startswith(f"cat_{column_name(c)}_") for c in codes)]
+    counts = [f.name for f in factors if re.search(r"_n_(all|\d+d)$|^hist_(inspections|penalties|licences|annual_reports|changes)", f.name)
+              or f.name.startswith(("hist_inspections", "hist_abnormal"))]
+    frame = frame.fillna(0, subset=[c for c in counts if c in frame.columns])
+    cols = ["uscc", *[f.name for f in factors]]
+    frame = frame.select(*[F.col(c).cast("double").alias(c) if c != "uscc" else F.col(c) for c in cols])
+    return FactorSet(frame.withColumn("as_of", F.lit(cutoff)), factors)
+
+
+AREA_ZH = {
+    "registration": "登记注册", "shareholders_contributions": "股东出资", "annual_reports": "年度报告", "inspections": "检查",
+    "penalties": "行政处罚", "abnormal_operations": "经营异常", "complaints": "投诉举报", "licences": "许可证件",
+    "serious_violations": "严重违法失信", "tax": "税务", "social_insurance": "社会保险", "utilities": "水电气",
+    "court_judgments": "司法判决", "finance_credit": "金融信用", "statistics": "统计", "environment": "生态环境",
+    "safety": "安全生产", "transport": "交通运输", "housing_fund": "住房公积金", "employment": "劳动就业",
+    "food_drug": "食品药品", "health": "卫生健康", "agriculture": "农业农村", "construction": "住房建设",
+    "culture_tourism": "文化旅游", "education": "教育", "honours": "荣誉表彰", "intellectual_property": "知识产权",
+    "property_land": "自然资源", "public_security": "公安", "trade_customs": "商务海关",
+}
+
+
+def _area_zh(area: str, fallback: str) -> str:
+    return AREA_ZH.get(area, fallback)
+
+
+def factor_catalog_rows(factors: list[Factor]) -> list[dict]:
+    return [{"factor": f.name, "description_zh": f.description_zh, "description_en": f.description_en, "family": f.family} for f in factors]
+
+
+def write(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date) -> tuple[int | None, int, int]:
+    """Replace ``gold.factors`` as of ``cutoff`` and the factor catalog; (version, entities, factors)."""
+    fs = build(spark, tables, registry, cutoff)
+    res = tables.write(FACTORS, fs.frame, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoff},
+                       schema_mode="add_columns")
+    cat = spark.createDataFrame(factor_catalog_rows(fs.factors), "factor string, description_zh string, description_en string, family string")
+    tables.write(FACTOR_CATALOG, cat, mode="overwrite", schema_mode="add_columns")
+    n = tables.read(FACTORS, filters=[("as_of", "=", cutoff)]).count()
+    return res.version, n, len(fs.factors)
