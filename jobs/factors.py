@@ -22,10 +22,9 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     dates = sorted(set(config.risk.train_cutoffs) | {score_date(config, tables)})
     registry = load_catalog()
     with record_run(config, "factors") as run_record:
-        for cutoff in dates:
-            if progress:
-                progress(f"factors as of {cutoff}")
-            version, entities, n = factors.write(spark, tables, registry, cutoff)
+        if progress:
+            progress(f"factors as of {', '.join(map(str, dates))}")
+        for cutoff, version, entities, n in factors.write(spark, tables, registry, dates):
             run_record.wrote(factors.FACTORS, version, rows=entities)
             run_record.details.setdefault("cutoffs", {})[cutoff.isoformat()] = {"entities": entities, "factors": n}
     return dates

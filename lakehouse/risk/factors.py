@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
@@ -133,7 +135,7 @@ def shareholder_factors(tables: Tables, cutoff: dt.date) -> DataFrame | None:
         F.count(F.lit(1)).alias("sh_count"),
         F.count(F.when(F.col("shareholder_type") == "1", 1)).alias("sh_persons"),
         F.avg(F.when(F.col("contribution_method").isNull(), None).otherwise((F.col("contribution_method") != "1").cast("double"))).alias("sh_noncash_share"),
-        F.when(sub > 0, F.greatest(F.lit(0.0), 1 - F.coalesce(paid, F.lit(0.0)) / sub)).alias("sh_unpaid_share"),
+        F.when(sub > 0, F.greatest(F.lit(0.0), 1 - F.try_divide(F.coalesce(paid, F.lit(0.0)), sub))).alias("sh_unpaid_share"),
         sub.alias("sh_subscribed_total"),
     )
 
@@ -172,7 +174,7 @@ def history_factors(tables: Tables, cutoff: dt.date) -> list[DataFrame]:
         out.append(insp.where(F.col("inspection_date") <= c).groupBy("uscc").agg(
             F.count(F.lit(1)).alias("hist_inspections"),
             F.count(F.when(found, 1)).alias("hist_inspections_found"),
-            (F.count(F.when(found & random_, 1)) / F.count(F.when(random_, 1))).alias("hist_random_found_share"),
+            F.try_divide(F.count(F.when(found & random_, 1)), F.count(F.when(random_, 1))).alias("hist_random_found_share"),
         ))
     if (pen := _by_catalog(tables, "penalties", "SCJG-006")) is not None:
         out.append(pen.where(F.col("decision_date") <= c).groupBy("uscc").agg(
@@ -201,8 +203,8 @@ def history_factors(tables: Tables, cutoff: dt.date) -> list[DataFrame]:
     return out
 
 
-def events(tables: Tables, registry: Registry, cutoff: dt.date) -> DataFrame | None:
-    """(uscc, area, catalog, event_date, amount) of every silver record dated on or before the cutoff."""
+def events(tables: Tables, registry: Registry) -> DataFrame | None:
+    """(uscc, area, catalog, event_date, amount) of every silver record (each cutoff filters it)."""
     from pyspark.sql import functions as F
 
     from lakehouse.gold.entity_profile import area_events
@@ -215,9 +217,7 @@ def events(tables: Tables, registry: Registry, cutoff: dt.date) -> DataFrame | N
             continue
         e = area_events(tables, registry, area, plans[area].catalogs, with_catalog=True)
         out = e if out is None else out.unionByName(e)
-    if out is None:
-        return None
-    return out.where(F.col("uscc").isNotNull() & (F.col("event_date") <= F.lit(cutoff)))
+    return None if out is None else out.where(F.col("uscc").isNotNull())
 
 
 def area_factor_list(areas: list[str], area_names: dict[str, str]) -> list[Factor]:
@@ -245,30 +245,63 @@ def catalog_factor_list(registry: Registry) -> list[Factor]:
     return out
 
 
-def area_factors(ev: DataFrame, areas: list[str], cutoff: dt.date) -> DataFrame:
-    from pyspark.sql import functions as F
+AREA_METRICS = ["n_all", *[f"n_{w}d" for w in AREA_WINDOWS], "recency", "amount_365d"]
+CATALOG_METRICS = ["n_365d", "recency"]
 
+
+def event_factors(ev: DataFrame, areas: list[str], codes: list[str], cutoff: dt.date, partitions: int) -> DataFrame:
+    """Per-area and per-catalog factors, wide: aggregated long in Spark, pivoted per partition with numpy.
+
+    A Spark ``pivot`` over ~550 catalogs makes a plan of thousands of expressions whose analysis
+    alone takes minutes; here the long aggregates are hash-partitioned by entity and every
+    partition is pivoted into the fixed column list.
+    """
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+
+    ev = ev.where(F.col("event_date") <= F.lit(cutoff))
     within = {w: F.col("event_date") > F.lit(cutoff - dt.timedelta(days=w)) for w in AREA_WINDOWS}
-    per = ev.groupBy("uscc", "area").agg(
-        F.count(F.lit(1)).alias("n_all"),
-        *[F.count(F.when(within[w], 1)).alias(f"n_{w}d") for w in AREA_WINDOWS],
-        _days(cutoff, F.max("event_date")).alias("recency"),
-        F.sum(F.when(within[365], F.col("amount"))).alias("amount_365d"),
-    )
-    metrics = ["n_all", *[f"n_{w}d" for w in AREA_WINDOWS], "recency", "amount_365d"]
-    wide = per.groupBy("uscc").pivot("area", areas).agg(*[F.first(m).alias(m) for m in metrics])
-    return wide.select("uscc", *[F.col(f"{a}_{m}").alias(f"area_{a}_{m}") for a in areas for m in metrics])
 
+    def metrics(key: str) -> DataFrame:
+        return ev.groupBy("uscc", F.col(key).alias("key")).agg(
+            F.count(F.lit(1)).cast("double").alias("n_all"),
+            *[F.count(F.when(within[w], 1)).cast("double").alias(f"n_{w}d") for w in AREA_WINDOWS],
+            _days(cutoff, F.max("event_date")).cast("double").alias("recency"),
+            F.sum(F.when(within[365], F.col("amount"))).alias("amount_365d"),
+        ).withColumn("kind", F.lit(key))
 
-def catalog_factors(ev: DataFrame, codes: list[str], cutoff: dt.date) -> DataFrame:
-    from pyspark.sql import functions as F
+    long = metrics("area").unionByName(metrics("catalog")).repartition(partitions, "uscc")
+    keys = [("area", a, m) for a in areas for m in AREA_METRICS] + [("catalog", c, m) for c in codes for m in CATALOG_METRICS]
+    columns = [f"area_{k}_{m}" if kind == "area" else f"cat_{column_name(k)}_{m}" for kind, k, m in keys]
+    slot = {key: i for i, key in enumerate(keys)}
+    counts = np.array([not c.endswith(("_recency", "_amount_365d")) for c in columns])
+    schema = StructType([StructField("uscc", StringType())] + [StructField(c, DoubleType()) for c in columns])
+    arrow_schema = pa.schema([("uscc", pa.string())] + [(c, pa.float64()) for c in columns])
 
-    per = ev.groupBy("uscc", "catalog").agg(
-        F.count(F.when(F.col("event_date") > F.lit(cutoff - dt.timedelta(days=365)), 1)).alias("n_365d"),
-        _days(cutoff, F.max("event_date")).alias("recency"),
-    )
-    wide = per.groupBy("uscc").pivot("catalog", codes).agg(F.first("n_365d").alias("n_365d"), F.first("recency").alias("recency"))
-    return wide.select("uscc", *[F.col(f"{c}_{m}").alias(f"cat_{column_name(c)}_{m}") for c in codes for m in ("n_365d", "recency")])
+    def pivot(batches):
+        parts = [b for b in batches if b.num_rows]
+        if not parts:
+            return
+        t = pa.Table.from_batches(parts)
+        ents, row = np.unique(t.column("uscc").to_numpy(zero_copy_only=False), return_inverse=True)
+        out = np.full((len(ents), len(columns)), np.nan)
+        out[:, counts] = 0.0
+        kinds = t.column("kind").to_numpy(zero_copy_only=False)
+        names = t.column("key").to_numpy(zero_copy_only=False)
+        for kind, metrics_ in (("area", AREA_METRICS), ("catalog", CATALOG_METRICS)):
+            sel = np.flatnonzero(kinds == kind)
+            for m in metrics_:
+                cols = np.array([slot.get((kind, k, m), -1) for k in names[sel]], dtype=np.int64)
+                vals = t.column(m).to_numpy(zero_copy_only=False).astype(float)[sel]
+                ok = cols >= 0
+                out[row[sel][ok], cols[ok]] = vals[ok]
+        for lo in range(0, len(ents), 20_000):
+            hi = min(lo + 20_000, len(ents))
+            arrays = [pa.array(ents[lo:hi], pa.string())] + [pa.array(out[lo:hi, j]) for j in range(len(columns))]
+            yield pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
+
+    return long.mapInArrow(pivot, schema)
 
 
 @dataclass
@@ -281,8 +314,20 @@ class FactorSet:
         return [f.name for f in self.factors]
 
 
-def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date) -> FactorSet:
-    """All candidate factors of every entity registered on or before ``cutoff``."""
+COUNT_PREFIXES = ("hist_inspections", "hist_penalties", "hist_abnormal", "hist_licences", "hist_annual_reports",
+                  "hist_changes", "sh_count", "sh_persons")
+
+
+EVENTS_PER_PARTITION = 2_000_000  # a wide pivot pays per task: few, large partitions
+
+
+def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date, ev: DataFrame | None = None,
+          partitions: int | None = None) -> FactorSet:
+    """All candidate factors of every entity registered on or before ``cutoff``.
+
+    ``ev`` is :func:`events` (all dates); pass one persisted frame when building several cutoffs,
+    with ``partitions`` for the pivot (default: one per two million events).
+    """
     from pyspark.sql import functions as F
 
     from lakehouse.silver.standardise import area_plans
@@ -301,21 +346,18 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
         hist_names = (hist_names - {"_filed_due"}) | {"hist_annual_report_missing"}
     factors += [f for f in HISTORY_FACTORS if f.name in hist_names]
 
-    ev = events(tables, registry, cutoff)
+    ev = ev if ev is not None else events(tables, registry)
     if ev is not None:
-        ev = ev.persist()
         plans = area_plans(registry)
         areas = [a for a in sorted(plans) if tables.exists(f"silver.{a}")]
-        names = {a: "、".join(sorted({c.name_zh for c in plans[a].catalogs.values()})[:1]) for a in areas}
-        area_names = {a: _area_zh(a, names[a]) for a in areas}
         codes = sorted(c for a in areas for c in plans[a].catalogs)
-        frame = frame.join(area_factors(ev, areas, cutoff), "uscc", "left")
-        frame = frame.join(catalog_factors(ev, codes, cutoff), "uscc", "left")
-        factors += area_factor_list(areas, area_names)
+        if partitions is None:
+            partitions = max(2, -(-ev.count() // EVENTS_PER_PARTITION))
+        frame = frame.join(event_factors(ev, areas, codes, cutoff, partitions), "uscc", "left")
+        factors += area_factor_list(areas, AREA_ZH)
         factors += [f for f in catalog_factor_list(registry) if any(f.name.startswith(f"cat_{column_name(c)}_") for c in codes)]
-    counts = [f.name for f in factors if re.search(r"_n_(all|\d+d)$|^hist_(inspections|penalties|licences|annual_reports|changes)", f.name)
-              or f.name.startswith(("hist_inspections", "hist_abnormal"))]
-    frame = frame.fillna(0, subset=[c for c in counts if c in frame.columns])
+    counts = [f.name for f in factors if re.search(r"_n_(all|\d+d)$", f.name) or f.name.startswith(COUNT_PREFIXES)]
+    frame = frame.fillna(0, subset=counts)
     cols = ["uscc", *[f.name for f in factors]]
     frame = frame.select(*[F.col(c).cast("double").alias(c) if c != "uscc" else F.col(c) for c in cols])
     return FactorSet(frame.withColumn("as_of", F.lit(cutoff)), factors)
@@ -333,20 +375,30 @@ AREA_ZH = {
 }
 
 
-def _area_zh(area: str, fallback: str) -> str:
-    return AREA_ZH.get(area, fallback)
-
-
 def factor_catalog_rows(factors: list[Factor]) -> list[dict]:
     return [{"factor": f.name, "description_zh": f.description_zh, "description_en": f.description_en, "family": f.family} for f in factors]
 
 
-def write(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date) -> tuple[int | None, int, int]:
-    """Replace ``gold.factors`` as of ``cutoff`` and the factor catalog; (version, entities, factors)."""
-    fs = build(spark, tables, registry, cutoff)
-    res = tables.write(FACTORS, fs.frame, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoff},
-                       schema_mode="add_columns")
-    cat = spark.createDataFrame(factor_catalog_rows(fs.factors), "factor string, description_zh string, description_en string, family string")
-    tables.write(FACTOR_CATALOG, cat, mode="overwrite", schema_mode="add_columns")
-    n = tables.read(FACTORS, filters=[("as_of", "=", cutoff)]).count()
-    return res.version, n, len(fs.factors)
+def write(spark: SparkSession, tables: Tables, registry: Registry, cutoffs: list[dt.date]) -> list[tuple[dt.date, int | None, int, int]]:
+    """Replace ``gold.factors`` as of each cutoff, and the factor catalog; [(cutoff, version, entities, factors)]."""
+    from pyspark import StorageLevel
+
+    ev = events(tables, registry)
+    partitions = None
+    if ev is not None:
+        ev = ev.persist(StorageLevel.MEMORY_AND_DISK)
+        partitions = max(2, -(-ev.count() // EVENTS_PER_PARTITION))
+    out = []
+    try:
+        for cutoff in cutoffs:
+            fs = build(spark, tables, registry, cutoff, ev, partitions)
+            res = tables.write(FACTORS, fs.frame, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoff},
+                               schema_mode="add_columns")
+            n = tables.read(FACTORS, filters=[("as_of", "=", cutoff)], columns=["uscc"]).count()
+            out.append((cutoff, res.version, n, len(fs.factors)))
+        cat = spark.createDataFrame(factor_catalog_rows(fs.factors), "factor string, description_zh string, description_en string, family string")
+        tables.write(FACTOR_CATALOG, cat, mode="overwrite", schema_mode="add_columns")
+    finally:
+        if ev is not None:
+            ev.unpersist()
+    return out

@@ -1,7 +1,7 @@
 """Typer commands of the serving layer, to be added to the main CLI:
 
     app.add_typer(trino_app, name="trino")    # regulake trino export | hash-password
-    app.add_typer(serve_app, name="serve")    # regulake serve trino --host H --port P
+    app.add_typer(serve_app, name="serve")    # regulake serve trino | api --host H --port P; serve api-key
 """
 from __future__ import annotations
 
@@ -77,3 +77,60 @@ def serve_trino(
         endpoint.serve_forever()
     except KeyboardInterrupt:
         endpoint.stop()
+
+
+@serve_app.command("api")
+def serve_api(
+    host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default serving.api.host)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Port (default serving.api.port)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="uvicorn worker processes (default serving.api.workers); each holds the snapshot."),
+    env: Optional[str] = EnvOpt,
+) -> None:
+    """Scoring API (FastAPI on uvicorn): risk lookups, scoring with the champion, public plans and hot words."""
+    import os
+
+    import uvicorn
+
+    from lakehouse.errors import RegulakeError
+    from lakehouse.serving.settings import serving_settings
+
+    try:
+        from lakehouse.config import load_config
+
+        cfg = load_config(env)
+    except RegulakeError as e:
+        _fail(e)
+    settings = serving_settings(cfg).api
+    h, p = host or settings.host, settings.port if port is None else port
+    n = workers or settings.workers
+    keys = ", ".join(f"{k.name} ({' '.join(k.scopes)})" for k in settings.api_keys) or "none (only public endpoints; add serving.api.api_keys)"
+    typer.echo(f"scoring API on http://{h}:{p} (docs /docs, OpenAPI /openapi.json); warehouse {cfg.warehouse.root}; "
+               f"{n} worker(s); keys: {keys}")
+    kwargs = dict(host=h, port=p, access_log=settings.access_log, log_level="info", timeout_graceful_shutdown=5)
+    try:
+        if n > 1:
+            os.environ["REGULAKE_ENV"] = cfg.env
+            uvicorn.run("lakehouse.serving.api.app:app_from_env", factory=True, workers=n, **kwargs)
+        else:
+            from lakehouse.serving.api.app import app_from_config
+
+            uvicorn.run(app_from_config(cfg), **kwargs)
+    except OSError as e:
+        _fail(e)
+
+
+@serve_app.command("api-key")
+def serve_api_key(
+    name: str = typer.Option(..., "--name", help="Who gets the key (shown in logs and metrics)."),
+    scope: list[str] = typer.Option(["risk:read"], "--scope", help="risk:read, risk:score, metrics:read (repeat for several)."),
+) -> None:
+    """Make a random API key; print it once and the entry for serving.api.api_keys (which holds only its hash)."""
+    from lakehouse.serving.api_settings import SCOPES, hash_api_key, new_api_key
+
+    bad = [s for s in scope if s not in SCOPES]
+    if bad:
+        _fail(ValueError(f"unknown scope(s) {bad}; choose from {', '.join(SCOPES)}"))
+    key = new_api_key()
+    typer.echo(f"API key (give it to {name}; it is not stored anywhere): {key}")
+    typer.echo("add to serving.api.api_keys:")
+    typer.echo(f"  - name: {name}\n    key_hash: {hash_api_key(key)}\n    scopes: [{', '.join(scope)}]")

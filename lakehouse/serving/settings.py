@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lakehouse.serving.api_settings import ApiSettings
+
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 SCHEMAS_ALLOWED = ("gold", "silver")
 HASH_PREFIX = "pbkdf2_sha256"
@@ -98,6 +100,7 @@ class TrinoSettings(_Section):
 
 class ServingSettings(_Section):
     trino: TrinoSettings = Field(default_factory=TrinoSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings, description="The scoring API ('regulake serve api').")
 
 
 def serving_settings(cfg) -> ServingSettings:

@@ -1,0 +1,42 @@
+"""Token-bucket rate limits per API key, or per client address for requests without a valid key.
+
+In-process: with several uvicorn workers each worker counts on its own (the limit is per worker).
+"""
+from __future__ import annotations
+
+import time
+
+
+class RateLimiter:
+    MAX_BUCKETS = 100_000
+
+    def __init__(self, default_rate: float, default_burst: int):
+        self.default_rate = default_rate
+        self.default_burst = default_burst
+        self._buckets: dict[str, list[float]] = {}       # identity → [tokens, last refill]
+
+    def take(self, identity: str, rate: float | None = None, burst: int | None = None, cost: float = 1.0) -> float:
+        """0.0 when allowed, else the seconds until a request would be allowed."""
+        rate = rate or self.default_rate
+        burst = burst or self.default_burst
+        now = time.monotonic()
+        b = self._buckets.get(identity)
+        if b is None:
+            if len(self._buckets) >= self.MAX_BUCKETS:
+                self._prune(now)
+            b = self._buckets[identity] = [float(burst), now]
+        tokens = min(float(burst), b[0] + (now - b[1]) * rate)
+        b[1] = now
+        if tokens >= cost:
+            b[0] = tokens - cost
+            return 0.0
+        b[0] = tokens
+        return (cost - tokens) / rate
+
+    def _prune(self, now: float) -> None:
+        """Forget buckets idle long enough to be full again (they would start full anyway)."""
+        idle = self.default_burst / self.default_rate
+        for k in [k for k, (_, last) in self._buckets.items() if now - last > idle]:
+            del self._buckets[k]
+        if len(self._buckets) >= self.MAX_BUCKETS:
+            self._buckets.clear()

@@ -1,0 +1,146 @@
+"""The risk model end to end on a tiny simulated city: factors → labels → selection → training → MLflow → scores."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from lakehouse.landing.simulate import Settings, simulate
+
+CODES = ["SCJG-001", "SCJG-002", "SCJG-003", "SCJG-004", "SCJG-005", "SCJG-006", "SCJG-007", "SCJG-008",
+         "SCJG-009", "SWJ-001", "SBJ-001"]
+
+
+@pytest.fixture(scope="module")
+def risk_city(spark, tmp_path_factory, test_config):
+    """A city of ~2,700 entities through bronze and silver; a warehouse and MLflow store of its own."""
+    from catalog import load_catalog
+    from lakehouse.bronze.ingest import ingest_all
+    from lakehouse.privacy import hmac_key
+    from lakehouse.silver.process import process
+    from lakehouse.tables import Tables
+
+    root = tmp_path_factory.mktemp("risk")
+    landing, key = root / "landing", root / "answer_key"
+    settings = Settings.from_config(test_config.simulator, 0.003, 1, 5, landing, key)
+    settings.file_faults = False
+    simulate(0.003, 1, 5, landing, key, settings=settings, catalogs=CODES)
+    cfg = test_config.model_copy(deep=True)
+    cfg.warehouse.root = str(root / "warehouse")
+    cfg.landing.root, cfg.landing.answer_key_root = str(landing), str(key)
+    cfg.runs.root = str(root / "runs")
+    cfg.risk.mlflow.tracking_uri = f"sqlite:///{root / 'mlflow.db'}"
+    cfg.risk.mlflow.artifact_location = str(root / "artifacts")
+    cfg.risk.reports_root = str(root / "reports")
+    tables = Tables.from_config(cfg, spark)
+    registry = load_catalog()
+    ingest_all(spark, tables, str(landing), registry.catalogs)
+    process(spark, tables, registry, hmac_key(cfg))
+    return cfg, tables, key
+
+
+@pytest.mark.slow
+def test_factors_labels_training_registry_and_scores(spark, risk_city):
+    import mlflow
+    import pandas as pd
+    from pyspark.sql import functions as F
+
+    from jobs import factors as factors_job
+    from jobs import score as score_job
+    from jobs import train as train_job
+    from lakehouse.risk import labels
+    from lakehouse.risk.factors import FACTOR_CATALOG, FACTORS
+    from lakehouse.risk.scoring import SCORES
+    from lakehouse.risk.tracking import Tracker
+
+    cfg, tables, key = risk_city
+    dates = factors_job.run(cfg, spark)
+    score_date = dates[-1]
+    assert set(cfg.risk.train_cutoffs) <= set(dates)
+
+    # ~1,000+ candidate factors, each described in Chinese
+    fac = tables.read(FACTORS, filters=[("as_of", "=", dt.date(2025, 1, 1))])
+    catalog = tables.read(FACTOR_CATALOG).toPandas()
+    assert len(catalog) >= 1000 and catalog["description_zh"].str.len().min() > 0
+    assert set(catalog["factor"]) <= set(fac.columns)
+
+    # point in time: nobody established after the cutoff, nothing dated after it counted
+    entities = pd.read_parquet(key / "entities.parquet")
+    born = set(entities.loc[entities["establishment_date"] <= pd.Timestamp("2025-01-01"), "uscc"])
+    fac_uscc = {r.uscc for r in fac.select("uscc").collect()}
+    assert fac_uscc and fac_uscc <= born
+    insp = tables.read("silver.inspections", filters=[("catalog", "=", "SCJG-005")])
+    before = insp.where(F.col("inspection_date") <= F.lit(dt.date(2025, 1, 1))).groupBy("uscc").count()
+    merged = fac.select("uscc", "hist_inspections").join(before, "uscc", "left").fillna(0, subset=["count"])
+    assert merged.where(F.col("hist_inspections") != F.col("count")).count() == 0
+
+    # labels: double-random inspections in the year after the cutoff only
+    lab = labels.build(tables, dt.date(2025, 1, 1), 365, "random").toPandas()
+    window = insp.where((F.col("inspection_mode") == "1") & (F.col("inspection_date") > F.lit(dt.date(2025, 1, 1)))
+                        & (F.col("inspection_date") <= F.lit(dt.date(2026, 1, 1)))).toPandas()
+    assert set(lab["uscc"]) == set(window["uscc"])
+    hits = window.groupby("uscc")["inspection_result"].apply(lambda s: int((s != "1").any()))
+    assert (lab.set_index("uscc")["label"].sort_index() == hits.sort_index()).all()
+
+    # training: selection, tuning, MLflow run, registered version, champion alias
+    res = train_job.run(cfg, spark)[0]
+    assert len(res.selected) == cfg.risk.selected_factors
+    assert res.promoted and res.version == "1"
+    assert 0 <= res.metrics["auc"] <= 1 and res.metrics["rows"] > 0
+    assert (res.report_dir / "selection.md").exists() and (res.report_dir / "hit_rate_by_share.png").exists()
+    tracker = Tracker(cfg.risk.mlflow)
+    run = mlflow.get_run(res.run_id)
+    assert "auc" in run.data.metrics and run.data.params["label_source"] == "random"
+    trials = mlflow.search_runs([tracker.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{res.run_id}'")
+    assert len(trials) == cfg.risk.tuning.max_evals
+    arts = {a.path for a in tracker.client.list_artifacts(res.run_id, "plots")}
+    assert {"plots/roc.png", "plots/pr.png", "plots/calibration.png", "plots/importance.png"} <= arts
+
+    # round trip through the registry: models:/<name>@champion scores like the trained booster
+    champion = tracker.require_champion()
+    assert champion.factors == res.selected
+    pyfunc = mlflow.pyfunc.load_model(f"models:/{cfg.risk.mlflow.model_name}@champion")
+    sample = fac.select(*res.selected).limit(20).toPandas().astype(float)
+    np.testing.assert_allclose(np.asarray(pyfunc.predict(sample)).ravel(), champion.booster.predict(sample.to_numpy()), rtol=1e-9)
+
+    # scores: one row per entity, classes by threshold, reasons summing to the raw score
+    score_job.run(cfg, spark)
+    scores = tables.read(SCORES, filters=[("score_date", "=", score_date)]).toPandas()
+    n_entities = tables.read(FACTORS, filters=[("as_of", "=", score_date)]).count()
+    assert len(scores) == n_entities == scores["uscc"].nunique()
+    t = cfg.risk.class_thresholds
+    expected = np.select([scores.probability < t[0], scores.probability < t[1], scores.probability < t[2]], ["A", "B", "C"], "D")
+    assert (scores.risk_class == expected).all()
+    assert (scores["model_version"] == "1").all()
+    top = scores.sort_values("probability").iloc[-1]
+    assert 1 <= len(top.reasons) <= cfg.risk.reasons
+    assert all(r["contribution"] > 0 and r["description_zh"] for r in top.reasons)
+    contrib = champion.booster.predict(
+        tables.read(FACTORS, filters=[("as_of", "=", score_date)]).where(F.col("uscc") == top.uscc)
+        .select(*res.selected).toPandas().to_numpy(float), pred_contrib=True)[0]
+    assert contrib[:-1].sum() + contrib[-1] == pytest.approx(top.raw_score, abs=1e-9)
+    assert contrib[-1] == pytest.approx(top.base_value, abs=1e-12)
+
+    # re-scoring the date replaces the partition: same rows, no duplicates
+    v = tables.version(SCORES)
+    score_job.run(cfg, spark)
+    again = tables.read(SCORES, filters=[("score_date", "=", score_date)]).toPandas()
+    assert tables.version(SCORES) == v + 1 and len(again) == len(scores)
+
+    # a worse candidate does not take the champion alias
+    worse = cfg.model_copy(deep=True)
+    worse.risk.tuning.max_evals = 0
+    worse.risk.params = {"numIterations": 1, "numLeaves": 2, "learningRate": 0.001}
+    res2 = train_job.run(worse, spark)[0]
+    assert res2.version == "2"
+    assert res2.promoted == (res2.metrics["auc"] > res2.champion_auc)
+    assert tracker.require_champion().version == ("2" if res2.promoted else "1")
+
+
+def test_training_refuses_rows_without_labels(spark, tables, test_config):
+    from lakehouse.errors import RegulakeError
+    from lakehouse.risk import training
+
+    with pytest.raises(RegulakeError, match="gold.factors does not exist"):
+        training.labelled_rows(tables, test_config)
