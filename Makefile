@@ -18,6 +18,7 @@ $(STAMP): setup.py
 	@touch $(STAMP)
 
 install: check-java $(STAMP)
+	@sh scripts/install_fonts.sh
 
 demo: install
 	$(BIN)/regulake demo
@@ -29,4 +30,4 @@ bench: install
 	$(BIN)/python bench/delta_write.py
 
 clean:
-	rm -rf $(VENV) warehouse landing answer_key runs quality *.egg-info
+	rm -rf $(VENV) warehouse landing answer_key runs quality reports mlruns .cache *.egg-info

@@ -23,6 +23,9 @@ INSTALL_REQUIRES = [
     "mlflow==3.17.2",
     "matplotlib==3.11.2",
     "psutil==7.2.2",
+    # complaints
+    "jieba==0.42.1",
+    "wordcloud==1.9.6",
     # serving
     "duckdb==2.0.1",
     "sqlglot==30.30.0",
@@ -53,7 +56,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["lakehouse*", "jobs*", "ml*", "serving*", "catalog*"]),
     include_package_data=True,
-    package_data={"catalog": ["data/*", "data/**/*"]},
+    package_data={"catalog": ["data/*", "data/**/*"], "lakehouse.complaints": ["resources/*.txt"]},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
     entry_points={"console_scripts": ["regulake=lakehouse.cli:main"]},

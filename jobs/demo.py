@@ -1,4 +1,5 @@
-"""Job: the demo — simulate a small city, run the pipeline on it, say where the results are."""
+"""Job: the demo — simulate a small city, run every job on it (pipeline, complaints, clusters,
+risk model, scores, an inspection plan with its report), say where the results are."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -11,12 +12,13 @@ if TYPE_CHECKING:
 DEMO_SCALE = 0.002   # ~1,800 entities: a minute on a laptop
 DEMO_DAYS = 2
 DEMO_SEED = 20240101
+DEMO_PLAN = "demo-2026q1"
 
 
 def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     from pathlib import Path
 
-    from jobs import bronze, gold, silver
+    from jobs import bronze, clusters, complaints, factors, gold, plan, score, silver, train
     from lakehouse.landing.simulate import Settings, simulate
     from lakehouse.tables import Tables
 
@@ -30,6 +32,23 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     say(f"silver: {len(areas)} subject area batch(es) standardised")
     cutoffs = gold.run(config, spark)
     say(f"gold: entity profile and KPIs as of {cutoffs[0]}")
+    step = lambda m: say(f"  {m}")  # noqa: E731
+    periods = complaints.run(config, spark, progress=step)
+    if periods:
+        say(f"complaints: hot words, keywords, rising words, co-occurrence, hotspots for {periods[0]} .. {periods[-1]}; "
+            f"word clouds under {config.complaints.wordcloud.root}/{periods[-1]}/")
+    as_of = clusters.run(config, spark, progress=step)[0]
+    say(f"clusters: registration-cluster alerts as of {as_of} in gold.registration_alerts")
+    dates = factors.run(config, spark, progress=step)
+    say(f"factors: candidate risk factors as of {', '.join(map(str, dates))} in gold.factors")
+    trained = train.run(config, spark, progress=step)[0]
+    say(f"risk model: version {trained.version} registered in {config.risk.mlflow.tracking_uri} "
+        f"({'champion' if trained.promoted else 'not promoted'}); reports in {trained.report_dir}")
+    score.run(config, spark, progress=step)
+    say("scores: gold.risk_scores with risk classes and reasons")
+    for result in plan.run(config, spark, progress=step, plan_ids=[DEMO_PLAN]):
+        say(f"plan {result}: drawn and audited; check it with 'regulake plan verify {result}'")
+    say(f"effectiveness report: {config.plans.reports_root}/{DEMO_PLAN}/effectiveness.html")
     tables = Tables.from_config(config, spark)
     summary = {name: tables.describe(name) for name in tables.list()}
     for name, info in summary.items():

@@ -111,6 +111,10 @@ app.add_typer(catalog_app, name="catalog")
 from lakehouse.serving.cli import serve_app, trino_app  # noqa: E402
 
 app.add_typer(trino_app, name="trino")
+from lakehouse.plans.cli import plan_app, simulate_inspections  # noqa: E402
+
+app.add_typer(plan_app, name="plan")
+app.command("simulate-inspections")(simulate_inspections)
 app.add_typer(serve_app, name="serve")
 app.command("simulate")(simulate)
 # --- end of catalog and simulator commands ---------------------------------------
@@ -118,9 +122,10 @@ app.command("simulate")(simulate)
 
 JOBS = {
     "bronze": "jobs.bronze", "silver": "jobs.silver", "gold": "jobs.gold",
+    "complaints": "jobs.complaints", "clusters": "jobs.clusters",
     "factors": "jobs.factors", "train": "jobs.train", "score": "jobs.score",
 }
-PIPELINE = ["bronze", "silver", "gold", "factors"]
+PIPELINE = ["bronze", "silver", "gold", "complaints", "clusters", "factors"]
 
 
 def _run_jobs(names: list[str], env: Optional[str]) -> None:
@@ -146,7 +151,7 @@ def run_job(job: str = typer.Argument(..., help=f"One of: {', '.join(JOBS)}."), 
 
 @app.command("pipeline")
 def pipeline(env: Optional[str] = EnvOpt) -> None:
-    """Run every layer in order: bronze, silver, gold, factors (each idempotent and resumable)."""
+    """Run every layer in order: bronze, silver, gold, complaints, clusters, factors (each idempotent and resumable)."""
     _run_jobs(PIPELINE, env)
 
 

@@ -29,6 +29,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lakehouse.errors import ConfigError
+from lakehouse.clusters.settings import ClustersSettings
+from lakehouse.complaints.settings import ComplaintsSettings
+from lakehouse.plans.settings import PlansSettings
 from lakehouse.serving.settings import ServingSettings
 
 ENV_PREFIX = "REGULAKE__"
@@ -213,6 +216,9 @@ class RegulakeConfig(_Section):
     simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
     serving: ServingSettings = Field(default_factory=ServingSettings)
+    complaints: ComplaintsSettings = Field(default_factory=ComplaintsSettings)
+    clusters: ClustersSettings = Field(default_factory=ClustersSettings)
+    plans: PlansSettings = Field(default_factory=PlansSettings)
 
 
 # ---------------------------------------------------------------------------
@@ -365,4 +371,13 @@ def _resolve_paths(cfg: RegulakeConfig) -> RegulakeConfig:
     cfg.silver.data_docs_root = _abs(cfg.silver.data_docs_root)
     if cfg.spark.local_dir:
         cfg.spark.local_dir = _abs(cfg.spark.local_dir)
+    cfg.risk.reports_root = _abs(cfg.risk.reports_root)
+    cfg.risk.mlflow.artifact_location = _abs(cfg.risk.mlflow.artifact_location)
+    cfg.complaints.jieba_cache_dir = _abs(cfg.complaints.jieba_cache_dir)
+    cfg.complaints.wordcloud.root = _abs(cfg.complaints.wordcloud.root)
+    cfg.complaints.userdict_paths = [_abs(p) for p in cfg.complaints.userdict_paths]
+    cfg.complaints.stopword_paths = [_abs(p) for p in cfg.complaints.stopword_paths]
+    cfg.plans.reports_root = _abs(cfg.plans.reports_root)
+    if cfg.plans.plans_dir:
+        cfg.plans.plans_dir = _abs(cfg.plans.plans_dir)
     return cfg

@@ -102,5 +102,5 @@ def write(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
     """Replace the profile's ``as_of = cutoff`` partition; returns (version, entities)."""
     profile = build(spark, tables, registry, cutoff)
     res = tables.write(PROFILE, profile, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoff},
-                       schema_mode="add_columns")
+                       schema_mode="add_columns", audit=True)  # feeds inspection draws: kept for the audit horizon
     return res.version, tables.read(PROFILE, filters=[("as_of", "=", cutoff)]).count()

@@ -348,14 +348,15 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
 
     ev = ev if ev is not None else events(tables, registry)
     if ev is not None:
+        # every area and catalog, delivered or not: the candidate set is the same for every city
         plans = area_plans(registry)
-        areas = [a for a in sorted(plans) if tables.exists(f"silver.{a}")]
+        areas = sorted(plans)
         codes = sorted(c for a in areas for c in plans[a].catalogs)
         if partitions is None:
             partitions = max(2, -(-ev.count() // EVENTS_PER_PARTITION))
         frame = frame.join(event_factors(ev, areas, codes, cutoff, partitions), "uscc", "left")
         factors += area_factor_list(areas, AREA_ZH)
-        factors += [f for f in catalog_factor_list(registry) if any(f.name.startswith(f"cat_{column_name(c)}_") for c in codes)]
+        factors += catalog_factor_list(registry)
     counts = [f.name for f in factors if re.search(r"_n_(all|\d+d)$", f.name) or f.name.startswith(COUNT_PREFIXES)]
     frame = frame.fillna(0, subset=counts)
     cols = ["uscc", *[f.name for f in factors]]

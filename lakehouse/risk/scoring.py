@@ -100,7 +100,7 @@ def write(spark: SparkSession, tables: Tables, champion: Champion, risk: RiskCon
 
     scores = score_frame(spark, tables, champion, risk, score_date)
     res = tables.write(SCORES, scores, mode="overwrite", partition_by=["score_date"], replace_where={"score_date": score_date},
-                       schema_mode="add_columns")
+                       schema_mode="add_columns", audit=True)  # feeds inspection draws: kept for the audit horizon
     counts = {r["risk_class"]: r["n"] for r in tables.read(SCORES, filters=[("score_date", "=", score_date)])
               .groupBy("risk_class").agg(F.count(F.lit(1)).alias("n")).collect()}
     return res.version, counts

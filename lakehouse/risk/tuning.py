@@ -46,7 +46,8 @@ def clean(params: dict[str, Any]) -> dict[str, Any]:
 def _log_trial(params: dict, auc: float, rounds: int | None) -> None:
     import mlflow
 
-    with mlflow.start_run(nested=True, run_name="trial"):
+    parent = mlflow.active_run()
+    with mlflow.start_run(nested=True, run_name="trial", experiment_id=parent.info.experiment_id if parent else None):
         mlflow.log_params(params)
         mlflow.log_metric("validation_auc", auc)
         if rounds:

@@ -14,7 +14,7 @@ CODES = ["SCJG-001", "SCJG-002", "SCJG-003", "SCJG-004", "SCJG-005", "SCJG-006",
 
 @pytest.fixture(scope="module")
 def risk_city(spark, tmp_path_factory, test_config):
-    """A city of ~2,700 entities through bronze and silver; a warehouse and MLflow store of its own."""
+    """A city of ~1,800 entities through bronze and silver; a warehouse and MLflow store of its own."""
     from catalog import load_catalog
     from lakehouse.bronze.ingest import ingest_all
     from lakehouse.privacy import hmac_key
@@ -23,9 +23,9 @@ def risk_city(spark, tmp_path_factory, test_config):
 
     root = tmp_path_factory.mktemp("risk")
     landing, key = root / "landing", root / "answer_key"
-    settings = Settings.from_config(test_config.simulator, 0.003, 1, 5, landing, key)
+    settings = Settings.from_config(test_config.simulator, 0.002, 1, 5, landing, key)
     settings.file_faults = False
-    simulate(0.003, 1, 5, landing, key, settings=settings, catalogs=CODES)
+    simulate(0.002, 1, 5, landing, key, settings=settings, catalogs=CODES)
     cfg = test_config.model_copy(deep=True)
     cfg.warehouse.root = str(root / "warehouse")
     cfg.landing.root, cfg.landing.answer_key_root = str(landing), str(key)
@@ -67,7 +67,7 @@ def test_factors_labels_training_registry_and_scores(spark, risk_city):
 
     # point in time: nobody established after the cutoff, nothing dated after it counted
     entities = pd.read_parquet(key / "entities.parquet")
-    born = set(entities.loc[entities["establishment_date"] <= pd.Timestamp("2025-01-01"), "uscc"])
+    born = set(entities.loc[pd.to_datetime(entities["establishment_date"]) <= pd.Timestamp("2025-01-01"), "uscc"])
     fac_uscc = {r.uscc for r in fac.select("uscc").collect()}
     assert fac_uscc and fac_uscc <= born
     insp = tables.read("silver.inspections", filters=[("catalog", "=", "SCJG-005")])

@@ -1,0 +1,218 @@
+"""Plans against a real (tiny) warehouse: commit–reveal audit, verify, tamper detection, disclosure,
+the closed loop's landing batch and the effectiveness report."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+AS_OF = dt.date(2026, 1, 2)
+N = 300
+
+
+def _profile_rows(n=N, seed=5):
+    rng = np.random.default_rng(seed)
+    districts = ["440604", "440605", "440606"]
+    rows, truth = [], []
+    for i in range(n):
+        d = districts[i % 3]
+        uscc = f"91{d}{i:010d}"
+        status = "3" if i % 29 == 0 else "1"
+        section_code = ["5111", "6210", "3381", "7212"][int(rng.integers(4))]
+        days = int(rng.integers(1, 300)) if i % 11 == 0 else None
+        rows.append((uscc, f"佛山市测试企业{i}有限公司", "1100", status, dt.date(2018, 1, 1) + dt.timedelta(days=i), section_code, d,
+                     f"{d}{int(rng.integers(1, 4)):03d}", "张*", "abc" * 20, days, AS_OF))
+        truth.append((uscc, float(rng.beta(1.2, 5)), bool(rng.random() < 0.03)))
+    return rows, pd.DataFrame(truth, columns=["uscc", "propensity", "shell"])
+
+
+PROFILE_SCHEMA = ("uscc string, entity_name string, enterprise_type string, registration_status string, establishment_date date, "
+                  "industry_code string, district_code string, town_code string, legal_rep_name_masked string, legal_rep_id_hash string, "
+                  "inspections_days_since_last int, as_of date")
+
+
+SCORES_SCHEMA = [("score_date", "date32"), ("uscc", "string"), ("probability", "float64"), ("risk_class", "string"),
+                 ("raw_score", "float64"), ("base_value", "float64"), ("reasons", "reasons"), ("model_name", "string"),
+                 ("model_version", "string")]
+INSPECTIONS_SCHEMA = [("catalog", "string"), ("task_id", "string"), ("uscc", "string"), ("inspection_mode", "string"),
+                      ("inspection_item", "string"), ("inspection_date", "date32"), ("inspection_result", "string"),
+                      ("authority", "string"), ("update_time", "timestamp")]
+
+
+def _arrow_type(t):
+    import pyarrow as pa
+
+    return {"string": pa.string(), "date32": pa.date32(), "float64": pa.float64(), "int32": pa.int32(),
+            "timestamp": pa.timestamp("us"),
+            "reasons": pa.list_(pa.struct([("factor", pa.string()), ("description_zh", pa.string()), ("value", pa.float64()),
+                                           ("contribution", pa.float64())]))}[t]
+
+
+def _write(tables, name, rows, schema, partition_by):
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    if isinstance(schema, str):
+        schema = [(f.split(" ")[0], {"date": "date32", "int": "int32"}.get(f.split(" ")[1], f.split(" ")[1])) for f in schema.split(", ")]
+    arrow_schema = pa.schema([(n, _arrow_type(t)) for n, t in schema])
+    table = pa.Table.from_pylist([dict(zip([n for n, _ in schema], r)) for r in rows], schema=arrow_schema)
+    write_deltalake(tables.uri(name), table, partition_by=partition_by, mode="append")
+
+
+@pytest.fixture(scope="module")
+def warehouse(spark, tmp_path_factory, test_config):
+    """One tiny warehouse for the module (the plans in it have different ids)."""
+    from lakehouse.tables import Tables
+
+    return Tables(str(tmp_path_factory.mktemp("plans") / "warehouse"), spark, test_config.tables), tmp_path_factory.mktemp("plans-files")
+
+
+@pytest.fixture(scope="module")
+def world(spark, warehouse):
+    from lakehouse.plans.settings import InspectorSimulation, PlansSettings
+
+    tables, tmp_path = warehouse
+
+    rows, truth = _profile_rows()
+    # the inputs are written with delta-rs directly (quicker than Spark jobs; the same plain protocol)
+    _write(tables, "gold.entity_profile", rows, PROFILE_SCHEMA, ["as_of"])
+    # scores: a noisy view of the truth, as a model would give
+    rng = np.random.default_rng(1)
+    prob = np.clip(truth["propensity"].to_numpy() + rng.normal(0, 0.03, len(truth)), 0.001, 0.999)
+    cls = np.array(["A", "B", "C", "D"])[np.searchsorted([0.1, 0.2, 0.4], prob, side="right")]
+    scores = [(AS_OF, u, float(p), c, 0.0, 0.0, [], "regulake-risk", "1") for u, p, c in zip(truth["uscc"], prob, cls)]
+    _write(tables, "gold.risk_scores", scores, SCORES_SCHEMA, ["score_date"])
+    # one entity under investigation (latest result 3), one fine
+    insp = [("SCJG-005", "SJ2025-000001", truth["uscc"][1], "1", "01", dt.date(2025, 3, 1), "3", "x", dt.datetime(2025, 3, 1)),
+            ("SCJG-005", "SJ2025-000001", truth["uscc"][2], "1", "01", dt.date(2025, 3, 1), "1", "x", dt.datetime(2025, 3, 1))]
+    _write(tables, "silver.inspections", insp, INSPECTIONS_SCHEMA, None)
+    key = tmp_path / "answer_key"
+    key.mkdir()
+    truth.to_parquet(key / "entities.parquet")
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "t1.yaml").write_text(
+        "id: t1\nname: 测试计划\nperiod: {start: 2026-01-05, end: 2026-03-31}\n"
+        "items: [{code: '01'}, {code: '03', industry_sections: [F, H]}]\nsize: {total: 60}\nworkload_cap: 30\n", encoding="utf-8")
+    settings = PlansSettings(plans_dir=str(plans), reports_root=str(tmp_path / "reports"),
+                             inspectors=InspectorSimulation(per_1000_entities=50, min_per_district=6))
+    return settings, key, truth
+
+
+def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse, world, tmp_path):
+    from lakehouse.landing.writers import read_file
+    from lakehouse.plans import audit, disclosure
+    from lakehouse.plans.closed_loop import simulate_inspections
+    from lakehouse.plans.report import write_report
+    from lakehouse.plans.settings import get_plan
+    from lakehouse.plans.workflow import draw_plan, verify_plan
+    from lakehouse.errors import RegulakeError
+
+    tables = warehouse[0]
+    settings, key, truth = world
+    plan = get_plan(settings, "t1")
+    out = draw_plan(spark, tables, settings, plan, operator="tester", publish=False)  # published below, with results
+    assert out.tasks == 60 and out.summary["targeted"] == 21
+    assert hashlib.sha256(out.seed.encode()).hexdigest() == out.seed_hash
+    assert set(out.input_versions) == {"gold.entity_profile", "gold.risk_scores", "silver.inspections", "gold.inspectors"}
+
+    # the audit trail: seed hash committed in an earlier commit than the tasks, seed revealed after them
+    hist = {h["version"]: h for h in tables.history(audit.DRAWS)}
+    evts = audit.events(tables, "t1")
+    assert [e["event"] for e in evts] == ["committed", "revealed"]
+    com, rev = evts
+    assert com["seed"] is None and com["seed_hash"] == out.seed_hash and rev["seed"] == out.seed
+    assert com["operator"] == "tester" and com["rule_version"] and com["input_versions"] == rev["input_versions"]
+    first = audit.read_rows(tables, audit.DRAWS, version=min(hist))
+    assert first[0]["event"] == "committed" and first[0]["seed"] is None
+    for name in (audit.DRAWS, audit.REGISTERS, audit.TASKS, "gold.inspectors"):
+        props = tables.properties(name)
+        assert "365 days" in props.get("delta.logRetentionDuration", "") and "365 days" in props.get("delta.deletedFileRetentionDuration", "")
+
+    tasks = audit.read_tasks(tables, "t1")
+    excluded = {truth["uscc"][1]} | {u for i, u in enumerate(truth["uscc"]) if i % 29 == 0}
+    assert not excluded & set(tasks["uscc"])
+    assert all(len(set(i)) == 2 for i in tasks["inspectors"])
+
+    v = verify_plan(spark, tables, "t1")
+    assert v.ok, v.checks
+    assert {c.name: c.status for c in v.checks}["inputs"] == "ok"
+
+    # a plan is drawn once
+    with pytest.raises(RegulakeError, match="drawn already"):
+        draw_plan(spark, tables, settings, plan)
+
+    # tampering: one inspector swapped in the published tasks is detected
+    from pyspark.sql import functions as F
+
+    inspector_ids = {i for lst in tasks["inspectors"] for i in lst}
+    victim = int(tasks["task_no"].iloc[0])
+    other = next(i for i in sorted(inspector_ids) if i not in tasks["inspectors"].iloc[0])
+    changed = tables.read(audit.TASKS).where(F.col("task_no") == victim).withColumn(
+        "inspectors", F.array(F.lit(other), F.col("inspectors")[1]))
+    tables.merge(audit.TASKS, changed, keys=["plan_id", "task_no"])
+    v2 = verify_plan(spark, tables, "t1")
+    checks = {c.name: c for c in v2.checks}
+    assert not v2.ok and checks["tasks now"].status == "mismatch" and f"task {victim}: inspectors" in checks["tasks now"].detail
+    assert checks["tasks as written"].status == "ok" and checks["draw"].status == "ok"
+
+    # the closed loop: results as a SCJG-005 landing batch, as the department delivers them
+    landing = tmp_path / "landing"
+    season = simulate_inspections(tables, "t1", str(landing), str(key))
+    assert season.rows == 60 and season.batch_date == dt.date(2026, 4, 1)
+    manifest = json.loads((season.path.parent / "_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["catalog"] == "SCJG-005" and manifest["files"][0]["sha256"] == hashlib.sha256(season.path.read_bytes()).hexdigest()
+    rows = read_file(season.path, "csv_utf8")
+    assert len(rows) == 60 and {r["检查方式"] for r in rows} == {"1", "2"}
+    assert all(r["任务编号"] == tasks["task_id"].iloc[0] for r in rows)
+    assert simulate_inspections(tables, "t1", str(landing), str(key)).path == season.path  # idempotent
+
+    # … which silver would standardise into silver.inspections (stand-in for bronze + silver here)
+    fields = {"任务编号": "task_id", "统一社会信用代码": "uscc", "检查方式": "inspection_mode", "抽查事项": "inspection_item",
+              "检查日期": "inspection_date", "检查结果": "inspection_result", "检查机关": "authority", "更新时间": "update_time"}
+    delivered = [{fields[k]: v for k, v in r.items() if k in fields} for r in rows]
+    _write(tables, "silver.inspections", [("SCJG-005", r["task_id"], r["uscc"], r["inspection_mode"], r["inspection_item"],
+                                           dt.date.fromisoformat(r["inspection_date"]), r["inspection_result"], r["authority"],
+                                           dt.datetime.fromisoformat(r["update_time"])) for r in delivered], INSPECTIONS_SCHEMA, None)
+    pub = disclosure.publish(spark, tables, "t1")
+    assert pub["results_reported"] == 60 and pub["problems_found"] == sum(r["inspection_result"] != "1" for r in delivered)
+
+    # public disclosure: plans and tasks, no personal data, no inspectors, no risk
+    public = pd.DataFrame(audit.read_rows(tables, disclosure.PUBLIC_RESULTS))
+    assert len(public) == 60 and set(public["plan_id"]) == {"t1"} and public["inspection_result"].notna().all()
+    assert not [c for c in public.columns if any(f in c for f in disclosure.FORBIDDEN)]
+    assert not inspector_ids & set(public.astype(str).to_numpy().ravel())
+    plans_row = audit.read_rows(tables, disclosure.PUBLIC_PLANS)[0]
+    assert plans_row["seed"] == out.seed and plans_row["seed_hash"] == out.seed_hash and plans_row["results_reported"] == 60
+    api = disclosure.read_public(tables.root, disclosure.PUBLIC_RESULTS, "t1")
+    assert len(api) == 60 and "inspectors" not in api[0]
+
+    # the effectiveness report
+    rep = write_report(tables, "t1", str(tmp_path / "reports"), str(key))
+    o = rep["plan"]["observed"]
+    assert o["targeted_inspected"] == 21 and o["random_inspected"] == 39
+    e = rep["plan"]["expected"]
+    assert e["targeted_hit_rate"] > e["random_plan_hit_rate"]
+    assert 0 < e["oracle_ratio"] <= 1.0 + 1e-9
+    assert (tmp_path / "reports" / "t1" / "effectiveness.html").exists()
+    assert rep["charts"] and all(open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n" for p in rep["charts"])
+
+
+def test_infeasible_plan_fails_with_explanation_and_is_recorded(spark, warehouse, world):
+    from lakehouse.plans import audit
+    from lakehouse.plans.assign import InfeasiblePlanError
+    from lakehouse.plans.settings import Plan
+    from lakehouse.plans.workflow import draw_plan
+
+    tables = warehouse[0]
+    settings, _, _ = world
+    plan = Plan.model_validate({"id": "t2", "name": "x", "period": {"start": "2026-01-05", "end": "2026-02-01"},
+                                "items": [{"code": "01"}], "size": {"total": 150}, "workload_cap": 10})
+    with pytest.raises(InfeasiblePlanError, match=r"district 4406\d\d, item 01: .* workload cap 10"):
+        draw_plan(spark, tables, settings, plan, seed="s")
+    evts = audit.events(tables, "t2")
+    assert [e["event"] for e in evts] == ["committed", "failed"] and "cannot be staffed" in evts[1]["message"]

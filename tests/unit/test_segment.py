@@ -1,0 +1,71 @@
+"""Segmentation with real jieba: supervision terms kept whole, stopwords and noise dropped."""
+import pytest
+
+from lakehouse.complaints import segment
+from lakehouse.complaints.settings import ComplaintsSettings
+from lakehouse.errors import RegulakeError
+
+
+@pytest.fixture(scope="module")
+def res(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("jieba-cache")
+    return segment.load_resources(ComplaintsSettings(jieba_cache_dir=str(cache)))
+
+
+@pytest.fixture(scope="module")
+def tok(res):
+    return segment.tokenizer(res)
+
+
+@pytest.mark.parametrize("text, term", [
+    ("在该店就餐后出现腹泻，怀疑食品变质，要求赔偿并依法查处", "食品变质"),
+    ("办理的会员卡预付卡跑路，要求退还余款", "预付卡跑路"),
+    ("该商户销售的手机缺斤短两，要求依法处理", "缺斤短两"),
+    ("该场所噪音扰民，影响周边居民休息", "噪音扰民"),
+    ("该餐厅卫生脏乱，后厨环境差", "卫生脏乱"),
+    ("该店无健康证上岗，超范围经营", "无健康证上岗"),
+    ("网购的保健品存在价格欺诈和虚假宣传", "价格欺诈"),
+    ("商家销售三无产品，拨打１２３１５投诉", "三无产品"),
+    ("请市场监管局依法查处无证经营行为", "无证经营"),
+])
+def test_supervision_terms_stay_whole(tok, res, text, term):
+    words = segment.words(tok, text, res)
+    assert term in words
+    assert not (term[:2] in words and term[2:] in words)  # not also split into its halves
+
+
+def test_stopwords_punctuation_digits_and_short_tokens_are_dropped(tok, res):
+    words = segment.words(tok, "该店在2024年5月多收顾客钱款，要求依法查处！！", res)
+    assert "多收" in words and "钱款" in words
+    for noise in ("该店", "要求", "依法查处", "在", "，", "2024", "！", "年"):
+        assert noise not in words
+    assert segment.words(tok, "", res) == [] and segment.words(tok, None, res) == []
+    # full-width input is normalised first
+    assert "12315" in segment.words(tok, "拨打１２３１５热线", res)
+
+
+def test_tokenizer_is_built_once_per_process(res):
+    t1 = segment.tokenizer(res)
+    t2 = segment.tokenizer(res)
+    assert t1 is t2 and segment.LOADS[res.digest] == 1
+
+
+def test_cache_goes_to_the_configured_folder(res, tok):
+    import os
+
+    assert tok.tmp_dir == res.cache_dir
+    assert any(name.startswith("jieba") for name in os.listdir(res.cache_dir))
+
+
+def test_user_dictionary_format_and_missing_files(tmp_path):
+    assert segment.parse_userdict(["食品变质", "预付卡跑路 2000 n", "三无产品 nz"]) == [
+        ("食品变质", None, None), ("预付卡跑路", 2000, "n"), ("三无产品", None, "nz")]
+    with pytest.raises(RegulakeError, match="userdict_paths"):
+        segment.load_resources(ComplaintsSettings(userdict_paths=[str(tmp_path / "nope.txt")]))
+    extra = tmp_path / "extra.txt"
+    extra.write_text("# a comment\n扶梯夹脚\n", encoding="utf-8")
+    res = segment.load_resources(ComplaintsSettings(userdict_paths=[str(extra)], jieba_cache_dir=str(tmp_path)))
+    got = segment.words(segment.tokenizer(res), "商场扶梯夹脚伤人，食品变质", res)
+    assert "扶梯夹脚" in got and "食品变质" in got  # the packaged dictionary stays, the extra one adds
+    bare = segment.load_resources(ComplaintsSettings(builtin_userdict=False, builtin_stopwords=False, jieba_cache_dir=str(tmp_path)))
+    assert bare.terms == () and not bare.stopwords
