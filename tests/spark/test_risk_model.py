@@ -113,6 +113,7 @@ def test_factors_labels_training_registry_and_scores(spark, risk_city):
     expected = np.select([scores.probability < t[0], scores.probability < t[1], scores.probability < t[2]], ["A", "B", "C"], "D")
     assert (scores.risk_class == expected).all()
     assert (scores["model_version"] == "1").all()
+    assert scores["probability"].nunique() > 1, "the model scores every entity alike"
     top = scores.sort_values("probability").iloc[-1]
     assert 1 <= len(top.reasons) <= cfg.risk.reasons
     assert all(r["contribution"] > 0 and r["description_zh"] for r in top.reasons)
