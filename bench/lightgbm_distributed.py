@@ -27,15 +27,14 @@ def main() -> None:
     from sklearn.metrics import roc_auc_score
 
     from lakehouse.config import load_config
+    from lakehouse.ml.barrier import list_array
     from lakehouse.ml.classifier import LightGBMClassifier
     from lakehouse.spark import get_spark
 
     spark = get_spark(load_config("local", overrides={"spark.conf": {"spark.driver.maxResultSize": "4g"}, "spark.ui_enabled": False}, environ={}))
     X, y = make_classification(n_samples=args.rows, n_features=args.features, n_informative=args.features // 2,
                                flip_y=0.1, random_state=1)
-    k = X.shape[1]
-    offsets = pa.array(np.arange(0, (len(X) + 1) * k, k, dtype=np.int32))
-    table = pa.table({"features": pa.ListArray.from_arrays(offsets, pa.array(X.ravel())), "label": y.astype(float),
+    table = pa.table({"features": list_array(X), "label": y.astype(float),
                       "test": np.arange(len(y)) % 5 == 0})
     df = spark.createDataFrame(table).repartition(2).cache()
     train, test = df.where("not test").cache(), df.where("test").cache()

@@ -45,10 +45,5 @@ class ClustersSettings(_Section):
 
 
 def settings_of(config) -> ClustersSettings:
-    """The ``clusters`` section of a RegulakeConfig, or the defaults while it is not wired in."""
-    s = getattr(config, "clusters", None)
-    if s is None:
-        return ClustersSettings()
-    if isinstance(s, ClustersSettings):
-        return s
-    return ClustersSettings.model_validate(s.model_dump() if hasattr(s, "model_dump") else s)
+    """The ``clusters`` section of a RegulakeConfig."""
+    return config.clusters

@@ -73,10 +73,5 @@ def resolve_path(path: str) -> str:
 
 
 def settings_of(config) -> ComplaintsSettings:
-    """The ``complaints`` section of a RegulakeConfig, or the defaults while it is not wired in."""
-    s = getattr(config, "complaints", None)
-    if s is None:
-        return ComplaintsSettings()
-    if isinstance(s, ComplaintsSettings):
-        return s
-    return ComplaintsSettings.model_validate(s.model_dump() if hasattr(s, "model_dump") else s)
+    """The ``complaints`` section of a RegulakeConfig."""
+    return config.complaints

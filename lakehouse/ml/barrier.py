@@ -91,6 +91,15 @@ def matrix(batch_or_table, features: str) -> np.ndarray:
     return values.reshape(n, int(sizes[0]))
 
 
+def list_array(X: np.ndarray):
+    """A dense matrix as an Arrow list<double> column, one list per row (the inverse of :func:`matrix`)."""
+    import pyarrow as pa
+
+    k = X.shape[1]
+    offsets = pa.array(np.arange(0, (len(X) + 1) * k, k, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, pa.array(np.ascontiguousarray(X, dtype=float).ravel(), pa.float64()))
+
+
 def column(batch_or_table, name: str | None) -> np.ndarray | None:
     if name is None:
         return None

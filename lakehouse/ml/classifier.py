@@ -353,9 +353,7 @@ def _scorer(model_str: str, features: str, shap: str | None):
             cols["__lgbm_prob"] = pa.array(1.0 / (1.0 + np.exp(-raw)), pa.float64())
             if shap:
                 contrib = booster.predict(X, pred_contrib=True, num_threads=1)
-                k = contrib.shape[1]
-                offsets = pa.array(np.arange(0, (len(raw) + 1) * k, k, dtype=np.int32))
-                cols[shap] = pa.ListArray.from_arrays(offsets, pa.array(contrib.ravel(), pa.float64()))
+                cols[shap] = barrier.list_array(contrib)
             yield pa.RecordBatch.from_pydict(cols)
 
     return score

@@ -224,13 +224,8 @@ class Plan(_Section):
 
 
 def settings_of(config) -> PlansSettings:
-    """The ``plans`` section of a RegulakeConfig, or the defaults while it is not wired in."""
-    s = getattr(config, "plans", None)
-    if s is None:
-        return PlansSettings()
-    if isinstance(s, PlansSettings):
-        return s
-    return PlansSettings.model_validate(s.model_dump() if hasattr(s, "model_dump") else s)
+    """The ``plans`` section of a RegulakeConfig."""
+    return config.plans
 
 
 def plans_dir(settings: PlansSettings) -> Path:

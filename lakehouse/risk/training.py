@@ -83,10 +83,9 @@ def _spark_frame(spark: SparkSession, pdf: pd.DataFrame, cols: list[str], valid:
     """A Spark DataFrame with ``features`` (array<double>), ``label`` and optionally ``is_valid``."""
     import pyarrow as pa
 
-    X = pdf[cols].to_numpy(dtype=float)
-    k = X.shape[1]
-    offsets = pa.array(np.arange(0, (len(X) + 1) * k, k, dtype=np.int32))
-    data = {"features": pa.ListArray.from_arrays(offsets, pa.array(X.ravel(), pa.float64())),
+    from lakehouse.ml.barrier import list_array
+
+    data = {"features": list_array(pdf[cols].to_numpy(dtype=float)),
             "label": pa.array(pdf[LABEL].to_numpy(dtype=float))}
     if valid is not None:
         data["is_valid"] = pa.array(valid)

@@ -1,7 +1,7 @@
 """Settings of the serving layer (``serving:`` in ``conf/*.yaml``).
 
-Until ``lakehouse.config.RegulakeConfig`` carries a ``serving`` field, :func:`serving_settings`
-returns the defaults; tests build :class:`ServingSettings` directly.
+:func:`serving_settings` returns the section of a loaded config; tests build
+:class:`ServingSettings` directly.
 """
 from __future__ import annotations
 
@@ -104,13 +104,8 @@ class ServingSettings(_Section):
 
 
 def serving_settings(cfg) -> ServingSettings:
-    """The ``serving`` section of a loaded ``RegulakeConfig`` (defaults until the field exists)."""
-    section = getattr(cfg, "serving", None)
-    if section is None:
-        return ServingSettings()
-    if isinstance(section, ServingSettings):
-        return section
-    return ServingSettings.model_validate(section.model_dump() if hasattr(section, "model_dump") else section)
+    """The ``serving`` section of a loaded ``RegulakeConfig``."""
+    return cfg.serving
 
 
 # -- passwords -----------------------------------------------------------------
