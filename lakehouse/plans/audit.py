@@ -36,12 +36,12 @@ DRAWS_SCHEMA = (
 REGISTER_SCHEMA = (
     "plan_id string, uscc string, entity_name string, enterprise_type string, registration_status string, "
     "establishment_date date, industry_code string, district_code string, town_code string, days_since_inspection double, "
-    "under_investigation boolean, probability double, risk_class string"
+    "under_investigation boolean, probability double, risk_class string, hotspot boolean, cluster_alert boolean"
 )
 TASKS_SCHEMA = (
     "plan_id string, task_no bigint, task_id string, uscc string, entity_name string, district_code string, town_code string, "
     "industry_code string, industry_section string, stratum string, share string, inspection_mode string, inspection_item string, "
-    "risk_class string, probability double, inspectors array<string>"
+    "risk_class string, probability double, priority double, signals string, inspectors array<string>"
 )
 EVENT_FIELDS = [f.split(" ")[0] for f in DRAWS_SCHEMA.split(", ")]
 
@@ -122,7 +122,8 @@ def freeze_register(spark: SparkSession, tables: Tables, plan_id: str, register:
             if r[k] is not None and r[k] != r[k]:
                 r[k] = None
     df = spark.createDataFrame(records, REGISTER_SCHEMA)
-    return int(tables.write(REGISTERS, df, mode="overwrite", partition_by=["plan_id"], replace_where={"plan_id": plan_id}, audit=True).version)
+    return int(tables.write(REGISTERS, df, mode="overwrite", partition_by=["plan_id"], replace_where={"plan_id": plan_id}, audit=True,
+                         schema_mode="add_columns").version)
 
 
 def read_register(tables: Tables, plan_id: str, version: int | None = None) -> pd.DataFrame:
@@ -135,12 +136,14 @@ def read_register(tables: Tables, plan_id: str, version: int | None = None) -> p
 def write_tasks(spark: SparkSession, tables: Tables, plan_id: str, tasks: pd.DataFrame) -> int:
     records = tasks.to_dict("records")
     for r in records:
-        p = r["probability"]
-        r["probability"] = None if p is None or p != p else float(p)
+        for k in ("probability", "priority"):
+            p = r[k]
+            r[k] = None if p is None or p != p else float(p)
         r["task_no"] = int(r["task_no"])
         r["inspectors"] = list(r["inspectors"])
     df = spark.createDataFrame(records, TASKS_SCHEMA) if records else spark.createDataFrame([], TASKS_SCHEMA)
-    return int(tables.write(TASKS, df, mode="overwrite", partition_by=["plan_id"], replace_where={"plan_id": plan_id}, audit=True).version)
+    return int(tables.write(TASKS, df, mode="overwrite", partition_by=["plan_id"], replace_where={"plan_id": plan_id}, audit=True,
+                         schema_mode="add_columns").version)
 
 
 def read_tasks(tables: Tables, plan_id: str, version: int | None = None) -> pd.DataFrame:

@@ -39,7 +39,8 @@ RESULTS_SCHEMA = (
     "inspection_result_name string, authority string"
 )
 # never in a public table, whatever the upstream schema grows into
-FORBIDDEN = ("inspector", "probability", "risk", "share", "reason", "legal_rep", "phone", "id_hash", "id_masked", "stratum")
+FORBIDDEN = ("inspector", "probability", "priority", "signal", "hotspot", "cluster", "risk", "share", "reason", "legal_rep", "phone",
+             "id_hash", "id_masked", "stratum")
 
 
 def _code_names() -> tuple[dict, dict]:

@@ -20,9 +20,11 @@ Steps (``draw``):
 3. Random share first, uniformly over the eligible population: proportional allocation over
    the strata (largest remainder, ties by draw key), inside a stratum the lowest keys. So the
    random share is a stratified uniform sample and its results are unbiased labels.
-4. Targeted share from the rest: method ``top`` takes the highest probabilities (ties by
-   draw key); ``weighted`` draws with probability-proportional weights (Efraimidis–Spirakis
-   keys ``log(u)/p`` from the draw keys); ``class_ratios`` draws uniformly inside each class.
+4. Targeted share from the rest, by **priority**: the model's probability combined with the
+   complaint-hotspot and registration-cluster signals (``lakehouse.plans.signals``, noisy-or
+   with the plan's signal weights). Method ``top`` takes the highest priorities (ties by draw
+   key); ``weighted`` draws with priority-proportional weights (Efraimidis–Spirakis keys
+   ``log(u)/p`` from the draw keys); ``class_ratios`` draws uniformly inside each class.
 5. One inspection item per task, by draw key, among the plan items that apply to the
    entity's industry section.
 6. Inspectors (``lakehouse.plans.assign``).
@@ -38,19 +40,24 @@ import numpy as np
 import pandas as pd
 
 from lakehouse.errors import RegulakeError
+from lakehouse.plans import signals
 
 if TYPE_CHECKING:
     from lakehouse.plans.settings import Plan
 
-RULE_VERSION = "dr-2026.1"
+RULE_VERSION = "dr-2026.2"   # .2: signals beside the model in the targeted share
 REGISTER_COLUMNS = {
     "uscc": "string", "entity_name": "string", "enterprise_type": "string", "registration_status": "string",
     "establishment_date": "date", "industry_code": "string", "district_code": "string", "town_code": "string",
     "days_since_inspection": "double", "under_investigation": "boolean", "probability": "double", "risk_class": "string",
+    "hotspot": "boolean", "cluster_alert": "boolean",
 }
+# register columns a hand-made register may leave out (no signal)
+OPTIONAL_REGISTER_COLUMNS = {"hotspot": False, "cluster_alert": False}
 TASK_COLUMNS = [
     "plan_id", "task_no", "task_id", "uscc", "entity_name", "district_code", "town_code", "industry_code",
-    "industry_section", "stratum", "share", "inspection_mode", "inspection_item", "risk_class", "probability", "inspectors",
+    "industry_section", "stratum", "share", "inspection_mode", "inspection_item", "risk_class", "probability",
+    "priority", "signals", "inspectors",
 ]
 
 
@@ -91,6 +98,9 @@ def seed_hash(seed: str) -> str:
 def normalise_register(df: pd.DataFrame) -> pd.DataFrame:
     """The register's columns in canonical Python types (str/None, float, bool/None, ISO date text),
     whether it came from Spark, a Delta read-back or a test's hand-made frame."""
+    absent = [c for c in OPTIONAL_REGISTER_COLUMNS if c not in df.columns]
+    if absent:
+        df = df.assign(**{c: OPTIONAL_REGISTER_COLUMNS[c] for c in absent})
     missing = [c for c in REGISTER_COLUMNS if c not in df.columns]
     if missing:
         raise DrawError(f"the entity register lacks column(s) {missing}")
@@ -111,6 +121,8 @@ def normalise_register(df: pd.DataFrame) -> pd.DataFrame:
             if not all(type(v) is str for v in vals):
                 vals = [v if type(v) is str else str(v) for v in vals]
         out[c] = pd.Series(vals, dtype=object).where(~missing, None)
+        if c in OPTIONAL_REGISTER_COLUMNS:          # a missing signal is no signal
+            out[c] = [v is True for v in out[c].tolist()]
     if out["uscc"].isna().any() or out["uscc"].duplicated().any():
         raise DrawError("the entity register must hold each uscc once and no empty uscc")
     return out.sort_values("uscc", kind="stable").reset_index(drop=True)
@@ -257,6 +269,10 @@ def select_entities(plan: Plan, register: pd.DataFrame, seed: str, rule_version:
     reg = with_derived(register)
     reg["exclusion"] = exclusion_reasons(reg, plan)
     el = reg[reg["exclusion"].isna()].copy()
+    weights = plan.signals.weights() if plan.signals is not None else {}
+    flags = {s: el[c].to_numpy(dtype=bool) for s, c in signals.COLUMN.items()}
+    el["priority"] = signals.priority(el["probability"].to_numpy(dtype=float), flags, weights)
+    el["signals"] = signals.labels(flags, weights)
     material = key_material(seed, plan.id, rule_version)
     el["stratum"] = stratum_labels(el, plan.strata or [])
     el["k_random"] = draw_keys(material, "random", el["uscc"].tolist())
@@ -282,14 +298,14 @@ def select_entities(plan: Plan, register: pd.DataFrame, seed: str, rule_version:
 
     pool = el[el["share"].isna()]
     if plan.targeting.mode == "share":
-        scored = pool[pool["probability"].notna()]
+        scored = pool[pool["priority"].notna()]
         if n_target > len(scored):
             raise DrawError(f"plan {plan.id} targets {n_target} entities but only {len(scored)} eligible entities outside the "
                             "random share have a risk score; run 'regulake run score' or lower the size or targeted share")
         if plan.targeting.method == "top":
-            order = scored.sort_values(["probability", "k_target", "uscc"], ascending=[False, True, True], kind="stable")
+            order = scored.sort_values(["priority", "k_target", "uscc"], ascending=[False, True, True], kind="stable")
         else:
-            p = scored["probability"].clip(lower=1e-12).to_numpy()
+            p = scored["priority"].clip(lower=1e-12).to_numpy()
             es = np.log(uniforms(scored["k_target"].to_numpy())) / p      # larger is better
             order = scored.assign(_es=es).sort_values(["_es", "uscc"], ascending=[False, True], kind="stable")
         chosen = order.index[:n_target]
@@ -317,6 +333,8 @@ def select_entities(plan: Plan, register: pd.DataFrame, seed: str, rule_version:
         "register": int(len(reg)), "eligible": int(n), "tasks": int(len(tasks)),
         "random": int((tasks["share"] == "random").sum()), "targeted": int((tasks["share"] == "targeted").sum()),
         "excluded": {str(k): int(v) for k, v in reg["exclusion"].value_counts().sort_index().items()},
+        "signals": {s: {"eligible": int(el[c].sum()), "targeted": int((el[c] & (el["share"] == "targeted")).sum()),
+                        "weight": float(weights.get(s, 0.0))} for s, c in signals.COLUMN.items()},
     }
     return DrawResult(tasks, reg, quotas, summary)
 

@@ -5,7 +5,8 @@ its risk probability and class from ``gold.risk_scores`` of a score date and wha
 exclusions need: registration status; from the market-supervision inspections
 (``silver.inspections``, catalog SCJG-005, any mode) the days since the latest one and
 whether it left the entity under investigation (result 3, a problem pending follow-up).
-Without silver.inspections the profile's ``inspections_days_since_last`` stands in. It is read at recorded table versions and collected to the driver in canonical
+Without silver.inspections the profile's ``inspections_days_since_last`` stands in. The
+complaint-hotspot and registration-cluster signals (``lakehouse.plans.signals``) are joined on. It is read at recorded table versions and collected to the driver in canonical
 order (by uscc); the draw filters it (``draw.exclusion_reasons``).
 
 **Inspector register** (执法检查人员名录库): ``gold.inspectors`` — per inspector the district,
@@ -44,7 +45,9 @@ OTHER_DEPARTMENTS = ["WJJ", "GAJ", "ZJJ"]  # joint inspections: health, public s
 def input_versions(tables: Tables) -> dict[str, int]:
     """Current versions of the draw's input tables (those that exist)."""
     out = {}
-    for name in (PROFILE, SCORES, INSPECTIONS, INSPECTORS):
+    from lakehouse.plans.signals import TABLES as SIGNAL_TABLES
+
+    for name in (PROFILE, SCORES, INSPECTIONS, INSPECTORS, *SIGNAL_TABLES):
         if tables.exists(name):
             out[name] = tables.version(name)
     return out
@@ -95,7 +98,8 @@ def build_entity_register(tables: Tables, versions: dict[str, int], as_of: dt.da
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from lakehouse.plans.draw import REGISTER_COLUMNS, normalise_register
+    from lakehouse.plans import signals
+    from lakehouse.plans.draw import OPTIONAL_REGISTER_COLUMNS, REGISTER_COLUMNS, normalise_register
 
     prof = tables.read(PROFILE, version=versions[PROFILE], filters=[("as_of", "=", as_of)])
     base = prof.select(
@@ -120,10 +124,11 @@ def build_entity_register(tables: Tables, versions: dict[str, int], as_of: dt.da
         days = F.col("inspections_days_since_last").cast("double") if "inspections_days_since_last" in prof.columns else F.lit(None).cast("double")
         reg = (reg.join(prof.select("uscc", days.alias("days_since_inspection")), "uscc", "left")
                .withColumn("under_investigation", F.lit(False)))
-    pdf = reg.select(*REGISTER_COLUMNS).toPandas()
+    pdf = reg.select(*[c for c in REGISTER_COLUMNS if c not in OPTIONAL_REGISTER_COLUMNS]).toPandas()
     if len(pdf) == 0:
         raise RegulakeError(f"{PROFILE} has no entities as of {as_of}")
-    return normalise_register(pdf)
+    found, _ = signals.read_signals(tables, versions, as_of)
+    return normalise_register(signals.with_signals(pdf, found))
 
 
 # ---------------------------------------------------------------------------

@@ -49,6 +49,17 @@ class Exclusions(_Section):
     under_investigation: bool = Field(True, description="Leave out entities whose latest inspection found a problem still pending follow-up (result 3, 发现问题待后续处理) within the last N months: they are under investigation.")
 
 
+class Signals(_Section):
+    """Weights of the risk signals beside the model (``lakehouse.plans.signals``) in the targeted share:
+    priority = 1 − (1 − probability) · Π (1 − weight) over the signals an entity has; 0 turns a signal off."""
+
+    complaint_hotspot: float = Field(0.2, ge=0, lt=1, description="Entity with complaints in a complaint hotspot of the newest period (gold.hotspot_entities).")
+    registration_cluster: float = Field(0.3, ge=0, lt=1, description="Entity in a registration cluster that raised an alert (gold.registration_clusters, alert).")
+
+    def weights(self) -> dict[str, float]:
+        return self.model_dump()
+
+
 class InspectorSimulation(_Section):
     """The simulated inspector register (执法检查人员名录库) for the demo; a real deployment loads its catalog."""
 
@@ -82,6 +93,7 @@ class PlansSettings(_Section):
     strata: list[str] = Field(default_factory=lambda: ["district_code", "industry_section"], description="Default strata of the random share (proportional allocation).")
     exclusions: Exclusions = Field(default_factory=Exclusions)
     recusal: RecusalRules = Field(default_factory=RecusalRules)
+    signals: Signals = Field(default_factory=Signals)
     inspectors: InspectorSimulation = Field(default_factory=InspectorSimulation)
     simulate_inspectors: bool = Field(True, description="Create gold.inspectors from the simulator when it does not exist (demo); false: it must be loaded.")
     operator: str | None = Field(None, description="Who draws, recorded in the audit table; default the OS user (override with --operator).")
@@ -178,6 +190,7 @@ class Plan(_Section):
     workload_cap: int | None = Field(None, ge=1)
     recusal: RecusalRules | None = None
     exclusions: Exclusions | None = None
+    signals: Signals | None = Field(None, description="Weights of the complaint-hotspot and registration-cluster signals in the targeted share; default plans.signals.")
     task_number: int | None = Field(None, ge=100000, le=899999, description="Number of the plan's task in task ids SJ<year>-<number>; default derived from the id.")
     score_date: dt.date | None = Field(None, description="Risk scores of this date; default the latest in gold.risk_scores.")
     profile_as_of: dt.date | None = Field(None, description="Entity profile as of this date; default the latest in gold.entity_profile.")
@@ -211,6 +224,7 @@ class Plan(_Section):
         data["workload_cap"] = self.workload_cap or defaults.workload_cap
         data["recusal"] = (self.recusal or defaults.recusal).model_dump()
         data["exclusions"] = (self.exclusions or defaults.exclusions).model_dump()
+        data["signals"] = (self.signals or defaults.signals).model_dump()
         if self.targeting.mode == "share" and self.targeting.share is None:
             data["targeting"]["share"] = defaults.targeted_share
         if self.task_number is None:

@@ -46,7 +46,7 @@ INSPECTIONS_SCHEMA = [("catalog", "string"), ("task_id", "string"), ("uscc", "st
 def _arrow_type(t):
     import pyarrow as pa
 
-    return {"string": pa.string(), "date32": pa.date32(), "float64": pa.float64(), "int32": pa.int32(),
+    return {"string": pa.string(), "boolean": pa.bool_(), "date32": pa.date32(), "float64": pa.float64(), "int32": pa.int32(),
             "timestamp": pa.timestamp("us"),
             "reasons": pa.list_(pa.struct([("factor", pa.string()), ("description_zh", pa.string()), ("value", pa.float64()),
                                            ("contribution", pa.float64())]))}[t]
@@ -90,6 +90,13 @@ def world(spark, warehouse):
     insp = [("SCJG-005", "SJ2025-000001", truth["uscc"][1], "1", "01", dt.date(2025, 3, 1), "3", "x", dt.datetime(2025, 3, 1)),
             ("SCJG-005", "SJ2025-000001", truth["uscc"][2], "1", "01", dt.date(2025, 3, 1), "1", "x", dt.datetime(2025, 3, 1))]
     _write(tables, "silver.inspections", insp, INSPECTIONS_SCHEMA, None)
+    # risk signals beside the model: complaint hotspots by quarter, registration clusters by date
+    u = truth["uscc"]
+    _write(tables, "gold.hotspot_entities", [("2025-Q3", u[4]), ("2025-Q4", u[5]), ("2025-Q4", u[6]), ("2026-Q2", u[7])],
+           "period string, uscc string", ["period"])
+    _write(tables, "gold.registration_clusters", [(dt.date(2025, 12, 1), "c1", u[6], True), (dt.date(2025, 12, 1), "c1", u[8], True),
+                                                  (dt.date(2025, 12, 1), "c2", u[9], False), (dt.date(2026, 3, 1), "c3", u[10], True)],
+           "as_of date, cluster_id string, uscc string, alert boolean", ["as_of"])
     key = tmp_path / "answer_key"
     key.mkdir()
     truth.to_parquet(key / "entities.parquet")
@@ -118,7 +125,19 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     out = draw_plan(spark, tables, settings, plan, operator="tester", publish=False)  # published below, with results
     assert out.tasks == 60 and out.summary["targeted"] == 21
     assert hashlib.sha256(out.seed.encode()).hexdigest() == out.seed_hash
-    assert set(out.input_versions) == {"gold.entity_profile", "gold.risk_scores", "silver.inspections", "gold.inspectors"}
+    assert set(out.input_versions) == {"gold.entity_profile", "gold.risk_scores", "silver.inspections", "gold.inspectors",
+                                       "gold.hotspot_entities", "gold.registration_clusters"}
+
+    # the signals in the frozen register: the newest complaint period and cluster date up to the register's date, alerts only
+    frozen = audit.read_register(tables, "t1").set_index("uscc")
+    u = truth["uscc"]
+    assert set(frozen.index[frozen.hotspot]) == {u[5], u[6]} and set(frozen.index[frozen.cluster_alert]) == {u[6], u[8]}
+    assert out.summary["signals"]["registration_cluster"]["weight"] == 0.3
+    flagged = audit.read_tasks(tables, "t1").set_index("uscc")
+    for uscc in {u[5], u[6], u[8]} & set(flagged.index):
+        t = flagged.loc[uscc]
+        want = 1 - (1 - t.probability) * (0.8 if uscc in (u[5], u[6]) else 1) * (0.7 if uscc in (u[6], u[8]) else 1)
+        assert t.priority == pytest.approx(want) and t.signals
 
     # the audit trail: seed hash committed in an earlier commit than the tasks, seed revealed after them
     hist = {h["version"]: h for h in tables.history(audit.DRAWS)}

@@ -84,7 +84,7 @@ def test_draw_keys_are_sha256_prefixes():
     import hashlib
 
     m = key_material("s", "p")
-    assert m == hashlib.sha256(b"regulake-plan|dr-2026.1|p|s").digest()
+    assert m == hashlib.sha256(b"regulake-plan|dr-2026.2|p|s").digest()
     k = draw_keys(m, "random", ["X"])[0]
     assert int(k) == int.from_bytes(hashlib.sha256(m + b"|random|X").digest()[:8], "big")
 
@@ -223,7 +223,7 @@ def test_quotas_recusal_and_workload_hold_for_any_plan(n, total_frac, share, see
     el = res.register[res.register.exclusion.isna()]
     got = stratum_labels(with_derived(t[t.share == "random"].assign(
         entity_name="", enterprise_type="", registration_status="1", establishment_date=None, days_since_inspection=np.nan,
-        under_investigation=False)[res.register.columns.drop(["exclusion", "industry_section", "industry_division"])]), strata).value_counts().to_dict()
+        under_investigation=False)[res.register.columns.drop(["exclusion", "industry_section", "industry_division", "hotspot", "cluster_alert"])]), strata).value_counts().to_dict()
     want = {k: v for k, v in res.random_quotas.items() if v}
     assert got == want
     assert sum(res.random_quotas.values()) == total - round(share * total)
@@ -343,3 +343,44 @@ def test_simulated_outcomes_are_seeded_and_follow_the_propensity():
     assert abs((a.inspection_result != "1").mean() - 0.25) < 0.03
     assert a.inspection_date.min() >= dt.date(2026, 1, 1) and a.inspection_date.max() <= dt.date(2026, 3, 31)
     assert set(a[a.shell & (a.inspection_result != "1")].inspection_result) <= {"4"}
+
+
+def test_signals_raise_priority_in_the_targeted_share(world):
+    """A hotspot or cluster-alert entity outranks a higher model probability by the noisy-or of the weights."""
+    reg, insp = world
+    reg = reg.copy()
+    base = select_entities(make_plan(), reg, "s")
+    eligible = base.register[base.register.exclusion.isna() & base.register.probability.notna()]
+    random_share = set(base.tasks[base.tasks.share == "random"].uscc)   # drawn first, whatever the signals
+    low = eligible[~eligible.uscc.isin(random_share)].sort_values("probability").uscc.iloc[:3].tolist()   # lowest probabilities
+    reg["hotspot"] = reg.uscc.isin(low[:2])
+    reg["cluster_alert"] = reg.uscc.isin(low[1:])
+    plan = make_plan(signals={"complaint_hotspot": 0.9, "registration_cluster": 0.95})
+    t = draw(plan, reg, insp, "s").tasks.set_index("uscc")
+    targeted = t[t.share == "targeted"]
+    for u in low:
+        row = targeted.loc[u]                      # each is in the targeted share despite the lowest probability
+        p = row.probability
+        want = 1 - (1 - p) * (0.1 if u in low[:2] else 1) * (0.05 if u in low[1:] else 1)
+        assert row.priority == pytest.approx(want)
+    assert targeted.loc[low[1], "signals"] == "complaint_hotspot,registration_cluster"
+    assert targeted.loc[low[0], "signals"] == "complaint_hotspot" and targeted.loc[low[2], "signals"] == "registration_cluster"
+    assert targeted.drop(index=low).signals.isna().all()
+    # priority is the probability where there is no signal, and the targeted share is the top priorities
+    assert (targeted.drop(index=low).priority == targeted.drop(index=low).probability).all()
+    # weights of 0 turn the signals off: the targeted share goes back to the top probabilities
+    off = draw(make_plan(signals={"complaint_hotspot": 0, "registration_cluster": 0}), reg, insp, "s")
+    assert not set(low) & set(off.tasks[off.tasks.share == "targeted"].uscc)
+    assert off.tasks.signals.isna().all()
+    res = draw(plan, reg, insp, "s")
+    assert res.summary["signals"]["complaint_hotspot"]["targeted"] == 2
+    assert res.summary["signals"]["registration_cluster"] == {"eligible": 2, "targeted": 2, "weight": 0.95}
+
+
+def test_a_flipped_signal_changes_the_register_hash(world):
+    reg, _ = world
+    from lakehouse.plans.draw import normalise_register
+
+    plain = register_hash(normalise_register(reg))
+    assert register_hash(normalise_register(reg.assign(hotspot=reg.uscc == reg.uscc.iloc[0]))) != plain
+    assert register_hash(normalise_register(reg.assign(hotspot=False, cluster_alert=None))) == plain   # absent = no signal
