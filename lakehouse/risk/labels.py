@@ -48,3 +48,17 @@ def build(tables: Tables, cutoff: dt.date, window_days: int, source: Literal["ra
     else:
         labels = labels.withColumn("penalised", F.lit(0))
     return labels.withColumn("as_of", F.lit(cutoff))
+
+
+def newest_inspection(tables: Tables, source: Literal["random", "all"] = "random") -> dt.date | None:
+    """Date of the newest inspection (double-random only with ``source='random'``) in silver."""
+    from pyspark.sql import functions as F
+
+    area, cat = INSPECTIONS
+    if not tables.exists(f"silver.{area}"):
+        return None
+    insp = tables.read(f"silver.{area}", filters=[("catalog", "=", cat)])
+    if source == "random":
+        insp = insp.where(F.col("inspection_mode") == "1")
+    value = insp.agg(F.max(F.col("inspection_date").cast("date"))).first()[0]
+    return value

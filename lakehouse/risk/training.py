@@ -1,7 +1,9 @@
 """Train the risk model: labelled rows → selection → tuning → fit → evaluation → MLflow.
 
 1. **Rows**: for every training cutoff, the candidate factors as of the cutoff
-   (``gold.factors``) joined to the labels from the window after it (:mod:`.labels`).
+   (``gold.factors``) joined to the labels from the window after it (:mod:`.labels`). The
+   cutoffs are ``risk.train_cutoffs`` plus, in the closed loop, the score dates plans were
+   drawn from (:func:`training_cutoffs`).
 2. **Split**: 90/10, stratified by label and seeded (``risk.test_share``, ``risk.seed``);
    the held-out 10% is a double-random stream no step below looks at before evaluation.
 3. **Selection** on the training part only (:mod:`.selection`).
@@ -52,7 +54,27 @@ class TrainResult:
     training_info: dict[str, Any]
 
 
-def labelled_rows(tables: Tables, cfg: RegulakeConfig) -> DataFrame:
+def training_cutoffs(tables: Tables, cfg: RegulakeConfig) -> list[dt.date]:
+    """``risk.train_cutoffs`` and, with ``risk.closed_loop``, the score date of every drawn plan
+    (``audit.plan_draws``, seed revealed) that is later than them, has factors in gold.factors and
+    precedes the newest double-random inspection in silver: the plan's random share, delivered
+    back through bronze and silver, labels the entities as they were scored for the draw."""
+    from lakehouse.plans import audit
+
+    r = cfg.risk
+    cutoffs = sorted(set(r.train_cutoffs))
+    if not r.closed_loop or not tables.exists(audit.DRAWS) or not tables.exists(factors.FACTORS):
+        return cutoffs
+    drawn = {e["score_date"] for e in audit.read_rows(tables, audit.DRAWS, columns=["event", "score_date"])
+             if e["event"] == "revealed" and e["score_date"] is not None}
+    snap = tables.snapshot(factors.FACTORS)
+    have = {f.partition_values.get("as_of", "")[:10] for f in snap.files if f.num_records != 0}
+    later = sorted(d for d in drawn if d.isoformat() in have and (not cutoffs or d > cutoffs[-1]))
+    newest = labels.newest_inspection(tables, r.label_source) if later else None
+    return cutoffs + [d for d in later if newest is not None and d < newest]
+
+
+def labelled_rows(tables: Tables, cfg: RegulakeConfig, cutoffs: list[dt.date] | None = None) -> DataFrame:
     """Factors as of each training cutoff joined to the labels of the window after it."""
     from pyspark.sql import functions as F
 
@@ -60,7 +82,7 @@ def labelled_rows(tables: Tables, cfg: RegulakeConfig) -> DataFrame:
     if not tables.exists(factors.FACTORS):
         raise RegulakeError("gold.factors does not exist; run 'regulake run factors' first")
     frames = []
-    for cutoff in r.train_cutoffs:
+    for cutoff in cutoffs or training_cutoffs(tables, cfg):
         fac = tables.read(factors.FACTORS, filters=[("as_of", "=", cutoff)])
         lab = labels.build(tables, cutoff, r.label_window_days, r.label_source).drop("as_of")
         frames.append(fac.join(lab, "uscc", "inner"))
@@ -113,16 +135,19 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
     import mlflow
 
     r = cfg.risk
-    rows = labelled_rows(tables, cfg)
+    cutoffs = training_cutoffs(tables, cfg)
+    rows = labelled_rows(tables, cfg, cutoffs)
     frame = rows.toPandas()
     if frame.empty:
         raise RegulakeError(f"no labelled rows: no {'double-random ' if r.label_source == 'random' else ''}inspection of a registered entity "
-                            f"is dated within {r.label_window_days} days after the cutoffs {[str(c) for c in r.train_cutoffs]}")
+                            f"is dated within {r.label_window_days} days after the cutoffs {[str(c) for c in cutoffs]}")
     catalog = tables.read(factors.FACTOR_CATALOG).toPandas()
     candidates = [f for f in catalog["factor"] if f in frame.columns]
     descriptions = dict(zip(catalog["factor"], catalog["description_zh"]))
     train_df, test_df = split(frame, r.test_share, r.seed)
-    progress(f"{len(frame):,} labelled rows ({int(frame[LABEL].sum()):,} violations) from cutoffs {', '.join(map(str, r.train_cutoffs))}; "
+    per_cutoff = {str(k): int(v) for k, v in frame.groupby(frame["as_of"].astype(str)).size().items()}
+    progress(f"{len(frame):,} labelled rows ({int(frame[LABEL].sum()):,} violations) from cutoffs "
+             f"{', '.join(f'{c} ({per_cutoff.get(str(c), 0):,})' for c in cutoffs)}; "
              f"{len(test_df):,} held out")
 
     report = selection.select(train_df, candidates, LABEL, r.selected_factors, threshold=r.correlation_threshold,
@@ -143,7 +168,7 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
     report_dir = Path(r.reports_root).resolve() / "risk" / dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     report_dir.mkdir(parents=True, exist_ok=True)
     with mlflow.start_run(experiment_id=tracker.experiment_id, run_name="train") as run:
-        mlflow.log_params({"cutoffs": ",".join(map(str, r.train_cutoffs)), "label_source": r.label_source,
+        mlflow.log_params({"cutoffs": ",".join(map(str, cutoffs)), "label_source": r.label_source,
                            "label_window_days": r.label_window_days, "engine": r.engine, "candidates": len(candidates),
                            "factors": ",".join(chosen), "rows": len(frame), "test_rows": len(test_df)})
         best: dict[str, Any] = {}

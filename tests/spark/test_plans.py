@@ -110,7 +110,7 @@ def world(spark, warehouse):
     return settings, key, truth
 
 
-def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse, world, tmp_path):
+def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse, world, tmp_path, test_config):
     from lakehouse.landing.writers import read_file
     from lakehouse.plans import audit, disclosure
     from lakehouse.plans.closed_loop import simulate_inspections
@@ -209,6 +209,17 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert plans_row["seed"] == out.seed and plans_row["seed_hash"] == out.seed_hash and plans_row["results_reported"] == 60
     api = disclosure.read_public(tables.root, disclosure.PUBLIC_RESULTS, "t1")
     assert len(api) == 60 and "inspectors" not in api[0]
+
+    # … and the next training uses them: the plan's score date becomes a training cutoff, labelled by the random share
+    from lakehouse.risk.training import labelled_rows, training_cutoffs
+
+    _write(tables, "gold.factors", [(AS_OF, u, float(i)) for i, u in enumerate(truth["uscc"])], "as_of date, uscc string, ent_x float64", ["as_of"])
+    assert training_cutoffs(tables, test_config) == sorted(test_config.risk.train_cutoffs) + [AS_OF]
+    assert training_cutoffs(tables, test_config.model_copy(update={"risk": test_config.risk.model_copy(update={"closed_loop": False})})) \
+        == sorted(test_config.risk.train_cutoffs)
+    got = labelled_rows(tables, test_config, [AS_OF]).toPandas().set_index("uscc")
+    random_results = {r["uscc"]: int(r["inspection_result"] != "1") for r in delivered if r["inspection_mode"] == "1"}
+    assert len(got) == len(random_results) == 39 and got["label"].to_dict() == random_results   # targeted results are not labels
 
     # the effectiveness report
     rep = write_report(tables, "t1", str(tmp_path / "reports"), str(key))
