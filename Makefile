@@ -27,7 +27,7 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python bench/delta_write.py
+	$(BIN)/regulake bench --scale 0.1
 
 clean:
 	rm -rf $(VENV) warehouse landing answer_key runs quality reports mlruns .cache *.egg-info

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark runs)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 KEY = "bench-key-0123456789abcdef0123456789"
@@ -267,6 +269,9 @@ def main() -> None:
         print(f"goal >= 3,000 req/s: {look['rps']:,.0f} -> {'met' if ok_rps else 'NOT met'}; "
               f"goal p99 <= 20 ms: {look['p99']:.2f} ms -> {'met' if ok_p99 else 'NOT met'}")
         print(f"load average after: {os.getloadavg()[0]:.2f}; RSS after: {rss_mb(proc.pid):.0f} MB")
+        emit("api_lookup", f"{args.entities:,} entities, {args.connections} connections, {args.workers} worker(s): {look['rps']:,.0f} req/s, "
+             f"p99 {look['p99']:.1f} ms ({look['rps'] / base['rps']:.2f} of /healthz)", look["rps"] / 3000,
+             "≥ 3,000 req/s and p99 ≤ 20 ms (ratio: req/s ÷ 3,000)", ok_rps and ok_p99)
     finally:
         if proc is not None:
             proc.terminate()

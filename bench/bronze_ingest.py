@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark runs)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
@@ -56,6 +58,9 @@ def main() -> None:
     print(f"plain spark.read.csv -> write.parquet: {plain:8.1f} s  {n_plain / plain:12,.0f} records/s")
     print(f"regulake bronze ingest:                {ours:8.1f} s  {res.records / ours:12,.0f} records/s")
     print(f"throughput ratio (ours / plain): {(res.records / ours) / (n_plain / plain):.2f}   goal >= 0.70")
+    ratio = (res.records / ours) / (n_plain / plain)
+    emit("bronze_ingest", f"{res.records:,} records: {ours:.1f} s ({res.records / ours:,.0f}/s) vs plain spark.read.csv → parquet "
+         f"{plain:.1f} s ({n_plain / plain:,.0f}/s)", ratio, "≥ 0.7 of plain throughput", ratio >= 0.7)
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
 

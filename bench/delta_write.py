@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark runs)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
@@ -107,6 +109,9 @@ def main() -> None:
     for label, p, d in results:
         print(f"{label:45s} {p:10.2f} {d:10.2f} {d / p:7.2f}")
     print("goal: write ratio <= 1.10")
+    writes = [d / p for label, p, d in results if label.startswith("write")]
+    emit("delta_write", "; ".join(f"{label} {d:.1f} s vs parquet {p:.1f} s" for label, p, d in results), max(writes),
+         "write ≤ 1.1× plain parquet (worst case shown)", max(writes) <= 1.1)
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
 

@@ -1,6 +1,7 @@
 """Scale run: simulate a city at a scale factor and run every stage through the CLI, each in its
-own process, recording wall time and peak memory (RSS of the whole process tree: Python and the
-Spark JVM) per stage.
+own process, recording wall time and peak memory per stage: the proportional set size (PSS) summed over
+the whole process tree (the CLI's Python, the Spark JVM, the PySpark workers), sampled twice a
+second.
 
     .venv/bin/python bench/scale.py --scale 0.1 --root /tmp/sf01            # everything
     .venv/bin/python bench/scale.py --scale 0.1 --root /tmp/sf01 --from factors   # resume
@@ -64,7 +65,7 @@ def environment(root: Path, driver_memory: str | None) -> dict[str, str]:
 
 
 class PeakRss:
-    """Samples the summed RSS of a process and all its descendants every ``interval`` seconds."""
+    """Samples the summed memory (PSS, else RSS) of a process and its descendants every ``interval`` s."""
 
     def __init__(self, pid: int, interval: float = 0.5):
         self.pid, self.interval, self.peak = pid, interval, 0
@@ -79,10 +80,13 @@ class PeakRss:
                 procs = [root] + root.children(recursive=True)
                 total = 0
                 for p in procs:
-                    try:
-                        total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
+                    try:   # PSS: forked PySpark workers share pages; summing RSS would count them twice
+                        total += p.memory_full_info().pss
+                    except (psutil.Error, AttributeError):
+                        try:
+                            total += p.memory_info().rss
+                        except psutil.Error:
+                            pass
                 self.peak = max(self.peak, total)
             except psutil.Error:
                 pass
@@ -102,7 +106,7 @@ def run_stage(name: str, argv: list[str], env: dict[str, str], log: Path) -> dic
         rc = proc.wait()
         peak = sampler.stop()
     seconds = time.perf_counter() - start
-    result = {"stage": name, "seconds": round(seconds, 1), "peak_rss_mb": round(peak / 2**20), "rc": rc, "log": str(log)}
+    result = {"stage": name, "seconds": round(seconds, 1), "peak_mb": round(peak / 2**20), "rc": rc, "log": str(log)}
     if rc:
         result["error_tail"] = log.read_text(errors="replace")[-3000:]
     return result
@@ -112,9 +116,9 @@ def table(results: list[dict], scale: float) -> str:
     lines = [f"| stage (SF {scale}) | time | peak memory (process tree) |", "|---|---:|---:|"]
     for r in results:
         status = "" if r["rc"] == 0 else " (failed)"
-        lines.append(f"| {r['stage']}{status} | {r['seconds'] / 60:.1f} min ({r['seconds']:.0f} s) | {r['peak_rss_mb'] / 1024:.1f} GB |")
+        lines.append(f"| {r['stage']}{status} | {r['seconds'] / 60:.1f} min ({r['seconds']:.0f} s) | {r['peak_mb'] / 1024:.1f} GB |")
     after_sim = sum(r["seconds"] for r in results if r["stage"] != "simulate")
-    lines.append(f"| **after simulation** | **{after_sim / 60:.1f} min** | max {max(r['peak_rss_mb'] for r in results) / 1024:.1f} GB |")
+    lines.append(f"| **after simulation** | **{after_sim / 60:.1f} min** | max {max(r['peak_mb'] for r in results) / 1024:.1f} GB |")
     return "\n".join(lines)
 
 
@@ -131,7 +135,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     root = args.root.resolve()
     (root / "logs").mkdir(parents=True, exist_ok=True)
     out = root / "scale.json"
-    earlier = json.loads(out.read_text())["stages"] if (args.start and out.exists()) else []
+    earlier = json.loads(out.read_text())["stages"] if (args.start or args.only) and out.exists() else []
+    for r in earlier:   # records of an earlier version of this script (RSS sums)
+        r.setdefault("peak_mb", r.pop("peak_rss_mb", 0))
     plan = stages(args.scale, args.days, args.seed)
     names = [n for n, _ in plan]
     if args.start and args.start not in names:
@@ -145,7 +151,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(f"[{time.strftime('%H:%M:%S')}] {name} …", flush=True)
         r = run_stage(name, cmd, env, root / "logs" / f"{name}.log")
         results.append(r)
-        print(f"[{time.strftime('%H:%M:%S')}] {name}: {r['seconds']:.0f} s, peak {r['peak_rss_mb']} MB, rc {r['rc']}", flush=True)
+        results.sort(key=lambda x: names.index(x["stage"]) if x["stage"] in names else len(names))
+        print(f"[{time.strftime('%H:%M:%S')}] {name}: {r['seconds']:.0f} s, peak {r['peak_mb']} MB, rc {r['rc']}", flush=True)
         out.write_text(json.dumps({"scale": args.scale, "days": args.days, "seed": args.seed, "stages": results}, indent=2))
         if r["rc"]:
             print(r["error_tail"], file=sys.stderr)

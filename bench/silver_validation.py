@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark runs)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
@@ -136,6 +138,8 @@ def main() -> None:
     a, b = statistics.median(t_ours), statistics.median(t_theirs)
     print(f"records={n:,} fields={len(registry.catalogs[code].fields)}")
     print(f"regulake one-pass standards check: {a:6.2f} s   hand-written PySpark checks: {b:6.2f} s   ratio {a / b:.2f}   goal <= 1.5")
+    emit("silver_validation", f"{n:,} records × {len(registry.catalogs[code].fields)} fields: standards check {a:.1f} s vs "
+         f"hand-written PySpark {b:.1f} s", a / b, "≤ 1.5× the time", a / b <= 1.5)
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
 

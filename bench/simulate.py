@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark runs)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 GOAL_SF, GOAL_SECONDS, GOAL_BYTES = 0.1, 180.0, 4 * 1024 ** 3
@@ -50,6 +52,8 @@ def main() -> None:
     print(f"peak RSS: {peak / 1024 ** 2:,.0f} MiB  (goal <= 4096 MiB)  ratio {GOAL_BYTES / peak:.2f}x headroom")
     projected = run["records"] / rate * (GOAL_SF / args.scale)
     print(f"projected SF 0.1 time at this rate: {projected:.0f}s (goal 180 s)")
+    emit("simulate", f"SF {args.scale}: {run['records']:,} records in {secs:.1f} s ({rate:,.0f}/s), peak {peak / 1024 ** 2:,.0f} MiB",
+         rate / goal_rate, "≥ 1 (14M records in ≤ 180 s, ≤ 4 GiB)", rate >= goal_rate and peak <= GOAL_BYTES)
 
 
 if __name__ == "__main__":

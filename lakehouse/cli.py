@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -163,6 +164,25 @@ def demo(env: Optional[str] = EnvOpt) -> None:
 
     cfg = _config(env)
     demo_job.run(cfg, get_spark(cfg), say=lambda message: console.print(message, soft_wrap=True))
+
+
+@app.command("bench")
+def bench(
+    scale: float = typer.Option(0.1, "--scale", "-s", help="Scale factor the benchmark sizes follow (SF 0.1 = the README's figures)."),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="Run only this benchmark (repeatable)."),
+    pipeline: bool = typer.Option(False, "--pipeline", help="Also run every stage at this scale with time and peak memory (bench/scale.py)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Results file (default bench/RESULTS.md)."),
+) -> None:
+    """Run every benchmark and write a table of their ratios and figures to bench/RESULTS.md."""
+    import runpy
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "run_all.py"
+    if not script.exists():
+        raise RegulakeError(f"the benchmarks are not here ({script.parent}); run 'regulake bench' from a clone of the repository")
+    argv = ["--scale", f"{scale:g}"] + (["--only", *only] if only else []) + (["--pipeline"] if pipeline else [])
+    argv += ["--out", str(out)] if out else []
+    sys.path.insert(0, str(script.parent))
+    runpy.run_path(str(script), run_name="regulake_bench")["main"](argv)
 
 
 def main() -> None:
