@@ -1,4 +1,8 @@
-"""Job: candidate risk factors as of every training cutoff and the score date (gold.factors)."""
+"""Job: candidate risk factors as of every training cutoff and the score date (gold.factors).
+
+The score date's factors are always (re)computed; a training cutoff already in gold.factors is
+kept as it is (a daily run stays cheap) unless ``risk.refresh_train_factors`` is on — after
+late corrections to records before the cutoff, or a release with a new factor set."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -19,12 +23,17 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     tables = Tables.from_config(config, spark)
     if not tables.exists("silver.registration"):
         raise RegulakeError("factors need silver.registration; run 'regulake run bronze' and 'regulake run silver' first")
-    dates = sorted(set(config.risk.train_cutoffs) | {score_date(config, tables)})
+    scored = score_date(config, tables)
+    dates = sorted(set(config.risk.train_cutoffs) | {scored})
+    kept = [] if config.risk.refresh_train_factors else [d for d in dates if d != scored and d in factors.dates(tables)]
+    todo = [d for d in dates if d not in kept]
     registry = load_catalog()
     with record_run(config, "factors") as run_record:
+        run_record.details["kept"] = [d.isoformat() for d in kept]
         if progress:
-            progress(f"factors as of {', '.join(map(str, dates))}")
-        for cutoff, version, entities, n in factors.write(spark, tables, registry, dates):
+            progress(f"factors as of {', '.join(map(str, todo))}"
+                     + (f" (kept: {', '.join(map(str, kept))}; risk.refresh_train_factors recomputes them)" if kept else ""))
+        for cutoff, version, entities, n in factors.write(spark, tables, registry, todo):
             run_record.wrote(factors.FACTORS, version, rows=entities)
             run_record.details.setdefault("cutoffs", {})[cutoff.isoformat()] = {"entities": entities, "factors": n}
     return dates

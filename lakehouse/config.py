@@ -159,6 +159,7 @@ class MlflowConfig(_Section):
 class RiskConfig(_Section):
     train_cutoffs: list[dt.date] = Field(default_factory=lambda: [dt.date(2023, 1, 1), dt.date(2024, 1, 1), dt.date(2025, 1, 1)], description="Cutoffs whose factors and following-window labels make the training set.")
     label_window_days: int = Field(365, ge=1, description="Labels: inspections dated in (cutoff, cutoff + window].")
+    refresh_train_factors: bool = Field(False, description="Recompute the factors of training cutoffs already in gold.factors (after late corrections to old records or a new factor set); the score date's factors are always recomputed.")
     closed_loop: bool = Field(True, description="Also train with a cutoff at the score date of every drawn plan (audit.plan_draws): the plan's random share, delivered back through bronze and silver, labels the entities as they were scored.")
     label_source: Literal["random", "all"] = Field("random", description="random: double-random inspections only (unbiased); all: every inspection (biased, for comparison).")
     score_cutoff: dt.date | None = Field(None, description="Date scores are computed as of; default gold.cutoff_date, else the latest batch date.")

@@ -380,6 +380,15 @@ def factor_catalog_rows(factors: list[Factor]) -> list[dict]:
     return [{"factor": f.name, "description_zh": f.description_zh, "description_en": f.description_en, "family": f.family} for f in factors]
 
 
+def dates(tables: Tables) -> set[dt.date]:
+    """The ``as_of`` dates gold.factors holds (from the snapshot's file list, no scan)."""
+    if not tables.exists(FACTORS):
+        return set()
+    snap = tables.snapshot(FACTORS)
+    return {dt.date.fromisoformat(f.partition_values["as_of"][:10]) for f in snap.files
+            if f.num_records != 0 and f.partition_values.get("as_of")}
+
+
 def write(spark: SparkSession, tables: Tables, registry: Registry, cutoffs: list[dt.date]) -> list[tuple[dt.date, int | None, int, int]]:
     """Replace ``gold.factors`` as of each cutoff, and the factor catalog; [(cutoff, version, entities, factors)]."""
     from pyspark import StorageLevel

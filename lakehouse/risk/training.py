@@ -67,9 +67,8 @@ def training_cutoffs(tables: Tables, cfg: RegulakeConfig) -> list[dt.date]:
         return cutoffs
     drawn = {e["score_date"] for e in audit.read_rows(tables, audit.DRAWS, columns=["event", "score_date"])
              if e["event"] == "revealed" and e["score_date"] is not None}
-    snap = tables.snapshot(factors.FACTORS)
-    have = {f.partition_values.get("as_of", "")[:10] for f in snap.files if f.num_records != 0}
-    later = sorted(d for d in drawn if d.isoformat() in have and (not cutoffs or d > cutoffs[-1]))
+    have = factors.dates(tables)
+    later = sorted(d for d in drawn if d in have and (not cutoffs or d > cutoffs[-1]))
     newest = labels.newest_inspection(tables, r.label_source) if later else None
     return cutoffs + [d for d in later if newest is not None and d < newest]
 

@@ -123,6 +123,13 @@ def test_factors_labels_training_registry_and_scores(spark, risk_city):
     assert contrib[:-1].sum() + contrib[-1] == pytest.approx(top.raw_score, abs=1e-9)
     assert contrib[-1] == pytest.approx(top.base_value, abs=1e-12)
 
+    # a daily re-run recomputes the score date only; training cutoffs stay as they are unless refreshed
+    before = {f.path for f in tables.snapshot(FACTORS).files if f.partition_values.get("as_of", "").startswith("2025-01-01")}
+    assert factors_job.run(cfg, spark) == dates
+    after = tables.snapshot(FACTORS)
+    assert {f.path for f in after.files if f.partition_values.get("as_of", "").startswith("2025-01-01")} == before
+    assert tables.read(FACTORS, filters=[("as_of", "=", score_date)]).count() == n_entities
+
     # re-scoring the date replaces the partition: same rows, no duplicates
     v = tables.version(SCORES)
     score_job.run(cfg, spark)

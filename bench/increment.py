@@ -1,0 +1,91 @@
+"""A day's increment through every layer, on a warehouse a scale run has built (bench/scale.py).
+
+    .venv/bin/python bench/scale.py --scale 0.1 --root /tmp/sf01      # once: the city and its pipeline
+    .venv/bin/python bench/increment.py --root /tmp/sf01              # the next day: bronze → score
+
+The simulator is deterministic, so simulating one more day with the same scale and seed
+reproduces every earlier file byte for byte and adds the next day's deliveries; only those are
+copied into the landing zone. Then bronze, silver, gold, factors (the score date only: training
+cutoffs already in gold.factors are kept) and score run, each in its own process, with wall
+time and peak memory (bench/scale.py). Goal (issue 9): ≤ 3 minutes at SF 1 (≈ 180k records).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark runs)
+
+import scale  # noqa: E402
+
+STAGES = ["bronze", "silver", "gold", "factors", "score"]
+GOAL_SECONDS = 180
+
+
+def new_day_folders(old: Path, new: Path) -> list[Path]:
+    """Delivery folders (<department>/<catalog>/<date>) in ``new`` that ``old`` lacks."""
+    have = {p.relative_to(old) for p in old.glob("*/*/*") if p.is_dir()}
+    return sorted(p for p in new.glob("*/*/*") if p.is_dir() and p.relative_to(new) not in have)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", type=Path, required=True, help="The folder of a finished bench/scale.py run.")
+    args = ap.parse_args(argv)
+    root = args.root.resolve()
+    run = json.loads((root / "scale.json").read_text())
+    sf, seed, days = run["scale"], run["seed"], run["days"] + 1
+    env = scale.environment(root, None)
+    cli = [sys.executable, "-m", "lakehouse.cli"]
+
+    work = Path(tempfile.mkdtemp(prefix="regulake-increment-"))
+    try:
+        t0 = time.perf_counter()
+        sim = scale.run_stage("simulate next day", cli + ["simulate", "--scale", f"{sf:g}", "--days", str(days), "--seed", str(seed),
+                                                          "--workers", "2", "--out-dir", str(work / "landing"),
+                                                          "--answer-key-dir", str(work / "key")], env, work / "simulate.log")
+        if sim["rc"]:
+            raise SystemExit(f"simulating day {days} failed:\n{sim['error_tail']}")
+        folders = new_day_folders(root / "landing", work / "landing")
+        if not folders:
+            raise SystemExit(f"no new deliveries for day {days} (is {root / 'landing'} already at day {days}?)")
+        for f in folders:
+            shutil.copytree(f, root / "landing" / f.relative_to(work / "landing"))
+        # the answer key of the longer simulation (the same city, one day older)
+        shutil.copytree(work / "key", root / "answer_key", dirs_exist_ok=True)
+        print(f"day {days}: {len(folders)} delivery folders copied in {time.perf_counter() - t0:.0f} s", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    results = []
+    for name in STAGES:
+        r = scale.run_stage(name, cli + ["run", name], env, root / "logs" / f"increment-{days}-{name}.log")
+        results.append(r)
+        print(f"  {name}: {r['seconds']:.0f} s, peak {r['peak_mb']} MB, rc {r['rc']}", flush=True)
+        if r["rc"]:
+            print(r["error_tail"], file=sys.stderr)
+            break
+    records = 0
+    for rec in sorted((root / "runs").glob("*-bronze.json"))[-1:]:
+        records = json.loads(rec.read_text())["rows_in"]
+    total = sum(r["seconds"] for r in results)
+    print(f"increment of day {days} at SF {sf:g}: {records:,} records through {', '.join(STAGES)} in {total:.0f} s (goal ≤ {GOAL_SECONDS} s at SF 1)")
+    lines = [f"| increment stage (SF {sf:g}, {records:,} records) | time | peak memory |", "|---|---:|---:|"]
+    lines += [f"| {r['stage']} | {r['seconds']:.0f} s | {r['peak_mb'] / 1024:.1f} GB |" for r in results]
+    lines.append(f"| **total** | **{total:.0f} s** | |")
+    print("\n".join(lines))
+    ok = all(r["rc"] == 0 for r in results)
+    emit("increment", f"day {days} at SF {sf:g}: {records:,} records, bronze → score in {total:.0f} s", total / GOAL_SECONDS,
+         "≤ 180 s at SF 1 (ratio: time ÷ 180 s)", ok and total <= GOAL_SECONDS)
+    out = {"scale": sf, "day": days, "records": records, "stages": results, "seconds": total}
+    (root / f"increment-{days}.json").write_text(json.dumps(out, indent=2))
+    return out
+
+
+if __name__ == "__main__":
+    main()
