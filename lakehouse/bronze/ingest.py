@@ -159,40 +159,47 @@ def parse_partition(landing_root: str):
         import numpy as np
         import pyarrow as pa
 
-        from lakehouse.bronze.readers import parse_file
+        from lakehouse.bronze.readers import iter_parse
 
         map_type = pa.map_(pa.string(), pa.string())
         for batch in batches:
             for f in batch.to_pylist():
                 try:
-                    with open(f"{landing_root}/{f['file']}", "rb") as fh:
-                        data = fh.read()
+                    fh = open(f"{landing_root}/{f['file']}", "rb", buffering=1 << 20)
                 except OSError as exc:
                     yield _reject_batch(f, [None], [None], [f"file could not be read: {exc}"], map_type)
                     continue
-                parsed = parse_file(data, f["format"])
-                del data
-                header = pa.array(parsed.header, pa.string())
-                width = len(header)
-                for start in range(0, len(parsed.rows), OUTPUT_ROWS):
-                    rows = parsed.rows[start:start + OUTPUT_ROWS]
-                    n = len(rows)
-                    # keys by index into the header: building n×width Python strings costs 10× more
-                    keys = header.take(pa.array(np.tile(np.arange(width, dtype=np.int32), n)))
-                    values = pa.array([v for row in rows for v in row], pa.string())
-                    offsets = pa.array(np.arange(n + 1, dtype=np.int32) * width)
-                    record = pa.MapArray.from_arrays(offsets, keys, values)
-                    yield _batch(f, "record", pa.array(parsed.lines[start:start + n], pa.int32()), record,
-                                 pa.nulls(n, pa.string()), pa.nulls(n, pa.string()))
-                lines, raws, reasons = parsed.reject_lines, parsed.reject_raw, parsed.reject_reasons
+                records = reject_lines = 0
+                header_seen = any_reject = False
+                with fh:
+                    try:
+                        # streamed in chunks of OUTPUT_ROWS records: memory is bounded by a chunk, not the file
+                        for parsed in iter_parse(fh, f["format"], OUTPUT_ROWS):
+                            header_seen = header_seen or bool(parsed.header)
+                            n = len(parsed.rows)
+                            if n:
+                                header = pa.array(parsed.header, pa.string())
+                                width = len(header)
+                                # keys by index into the header: building n×width Python strings costs 10× more
+                                keys = header.take(pa.array(np.tile(np.arange(width, dtype=np.int32), n)))
+                                values = pa.array([v for row in parsed.rows for v in row], pa.string())
+                                offsets = pa.array(np.arange(n + 1, dtype=np.int32) * width)
+                                record = pa.MapArray.from_arrays(offsets, keys, values)
+                                yield _batch(f, "record", pa.array(parsed.lines, pa.int32()), record,
+                                             pa.nulls(n, pa.string()), pa.nulls(n, pa.string()))
+                            records += n
+                            reject_lines += sum(1 for x in parsed.reject_lines if x is not None)
+                            if parsed.reject_reasons:
+                                any_reject = True
+                                yield _reject_batch(f, parsed.reject_lines, parsed.reject_raw, parsed.reject_reasons, map_type)
+                    except OSError as exc:
+                        yield _reject_batch(f, [None], [None], [f"file could not be read to the end: {exc}"], map_type)
                 declared = f.get("manifest_rows")
-                delivered = parsed.record_count + sum(1 for x in lines if x is not None)
-                if declared is not None and delivered != declared and (parsed.header or lines):
-                    lines, raws, reasons = list(lines) + [None], list(raws) + [None], list(reasons) + [
+                delivered = records + reject_lines
+                if declared is not None and delivered != declared and (header_seen or any_reject):
+                    yield _reject_batch(f, [None], [None], [
                         f"the manifest declares {declared} data rows but the file holds {delivered}; the delivery is incomplete or padded"
-                    ]
-                if reasons:
-                    yield _reject_batch(f, lines, raws, reasons, map_type)
+                    ], map_type)
 
     return run
 

@@ -1,6 +1,7 @@
 """Parse one delivered file into records (as delivered: text, original field names) and rejects.
 
-Pure Python, no Spark: the bronze job calls ``parse_file`` inside its Spark tasks. Every
+Pure Python, no Spark: the bronze job calls ``iter_parse`` inside its Spark tasks, which reads
+a file as a stream and hands back bounded chunks. Every
 physical line of a file ends either in a record or in a reject with a reason; a file that
 cannot be read at all becomes a single reject naming the file.
 
@@ -13,7 +14,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import BinaryIO, Iterator, Literal
 
 Format = Literal["csv_utf8", "csv_gbk", "jsonl", "xlsx"]
 ENCODINGS = {"csv_utf8": "utf-8", "csv_gbk": "gbk", "jsonl": "utf-8"}
@@ -41,73 +42,95 @@ class Parsed:
         return len(self.lines)
 
 
-def _decode_lines(data: bytes, encoding: str, parsed: Parsed) -> str:
-    """Text of the file; lines that are not valid in ``encoding`` are rejected and dropped.
+BOM = b"\xef\xbb\xbf"
 
-    GBK's trail bytes never take the value of '\\n', so splitting the bytes on newlines is
-    safe before decoding.
+
+class _Lines:
+    """The decoded lines of a binary stream, one at a time (a file is never held whole).
+
+    A line that is not valid in ``encoding`` is rejected into ``state.cur`` and becomes an empty
+    line (which the CSV reader skips), so physical line numbers stay right. GBK's trail bytes
+    never take the value of '\\n', so splitting the bytes on newlines is safe before decoding.
+    ``pending`` keeps (up to MAX_RAW characters of) the lines read since ``clear``: the raw
+    text of the record being read, for its reject row.
     """
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
-        pass
-    good = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        try:
-            good.append(raw.decode(encoding))
-        except UnicodeDecodeError as exc:
-            parsed.reject(number, raw.decode(encoding, errors="replace"), f"invalid {encoding.upper()} byte 0x{raw[exc.start]:02X} at byte {exc.start} of the line")
-            good.append(None)
-    # keep line numbering: a rejected line becomes an empty line the CSV reader skips
-    return "\n".join(g if g is not None else "" for g in good)
+
+    def __init__(self, fh: BinaryIO, encoding: str, state: "_State"):
+        self.fh, self.encoding, self.state = fh, encoding, state
+        self.pending: list[str] = []
+        self.pending_chars = 0
+        self.invalid = 0
+
+    def clear(self) -> None:
+        self.pending.clear()
+        self.pending_chars = 0
+
+    def raw(self) -> str:
+        return "".join(self.pending).removesuffix("\n")
+
+    def __iter__(self) -> Iterator[str]:
+        for number, raw in enumerate(self.fh, start=1):
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[3:]
+            try:
+                text = raw.decode(self.encoding)
+            except UnicodeDecodeError as exc:
+                body = raw.rstrip(b"\n")
+                self.state.cur.reject(number, body.decode(self.encoding, errors="replace"),
+                                      f"invalid {self.encoding.upper()} byte 0x{raw[exc.start]:02X} at byte {exc.start} of the line")
+                self.invalid += 1
+                text = "\n" if raw.endswith(b"\n") else ""
+            if self.pending_chars < MAX_RAW:
+                self.pending.append(text)
+                self.pending_chars += len(text)
+            yield text
 
 
-def parse_csv(data: bytes, encoding: str) -> Parsed:
-    parsed = Parsed()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    text = _decode_lines(data, encoding, parsed)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rejected_lines = set(parsed.reject_lines)
+@dataclass
+class _State:
+    cur: Parsed
+
+
+def _full(parsed: Parsed, chunk_rows: int | None) -> bool:
+    return chunk_rows is not None and len(parsed.lines) >= chunk_rows
+
+
+def _iter_csv(fh: BinaryIO, encoding: str, chunk_rows: int | None) -> Iterator[Parsed]:
+    state = _State(Parsed())
+    source = _Lines(fh, encoding, state)
+    reader = csv.reader(source, strict=True)
+    header: list[str] = []
     start = 1
     try:
         for row in reader:
             end = reader.line_num
             if not row or (len(row) == 1 and row[0] == ""):
                 start = end + 1
+                source.clear()
                 continue
-            if not parsed.header:
-                parsed.header = [h.strip() for h in row]
-                if len(set(parsed.header)) != len(parsed.header):
-                    dupes = sorted({h for h in parsed.header if parsed.header.count(h) > 1})
-                    parsed.reject(start, ",".join(row), f"header repeats column names {dupes}; the file cannot be read")
-                    return _whole_file_rejected(parsed)
-                start = end + 1
-                continue
-            if len(row) != len(parsed.header):
-                raw = _raw_lines(text, start, end)
-                parsed.reject(start, raw, f"expected {len(parsed.header)} fields as in the header, found {len(row)}")
+            if not header:
+                header = [h.strip() for h in row]
+                state.cur.header = header
+                if len(set(header)) != len(header):
+                    dupes = sorted({h for h in header if header.count(h) > 1})
+                    state.cur.reject(start, ",".join(row), f"header repeats column names {dupes}; the file cannot be read")
+                    yield state.cur
+                    return
+            elif len(row) != len(header):
+                state.cur.reject(start, source.raw(), f"expected {len(header)} fields as in the header, found {len(row)}")
             else:
-                parsed.lines.append(start)
-                parsed.rows.append(row)
+                state.cur.lines.append(start)
+                state.cur.rows.append(row)
+                if _full(state.cur, chunk_rows):
+                    yield state.cur
+                    state.cur = Parsed(header=header)
             start = end + 1
+            source.clear()
     except csv.Error as exc:
-        raw = _raw_lines(text, start, None)
-        parsed.reject(start, raw, f"malformed CSV from this line to the end of the file ({exc}); the file is probably truncated")
-    if not parsed.header and not rejected_lines:
-        parsed.reject(None, None, "empty file: no header line")
-    return parsed
-
-
-def _whole_file_rejected(parsed: Parsed) -> Parsed:
-    parsed.lines.clear()
-    parsed.rows.clear()
-    return parsed
-
-
-def _raw_lines(text: str, start: int, end: int | None) -> str:
-    lines = text.split("\n")
-    return "\n".join(lines[start - 1:end])
+        state.cur.reject(start, source.raw(), f"malformed CSV from this line to the end of the file ({exc}); the file is probably truncated")
+    if not header and not source.invalid:
+        state.cur.reject(None, None, "empty file: no header line")
+    yield state.cur
 
 
 def _text(value) -> str | None:
@@ -126,78 +149,106 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def parse_jsonl(data: bytes) -> Parsed:
-    parsed = Parsed()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    text = _decode_lines(data, "utf-8", parsed)
+def _iter_jsonl(fh: BinaryIO, chunk_rows: int | None) -> Iterator[Parsed]:
+    """Each chunk's header is the union of its objects' keys in order of appearance."""
+    state = _State(Parsed())
     order: dict[str, int] = {}
     objects: list[tuple[int, dict]] = []
-    for number, line in enumerate(text.split("\n"), start=1):
+
+    def flush() -> Parsed:
+        parsed = state.cur
+        parsed.header = list(order)
+        for number, obj in objects:
+            parsed.lines.append(number)
+            parsed.rows.append([_text(obj.get(k)) if k in obj else None for k in parsed.header])
+        order.clear()
+        objects.clear()
+        state.cur = Parsed()
+        return parsed
+
+    source = _Lines(fh, "utf-8", state)
+    for number, line in enumerate(source, start=1):
+        source.clear()
+        line = line.removesuffix("\n")
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            parsed.reject(number, line, f"not valid JSON ({exc.msg} at column {exc.colno}); the line may be truncated")
+            state.cur.reject(number, line, f"not valid JSON ({exc.msg} at column {exc.colno}); the line may be truncated")
             continue
         if not isinstance(obj, dict):
-            parsed.reject(number, line, f"a JSON line must be an object of fields, found {type(obj).__name__}")
+            state.cur.reject(number, line, f"a JSON line must be an object of fields, found {type(obj).__name__}")
             continue
         for k in obj:
             order.setdefault(k, len(order))
         objects.append((number, obj))
-    parsed.header = list(order)
-    for number, obj in objects:
-        parsed.lines.append(number)
-        parsed.rows.append([_text(obj.get(k)) if k in obj else None for k in parsed.header])
-    return parsed
+        if chunk_rows is not None and len(objects) >= chunk_rows:
+            yield flush()
+    yield flush()
 
 
-def parse_xlsx(data: bytes) -> Parsed:
+def _iter_xlsx(fh: BinaryIO, chunk_rows: int | None) -> Iterator[Parsed]:
     from openpyxl import load_workbook
 
     parsed = Parsed()
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        wb = load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # not a zip, not a workbook
         parsed.reject(None, None, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})")
-        return parsed
+        yield parsed
+        return
+    header_seen = False
+    rejected = False
     try:
         ws = wb.worksheets[0]
         for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
             values = [_text(v) for v in row]
             if not any(v not in (None, "") for v in values):
                 continue
-            if not parsed.header:
+            if not header_seen:
                 parsed.header = [(v or "").strip() for v in values]
                 while parsed.header and parsed.header[-1] == "":
                     parsed.header.pop()
+                header_seen = True
                 continue
             extra = values[len(parsed.header):]
             if any(v not in (None, "") for v in extra):
                 parsed.reject(number, json.dumps(values, ensure_ascii=False), f"row has {len(values)} cells, the header {len(parsed.header)}")
+                rejected = True
                 continue
             values = (values + [None] * len(parsed.header))[: len(parsed.header)]
             parsed.lines.append(number)
             parsed.rows.append(values)
+            if _full(parsed, chunk_rows):
+                yield parsed
+                parsed = Parsed(header=parsed.header)
     except Exception as exc:
         parsed.reject(None, None, f"XLSX sheet could not be read to the end ({type(exc).__name__}: {exc})")
+        rejected = True
     finally:
         wb.close()
-    if not parsed.header and not parsed.reject_reasons:
+    if not header_seen and not rejected:
         parsed.reject(None, None, "empty workbook: no header row")
-    return parsed
+    yield parsed
+
+
+def iter_parse(fh: BinaryIO, fmt: str, chunk_rows: int | None = None) -> Iterator[Parsed]:
+    """Records and rejects of a delivered file (a binary stream) in format ``fmt``, in chunks of
+    at most ``chunk_rows`` records; rejects come with the chunk in which they were found. The
+    file is read as a stream (XLSX in openpyxl's read-only mode), so memory stays bounded by the
+    chunk, not the file."""
+    if fmt in ("csv_utf8", "csv_gbk"):
+        return _iter_csv(fh, ENCODINGS[fmt], chunk_rows)
+    if fmt == "jsonl":
+        return _iter_jsonl(fh, chunk_rows)
+    if fmt == "xlsx":
+        return _iter_xlsx(fh, chunk_rows)
+    parsed = Parsed()
+    parsed.reject(None, None, f"unknown delivery format {fmt!r}; the catalog must declare csv_utf8, csv_gbk, jsonl or xlsx")
+    return iter([parsed])
 
 
 def parse_file(data: bytes, fmt: str) -> Parsed:
-    """Records and rejects of a delivered file in format ``fmt``."""
-    if fmt in ("csv_utf8", "csv_gbk"):
-        return parse_csv(data, ENCODINGS[fmt])
-    if fmt == "jsonl":
-        return parse_jsonl(data)
-    if fmt == "xlsx":
-        return parse_xlsx(data)
-    parsed = Parsed()
-    parsed.reject(None, None, f"unknown delivery format {fmt!r}; the catalog must declare csv_utf8, csv_gbk, jsonl or xlsx")
-    return parsed
+    """Records and rejects of a whole delivered file in format ``fmt`` (one chunk)."""
+    return next(iter_parse(io.BytesIO(data), fmt, None))

@@ -68,3 +68,48 @@ def test_xlsx_rows_and_unreadable_workbook():
 def test_empty_file_is_a_reject():
     p = parse_file(b"", "csv_utf8")
     assert p.record_count == 0 and "empty file" in p.reject_reasons[0]
+
+
+def _chunks(data: bytes, fmt: str, n: int):
+    from lakehouse.bronze.readers import iter_parse
+
+    return list(iter_parse(io.BytesIO(data), fmt, n))
+
+
+def test_streamed_chunks_hold_at_most_n_records_and_add_up_to_the_whole_file():
+    rows = [f"{i},名{i},{i * 1.5}" for i in range(7)]
+    rows[3] = "3,too,many,fields"
+    data = ("代码,名称,金额\n" + "\n".join(rows) + "\n").encode()
+    whole = parse_file(data, "csv_utf8")
+    chunks = _chunks(data, "csv_utf8", 2)
+    assert [len(c.rows) for c in chunks] == [2, 2, 2, 0]
+    assert all(c.header == whole.header for c in chunks)
+    assert [x for c in chunks for x in c.lines] == whole.lines == [2, 3, 4, 6, 7, 8]
+    assert [r for c in chunks for r in c.rows] == whole.rows
+    assert [x for c in chunks for x in c.reject_lines] == [5] and chunks[1].reject_raw == ["3,too,many,fields"]
+
+
+def test_streamed_gbk_multiline_and_truncated_csv_keep_line_numbers():
+    data = "代码,名称\n1,\"跨\n行\"\n".encode("gbk") + b"2,\xff\n" + "3,南海\n4,\"未完".encode("gbk")
+    chunks = _chunks(data, "csv_gbk", 1)
+    lines = [x for c in chunks for x in c.lines]
+    rejects = {x: r for c in chunks for x, r in zip(c.reject_lines, c.reject_reasons)}
+    assert lines == [2, 5] and [r for c in chunks for r in c.rows][0] == ["1", "跨\n行"]
+    assert "invalid GBK byte 0xFF" in rejects[4] and "truncated" in rejects[6]
+    truncated = next(raw for c in chunks for x, raw in zip(c.reject_lines, c.reject_raw) if x == 6)
+    assert truncated == '4,"未完'
+
+
+def test_streamed_jsonl_and_xlsx_chunks():
+    lines = [json.dumps({"k": i}) for i in range(5)] + ["{bad"]
+    chunks = _chunks("\n".join(lines).encode(), "jsonl", 2)
+    assert [c.lines for c in chunks] == [[1, 2], [3, 4], [5]] and chunks[-1].reject_lines == [6]
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["a"])
+    for i in range(5):
+        ws.append([i])
+    buf = io.BytesIO()
+    wb.save(buf)
+    chunks = _chunks(buf.getvalue(), "xlsx", 2)
+    assert [c.lines for c in chunks] == [[2, 3], [4, 5], [6]] and all(c.header == ["a"] for c in chunks)
