@@ -33,6 +33,13 @@ def new_day_folders(old: Path, new: Path) -> list[Path]:
     return sorted(p for p in new.glob("*/*/*") if p.is_dir() and p.relative_to(new) not in have)
 
 
+def table(out: dict) -> str:
+    lines = [f"| increment stage (SF {out['scale']:g}, day {out['day']}, {out['records']:,} records) | time | peak memory |", "|---|---:|---:|"]
+    lines += [f"| {r['stage']}{'' if r['rc'] == 0 else ' (failed)'} | {r['seconds']:.0f} s | {r['peak_mb'] / 1024:.1f} GB |" for r in out["stages"]]
+    lines.append(f"| **total** | **{out['seconds']:.0f} s** | |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", type=Path, required=True, help="The folder of a finished bench/scale.py run.")
@@ -75,14 +82,11 @@ def main(argv: list[str] | None = None) -> dict:
         records = json.loads(rec.read_text())["rows_in"]
     total = sum(r["seconds"] for r in results)
     print(f"increment of day {days} at SF {sf:g}: {records:,} records through {', '.join(STAGES)} in {total:.0f} s (goal ≤ {GOAL_SECONDS} s at SF 1)")
-    lines = [f"| increment stage (SF {sf:g}, {records:,} records) | time | peak memory |", "|---|---:|---:|"]
-    lines += [f"| {r['stage']} | {r['seconds']:.0f} s | {r['peak_mb'] / 1024:.1f} GB |" for r in results]
-    lines.append(f"| **total** | **{total:.0f} s** | |")
-    print("\n".join(lines))
+    out = {"scale": sf, "day": days, "records": records, "stages": results, "seconds": total}
+    print(table(out))
     ok = all(r["rc"] == 0 for r in results)
     emit("increment", f"day {days} at SF {sf:g}: {records:,} records, bronze → score in {total:.0f} s", total / GOAL_SECONDS,
          "≤ 180 s at SF 1 (ratio: time ÷ 180 s)", ok and total <= GOAL_SECONDS)
-    out = {"scale": sf, "day": days, "records": records, "stages": results, "seconds": total}
     (root / f"increment-{days}.json").write_text(json.dumps(out, indent=2))
     return out
 

@@ -1,7 +1,8 @@
 """Run every benchmark at a scale factor and write their ratios and figures to bench/RESULTS.md.
 
     regulake bench --scale 0.1                       # all benchmarks, sized from SF 0.1
-    regulake bench --scale 0.1 --pipeline            # … and the whole pipeline at SF 0.1 (bench/scale.py)
+    regulake bench --scale 0.1 --pipeline            # … and the whole pipeline at SF 0.1 (bench/scale.py),
+                                                     # then a day's increment on it (bench/increment.py)
     regulake bench --scale 0.01 --only simulate bronze_ingest
 
 Each benchmark runs in its own process (a fresh JVM) and prints one ``BENCH_RESULT`` line
@@ -121,7 +122,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
         import scale
 
         root = args.pipeline_root or Path(tempfile.mkdtemp(prefix="regulake-scale-"))
-        pipeline = scale.table(scale.main(["--scale", f"{args.scale:g}", "--root", str(root)]), args.scale)
+        stages = scale.main(["--scale", f"{args.scale:g}", "--root", str(root)])
+        pipeline = scale.table(stages, args.scale)
+        if all(r["rc"] == 0 for r in stages):
+            import increment
+
+            inc = increment.main(["--root", str(root)])
+            pipeline += "\n\n" + increment.table(inc)
     args.out.write_text(markdown(args.scale, rows, pipeline), encoding="utf-8")
     print(f"results in {args.out}")
     return rows
