@@ -88,6 +88,21 @@ def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
     return conf
 
 
+def submitted_conf() -> dict[str, str]:
+    """Settings spark-submit gave the driver JVM (``--master``, ``--conf``, spark-defaults.conf).
+
+    Empty unless this process was started by spark-submit, which hands a Python application an
+    already running JVM through ``PYSPARK_GATEWAY_PORT``. Without this, the builder would
+    replace spark-submit's ``--master`` by the configuration's, and a job submitted to a cluster
+    would silently run in local mode.
+    """
+    if not os.environ.get("PYSPARK_GATEWAY_PORT"):
+        return {}
+    from pyspark import SparkConf
+
+    return dict(SparkConf().getAll())
+
+
 def get_spark(cfg: RegulakeConfig) -> SparkSession:
     """Return the process's Spark session, creating it from ``cfg`` on first use."""
     check_java()
@@ -99,8 +114,11 @@ def get_spark(cfg: RegulakeConfig) -> SparkSession:
 
     from pyspark.sql import SparkSession
 
+    submitted = submitted_conf()
     builder = SparkSession.builder
     for key, value in spark_conf(cfg).items():
+        if key in submitted and key not in REQUIRED_CONF:
+            continue  # spark-submit's --master/--conf win over the configuration
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(cfg.spark.log_level)

@@ -7,12 +7,15 @@ One ingest batch:
    folder, unknown catalog, wrong type) are rejected whole. The plan is committed to
    ``bronze.landing_files`` before any data is read, so a batch that dies half way is
    resumed with exactly the same files.
-2. **parse** — ONE Spark job over all planned files of all catalogs: each task reads its
-   files (CSV UTF-8/GBK, JSON lines, XLSX) and emits records (original field names →
-   text) and rejected lines with reasons.
-3. **commit** — ``bronze.records`` and ``bronze.rejects`` are written with the Delta app
-   transaction ``(bronze.ingest, batch)``, then ``bronze.ingest_batches`` marks the batch
-   complete. Re-running after a failure at any point converges without duplicates.
+2. **parse and write** — ONE Spark job over all planned files of all catalogs: each task
+   streams its files (CSV UTF-8/GBK, JSON lines, XLSX) and emits records (original field
+   names → text), written straight to ``bronze.records``; the tasks name the files that had
+   rejected lines (an accumulator).
+3. **rejects** — only those files are parsed again, for their rejected lines with reasons
+   (``bronze.rejects``). Both writes carry the Delta app transaction ``(bronze.ingest,
+   batch)``; then ``bronze.ingest_batches`` marks the batch complete. Re-running after a
+   failure at any point converges without duplicates (a resumed batch whose records were
+   committed re-parses every file for its rejects: the flags died with the first attempt).
 """
 from __future__ import annotations
 
@@ -152,8 +155,11 @@ def _record_plan(spark: SparkSession, tables: Tables, batch: int, files: list[Pl
     return res.version
 
 
-def parse_partition(landing_root: str):
-    """The function Spark runs per task: Arrow batches of planned files → parsed rows."""
+def parse_partition(landing_root: str, flagged=None):
+    """The function Spark runs per task: Arrow batches of planned files → parsed rows.
+
+    ``flagged``: a set accumulator that gets the name of every file with a rejected line, so
+    the rejects can be written from a second parse of those files only."""
 
     def run(batches: Iterator) -> Iterator:
         import numpy as np
@@ -167,6 +173,8 @@ def parse_partition(landing_root: str):
                 try:
                     fh = open(f"{landing_root}/{f['file']}", "rb", buffering=1 << 20)
                 except OSError as exc:
+                    if flagged is not None:
+                        flagged.add({f["file"]})
                     yield _reject_batch(f, [None], [None], [f"file could not be read: {exc}"], map_type)
                     continue
                 records = reject_lines = 0
@@ -196,7 +204,10 @@ def parse_partition(landing_root: str):
                         yield _reject_batch(f, [None], [None], [f"file could not be read to the end: {exc}"], map_type)
                 declared = f.get("manifest_rows")
                 delivered = records + reject_lines
-                if declared is not None and delivered != declared and (header_seen or any_reject):
+                mismatch = declared is not None and delivered != declared and (header_seen or any_reject)
+                if flagged is not None and (any_reject or mismatch):
+                    flagged.add({f["file"]})
+                if mismatch:
                     yield _reject_batch(f, [None], [None], [
                         f"the manifest declares {declared} data rows but the file holds {delivered}; the delivery is incomplete or padded"
                     ], map_type)
@@ -232,19 +243,31 @@ def _reject_batch(f: dict, lines, raws, reasons, map_type):
     return _batch(f, "reject", pa.array(lines, pa.int32()), pa.nulls(n, map_type), pa.array(raws, pa.string()), pa.array(reasons, pa.string()))
 
 
-def parse(spark: SparkSession, landing_root: str, files: list[PlannedFile]) -> DataFrame:
+class _FileSet:
+    """Accumulator parameter: a set of file names (idempotent when a task is retried)."""
+
+    @staticmethod
+    def zero(value):
+        return set()
+
+    @staticmethod
+    def addInPlace(a, b):
+        a |= b
+        return a
+
+
+def parse(spark: SparkSession, landing_root: str, files: list[PlannedFile], flagged=None) -> DataFrame:
     """One Spark job over every file to ingest; larger files are spread first."""
     todo = sorted((f for f in files if f.status == "ingest"), key=lambda f: -f.size)
     rows = [(f.file, f.checksum, f.catalog, f.department, f.batch_date, f.format, f.manifest_rows) for f in todo]
     df = spark.createDataFrame(rows, "file string, checksum string, catalog string, department string, batch_date date, format string, manifest_rows long")
     slots = max(1, spark.sparkContext.defaultParallelism) * 4
     n = max(1, min(len(rows), slots))
-    return df.repartition(n).mapInArrow(parse_partition(landing_root), PARSED_SCHEMA)
+    return df.repartition(n).mapInArrow(parse_partition(landing_root, flagged), PARSED_SCHEMA)
 
 
 def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict) -> IngestResult:
     """Ingest the next batch of new landing files (or finish an interrupted one)."""
-    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     started = dt.datetime.now(dt.timezone.utc)
@@ -256,27 +279,33 @@ def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dic
         result.versions[FILES] = _record_plan(spark, tables, batch, files)
 
     now = F.lit(dt.datetime.now(dt.timezone.utc)).cast("timestamp")
-    parsed = parse(spark, landing_root, files).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        lineage = [F.lit(batch).cast("long").alias("ingest_batch"), now.alias("ingested_at")]
-        records = parsed.where("kind = 'record'").select("catalog", "department", "batch_date", "file", "line", "record", "file_checksum", *lineage)
-        file_rejects = [
-            (f.catalog, f.department, f.batch_date, f.file, None, None, f.reason, f.checksum)
-            for f in files if f.status == "rejected"
-        ]
-        rejects = parsed.where("kind = 'reject'").select("catalog", "department", "batch_date", "file", "line", "raw", "reason", "file_checksum")
-        if file_rejects:
-            rejects = rejects.unionByName(spark.createDataFrame(file_rejects, "catalog string, department string, batch_date date, file string, line int, raw string, reason string, file_checksum string"))
-        rejects = rejects.select("*", *lineage)
-
-        counts = {(r["kind"], r["catalog"]): r["count"] for r in parsed.groupBy("kind", "catalog").count().collect()}
-        result.records = sum(v for (k, _), v in counts.items() if k == "record")
-        result.rejected_lines = sum(v for (k, _), v in counts.items() if k == "reject")
-        result.lines_by_catalog = {c: v for (k, c), v in counts.items() if k == "record"}
-        result.versions[RECORDS] = tables.write(RECORDS, records, partition_by=["catalog"], app_id=APP, app_version=batch).version
-        result.versions[REJECTS] = tables.write(REJECTS, rejects, app_id=APP, app_version=batch).version
-    finally:
-        parsed.unpersist()
+    lineage = [F.lit(batch).cast("long").alias("ingest_batch"), now.alias("ingested_at")]
+    # pass 1: parse every file and write its records; the parse tasks name the files that had rejects
+    flagged = spark.sparkContext.accumulator(set(), _FileSet())
+    parsed = parse(spark, landing_root, files, flagged)
+    records = parsed.where("kind = 'record'").select("catalog", "department", "batch_date", "file", "line", "record", "file_checksum", *lineage)
+    res = tables.write(RECORDS, records, partition_by=["catalog"], app_id=APP, app_version=batch)
+    result.versions[RECORDS] = res.version
+    # pass 2: only the files with rejects are parsed again (every file when pass 1 was committed by an
+    # earlier attempt of this batch, whose flags are gone)
+    file_rejects = [(f.catalog, f.department, f.batch_date, f.file, None, None, f.reason, f.checksum)
+                    for f in files if f.status == "rejected"]
+    if (tables.transaction_version(REJECTS, APP) or -1) < batch:
+        again = [f for f in files if f.status == "ingest" and (res.skipped or f.file in flagged.value)]
+        rejects = spark.createDataFrame(file_rejects, "catalog string, department string, batch_date date, file string, line int, "
+                                                      "raw string, reason string, file_checksum string")
+        if again:
+            lines = parse(spark, landing_root, again).where("kind = 'reject'").select(
+                "catalog", "department", "batch_date", "file", "line", "raw", "reason", "file_checksum")
+            rejects = lines.unionByName(rejects)
+        result.versions[REJECTS] = tables.write(REJECTS, rejects.select("*", *lineage), app_id=APP, app_version=batch).version
+    n_rejects = tables.read(REJECTS, columns=["ingest_batch"], filters=[("ingest_batch", "=", batch)]).count()
+    result.rejected_lines = n_rejects - len(file_rejects)
+    # records per catalog of this batch, from the table (two narrow columns, no re-parse)
+    counts = (tables.read(RECORDS, columns=["catalog", "ingest_batch"], filters=[("ingest_batch", "=", batch)])
+              .groupBy("catalog").count().collect())
+    result.lines_by_catalog = {r["catalog"]: r["count"] for r in counts}
+    result.records = sum(result.lines_by_catalog.values())
 
     result.files = sum(1 for f in files if f.status == "ingest")
     result.duplicates = sum(1 for f in files if f.status == "duplicate")
