@@ -98,8 +98,9 @@ def submitted_conf() -> dict[str, str]:
     """
     if not os.environ.get("PYSPARK_GATEWAY_PORT"):
         return {}
-    from pyspark import SparkConf
+    from pyspark import SparkConf, SparkContext
 
+    SparkContext._ensure_initialized()  # connect to spark-submit's JVM: SparkConf() then reads its system properties
     return dict(SparkConf().getAll())
 
 

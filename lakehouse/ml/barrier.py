@@ -223,6 +223,23 @@ def available_slots(spark) -> int:
         return int(sc.defaultParallelism)
 
 
+def wait_for_slots(spark, needed: int, seconds: float = 30.0) -> int:
+    """:func:`available_slots`, waiting up to ``seconds`` for executors still registering.
+
+    A cluster application's executors register one by one after the session starts; a
+    training right after start-up would otherwise see fewer slots than the cluster has.
+    Local mode has all its slots from the start.
+    """
+    slots = available_slots(spark)
+    if slots >= needed or spark.sparkContext.master.startswith("local"):
+        return slots
+    deadline = time.monotonic() + seconds
+    while slots < needed and time.monotonic() < deadline:
+        time.sleep(0.5)
+        slots = available_slots(spark)
+    return slots
+
+
 @dataclass
 class BarrierResult:
     model: str
@@ -237,7 +254,7 @@ def run(df: DataFrame, spec: BarrierSpec, num_tasks: int, timeout: float, retrie
     """Train on ``df`` (columns ``spec.features``, label, weight) in one barrier stage of ``num_tasks`` tasks."""
     spark = df.sparkSession
     sc = spark.sparkContext
-    slots = available_slots(spark)
+    slots = wait_for_slots(spark, num_tasks)
     if num_tasks > slots:
         raise TrainingError(
             f"the barrier stage needs {num_tasks} task slots at once but the cluster offers {slots}; "

@@ -113,3 +113,33 @@ def test_streamed_jsonl_and_xlsx_chunks():
     wb.save(buf)
     chunks = _chunks(buf.getvalue(), "xlsx", 2)
     assert [c.lines for c in chunks] == [[2, 3], [4, 5], [6]] and all(c.header == ["a"] for c in chunks)
+
+
+def test_arrow_fast_path_reads_clean_csv_exactly_like_the_line_reader(tmp_path):
+    from lakehouse.bronze.readers import read_csv_arrow
+
+    data = '"代码","名称","金额"\n"9144","佛山, 南海"," 1.5 "\n"","x",""\n'.encode()
+    path = tmp_path / "clean.csv"
+    path.write_bytes(data)
+    header, table = read_csv_arrow(str(path))
+    slow = parse_file(data, "csv_utf8")
+    assert header == slow.header
+    assert [list(r.values()) for r in table.to_pylist()] == slow.rows and slow.lines == [2, 3]
+
+
+def test_arrow_fast_path_declines_what_needs_line_accounting(tmp_path):
+    from lakehouse.bronze.readers import read_csv_arrow
+
+    cases = {
+        "embedded newline": 'a,b\n1,"two\nlines"\n',
+        "wrong field count": "a,b\n1,2\n3\n",
+        "blank line": "a,b\n1,2\n\n3,4\n",
+        "repeated header": "a,a\n1,2\n",
+        "bom": "\ufeffa,b\n1,2\n",
+    }
+    for name, text in cases.items():
+        path = tmp_path / "f.csv"
+        path.write_bytes(text.encode())
+        assert read_csv_arrow(str(path)) is None, name
+    path.write_bytes(b"a,b\n1,\xff\n")
+    assert read_csv_arrow(str(path)) is None, "invalid UTF-8"
