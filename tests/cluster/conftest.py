@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cluster.standalone import ClusterError, StandaloneCluster
+from tests.cluster.standalone import SHORT_LIVED_JVM, ClusterError, StandaloneCluster
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    c = StandaloneCluster(tmp_path_factory.mktemp("spark-cluster"), workers=2, cores=1, memory="1536m")
+    c = StandaloneCluster(tmp_path_factory.mktemp("spark-cluster"), workers=2, cores=1, memory="1536m",
+                          java_options=SHORT_LIVED_JVM)
     try:
         c.start()
     except ClusterError as exc:
