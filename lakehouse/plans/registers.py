@@ -57,8 +57,7 @@ def _latest_partition(tables: Tables, name: str, column: str, version: int) -> d
     """The newest value of a date partition column at a version (from the snapshot's file list, no scan)."""
     snap = tables.snapshot(name, version)
     if column in snap.partition_by:
-        values = [f.partition_values.get(column) for f in snap.files if f.num_records != 0]
-        values = [v for v in values if v]
+        values = snap.partition_values(column)
         if not values:
             raise RegulakeError(f"{name} is empty; run the job that writes it first")
         return dt.date.fromisoformat(max(values)[:10])

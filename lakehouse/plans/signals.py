@@ -42,19 +42,14 @@ def period_start(label: str) -> dt.date:
     return dt.date(year, 1, 1)
 
 
-def _partitions(tables: Tables, name: str, column: str, version: int) -> list[str]:
-    snap = tables.snapshot(name, version)
-    return sorted({f.partition_values.get(column) for f in snap.files if f.num_records != 0} - {None, ""})
-
-
 def newest_period(tables: Tables, version: int, as_of: dt.date) -> str | None:
     """The newest complaint period of gold.hotspot_entities that started on or before ``as_of``."""
-    periods = [p for p in _partitions(tables, HOTSPOT_ENTITIES, "period", version) if period_start(p) <= as_of]
+    periods = [p for p in tables.snapshot(HOTSPOT_ENTITIES, version).partition_values("period") if period_start(p) <= as_of]
     return max(periods, key=period_start) if periods else None
 
 
 def newest_cluster_date(tables: Tables, version: int, as_of: dt.date) -> dt.date | None:
-    dates = [dt.date.fromisoformat(d[:10]) for d in _partitions(tables, CLUSTER_MEMBERS, "as_of", version)]
+    dates = [dt.date.fromisoformat(d[:10]) for d in tables.snapshot(CLUSTER_MEMBERS, version).partition_values("as_of")]
     dates = [d for d in dates if d <= as_of]
     return max(dates) if dates else None
 

@@ -384,9 +384,7 @@ def dates(tables: Tables) -> set[dt.date]:
     """The ``as_of`` dates gold.factors holds (from the snapshot's file list, no scan)."""
     if not tables.exists(FACTORS):
         return set()
-    snap = tables.snapshot(FACTORS)
-    return {dt.date.fromisoformat(f.partition_values["as_of"][:10]) for f in snap.files
-            if f.num_records != 0 and f.partition_values.get("as_of")}
+    return {dt.date.fromisoformat(v[:10]) for v in tables.snapshot(FACTORS).partition_values("as_of")}
 
 
 def write(spark: SparkSession, tables: Tables, registry: Registry, cutoffs: list[dt.date]) -> list[tuple[dt.date, int | None, int, int]]:

@@ -37,6 +37,10 @@ class Snapshot:
     def data_columns(self) -> list[str]:
         return [f.name for f in self.schema.fields if f.name not in self.partition_by]
 
+    def partition_values(self, column: str) -> list[str]:
+        """Sorted distinct values of a partition column among the non-empty files (no scan)."""
+        return sorted({f.partition_values.get(column) for f in self.files if f.num_records != 0} - {None, ""})
+
 
 def load_delta_table(storage: TableStorage, table: str, version: int | None = None, timestamp: datetime | str | None = None):
     from deltalake import DeltaTable
