@@ -74,15 +74,25 @@ def _filter_value(v: Any) -> Any:
 
 def prune_files(snapshot: Snapshot, filters: Sequence[Filter] | None, storage: TableStorage) -> list[SnapshotFile]:
     """Files that may hold rows matching ``filters`` (partition values and min/max stats)."""
+    from urllib.parse import unquote
+
     if not filters or not snapshot.files:
         return snapshot.files
     try:
         keep = snapshot.dt.file_uris(file_pruning_predicate=_pruning_filters(filters))
     except Exception:  # a predicate delta-rs cannot prune on: scan everything, Spark filters
         return snapshot.files
-    base = storage.base.rstrip("/") + "/"
-    kept = {u.split("://", 1)[-1] for u in keep}
-    kept = {u[len(base):] if u.startswith(base) else u for u in kept}
+    # delta-rs names files under its canonical table URI (symlinks resolved), which may differ
+    # from the configured root: strip whichever of the two prefixes a URI has
+    bases = {storage.base.rstrip("/") + "/", snapshot.dt.table_uri.split("://", 1)[-1].rstrip("/") + "/"}
+    paths = {unquote(f.path): f.path for f in snapshot.files}
+    kept = set()
+    for uri in keep:
+        u = uri.split("://", 1)[-1]
+        rel = unquote(next((u[len(b):] for b in bases if u.startswith(b)), u))
+        if rel not in paths:
+            raise RuntimeError(f"file pruning returned {uri!r}, which is not a file of the table at {storage.base}")
+        kept.add(paths[rel])
     return [f for f in snapshot.files if f.path in kept]
 
 
