@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 from lakehouse.bronze.ingest import BATCHES as BRONZE_BATCHES
 from lakehouse.bronze.ingest import RECORDS as BRONZE_RECORDS
-from lakehouse.silver.standardise import ERRORS, LINEAGE, AreaPlan, area_plans, standardise, unmapped_columns
+from lakehouse.silver.standardise import ERRORS, LINEAGE, UNMAPPED, AreaPlan, area_plans, standardise, unmapped_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from lakehouse.tables import Tables
 
 log = logging.getLogger(__name__)
+
+BROADCAST_KEYS = 500_000  # repeated keys up to this many are broadcast to the dedup joins
 
 REJECTS = "silver.rejects"
 QUALITY = "silver.quality"
@@ -65,15 +67,24 @@ def done_version(tables: Tables, area: str) -> int:
 
 
 def _latest_per_key(good: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """(winners, losers): the latest record per (catalog, record_key) wins."""
+    """(winners, losers): the latest record per (catalog, record_key) wins.
+
+    Almost every key comes once: the keys that repeat are found on the two key columns alone, and
+    only their rows are ranked, so the wide rows are never shuffled.
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    order = Window.partitionBy("catalog", "record_key").orderBy(F.col("batch_date").desc(), F.col("source_file").desc(), F.col("source_line").desc())
-    ranked = good.withColumn("_rank", F.row_number().over(order)).withColumn(
+    keys = ["catalog", "record_key"]
+    repeated = good.groupBy(*keys).count().where(F.col("count") > 1).select(*keys).localCheckpoint(eager=True)
+    n_repeated = repeated.count()
+    # a few hundred thousand keys broadcast; a full redelivery falls back to a shuffled join
+    repeated = F.broadcast(repeated) if n_repeated <= BROADCAST_KEYS else repeated
+    order = Window.partitionBy(*keys).orderBy(F.col("batch_date").desc(), F.col("source_file").desc(), F.col("source_line").desc())
+    ranked = good.join(repeated, keys, "left_semi").withColumn("_rank", F.row_number().over(order)).withColumn(
         "_winner", F.first(F.struct("source_file", "source_line")).over(order.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
     )
-    winners = ranked.where("_rank = 1").drop("_rank", "_winner")
+    winners = good.join(repeated, keys, "left_anti").unionByName(ranked.where("_rank = 1").drop("_rank", "_winner"))
     losers = ranked.where("_rank > 1")
     return winners, losers
 
@@ -101,7 +112,7 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
         result.rows_in = sum(counts.values())
         if result.rows_in == 0:
             result.skipped = True
-        good = checked.where(F.size(ERRORS) == 0).drop(ERRORS)
+        good = checked.where(F.size(ERRORS) == 0).drop(ERRORS, UNMAPPED)
         winners, losers = _latest_per_key(good)
         losers = losers.persist(StorageLevel.MEMORY_AND_DISK)
         superseded = {r["catalog"]: r["count"] for r in losers.groupBy("catalog").count().collect()}
@@ -111,7 +122,7 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
 
         if result.rows_in:
             res = tables.merge(plan.table, winners.select(*plan.columns()), keys=["catalog", "record_key"],
-                               partition_by=["catalog"], app_id=_app(plan.area), app_version=batch)
+                               partition_by=["catalog"], app_id=_app(plan.area), app_version=batch, unique_keys=True)
             result.versions[plan.table] = res.version
 
         failed = checked.where(F.size(ERRORS) > 0).select(*LINEAGE, F.explode(ERRORS).alias("e")).select(
@@ -135,13 +146,13 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
             checked.where(F.size(ERRORS) > 0).select("catalog", F.explode(ERRORS).alias("e"))
             .groupBy("catalog", F.col("e.standard").alias("rule")).count().collect()
         )
-        unmapped = unmapped_columns(records, plan).collect()
+        unmapped = unmapped_columns(checked).collect()
         ge_rows = []
         if data_docs:
             from lakehouse.silver.expectations import validate_with_data_docs
 
             for code in sorted(set(data_docs.catalogs) & {c for c, _ in counts}):
-                summary = validate_with_data_docs(checked.where(F.col("catalog") == code).drop(ERRORS), plan.catalogs[code],
+                summary = validate_with_data_docs(checked.where(F.col("catalog") == code).drop(ERRORS, UNMAPPED), plan.catalogs[code],
                                                   data_docs.standards, batch, data_docs.root)
                 ge_rows.append((batch, plan.area, code, "ge_expectations", None, summary["expectations"]))
                 ge_rows += [(batch, plan.area, code, "ge_expectation_failed", f"{f['expectation']}({f['column']})", int(f["unexpected"] or 0))

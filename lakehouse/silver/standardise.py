@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 LINEAGE = ["catalog", "department", "batch_date", "source_file", "source_line", "ingest_batch", "record_key"]
 ERRORS = "_errors"
 ERRORS_TYPE = "array<struct<field:string,standard:string,reason:string,raw_value:string>>"
+UNMAPPED = "_unmapped"  # delivered column names the catalog does not know (a schema change upstream)
 HASHED = {"id_number", "phone"}  # PII classes that also get a keyed hash for joins
 
 
@@ -66,6 +67,7 @@ class AreaPlan:
                 parts.append(f"`{name}_hash` string")
             parts.append(f"`{name}_masked` string")
         parts.append(f"{ERRORS} {ERRORS_TYPE}")
+        parts.append(f"{UNMAPPED} array<string>")
         return ", ".join(parts)
 
 
@@ -125,7 +127,23 @@ def _standardise_catalog(batch, code: str, plan: AreaPlan, key: bytes):
             out[f"{name}_hash"] = pa.array([hmac_hex(key, v) for v in values], pa.string())
         out[f"{name}_masked"] = pa.array([mask_value(v, pii) for v in values], pa.string())
     out[ERRORS] = _error_lists(n, failures)
+    out[UNMAPPED] = _unmapped(record, [f.source_name for f in cat.fields])
     return pa.RecordBatch.from_pydict(out)
+
+
+def _unmapped(record, known: list[str]):
+    """Per row, the delivered field names not in ``known`` (an empty list for almost every row)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pairs = record.cast(pa.list_(pa.struct([("key", pa.string()), ("value", pa.string())])))
+    names = pairs.flatten().field("key")
+    unknown = pc.invert(pc.fill_null(pc.is_in(names, value_set=pa.array(known, pa.string())), False))
+    rows = pc.list_parent_indices(pairs).filter(unknown).to_numpy(zero_copy_only=False)
+    counts = np.bincount(rows, minlength=len(record)) if rows.size else np.zeros(len(record), dtype=np.int64)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    return pa.ListArray.from_arrays(offsets, names.filter(unknown))
 
 
 def _error_lists(n: int, failures: list):
@@ -173,15 +191,13 @@ def by_catalog(catalogs: dict, pick, default):
     return default if expr is None else expr.otherwise(default)
 
 
-def unmapped_columns(records: DataFrame, plan: AreaPlan) -> DataFrame:
-    """(catalog, column) pairs delivered but not in the catalog — a schema change upstream."""
+def unmapped_columns(checked: DataFrame) -> DataFrame:
+    """(catalog, column, count): delivered columns the catalog does not know, from standardised rows."""
     from pyspark.sql import functions as F
 
-    known = by_catalog(plan.catalogs, lambda c: F.array(*[F.lit(f.source_name) for f in c.fields]), F.array().cast("array<string>"))
     return (
-        records.select("catalog", F.array_except(F.map_keys("record"), known).alias("cols"))
-        .where(F.size("cols") > 0)
-        .select("catalog", F.explode("cols").alias("column"))
+        checked.where(F.size(UNMAPPED) > 0)
+        .select("catalog", F.explode(UNMAPPED).alias("column"))
         .groupBy("catalog", "column")
         .count()
     )

@@ -211,8 +211,13 @@ class Tables:
         app_id: str | None = None,
         app_version: int | None = None,
         audit: bool = False,
+        unique_keys: bool = False,
     ) -> MergeResult:
-        """Upsert by key; creates the table from ``source`` when it does not exist yet."""
+        """Upsert by key; creates the table from ``source`` when it does not exist yet.
+
+        The source must hold one row per key; that is checked (a shuffle of the keys) unless the
+        caller built it so and says ``unique_keys=True``.
+        """
         from lakehouse.tables import merge as merging
 
         tn = str(TableName.parse(name))
@@ -220,12 +225,16 @@ class Tables:
         if snap is None:
             from lakehouse.tables.merge import MergeResult, _check_unique
 
-            _check_unique(source, list(keys), tn)
+            if not unique_keys:
+                _check_unique(source, list(keys), tn)
             res = self.write(name, source, partition_by=partition_by, app_id=app_id, app_version=app_version, audit=audit)
-            return MergeResult(res.version, res.skipped, 0, 0 if res.skipped else source.count(), 0, 0)
+            if res.skipped:
+                return MergeResult(res.version, True, 0, 0, 0, 0)
+            files = self.snapshot(name, version=res.version).files
+            return MergeResult(res.version, False, 0, sum(f.num_records or 0 for f in files), 0, len(files))
         return merging.merge(
             self.spark, source, self.storage(name), tn, snap, keys, when_matched, when_not_matched, schema_mode,
-            _app_txn(app_id, app_version), self.settings.commit_retries,
+            _app_txn(app_id, app_version), self.settings.commit_retries, unique_keys=unique_keys,
         )
 
     def delete(self, name: str, predicate: str | Column) -> DeleteResult:

@@ -96,6 +96,7 @@ def merge(
     schema_mode: Literal["strict", "add_columns"] = "strict",
     app_txn: tuple[str, int] | None = None,
     max_retries: int = 10,
+    unique_keys: bool = False,
 ) -> MergeResult:
     """Upsert ``source`` into the table by ``keys`` (one source row per key)."""
     from pyspark import StorageLevel
@@ -114,7 +115,8 @@ def merge(
 
     source = source.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        _check_unique(source, keys, table)
+        if not unique_keys:
+            _check_unique(source, keys, table)
         candidates = _candidate_files(spark, snapshot, source, keys)
         source_keys = source.select(*keys)
         target = read_files(spark, storage, snapshot, candidates, with_file=True)

@@ -16,6 +16,10 @@ VALUES = [
     "91440604MA4UJ5Q96M", "9144060IMA4UJ5Q96L", "91440604MA4UJ5Q9", "91440604MA4UJ5Q96LX",
     # resident IDs
     "440604199001011234", "44060419900101123X", "440604199013011236", "11010519491231002X", "110105194912310021",
+    # resident IDs the fast path must leave to python-stdnum: lower-case x, a spaced one, February 30th,
+    # year 0000, an unknown area code, an area code not yet assigned in the birth year (all with right check characters), a valid one
+    "11010519491231002x", "110105 19491231002X", "110105194902300020", "110105000001010028", "999999199001011238",
+    "440606198001011238", "44060420100101123X",
     # phones
     "13800138000", "0757-83381234", "12345", "1380013800０",
     # codes and text
