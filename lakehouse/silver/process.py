@@ -178,29 +178,64 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
 
 
 def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: bytes,
-            progress: Callable[[str], None] | None = None, data_docs: DataDocs | None = None) -> list[AreaResult]:
-    """Standardise every completed bronze batch not yet in silver, batch by batch."""
+            progress: Callable[[str], None] | None = None, data_docs: DataDocs | None = None,
+            parallel: int = 1) -> list[AreaResult]:
+    """Standardise every completed bronze batch not yet in silver, batch by batch.
+
+    Within a batch the areas are independent (their own table, their own app transaction in the
+    shared rejects and quality tables), so up to ``parallel`` of them run at once, largest first.
+    If one fails, the areas not yet started are not started, the running ones finish, and the
+    error is raised; a re-run does only the areas not done.
+    """
     plans = area_plans(registry)
     results = []
-    batches = completed_bronze_batches(tables)
-    for batch in batches:
-        delivered = _catalogs_in_batch(tables, batch)
+    for batch in completed_bronze_batches(tables):
+        delivered = _bytes_per_catalog(tables, batch)
+        todo = []
         for area, plan in sorted(plans.items()):
             if done_version(tables, area) >= batch:
                 continue
-            if not delivered & set(plan.catalogs):
+            if not set(delivered) & set(plan.catalogs):
                 # nothing of this area in the batch: record that it is done, cheaply
                 empty = spark.createDataFrame([], "ingest_batch long, subject_area string, catalog string, metric string, rule string, count long")
                 tables.write(QUALITY, empty, app_id=_app(area), app_version=batch)
                 continue
-            if progress:
-                progress(f"silver batch {batch}: {area}")
-            results.append(process_area(spark, tables, plan, batch, hmac_key, data_docs))
+            todo.append(plan)
+        todo.sort(key=lambda p: -sum(delivered.get(c, 0) for c in p.catalogs))
+        results += _run_areas(spark, tables, todo, batch, hmac_key, data_docs, progress, parallel)
     return results
 
 
-def _catalogs_in_batch(tables: Tables, batch: int) -> set[str]:
+def _run_areas(spark, tables, todo: list[AreaPlan], batch: int, hmac_key: bytes, data_docs, progress, parallel: int) -> list[AreaResult]:
+    def one(plan: AreaPlan) -> AreaResult:
+        if progress:
+            progress(f"silver batch {batch}: {plan.area}")
+        return process_area(spark, tables, plan, batch, hmac_key, data_docs)
+
+    if parallel <= 1 or len(todo) <= 1:
+        return [one(p) for p in todo]
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="silver")
+    futures = [pool.submit(one, p) for p in todo]
+    try:
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f for f in futures if f.done() and f.exception() is not None]
+        if failed:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise failed[0].exception()
+        return [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _bytes_per_catalog(tables: Tables, batch: int) -> dict[str, int]:
+    """Bytes delivered per catalog in the batch (files taken in, not duplicates or rejected files)."""
     from lakehouse.bronze.ingest import FILES
 
-    rows = tables.read(FILES, columns=["catalog", "status"], filters=[("ingest_batch", "=", batch)]).collect()
-    return {r["catalog"] for r in rows if r["status"] == "ingest"}
+    rows = tables.read(FILES, columns=["catalog", "status", "size"], filters=[("ingest_batch", "=", batch)]).collect()
+    out: dict[str, int] = {}
+    for r in rows:
+        if r["status"] == "ingest":
+            out[r["catalog"]] = out.get(r["catalog"], 0) + int(r["size"] or 0)
+    return out

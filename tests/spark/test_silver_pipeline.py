@@ -30,7 +30,8 @@ def run_pipeline(spark, tables, landing, test_config, docs_root=None):
     registry = load_catalog()
     ingest_all(spark, tables, str(landing), registry.catalogs)
     docs = DataDocs(str(docs_root), ["SCJG-001"], registry.standards) if docs_root else None
-    return process(spark, tables, registry, hmac_key(test_config), data_docs=docs)
+    # areas in parallel driver threads, as the job runs them (silver.parallel_areas)
+    return process(spark, tables, registry, hmac_key(test_config), data_docs=docs, parallel=3)
 
 
 def dirty_cases(key):
@@ -170,8 +171,8 @@ def test_silver_killed_half_way_converges_on_rerun(spark, tables, city, test_con
         return original(name, *args, **kwargs)
 
     monkeypatch.setattr(tables, "write", dies_on_second_area)
-    with pytest.raises(RuntimeError):
-        process(spark, tables, registry, hmac_key(test_config))
+    with pytest.raises(RuntimeError, match="killed during silver"):
+        process(spark, tables, registry, hmac_key(test_config), parallel=3)  # the error of one thread stops the job
     monkeypatch.setattr(tables, "write", original)
     process(spark, tables, registry, hmac_key(test_config))
 
