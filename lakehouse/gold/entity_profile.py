@@ -83,16 +83,24 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
         return base.withColumn("as_of", F.lit(cutoff))
     events = events.where(F.col("uscc").isNotNull() & (F.col("event_date") <= F.lit(cutoff)))
     recent = F.col("event_date") > F.lit(cutoff - dt.timedelta(days=WINDOW_DAYS))
+    # four aggregates per (entity, area), then one row per entity: evaluating all areas' 124
+    # conditional aggregates on every record cost 4x more
+    per_area = events.groupBy("uscc", "area").agg(
+        F.count(F.lit(1)).alias("count_all"),
+        F.count(F.when(recent, 1)).alias("count_365d"),
+        F.datediff(F.lit(cutoff), F.max("event_date")).alias("days_since_last"),
+        F.sum(F.when(recent, F.col("amount"))).alias("amount_365d"),
+    )
     aggs = []
     for area in areas:
         mine = F.col("area") == area
         aggs += [
-            F.count(F.when(mine, 1)).alias(f"{area}_count_all"),
-            F.count(F.when(mine & recent, 1)).alias(f"{area}_count_365d"),
-            F.datediff(F.lit(cutoff), F.max(F.when(mine, F.col("event_date")))).alias(f"{area}_days_since_last"),
-            F.sum(F.when(mine & recent, F.col("amount"))).alias(f"{area}_amount_365d"),
+            F.coalesce(F.sum(F.when(mine, F.col("count_all"))), F.lit(0)).alias(f"{area}_count_all"),
+            F.coalesce(F.sum(F.when(mine, F.col("count_365d"))), F.lit(0)).alias(f"{area}_count_365d"),
+            F.max(F.when(mine, F.col("days_since_last"))).alias(f"{area}_days_since_last"),
+            F.sum(F.when(mine, F.col("amount_365d"))).alias(f"{area}_amount_365d"),
         ]
-    indicators = events.groupBy("uscc").agg(*aggs)
+    indicators = per_area.groupBy("uscc").agg(*aggs)
     counts = [c for c in indicators.columns if c.endswith(("_count_all", "_count_365d"))]
     profile = base.join(indicators, "uscc", "left").fillna(0, subset=counts)
     return profile.withColumn("as_of", F.lit(cutoff))

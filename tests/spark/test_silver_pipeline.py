@@ -144,6 +144,12 @@ def check_gold(spark, tables):
     expected = {r["uscc"]: r["count"] for r in events.where(F.col("event_date") <= early).groupBy("uscc").count().collect()}
     got = {r["uscc"]: r["annual_reports_count_all"] for r in at_early.collect()}
     assert got and all(got[u] == expected.get(u, 0) for u in got)
+    window = events.where((F.col("event_date") <= early) & (F.col("event_date") > early - dt.timedelta(days=365)))
+    recent = {r["uscc"]: r["count"] for r in window.groupBy("uscc").count().collect()}
+    last = {r["uscc"]: (early - r["last"]).days for r in events.where(F.col("event_date") <= early).groupBy("uscc").agg(F.max("event_date").alias("last")).collect()}
+    rows = at_early.collect()
+    assert recent and all(r["annual_reports_count_365d"] == recent.get(r["uscc"], 0) for r in rows)
+    assert all(r["annual_reports_days_since_last"] == last.get(r["uscc"]) for r in rows)
     later = {r["uscc"]: r["annual_reports_count_all"] for r in profile.where(F.col("as_of") == late).collect()}
     assert all(later[u] >= n for u, n in got.items())
     kpis = {(r["as_of"], r["metric"]): r["value"] for r in tables.read("gold.kpi").where("dimension is null").collect()}
