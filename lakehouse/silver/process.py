@@ -219,14 +219,13 @@ def _run_areas(spark, tables, todo: list[AreaPlan], batch: int, hmac_key: bytes,
     pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="silver")
     futures = [pool.submit(one, p) for p in todo]
     try:
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = [f for f in futures if f.done() and f.exception() is not None]
-        if failed:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise failed[0].exception()
-        return [f.result() for f in futures]
+        wait(futures, return_when=FIRST_EXCEPTION)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)  # after a failure: let the running areas finish, start no more
+    failed = [f for f in futures if not f.cancelled() and f.exception() is not None]
+    if failed:
+        raise failed[0].exception()
+    return [f.result() for f in futures]
 
 
 def _bytes_per_catalog(tables: Tables, batch: int) -> dict[str, int]:
