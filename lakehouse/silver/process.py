@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BROADCAST_KEYS = 500_000  # repeated keys up to this many are broadcast to the dedup joins
+ONE_TASK_ROWS = 200_000  # an area's batch up to this many rows is merged by one task (few, larger files)
 
 REJECTS = "silver.rejects"
 QUALITY = "silver.quality"
@@ -121,7 +122,10 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
         result.rows_out = result.rows_in - result.rejected - result.superseded
 
         if result.rows_in:
-            res = tables.merge(plan.table, winners.select(*plan.columns()), keys=["catalog", "record_key"],
+            merged = winners.select(*plan.columns())
+            if result.rows_out <= ONE_TASK_ROWS:
+                merged = merged.coalesce(1)  # a daily batch: one new file per catalog, not one per task and catalog
+            res = tables.merge(plan.table, merged, keys=["catalog", "record_key"],
                                partition_by=["catalog"], app_id=_app(plan.area), app_version=batch, unique_keys=True)
             result.versions[plan.table] = res.version
 

@@ -1,6 +1,6 @@
 """Silver on a tiny simulated city: every bronze row accounted for, dirty cases end where they should."""
 import csv
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 
@@ -57,6 +57,11 @@ def test_silver_accounts_for_every_row_and_routes_dirty_cases(spark, tables, cit
     landing, key = city
     results = run_pipeline(spark, tables, landing, test_config, docs_root=tmp_path / "quality")
     assert results
+    # a small batch is merged by one task: at most one new file per catalog and batch
+    batches = len({r.batch for r in results})
+    for area in {r.area for r in results}:
+        per_catalog = Counter(f.partition_values["catalog"] for f in tables.snapshot(f"silver.{area}").files)
+        assert max(per_catalog.values()) <= batches, (area, per_catalog)
     # Great Expectations suite generated from the standards, validated, rendered as Data Docs
     index = tmp_path / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     assert index.exists() and "SCJG-001" in index.read_text(encoding="utf-8")
