@@ -90,10 +90,19 @@ def table_vacuum(
 
 
 @table_app.command("optimize")
-def table_optimize(name: str, env: Optional[str] = EnvOpt) -> None:
-    """Compact small files."""
-    metrics = _tables(env).optimize(name)
-    console.print_json(json.dumps(metrics, default=str))
+def table_optimize(name: str = typer.Argument(..., help="A table (silver.tax), or a layer (silver) for each of its tables."),
+                   env: Optional[str] = EnvOpt) -> None:
+    """Compact small files (daily merges add a few files per partition; compact weekly)."""
+    tables = _tables(env)
+    if "." in name:
+        console.print_json(json.dumps(tables.optimize(name), default=str))
+        return
+    names = [t for t in tables.list() if t.split(".", 1)[0] == name]
+    if not names:
+        raise RegulakeError(f"no tables in layer {name!r}; give a table as '<layer>.<name>' or a layer that has tables (see 'regulake table list')")
+    for t in names:
+        m = tables.optimize(t)
+        console.print(f"{t}: {m.get('numFilesRemoved', 0)} files compacted into {m.get('numFilesAdded', 0)}")
 
 
 @table_app.command("checkpoint")

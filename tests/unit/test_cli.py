@@ -35,3 +35,21 @@ def test_missing_table_is_one_clear_error(tmp_path):
 def test_bad_table_name_is_one_clear_error(tmp_path):
     out = run("table", "history", "registration", env={"REGULAKE__WAREHOUSE__ROOT": str(tmp_path)})
     assert out.returncode == 2 and "must be '<layer>.<name>'" in out.stderr
+
+
+def test_optimize_a_whole_layer(tmp_path):
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    for name in ("a", "b"):
+        for i in range(3):
+            write_deltalake(str(tmp_path / "silver" / name), pa.table({"id": [i, i + 10]}), mode="append")
+    write_deltalake(str(tmp_path / "gold" / "c"), pa.table({"id": [1]}), mode="append")
+    out = run("table", "optimize", "silver", env={"REGULAKE__WAREHOUSE__ROOT": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert "silver.a: 3 files compacted into 1" in out.stdout and "silver.b: 3 files compacted into 1" in out.stdout
+    assert "gold.c" not in out.stdout
+    assert len(DeltaTable(str(tmp_path / "silver" / "a")).file_uris()) == 1
+    assert sorted(DeltaTable(str(tmp_path / "silver" / "a")).to_pyarrow_table()["id"].to_pylist()) == [0, 1, 2, 10, 11, 12]
+    out = run("table", "optimize", "bronze", env={"REGULAKE__WAREHOUSE__ROOT": str(tmp_path)})
+    assert out.returncode == 2 and "no tables in layer 'bronze'" in out.stderr
