@@ -67,6 +67,52 @@ def _candidate_files(spark: SparkSession, snapshot: Snapshot, source: DataFrame,
     return [f for f in snapshot.files if tuple(f.partition_values.get(c) for c in parts) in present]
 
 
+PRUNE_KEYS = 1_000_000  # a source of up to this many keys prunes files by the key's min/max statistics
+STRING_BOUND = 32  # Delta writers keep string statistics to a 32-character prefix: shorter bounds are exact
+
+
+def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile], source: DataFrame, keys: Sequence[str]) -> list[SnapshotFile]:
+    """Drop candidate files whose min/max of the one non-partition key hold none of the source's keys.
+
+    A daily batch of new records (sequential record numbers above every existing one) then
+    reads and rewrites no old file at all. Files without both bounds (long strings keep no
+    max) stay candidates; so does everything when the source is large.
+    """
+    import bisect
+
+    from pyspark.sql.types import IntegerType, LongType, StringType
+
+    parts = snapshot.partition_by
+    data_keys = [k for k in keys if k not in parts]
+    if len(data_keys) != 1 or not candidates:
+        return candidates
+    key = data_keys[0]
+    if not isinstance(snapshot.schema[key].dataType, (StringType, IntegerType, LongType)):
+        return candidates  # compared in Python exactly as Parquet orders them: strings (UTF-8) and integers
+    rows = source.select(*parts, key).where(source[key].isNotNull()).limit(PRUNE_KEYS + 1).collect()
+    if len(rows) > PRUNE_KEYS:
+        return candidates
+    from lakehouse.tables.writer import partition_string
+
+    by_part: dict[tuple, list] = {}
+    for r in rows:
+        by_part.setdefault(tuple(partition_string(r[c]) for c in parts), []).append(r[key])
+    for v in by_part.values():
+        v.sort()
+    ranges = snapshot.key_ranges(key)
+    out = []
+    for f in candidates:
+        lo, hi = ranges.get(f.path, (None, None))
+        if lo is None or hi is None or (isinstance(lo, str) and max(len(lo), len(hi)) >= STRING_BOUND):
+            out.append(f)  # no bounds, or strings long enough that some writer may have truncated them
+            continue
+        mine = by_part.get(tuple(f.partition_values.get(c) for c in parts), [])
+        i = bisect.bisect_left(mine, lo)
+        if i < len(mine) and mine[i] <= hi:
+            out.append(f)
+    return out
+
+
 def _files_by_path(snapshot: Snapshot) -> dict[str, SnapshotFile]:
     return {f.path: f for f in snapshot.files}
 
@@ -117,7 +163,7 @@ def merge(
     try:
         if not unique_keys:
             _check_unique(source, keys, table)
-        candidates = _candidate_files(spark, snapshot, source, keys)
+        candidates = _prune_by_key_range(snapshot, _candidate_files(spark, snapshot, source, keys), source, keys)
         source_keys = source.select(*keys)
         target = read_files(spark, storage, snapshot, candidates, with_file=True)
         matched_rows = (

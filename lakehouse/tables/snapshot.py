@@ -37,6 +37,17 @@ class Snapshot:
     def data_columns(self) -> list[str]:
         return [f.name for f in self.schema.fields if f.name not in self.partition_by]
 
+    def key_ranges(self, column: str) -> dict[str, tuple]:
+        """File path → (min, max) of ``column`` from the file statistics (None where not recorded)."""
+        import pyarrow as pa
+
+        actions = pa.table(self.dt.get_add_actions(flatten=True))
+        names = actions.column_names
+        if f"min.{column}" not in names or f"max.{column}" not in names:
+            return {}
+        paths = [unquote(p) for p in actions.column("path").to_pylist()]
+        return dict(zip(paths, zip(actions.column(f"min.{column}").to_pylist(), actions.column(f"max.{column}").to_pylist())))
+
     def partition_values(self, column: str) -> list[str]:
         """Sorted distinct values of a partition column among the non-empty files (no scan)."""
         return sorted({f.partition_values.get(column) for f in self.files if f.num_records != 0} - {None, ""})

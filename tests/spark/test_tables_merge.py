@@ -71,3 +71,35 @@ def test_delete_by_predicate_keeps_null_rows_and_other_files(tables, spark):
     assert after["440604"] == before["440604"] and after["440606"] == before["440606"]
     nothing = tables.delete("silver.del", F.col("id") > 1000)
     assert nothing.rows_deleted == 0 and nothing.version == res.version
+
+
+def test_merge_reads_only_files_whose_key_range_holds_a_source_key(tables, spark):
+    """A daily batch of new record numbers skips every old file; an update reads just its file."""
+    from lakehouse.tables.merge import _prune_by_key_range
+
+    schema = "cat string, rk string, v long"
+
+    def rows(cat, lo, hi, v=1, prefix=""):
+        return spark.createDataFrame([(cat, f"{prefix}{cat}|{i:04d}", v) for i in range(lo, hi)], schema).coalesce(1)
+
+    tables.write("silver.keyed", rows("A", 0, 10), partition_by=["cat"])
+    tables.write("silver.keyed", rows("A", 10, 20).unionByName(rows("B", 0, 10)).coalesce(1), partition_by=["cat"])
+    snap = tables.snapshot("silver.keyed")
+    second = {f.path for f in snap.files if f.partition_values["cat"] == "A"} - {f.path for f in tables.snapshot("silver.keyed", version=0).files}
+
+    new = rows("A", 20, 23, v=2)
+    assert _prune_by_key_range(snap, snap.files, new, ["cat", "rk"]) == []
+    update = rows("A", 15, 16, v=2).unionByName(rows("A", 30, 31, v=2))
+    assert {f.path for f in _prune_by_key_range(snap, snap.files, update, ["cat", "rk"])} == second
+    res = tables.merge("silver.keyed", new.unionByName(update), keys=["cat", "rk"])
+    assert (res.rows_updated, res.rows_inserted, res.files_removed) == (1, 4, 1)
+    got = {r["rk"]: r["v"] for r in tables.read("silver.keyed").collect()}
+    assert len(got) == 34 and got["A|0015"] == 2 and got["A|0014"] == 1 and got["A|0022"] == 2 and got["B|0003"] == 1
+
+    # keys of 32 characters or more may carry truncated statistics: their files always stay candidates
+    long = "x" * 30
+    tables.write("silver.longkeys", rows("A", 0, 10, prefix=long), partition_by=["cat"])
+    snap = tables.snapshot("silver.longkeys")
+    assert len(_prune_by_key_range(snap, snap.files, rows("A", 50, 51, prefix=long), ["cat", "rk"])) == 1
+    res = tables.merge("silver.longkeys", rows("A", 5, 6, v=7, prefix=long), keys=["cat", "rk"])
+    assert res.rows_updated == 1 and tables.read("silver.longkeys").where("v = 7").count() == 1
