@@ -113,6 +113,9 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
         result.rows_in = sum(counts.values())
         if result.rows_in == 0:
             result.skipped = True
+        if result.rows_in <= ONE_TASK_ROWS:
+            # a daily batch: one task per step instead of one per input split (task overhead dominated)
+            checked = checked.coalesce(1)
         good = checked.where(F.size(ERRORS) == 0).drop(ERRORS, UNMAPPED)
         winners, losers = _latest_per_key(good)
         losers = losers.persist(StorageLevel.MEMORY_AND_DISK)
