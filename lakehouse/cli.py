@@ -133,7 +133,7 @@ app.command("simulate")(simulate)
 JOBS = {
     "bronze": "jobs.bronze", "silver": "jobs.silver", "gold": "jobs.gold",
     "complaints": "jobs.complaints", "clusters": "jobs.clusters",
-    "factors": "jobs.factors", "train": "jobs.train", "score": "jobs.score",
+    "factors": "jobs.factors", "train": "jobs.train", "score": "jobs.score", "rescore": "jobs.rescore",
 }
 PIPELINE = ["bronze", "silver", "gold", "complaints", "clusters", "factors"]
 

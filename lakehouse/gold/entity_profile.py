@@ -37,13 +37,14 @@ def _first_field(cat, registry, validators: tuple[str, ...]) -> str | None:
     return None
 
 
-def area_events(tables: Tables, registry: Registry, area: str, catalogs: dict, with_catalog: bool = False) -> DataFrame:
-    """(uscc, area, [catalog,] event_date, amount) of every record of one subject area."""
+def area_events(tables: Tables, registry: Registry, area: str, catalogs: dict, with_catalog: bool = False,
+                only_catalogs: bool = False) -> DataFrame:
+    """(uscc, area, [catalog,] event_date, amount) of every record of one subject area (``only_catalogs``: of ``catalogs``)."""
     from pyspark.sql import functions as F
 
     from lakehouse.silver.standardise import by_catalog
 
-    df = tables.read(f"silver.{area}")
+    df = tables.read(f"silver.{area}", filters=[("catalog", "in", sorted(catalogs))] if only_catalogs else None)
     cols = set(df.columns)
     event = by_catalog(
         catalogs,

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lakehouse.errors import RegulakeError
+
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
@@ -57,7 +59,7 @@ def _days(cutoff: dt.date, col: Column) -> Column:
     return F.datediff(F.lit(cutoff), col)
 
 
-def _register(tables: Tables, cutoff: dt.date) -> DataFrame:
+def registered(tables: Tables, cutoff: dt.date) -> DataFrame:
     from pyspark.sql import functions as F
 
     reg = tables.read("silver.registration", filters=[("catalog", "=", REGISTER)])
@@ -84,7 +86,7 @@ def entity_factors(tables: Tables, cutoff: dt.date) -> DataFrame:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    reg = _register(tables, cutoff)
+    reg = registered(tables, cutoff)
     ind = F.col("industry_code")
     base = reg.select(
         "uscc",
@@ -203,8 +205,11 @@ def history_factors(tables: Tables, cutoff: dt.date) -> list[DataFrame]:
     return out
 
 
-def events(tables: Tables, registry: Registry) -> DataFrame | None:
-    """(uscc, area, catalog, event_date, amount) of every silver record (each cutoff filters it)."""
+def events(tables: Tables, registry: Registry, areas: set[str] | None = None, codes: set[str] | None = None) -> DataFrame | None:
+    """(uscc, area, catalog, event_date, amount) of every silver record (each cutoff filters it).
+
+    With ``areas`` / ``codes``: only the records of those subject areas and those catalogs (a
+    catalog's partition is read alone, its area's other catalogs are not)."""
     from pyspark.sql import functions as F
 
     from lakehouse.gold.entity_profile import area_events
@@ -215,7 +220,13 @@ def events(tables: Tables, registry: Registry) -> DataFrame | None:
     for area in sorted(plans):
         if not tables.exists(f"silver.{area}"):
             continue
-        e = area_events(tables, registry, area, plans[area].catalogs, with_catalog=True)
+        catalogs = plans[area].catalogs
+        if areas is not None and area not in areas:
+            catalogs = {c: v for c, v in catalogs.items() if c in (codes or ())}
+            if not catalogs:
+                continue
+        e = area_events(tables, registry, area, catalogs, with_catalog=True,
+                        only_catalogs=catalogs != plans[area].catalogs)
         out = e if out is None else out.unionByName(e)
     return None if out is None else out.where(F.col("uscc").isNotNull())
 
@@ -233,9 +244,9 @@ def area_factor_list(areas: list[str], area_names: dict[str, str]) -> list[Facto
     return out
 
 
-def catalog_factor_list(registry: Registry) -> list[Factor]:
+def catalog_factor_list(registry: Registry, codes: list[str] | None = None) -> list[Factor]:
     out = []
-    for code in sorted(registry.catalogs):
+    for code in sorted(registry.catalogs if codes is None else codes):
         cat = registry.catalogs[code]
         col = column_name(code)
         out += [
@@ -252,9 +263,10 @@ CATALOG_METRICS = ["n_365d", "recency"]
 def event_factors(ev: DataFrame, areas: list[str], codes: list[str], cutoff: dt.date, partitions: int) -> DataFrame:
     """Per-area and per-catalog factors, wide: aggregated long in Spark, pivoted per partition with numpy.
 
-    A Spark ``pivot`` over ~550 catalogs makes a plan of thousands of expressions whose analysis
-    alone takes minutes; here the long aggregates are hash-partitioned by entity and every
-    partition is pivoted into the fixed column list.
+    The events are aggregated once per (entity, area, catalog); each partition (hash of the
+    entity) rolls the catalogs up to their areas and pivots both into the fixed column list. A
+    Spark ``pivot`` over ~550 catalogs makes a plan of thousands of expressions whose analysis
+    alone takes minutes.
     """
     import pyarrow as pa
     from pyspark.sql import functions as F
@@ -262,16 +274,12 @@ def event_factors(ev: DataFrame, areas: list[str], codes: list[str], cutoff: dt.
 
     ev = ev.where(F.col("event_date") <= F.lit(cutoff))
     within = {w: F.col("event_date") > F.lit(cutoff - dt.timedelta(days=w)) for w in AREA_WINDOWS}
-
-    def metrics(key: str) -> DataFrame:
-        return ev.groupBy("uscc", F.col(key).alias("key")).agg(
-            F.count(F.lit(1)).cast("double").alias("n_all"),
-            *[F.count(F.when(within[w], 1)).cast("double").alias(f"n_{w}d") for w in AREA_WINDOWS],
-            _days(cutoff, F.max("event_date")).cast("double").alias("recency"),
-            F.sum(F.when(within[365], F.col("amount"))).alias("amount_365d"),
-        ).withColumn("kind", F.lit(key))
-
-    long = metrics("area").unionByName(metrics("catalog")).repartition(partitions, "uscc")
+    long = ev.groupBy("uscc", "area", "catalog").agg(
+        F.count(F.lit(1)).cast("double").alias("n_all"),
+        *[F.count(F.when(within[w], 1)).cast("double").alias(f"n_{w}d") for w in AREA_WINDOWS],
+        _days(cutoff, F.max("event_date")).cast("double").alias("recency"),
+        F.sum(F.when(within[365], F.col("amount"))).alias("amount_365d"),
+    ).repartition(partitions, "uscc")
     keys = [("area", a, m) for a in areas for m in AREA_METRICS] + [("catalog", c, m) for c in codes for m in CATALOG_METRICS]
     columns = [f"area_{k}_{m}" if kind == "area" else f"cat_{column_name(k)}_{m}" for kind, k, m in keys]
     slot = {key: i for i, key in enumerate(keys)}
@@ -287,15 +295,22 @@ def event_factors(ev: DataFrame, areas: list[str], codes: list[str], cutoff: dt.
         ents, row = np.unique(t.column("uscc").to_numpy(zero_copy_only=False), return_inverse=True)
         out = np.full((len(ents), len(columns)), np.nan)
         out[:, counts] = 0.0
-        kinds = t.column("kind").to_numpy(zero_copy_only=False)
-        names = t.column("key").to_numpy(zero_copy_only=False)
-        for kind, metrics_ in (("area", AREA_METRICS), ("catalog", CATALOG_METRICS)):
-            sel = np.flatnonzero(kinds == kind)
-            for m in metrics_:
-                cols = np.array([slot.get((kind, k, m), -1) for k in names[sel]], dtype=np.int64)
-                vals = t.column(m).to_numpy(zero_copy_only=False).astype(float)[sel]
+        for kind, metrics in (("area", AREA_METRICS), ("catalog", CATALOG_METRICS)):
+            names = t.column(kind).to_numpy(zero_copy_only=False)
+            for m in metrics:
+                cols = np.array([slot.get((kind, k, m), -1) for k in names], dtype=np.int64)
                 ok = cols >= 0
-                out[row[sel][ok], cols[ok]] = vals[ok]
+                r, c = row[ok], cols[ok]
+                vals = t.column(m).to_numpy(zero_copy_only=False).astype(float)[ok]
+                if m == "recency":  # the latest record: the smallest number of days
+                    np.fmin.at(out, (r, c), vals)
+                elif m == "amount_365d":  # a sum, null when no catalog had an amount
+                    seen = ~np.isnan(vals)
+                    r, c = r[seen], c[seen]
+                    out[r, c] = np.where(np.isnan(out[r, c]), 0.0, out[r, c])
+                    np.add.at(out, (r, c), vals[seen])
+                else:  # counts
+                    np.add.at(out, (r, c), vals)
         for lo in range(0, len(ents), 20_000):
             hi = min(lo + 20_000, len(ents))
             arrays = [pa.array(ents[lo:hi], pa.string())] + [pa.array(out[lo:hi, j]) for j in range(len(columns))]
@@ -321,42 +336,83 @@ COUNT_PREFIXES = ("hist_inspections", "hist_penalties", "hist_abnormal", "hist_l
 EVENTS_PER_PARTITION = 2_000_000  # a wide pivot pays per task: few, large partitions
 
 
+def event_sources(names: list[str], areas: list[str], codes: list[str]) -> tuple[list[str], list[str]]:
+    """The subject areas and catalogs whose events the factors ``names`` are computed from."""
+    by_col = {column_name(c): c for c in codes}
+    need_areas, need_codes = set(), set()
+    for n in names:
+        for a in areas:
+            if n.startswith(f"area_{a}_") and n[len(f"area_{a}_"):] in AREA_METRICS:
+                need_areas.add(a)
+        if n.startswith("cat_"):
+            for m in CATALOG_METRICS:
+                if n.endswith(f"_{m}") and n[4:-len(m) - 1] in by_col:
+                    need_codes.add(by_col[n[4:-len(m) - 1]])
+    return sorted(need_areas), sorted(need_codes)
+
+
 def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date, ev: DataFrame | None = None,
-          partitions: int | None = None) -> FactorSet:
+          partitions: int | None = None, only: list[str] | None = None, entities: DataFrame | None = None) -> FactorSet:
     """All candidate factors of every entity registered on or before ``cutoff``.
 
     ``ev`` is :func:`events` (all dates); pass one persisted frame when building several cutoffs,
     with ``partitions`` for the pivot (default: one per two million events).
+
+    ``only`` (factor names) computes just those factors, reading only the tables they come from;
+    ``entities`` (a frame with a ``uscc`` column) keeps only those entities. Values are the same
+    as in the full build: network factors still count every registered entity.
     """
     from pyspark.sql import functions as F
 
     from lakehouse.silver.standardise import area_plans
 
-    frame = entity_factors(tables, cutoff)
+    wanted = None if only is None else set(only)
+
+    def needed(names) -> bool:
+        return wanted is None or bool(wanted & set(names))
+
+    def subset(df: DataFrame) -> DataFrame:
+        return df if entities is None else df.join(F.broadcast(entities.select("uscc").distinct()), "uscc", "left_semi")
+
+    frame = subset(entity_factors(tables, cutoff))
     factors = list(ENTITY_FACTORS)
-    if (sh := shareholder_factors(tables, cutoff)) is not None:
-        frame = frame.join(sh, "uscc", "left")
+    if needed(f.name for f in SHAREHOLDER_FACTORS) and (sh := shareholder_factors(tables, cutoff)) is not None:
+        frame = frame.join(subset(sh), "uscc", "left")
         factors += SHAREHOLDER_FACTORS
     hist_names = set()
     for h in history_factors(tables, cutoff):
-        frame = frame.join(h, "uscc", "left")
-        hist_names.update(c for c in h.columns if c != "uscc")
+        cols = {c if c != "_filed_due" else "hist_annual_report_missing" for c in h.columns if c != "uscc"}
+        if needed(cols):
+            frame = frame.join(subset(h), "uscc", "left")
+            hist_names.update(c for c in h.columns if c != "uscc")
     if "_filed_due" in hist_names:
         frame = frame.withColumn("hist_annual_report_missing", F.when(F.coalesce(F.col("_filed_due"), F.lit(0)) == 1, 0).otherwise(1)).drop("_filed_due")
         hist_names = (hist_names - {"_filed_due"}) | {"hist_annual_report_missing"}
     factors += [f for f in HISTORY_FACTORS if f.name in hist_names]
 
-    ev = ev if ev is not None else events(tables, registry)
-    if ev is not None:
-        # every area and catalog, delivered or not: the candidate set is the same for every city
-        plans = area_plans(registry)
-        areas = sorted(plans)
-        codes = sorted(c for a in areas for c in plans[a].catalogs)
+    # every area and catalog, delivered or not: the candidate set is the same for every city
+    plans = area_plans(registry)
+    areas = sorted(plans)
+    codes = sorted(c for a in areas for c in plans[a].catalogs)
+    if wanted is not None:
+        areas, codes = event_sources(sorted(wanted), areas, codes)
+        if ev is None and (areas or codes):
+            ev = events(tables, registry, set(areas), set(codes))
+    elif ev is None:
+        ev = events(tables, registry)
+    if ev is not None and (areas or codes):
+        ev = subset(ev)
         if partitions is None:
-            partitions = max(2, -(-ev.count() // EVENTS_PER_PARTITION))
+            partitions = spark.sparkContext.defaultParallelism if entities is not None else max(2, -(-ev.count() // EVENTS_PER_PARTITION))
         frame = frame.join(event_factors(ev, areas, codes, cutoff, partitions), "uscc", "left")
         factors += area_factor_list(areas, AREA_ZH)
-        factors += catalog_factor_list(registry)
+        factors += catalog_factor_list(registry, codes)
+    if wanted is not None:
+        missing = wanted - {f.name for f in factors}
+        if missing:
+            raise RegulakeError(f"unknown factor(s) {sorted(missing)}: not computed by this version of regulake "
+                                "(or their source tables do not exist); re-train the model on the current factor set")
+        factors = [f for f in factors if f.name in wanted]
     counts = [f.name for f in factors if re.search(r"_n_(all|\d+d)$", f.name) or f.name.startswith(COUNT_PREFIXES)]
     frame = frame.fillna(0, subset=counts)
     cols = ["uscc", *[f.name for f in factors]]

@@ -7,6 +7,8 @@ and its reasons: the factors with the largest positive SHAP contributions (Light
 the base value and the contributions sum exactly (``raw_score = base_value + Σ contributions``).
 
 The partition ``score_date = D`` is replaced as a whole, so re-scoring a date is idempotent.
+``factors_as_of`` is the date the row's factors are as of: the score date here; an older date
+for rows a daily re-scoring (:mod:`lakehouse.risk.rescoring`) carried over unchanged.
 """
 from __future__ import annotations
 
@@ -35,12 +37,16 @@ def risk_class(p: np.ndarray, thresholds: list[float]) -> np.ndarray:
 
 
 def score_frame(spark: SparkSession, tables: Tables, champion: Champion, risk: RiskConfig, score_date: dt.date,
-                uscc: list[str] | None = None) -> DataFrame:
+                uscc: list[str] | None = None, factors: DataFrame | None = None) -> DataFrame:
+    """Scores as of ``score_date`` from gold.factors, or from ``factors`` (uscc + the champion's factors as of that date)."""
     from pyspark.sql import functions as F
 
-    if not tables.exists(factor_tables.FACTORS):
+    if factors is not None:
+        fac = factors
+    elif not tables.exists(factor_tables.FACTORS):
         raise RegulakeError("gold.factors does not exist; run 'regulake run factors' first")
-    fac = tables.read(factor_tables.FACTORS, filters=[("as_of", "=", score_date)])
+    else:
+        fac = tables.read(factor_tables.FACTORS, filters=[("as_of", "=", score_date)])
     missing = [f for f in champion.factors if f not in fac.columns]
     if missing:
         raise RegulakeError(f"the champion (version {champion.version}) needs factor(s) {missing} that gold.factors lacks; "
@@ -56,7 +62,7 @@ def score_frame(spark: SparkSession, tables: Tables, champion: Champion, risk: R
     model_name = champion.name
     inp = fac.select("uscc", *[F.col(f).cast("double").alias(f) for f in names])
     schema = (f"score_date date, uscc string, probability double, risk_class string, raw_score double, base_value double, "
-              f"reasons {REASON_TYPE}, model_name string, model_version string")
+              f"reasons {REASON_TYPE}, model_name string, model_version string, factors_as_of date")
 
     def score(batches):
         import pyarrow as pa
@@ -89,6 +95,7 @@ def score_frame(spark: SparkSession, tables: Tables, champion: Champion, risk: R
                 "reasons": pa.array(reasons, pa.list_(pa.struct([("factor", pa.string()), ("description_zh", pa.string()),
                                                                 ("value", pa.float64()), ("contribution", pa.float64())]))),
                 "model_name": pa.array([model_name] * n), "model_version": pa.array([version] * n),
+                "factors_as_of": pa.array([score_date] * n, pa.date32()),
             })
 
     return inp.mapInArrow(score, schema)

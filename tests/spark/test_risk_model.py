@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -152,3 +153,86 @@ def test_training_refuses_rows_without_labels(spark, tables, test_config):
 
     with pytest.raises(RegulakeError, match="gold.factors does not exist"):
         training.labelled_rows(tables, test_config)
+
+
+@pytest.mark.slow
+def test_daily_rescore_of_the_affected_entities(spark, risk_city, tmp_path):
+    """The next day: only the entities with new deliveries are re-scored, to the values a full scoring gives."""
+    import dataclasses
+
+    from catalog import load_catalog
+    from jobs import factors as factors_job
+    from jobs import rescore as rescore_job
+    from jobs import score as score_job
+    from jobs import train as train_job
+    from lakehouse.bronze.ingest import ingest_all
+    from lakehouse.errors import RegulakeError
+    from lakehouse.landing.increment import deliver_new_days
+    from lakehouse.privacy import hmac_key
+    from lakehouse.risk import rescoring
+    from lakehouse.risk.scoring import SCORES
+    from lakehouse.risk.tracking import Tracker
+    from lakehouse.silver.process import process
+
+    cfg, tables, key = risk_city
+    tracker = Tracker(cfg.risk.mlflow)
+    if tracker.champion() is None:  # this test alone
+        factors_job.run(cfg, spark)
+        train_job.run(cfg, spark)
+    champion = tracker.require_champion()
+    day1 = factors_job.run(cfg, spark)[-1]
+    score_job.run(cfg, spark)
+    with pytest.raises(RegulakeError, match="no scores before"):
+        rescoring.base_date(tables, day1)
+
+    # the next day's deliveries through bronze and silver
+    landing = cfg.landing.root
+    settings = Settings.from_config(cfg.simulator, 0.002, 2, 5, tmp_path / "landing", tmp_path / "key")
+    settings.file_faults = False
+    simulate(0.002, 2, 5, tmp_path / "landing", tmp_path / "key", settings=settings, catalogs=CODES)
+    assert deliver_new_days(tmp_path / "landing", Path(landing))
+    registry = load_catalog()
+    ingest_all(spark, tables, landing, registry.catalogs)
+    process(spark, tables, registry, hmac_key(cfg))
+
+    # a new champion cannot carry the old one's scores over
+    with pytest.raises(RegulakeError, match="the champion is"):
+        rescoring.check_model(tables, day1, dataclasses.replace(champion, version="99"))
+
+    assert rescore_job.run(cfg, spark)
+    day2 = rescoring.score_dates(tables)[-1]
+    assert day2 > day1
+    v = tables.version(SCORES)
+    base = tables.read(SCORES, filters=[("score_date", "=", day1)]).toPandas().set_index("uscc")
+    inc = tables.read(SCORES, filters=[("score_date", "=", day2)]).toPandas().set_index("uscc")
+    assert inc.index.is_unique
+    fresh, carried = inc[inc.factors_as_of == day2], inc[inc.factors_as_of == day1]
+    assert len(fresh) + len(carried) == len(inc) and len(fresh) and len(carried)
+    # the affected: every entity with a silver row delivered after day 1 (and its address / phone mates)
+    delivered = {r.uscc for r in rescoring.delivered_entities(tables, day1, day2).collect()}
+    assert delivered and delivered & set(inc.index) <= set(fresh.index)
+    if not set(champion.factors) & set(rescoring.NETWORK_KEYS):
+        assert set(fresh.index) <= delivered
+    # carried rows are the base's rows unchanged
+    pd_cols = ["probability", "risk_class", "raw_score", "model_version"]
+    assert (carried[pd_cols] == base.loc[carried.index, pd_cols]).all().all()
+
+    # re-running rebuilds the same partition from the same base
+    assert rescore_job.run(cfg, spark)
+    again = tables.read(SCORES, filters=[("score_date", "=", day2)]).toPandas().set_index("uscc")
+    assert tables.version(SCORES) == v + 1
+    assert (again.sort_index()[pd_cols + ["factors_as_of"]] == inc.sort_index()[pd_cols + ["factors_as_of"]]).all().all()
+
+    # a full scoring of day 2 gives the rescored entities exactly the same scores and reasons
+    assert factors_job.run(cfg, spark)[-1] == day2
+    score_job.run(cfg, spark)
+    full = tables.read(SCORES, filters=[("score_date", "=", day2)]).toPandas().set_index("uscc")
+    assert (full.factors_as_of == day2).all() and set(fresh.index) <= set(full.index)
+    np.testing.assert_allclose(fresh.probability, full.loc[fresh.index, "probability"], rtol=0, atol=1e-12)
+    assert [[r["factor"] for r in x] for x in fresh.reasons] == [[r["factor"] for r in x] for x in full.loc[fresh.index, "reasons"]]
+    moved = (full.loc[carried.index, "probability"] - carried.probability).abs()
+    assert set(full.index) == set(inc.index)  # the same entities either way
+    # a full scoring is never replaced by a re-scoring
+    v = tables.version(SCORES)
+    assert rescore_job.run(cfg, spark) == [] and tables.version(SCORES) == v
+    print(f"rescored {len(fresh)}, carried {len(carried)}; carried rows off by up to {moved.max():.3g} in probability")
