@@ -67,27 +67,45 @@ def done_version(tables: Tables, area: str) -> int:
     return int(v or 0)
 
 
-def _latest_per_key(good: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """(winners, losers): the latest record per (catalog, record_key) wins.
+def _latest_per_key(good: DataFrame) -> tuple[DataFrame, DataFrame, dict[str, int]]:
+    """(winners, losers, superseded per catalog): the latest record per (catalog, record_key) wins.
 
     Almost every key comes once: the keys that repeat are found on the two key columns alone, and
-    only their rows are ranked, so the wide rows are never shuffled.
+    only their rows are ranked, so the wide rows are never shuffled. A key that comes n times
+    supersedes n - 1 records, so the losers are counted from the repeated keys alone.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     keys = ["catalog", "record_key"]
-    repeated = good.groupBy(*keys).count().where(F.col("count") > 1).select(*keys).localCheckpoint(eager=True)
-    n_repeated = repeated.count()
+    repeated = good.groupBy(*keys).count().where(F.col("count") > 1).localCheckpoint(eager=True)
+    per_catalog = repeated.groupBy("catalog").agg(F.count(F.lit(1)).alias("keys"), F.sum(F.col("count") - 1).alias("superseded")).collect()
+    superseded = {r["catalog"]: int(r["superseded"]) for r in per_catalog}
     # a few hundred thousand keys broadcast; a full redelivery falls back to a shuffled join
-    repeated = F.broadcast(repeated) if n_repeated <= BROADCAST_KEYS else repeated
+    repeated = repeated.select(*keys)
+    repeated = F.broadcast(repeated) if sum(r["keys"] for r in per_catalog) <= BROADCAST_KEYS else repeated
     order = Window.partitionBy(*keys).orderBy(F.col("batch_date").desc(), F.col("source_file").desc(), F.col("source_line").desc())
     ranked = good.join(repeated, keys, "left_semi").withColumn("_rank", F.row_number().over(order)).withColumn(
         "_winner", F.first(F.struct("source_file", "source_line")).over(order.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
     )
     winners = good.join(repeated, keys, "left_anti").unionByName(ranked.where("_rank = 1").drop("_rank", "_winner"))
     losers = ranked.where("_rank > 1")
-    return winners, losers
+    return winners, losers, superseded
+
+
+def _tallies(checked: DataFrame) -> tuple[dict[tuple[str, bool], int], list, list]:
+    """(rows per (catalog, failed a rule), [(catalog, rule, count)], [(catalog, unmapped column, count)]) in one job."""
+    from pyspark.sql import functions as F
+
+    rows = checked.groupBy("catalog", F.when(F.size(ERRORS) > 0, "bad").otherwise("good").alias("key")).count().withColumn("kind", F.lit("rows"))
+    rules = (checked.where(F.size(ERRORS) > 0).select("catalog", F.explode(ERRORS).alias("e"))
+             .groupBy("catalog", F.col("e.standard").alias("key")).count().withColumn("kind", F.lit("rule")))
+    unmapped = unmapped_columns(checked).withColumnRenamed("column", "key").withColumn("kind", F.lit("unmapped"))
+    out = rows.unionByName(rules).unionByName(unmapped).collect()
+    counts = {(r["catalog"], r["key"] == "bad"): r["count"] for r in out if r["kind"] == "rows"}
+    rule_counts = [(r["catalog"], r["key"], r["count"]) for r in out if r["kind"] == "rule"]
+    unmapped_counts = [(r["catalog"], r["key"], r["count"]) for r in out if r["kind"] == "unmapped"]
+    return counts, rule_counts, unmapped_counts
 
 
 @dataclass
@@ -101,7 +119,6 @@ class DataDocs:
 
 def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int, hmac_key: bytes,
                  data_docs: DataDocs | None = None) -> AreaResult:
-    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     result = AreaResult(plan.area, batch)
@@ -109,7 +126,7 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
     # checkpointed: later jobs plan from the stored rows, not from the large standardising plan
     checked = standardise(records, plan, hmac_key).localCheckpoint(eager=True)
     try:
-        counts = {(r["catalog"], r["bad"]): r["count"] for r in checked.groupBy("catalog", (F.size(ERRORS) > 0).alias("bad")).count().collect()}
+        counts, rule_counts, unmapped = _tallies(checked)
         result.rows_in = sum(counts.values())
         if result.rows_in == 0:
             result.skipped = True
@@ -117,9 +134,7 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
             # a daily batch: one task per step instead of one per input split (task overhead dominated)
             checked = checked.coalesce(1)
         good = checked.where(F.size(ERRORS) == 0).drop(ERRORS, UNMAPPED)
-        winners, losers = _latest_per_key(good)
-        losers = losers.persist(StorageLevel.MEMORY_AND_DISK)
-        superseded = {r["catalog"]: r["count"] for r in losers.groupBy("catalog").count().collect()}
+        winners, losers, superseded = _latest_per_key(good)
         result.superseded = sum(superseded.values())
         result.rejected = sum(v for (c, bad), v in counts.items() if bad)
         result.rows_out = result.rows_in - result.rejected - result.superseded
@@ -149,11 +164,6 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
         res = tables.write(REJECTS, rejects, app_id=_app(plan.area), app_version=batch)
         result.versions[REJECTS] = res.version
 
-        rule_counts = (
-            checked.where(F.size(ERRORS) > 0).select("catalog", F.explode(ERRORS).alias("e"))
-            .groupBy("catalog", F.col("e.standard").alias("rule")).count().collect()
-        )
-        unmapped = unmapped_columns(checked).collect()
         ge_rows = []
         if data_docs:
             from lakehouse.silver.expectations import validate_with_data_docs
@@ -164,7 +174,6 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
                 ge_rows.append((batch, plan.area, code, "ge_expectations", None, summary["expectations"]))
                 ge_rows += [(batch, plan.area, code, "ge_expectation_failed", f"{f['expectation']}({f['column']})", int(f["unexpected"] or 0))
                             for f in summary["failed"]]
-        losers.unpersist()
     finally:
         del checked  # its checkpointed blocks go with the last reference (Spark's context cleaner)
 
@@ -176,8 +185,8 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
         rows += [(batch, plan.area, c, "rows_in", None, n_in), (batch, plan.area, c, "rows_rejected", None, n_bad),
                  (batch, plan.area, c, "rows_superseded", None, superseded.get(c, 0)),
                  (batch, plan.area, c, "rows_out", None, n_in - n_bad - superseded.get(c, 0))]
-    rows += [(batch, plan.area, r["catalog"], "rule_failed", r["rule"], r["count"]) for r in rule_counts]
-    rows += [(batch, plan.area, r["catalog"], "unmapped_column", r["column"], r["count"]) for r in unmapped]
+    rows += [(batch, plan.area, c, "rule_failed", rule, n) for c, rule, n in rule_counts]
+    rows += [(batch, plan.area, c, "unmapped_column", column, n) for c, column, n in unmapped]
     rows += ge_rows
     quality = spark.createDataFrame(rows, "ingest_batch long, subject_area string, catalog string, metric string, rule string, count long")
     result.versions[QUALITY] = tables.write(QUALITY, quality, app_id=_app(plan.area), app_version=batch).version

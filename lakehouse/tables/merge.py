@@ -71,12 +71,15 @@ PRUNE_KEYS = 1_000_000  # a source of up to this many keys prunes files by the k
 STRING_BOUND = 32  # Delta writers keep string statistics to a 32-character prefix: shorter bounds are exact
 
 
-def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile], source: DataFrame, keys: Sequence[str]) -> list[SnapshotFile]:
+def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile] | None, source: DataFrame,
+                        keys: Sequence[str]) -> list[SnapshotFile] | None:
     """Drop candidate files whose min/max of the one non-partition key hold none of the source's keys.
 
     A daily batch of new records (sequential record numbers above every existing one) then
     reads and rewrites no old file at all. Files without both bounds (long strings keep no
-    max) stay candidates; so does everything when the source is large.
+    max) stay candidates. ``candidates=None``: every file of the partitions the source's keys
+    fall in (found from the same collected keys). Returns None when the source is too large
+    to collect or the key cannot be compared (the caller keeps its candidates).
     """
     import bisect
 
@@ -84,14 +87,14 @@ def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile], sour
 
     parts = snapshot.partition_by
     data_keys = [k for k in keys if k not in parts]
-    if len(data_keys) != 1 or not candidates:
-        return candidates
+    if len(data_keys) != 1 or candidates == []:
+        return None
     key = data_keys[0]
     if not isinstance(snapshot.schema[key].dataType, (StringType, IntegerType, LongType)):
-        return candidates  # compared in Python exactly as Parquet orders them: strings (UTF-8) and integers
+        return None  # compared in Python exactly as Parquet orders them: strings (UTF-8) and integers
     rows = source.select(*parts, key).where(source[key].isNotNull()).limit(PRUNE_KEYS + 1).collect()
     if len(rows) > PRUNE_KEYS:
-        return candidates
+        return None
     from lakehouse.tables.writer import partition_string
 
     by_part: dict[tuple, list] = {}
@@ -99,6 +102,8 @@ def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile], sour
         by_part.setdefault(tuple(partition_string(r[c]) for c in parts), []).append(r[key])
     for v in by_part.values():
         v.sort()
+    if candidates is None:  # a row with a null key matches nothing: its partition needs no file read
+        candidates = [f for f in snapshot.files if tuple(f.partition_values.get(c) for c in parts) in by_part]
     ranges = snapshot.key_ranges(key)
     out = []
     for f in candidates:
@@ -111,6 +116,16 @@ def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile], sour
         if i < len(mine) and mine[i] <= hi:
             out.append(f)
     return out
+
+
+def _candidates(spark: SparkSession, snapshot: Snapshot, source: DataFrame, keys: Sequence[str]) -> list[SnapshotFile]:
+    """The files that can hold a source key: by partition, then by the key's min/max (one collect when both apply)."""
+    parts = snapshot.partition_by
+    by_partition = bool(parts) and set(parts) <= set(keys)
+    pruned = _prune_by_key_range(snapshot, None if by_partition else snapshot.files, source, keys)
+    if pruned is not None:
+        return pruned
+    return _candidate_files(spark, snapshot, source, keys)
 
 
 def _files_by_path(snapshot: Snapshot) -> dict[str, SnapshotFile]:
@@ -163,12 +178,12 @@ def merge(
     try:
         if not unique_keys:
             _check_unique(source, keys, table)
-        candidates = _prune_by_key_range(snapshot, _candidate_files(spark, snapshot, source, keys), source, keys)
+        candidates = _candidates(spark, snapshot, source, keys)
         source_keys = source.select(*keys)
         target = read_files(spark, storage, snapshot, candidates, with_file=True)
         matched_rows = (
             target.select(FILE_COLUMN, *keys).join(source_keys, keys, "left_semi").groupBy(FILE_COLUMN).count().collect()
-        )
+        ) if candidates else []
         touched = _touched(storage, snapshot, matched_rows)
         rows_matched = sum(n for _, n in touched)
         touched_files = [f for f, _ in touched]

@@ -75,7 +75,7 @@ def test_delete_by_predicate_keeps_null_rows_and_other_files(tables, spark):
 
 def test_merge_reads_only_files_whose_key_range_holds_a_source_key(tables, spark):
     """A daily batch of new record numbers skips every old file; an update reads just its file."""
-    from lakehouse.tables.merge import _prune_by_key_range
+    from lakehouse.tables.merge import _candidates, _prune_by_key_range
 
     schema = "cat string, rk string, v long"
 
@@ -91,6 +91,11 @@ def test_merge_reads_only_files_whose_key_range_holds_a_source_key(tables, spark
     assert _prune_by_key_range(snap, snap.files, new, ["cat", "rk"]) == []
     update = rows("A", 15, 16, v=2).unionByName(rows("A", 30, 31, v=2))
     assert {f.path for f in _prune_by_key_range(snap, snap.files, update, ["cat", "rk"])} == second
+    # partitions and key ranges from one collect: a file of another partition is never read
+    assert {f.path for f in _candidates(spark, snap, update, ["cat", "rk"])} == second
+    b_file = {f.path for f in snap.files if f.partition_values["cat"] == "B"}
+    assert {f.path for f in _candidates(spark, snap, rows("B", 5, 6), ["cat", "rk"])} == b_file
+    assert _candidates(spark, snap, rows("C", 0, 3), ["cat", "rk"]) == []
     res = tables.merge("silver.keyed", new.unionByName(update), keys=["cat", "rk"])
     assert (res.rows_updated, res.rows_inserted, res.files_removed) == (1, 4, 1)
     got = {r["rk"]: r["v"] for r in tables.read("silver.keyed").collect()}
