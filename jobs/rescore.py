@@ -15,12 +15,16 @@ if TYPE_CHECKING:
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from catalog import load_catalog
     from jobs.factors import score_date
+    from lakehouse.errors import RegulakeError
     from lakehouse.risk import rescoring
     from lakehouse.risk.tracking import Tracker
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
 
     tables = Tables.from_config(config, spark)
+    if not tables.exists(rescoring.scoring.SCORES):
+        raise RegulakeError(f"{rescoring.scoring.SCORES} does not exist: re-scoring carries a full scoring over, so run "
+                            "'regulake run factors', 'regulake run train' and 'regulake run score' first")
     date = score_date(config, tables)
     champion = Tracker(config.risk.mlflow).require_champion()
     with record_run(config, "rescore") as run_record:

@@ -136,6 +136,7 @@ JOBS = {
     "factors": "jobs.factors", "train": "jobs.train", "score": "jobs.score", "rescore": "jobs.rescore",
 }
 PIPELINE = ["bronze", "silver", "gold", "complaints", "clusters", "factors"]
+INCREMENT = ["bronze", "silver", "rescore"]
 
 
 def _run_jobs(names: list[str], env: Optional[str]) -> None:
@@ -163,6 +164,12 @@ def run_job(job: str = typer.Argument(..., help=f"One of: {', '.join(JOBS)}."), 
 def pipeline(env: Optional[str] = EnvOpt) -> None:
     """Run every layer in order: bronze, silver, gold, complaints, clusters, factors (each idempotent and resumable)."""
     _run_jobs(PIPELINE, env)
+
+
+@app.command("increment")
+def increment(env: Optional[str] = EnvOpt) -> None:
+    """The daily increment in one Spark session: bronze, silver, and rescore (the entities with new deliveries)."""
+    _run_jobs(INCREMENT, env)
 
 
 @app.command("demo")

@@ -37,6 +37,12 @@ def test_bad_table_name_is_one_clear_error(tmp_path):
     assert out.returncode == 2 and "must be '<layer>.<name>'" in out.stderr
 
 
+def test_rescore_without_a_full_scoring_is_one_clear_error(tmp_path):
+    out = run("run", "rescore", "--env", "test", env={"REGULAKE__WAREHOUSE__ROOT": str(tmp_path / "wh"), "REGULAKE__RUNS__ROOT": str(tmp_path / "runs")})
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert "gold.risk_scores does not exist" in out.stderr and "'regulake run score'" in out.stderr and "Traceback" not in out.stderr
+
+
 def test_optimize_a_whole_layer(tmp_path):
     import pyarrow as pa
     from deltalake import DeltaTable, write_deltalake
