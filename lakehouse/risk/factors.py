@@ -371,8 +371,10 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
     def needed(names) -> bool:
         return wanted is None or bool(wanted & set(names))
 
+    keep = None if entities is None else F.broadcast(entities.select("uscc").distinct())
+
     def subset(df: DataFrame) -> DataFrame:
-        return df if entities is None else df.join(F.broadcast(entities.select("uscc").distinct()), "uscc", "left_semi")
+        return df if keep is None else df.join(keep, "uscc", "left_semi")
 
     frame = subset(entity_factors(tables, cutoff))
     factors = list(ENTITY_FACTORS)

@@ -96,13 +96,15 @@ def check_model(tables: Tables, base: dt.date, champion: Champion) -> None:
                             "a new champion rescores every entity; run 'regulake run factors' then 'regulake run score'")
 
 
-def delivered_entities(tables: Tables, after: dt.date, through: dt.date) -> DataFrame | None:
+def delivered_entities(tables: Tables, registry: Registry, after: dt.date, through: dt.date) -> DataFrame | None:
     """Distinct uscc of the silver rows delivered in (after, through], over every subject area."""
     from pyspark.sql import functions as F
 
+    from lakehouse.silver.standardise import area_plans
+
     out = None
-    for name in tables.list():
-        if not name.startswith("silver.") or name in ("silver.rejects", "silver.quality"):
+    for area in sorted(area_plans(registry)):
+        if not tables.exists(name := f"silver.{area}"):
             continue
         df = tables.read(name, columns=["uscc"], filters=[("batch_date", ">", after), ("batch_date", "<=", through)])
         out = df if out is None else out.unionByName(df)
@@ -133,7 +135,7 @@ def rescore(spark: SparkSession, tables: Tables, registry: Registry, champion: C
     base = base_date(tables, score_date)
     check_model(tables, base, champion)
 
-    affected = delivered_entities(tables, base, score_date)
+    affected = delivered_entities(tables, registry, base, score_date)
     if affected is None:
         raise RegulakeError("no silver tables: run 'regulake run bronze' and 'regulake run silver' first")
     keys = {NETWORK_KEYS[f] for f in champion.factors if f in NETWORK_KEYS}

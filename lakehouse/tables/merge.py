@@ -87,7 +87,9 @@ def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile] | Non
 
     parts = snapshot.partition_by
     data_keys = [k for k in keys if k not in parts]
-    if len(data_keys) != 1 or candidates == []:
+    if candidates == []:
+        return []
+    if len(data_keys) != 1:
         return None
     key = data_keys[0]
     if not isinstance(snapshot.schema[key].dataType, (StringType, IntegerType, LongType)):
