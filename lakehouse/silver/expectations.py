@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.silver.rules import USCC_ALPHABET
 
 if TYPE_CHECKING:
+    import pandas as pd
     from pyspark.sql import DataFrame
 
     from catalog.catalogs import Catalog
@@ -55,19 +56,23 @@ def build_suite(gx, name: str, catalog: Catalog, standards: dict[str, Standard])
     return suite
 
 
-def validate_with_data_docs(rows: DataFrame, catalog: Catalog, standards: dict[str, Standard], batch: int, root: str | Path) -> dict:
-    """Validate one catalog's standardised rows of a batch; returns a summary and writes Data Docs."""
+def validate_with_data_docs(rows: DataFrame | pd.DataFrame, catalog: Catalog, standards: dict[str, Standard], batch: int, root: str | Path) -> dict:
+    """Validate one catalog's standardised rows of a batch (Spark or pandas); returns a summary and writes Data Docs."""
     import logging
     import os
 
     os.environ.setdefault("TQDM_DISABLE", "1")  # GE's metric progress bars would flood the job's output
     import great_expectations as gx
+    import pandas as pd
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(root))
-    source = context.data_sources.add_or_update_spark(name="silver")
+    if isinstance(rows, pd.DataFrame):  # a batch standardised in the driver (silver.local)
+        source = context.data_sources.add_or_update_pandas(name="silver_driver")
+    else:
+        source = context.data_sources.add_or_update_spark(name="silver")
     asset_name = catalog.code
     try:
         asset = source.get_asset(asset_name)

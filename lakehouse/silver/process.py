@@ -34,6 +34,9 @@ ONE_TASK_ROWS = 200_000  # an area's batch up to this many rows is merged by one
 
 REJECTS = "silver.rejects"
 QUALITY = "silver.quality"
+QUALITY_SCHEMA = "ingest_batch long, subject_area string, catalog string, metric string, rule string, count long"
+SUPERSEDED = "同一主键有更新的记录 / superseded by a later record with the same key ("  # + "<file> line <n>)"
+REJECT_COLUMNS = ["ingest_batch", "catalog", "department", "batch_date", "source_file", "source_line", "record_key"]  # + the failure
 REJECTS_SCHEMA = (
     "ingest_batch long, catalog string, department string, batch_date date, source_file string, source_line int, "
     "record_key string, field string, standard string, reason string, raw_value string"
@@ -52,7 +55,7 @@ class AreaResult:
     versions: dict[str, int | None] = field(default_factory=dict)
 
 
-def _app(area: str) -> str:
+def app_id(area: str) -> str:
     return f"silver.{area}"
 
 
@@ -63,7 +66,7 @@ def completed_bronze_batches(tables: Tables) -> list[int]:
 
 
 def done_version(tables: Tables, area: str) -> int:
-    v = tables.transaction_version(QUALITY, _app(area))
+    v = tables.transaction_version(QUALITY, app_id(area))
     return int(v or 0)
 
 
@@ -108,6 +111,28 @@ def _tallies(checked: DataFrame) -> tuple[dict[tuple[str, bool], int], list, lis
     return counts, rule_counts, unmapped_counts
 
 
+def quality_rows(batch: int, area: str, counts: dict[tuple[str, bool], int], superseded: dict[str, int],
+                 rule_counts: list, unmapped: list) -> list[tuple]:
+    """The rows of ``silver.quality`` for one area's batch (``QUALITY_SCHEMA``), from the tallies."""
+    rows = []
+    for c in sorted({c for c, _ in counts}):
+        n_in = counts.get((c, False), 0) + counts.get((c, True), 0)
+        n_bad = counts.get((c, True), 0)
+        rows += [(batch, area, c, "rows_in", None, n_in), (batch, area, c, "rows_rejected", None, n_bad),
+                 (batch, area, c, "rows_superseded", None, superseded.get(c, 0)),
+                 (batch, area, c, "rows_out", None, n_in - n_bad - superseded.get(c, 0))]
+    rows += [(batch, area, c, "rule_failed", rule, n) for c, rule, n in rule_counts]
+    rows += [(batch, area, c, "unmapped_column", column, n) for c, column, n in unmapped]
+    return rows
+
+
+def ge_quality_rows(batch: int, area: str, code: str, summary: dict) -> list[tuple]:
+    """The quality rows of one catalog's Great Expectations validation."""
+    rows = [(batch, area, code, "ge_expectations", None, summary["expectations"])]
+    return rows + [(batch, area, code, "ge_expectation_failed", f"{f['expectation']}({f['column']})", int(f["unexpected"] or 0))
+                   for f in summary["failed"]]
+
+
 @dataclass
 class DataDocs:
     """Which catalogs get Great Expectations validation and Data Docs, and where."""
@@ -144,24 +169,23 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
             if result.rows_out <= ONE_TASK_ROWS:
                 merged = merged.coalesce(1)  # a daily batch: one new file per catalog, not one per task and catalog
             res = tables.merge(plan.table, merged, keys=["catalog", "record_key"],
-                               partition_by=["catalog"], app_id=_app(plan.area), app_version=batch, unique_keys=True)
+                               partition_by=["catalog"], app_id=app_id(plan.area), app_version=batch, unique_keys=True)
             result.versions[plan.table] = res.version
 
         failed = checked.where(F.size(ERRORS) > 0).select(*LINEAGE, F.explode(ERRORS).alias("e")).select(
-            "ingest_batch", "catalog", "department", "batch_date", "source_file", "source_line", "record_key",
-            "e.field", "e.standard", "e.reason", "e.raw_value",
+            *REJECT_COLUMNS, "e.field", "e.standard", "e.reason", "e.raw_value",
         )
         dupes = losers.select(
-            "ingest_batch", "catalog", "department", "batch_date", "source_file", "source_line", "record_key",
+            *REJECT_COLUMNS,
             F.lit(None).cast("string").alias("field"), F.lit(None).cast("string").alias("standard"),
             F.concat(
-                F.lit("同一主键有更新的记录 / superseded by a later record with the same key ("),
+                F.lit(SUPERSEDED),
                 F.col("_winner.source_file"), F.lit(" line "), F.col("_winner.source_line").cast("string"), F.lit(")"),
             ).alias("reason"),
             F.lit(None).cast("string").alias("raw_value"),
         )
         rejects = failed.unionByName(dupes)
-        res = tables.write(REJECTS, rejects, app_id=_app(plan.area), app_version=batch)
+        res = tables.write(REJECTS, rejects, app_id=app_id(plan.area), app_version=batch)
         result.versions[REJECTS] = res.version
 
         ge_rows = []
@@ -171,38 +195,31 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
             for code in sorted(set(data_docs.catalogs) & {c for c, _ in counts}):
                 summary = validate_with_data_docs(checked.where(F.col("catalog") == code).drop(ERRORS, UNMAPPED), plan.catalogs[code],
                                                   data_docs.standards, batch, data_docs.root)
-                ge_rows.append((batch, plan.area, code, "ge_expectations", None, summary["expectations"]))
-                ge_rows += [(batch, plan.area, code, "ge_expectation_failed", f"{f['expectation']}({f['column']})", int(f["unexpected"] or 0))
-                            for f in summary["failed"]]
+                ge_rows += ge_quality_rows(batch, plan.area, code, summary)
     finally:
         del checked  # its checkpointed blocks go with the last reference (Spark's context cleaner)
 
-    rows = []
-    catalogs = sorted({c for c, _ in counts})
-    for c in catalogs:
-        n_in = counts.get((c, False), 0) + counts.get((c, True), 0)
-        n_bad = counts.get((c, True), 0)
-        rows += [(batch, plan.area, c, "rows_in", None, n_in), (batch, plan.area, c, "rows_rejected", None, n_bad),
-                 (batch, plan.area, c, "rows_superseded", None, superseded.get(c, 0)),
-                 (batch, plan.area, c, "rows_out", None, n_in - n_bad - superseded.get(c, 0))]
-    rows += [(batch, plan.area, c, "rule_failed", rule, n) for c, rule, n in rule_counts]
-    rows += [(batch, plan.area, c, "unmapped_column", column, n) for c, column, n in unmapped]
-    rows += ge_rows
-    quality = spark.createDataFrame(rows, "ingest_batch long, subject_area string, catalog string, metric string, rule string, count long")
-    result.versions[QUALITY] = tables.write(QUALITY, quality, app_id=_app(plan.area), app_version=batch).version
+    rows = quality_rows(batch, plan.area, counts, superseded, rule_counts, unmapped) + ge_rows
+    quality = spark.createDataFrame(rows, QUALITY_SCHEMA)
+    result.versions[QUALITY] = tables.write(QUALITY, quality, app_id=app_id(plan.area), app_version=batch).version
     return result
 
 
 def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: bytes,
             progress: Callable[[str], None] | None = None, data_docs: DataDocs | None = None,
-            parallel: int = 1) -> list[AreaResult]:
+            parallel: int = 1, driver_max_rows: int = 0) -> list[AreaResult]:
     """Standardise every completed bronze batch not yet in silver, batch by batch.
 
     Within a batch the areas are independent (their own table, their own app transaction in the
     shared rejects and quality tables), so up to ``parallel`` of them run at once, largest first.
     If one fails, the areas not yet started are not started, the running ones finish, and the
     error is raised; a re-run does only the areas not done.
+
+    An area's batch of up to ``driver_max_rows`` bronze rows is processed in the driver with
+    pyarrow (``local.process_area_local``: the same outputs, no Spark job); larger ones on Spark.
     """
+    from lakehouse.silver.local import batch_rows
+
     plans = area_plans(registry)
     results = []
     for batch in completed_bronze_batches(tables):
@@ -213,19 +230,26 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
                 continue
             if not set(delivered) & set(plan.catalogs):
                 # nothing of this area in the batch: record that it is done, cheaply
-                empty = spark.createDataFrame([], "ingest_batch long, subject_area string, catalog string, metric string, rule string, count long")
-                tables.write(QUALITY, empty, app_id=_app(area), app_version=batch)
+                empty = spark.createDataFrame([], QUALITY_SCHEMA)
+                tables.write(QUALITY, empty, app_id=app_id(area), app_version=batch)
                 continue
             todo.append(plan)
         todo.sort(key=lambda p: -sum(delivered.get(c, 0) for c in p.catalogs))
-        results += _run_areas(spark, tables, todo, batch, hmac_key, data_docs, progress, parallel)
+        rows = batch_rows(tables, batch) if driver_max_rows > 0 else {}
+        local = {p.area for p in todo if driver_max_rows > 0 and sum(rows.get(c, 0) for c in p.catalogs) <= driver_max_rows}
+        results += _run_areas(spark, tables, todo, batch, hmac_key, data_docs, progress, parallel, local)
     return results
 
 
-def _run_areas(spark, tables, todo: list[AreaPlan], batch: int, hmac_key: bytes, data_docs, progress, parallel: int) -> list[AreaResult]:
+def _run_areas(spark, tables, todo: list[AreaPlan], batch: int, hmac_key: bytes, data_docs, progress, parallel: int,
+               local: set[str]) -> list[AreaResult]:
+    from lakehouse.silver.local import process_area_local
+
     def one(plan: AreaPlan) -> AreaResult:
         if progress:
-            progress(f"silver batch {batch}: {plan.area}")
+            progress(f"silver batch {batch}: {plan.area}" + (" (driver)" if plan.area in local else ""))
+        if plan.area in local:
+            return process_area_local(tables, plan, batch, hmac_key, data_docs)
         return process_area(spark, tables, plan, batch, hmac_key, data_docs)
 
     if parallel <= 1 or len(todo) <= 1:

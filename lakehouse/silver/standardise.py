@@ -70,6 +70,21 @@ class AreaPlan:
         parts.append(f"{UNMAPPED} array<string>")
         return ", ".join(parts)
 
+    def arrow_schema(self):
+        """``schema()`` in Arrow: what ``standardise_catalog`` returns."""
+        import pyarrow as pa
+
+        fields = [("catalog", pa.string()), ("department", pa.string()), ("batch_date", pa.date32()), ("source_file", pa.string()),
+                  ("source_line", pa.int32()), ("ingest_batch", pa.int64()), ("record_key", pa.string())]
+        fields += [(n, arrow_type(s)) for n, s in self.fields.items()]
+        for name, pii in self.pii_fields():
+            if pii in HASHED:
+                fields.append((f"{name}_hash", pa.string()))
+            fields.append((f"{name}_masked", pa.string()))
+        error = pa.struct([(n, pa.string()) for n in ("field", "standard", "reason", "raw_value")])
+        fields += [(ERRORS, pa.list_(error)), (UNMAPPED, pa.list_(pa.string()))]
+        return pa.schema(fields)
+
 
 def area_plans(registry: Registry) -> dict[str, AreaPlan]:
     plans: dict[str, AreaPlan] = {}
@@ -84,7 +99,7 @@ def area_plans(registry: Registry) -> dict[str, AreaPlan]:
     return plans
 
 
-def _standardise_catalog(batch, code: str, plan: AreaPlan, key: bytes):
+def standardise_catalog(batch, code: str, plan: AreaPlan, key: bytes):
     """One catalog's rows of an Arrow batch → the area's standardised columns."""
     import numpy as np
     import pyarrow as pa
@@ -171,7 +186,7 @@ def standardise(records: DataFrame, plan: AreaPlan, hmac_key: bytes) -> DataFram
                 continue
             catalogs = batch.column("catalog")
             for code in pc.unique(catalogs).to_pylist():
-                yield _standardise_catalog(batch.filter(pc.equal(catalogs, code)), code, plan, hmac_key)
+                yield standardise_catalog(batch.filter(pc.equal(catalogs, code)), code, plan, hmac_key)
 
     cols = ["catalog", "department", "batch_date", "file", "line", "ingest_batch", "record"]
     return records.select(*cols).mapInArrow(run, plan.schema())

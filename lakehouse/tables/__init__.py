@@ -19,9 +19,12 @@ from lakehouse.tables.committer import CommitResult
 from lakehouse.tables.exceptions import TableError, TableNotFoundError
 from lakehouse.tables.names import TableName, table_uri
 from lakehouse.tables.storage import TableStorage
+from lakehouse.tables.writer import is_arrow
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    import pyarrow as pa
 
     from pyspark.sql import Column, DataFrame, SparkSession
 
@@ -165,7 +168,7 @@ class Tables:
     def write(
         self,
         name: str,
-        df: DataFrame,
+        df: DataFrame | pa.Table,
         mode: Literal["append", "overwrite"] = "append",
         partition_by: Sequence[str] | None = None,
         replace_where: dict[str, Any] | None = None,
@@ -177,6 +180,8 @@ class Tables:
         before_commit: Callable[[], None] | None = None,
     ) -> CommitResult:
         """Append, overwrite, or overwrite whole partitions (``replace_where``).
+
+        ``df`` is a Spark DataFrame, or a small pyarrow Table the driver writes itself.
 
         With ``app_id``/``app_version`` the write is exactly-once: a batch whose version
         the table already holds for that app id commits nothing.
@@ -202,7 +207,7 @@ class Tables:
     def merge(
         self,
         name: str,
-        source: DataFrame,
+        source: DataFrame | pa.Table,
         keys: Sequence[str],
         when_matched: Literal["update", "ignore"] = "update",
         when_not_matched: Literal["insert", "ignore"] = "insert",
@@ -215,6 +220,9 @@ class Tables:
     ) -> MergeResult:
         """Upsert by key; creates the table from ``source`` when it does not exist yet.
 
+        ``source`` may be a small pyarrow Table: then the driver reads, writes and commits with
+        no Spark job (an upsert only).
+
         The source must hold one row per key; that is checked (a shuffle of the keys) unless the
         caller built it so and says ``unique_keys=True``.
         """
@@ -222,16 +230,23 @@ class Tables:
 
         tn = str(TableName.parse(name))
         snap = self._maybe_snapshot(name)
+        arrow = is_arrow(source)
+        if arrow and (when_matched, when_not_matched) != ("update", "insert"):
+            raise TableError(f"{tn}: an Arrow source merges as an upsert only (when_matched='update', when_not_matched='insert'); "
+                             "pass a Spark DataFrame for other merges")
         if snap is None:
-            from lakehouse.tables.merge import MergeResult, _check_unique
+            from lakehouse.tables.merge import MergeResult, _check_unique, _check_unique_arrow
 
             if not unique_keys:
-                _check_unique(source, list(keys), tn)
+                (_check_unique_arrow if arrow else _check_unique)(source, list(keys), tn)
             res = self.write(name, source, partition_by=partition_by, app_id=app_id, app_version=app_version, audit=audit)
             if res.skipped:
                 return MergeResult(res.version, True, 0, 0, 0, 0)
             files = self.snapshot(name, version=res.version).files
             return MergeResult(res.version, False, 0, sum(f.num_records or 0 for f in files), 0, len(files))
+        if arrow:
+            return merging.merge_arrow(source, self.storage(name), tn, snap, keys, schema_mode, _app_txn(app_id, app_version),
+                                       self.settings.commit_retries, unique_keys=unique_keys)
         return merging.merge(
             self.spark, source, self.storage(name), tn, snap, keys, when_matched, when_not_matched, schema_mode,
             _app_txn(app_id, app_version), self.settings.commit_retries, unique_keys=unique_keys,

@@ -1,5 +1,7 @@
 """Merge (upsert by key) and delete by predicate, as copy-on-write of the touched files only.
 
+``merge_arrow`` does the same upsert for a small Arrow table in the driver, with no Spark job.
+
 Spark finds the files holding matching rows (a semi-join on the keys, or the predicate),
 rewrites just those files without the matched rows plus the new rows, and the driver
 commits "remove touched files + add rewritten files" as one transaction that fails if a
@@ -17,6 +19,7 @@ from lakehouse.tables.snapshot import Snapshot, SnapshotFile
 from lakehouse.tables.writer import commit_or_discard, removes_for, stage_dataframe
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import Column, DataFrame, SparkSession
 
     from lakehouse.tables.storage import TableStorage
@@ -71,39 +74,29 @@ PRUNE_KEYS = 1_000_000  # a source of up to this many keys prunes files by the k
 STRING_BOUND = 32  # Delta writers keep string statistics to a 32-character prefix: shorter bounds are exact
 
 
-def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile] | None, source: DataFrame,
-                        keys: Sequence[str]) -> list[SnapshotFile] | None:
-    """Drop candidate files whose min/max of the one non-partition key hold none of the source's keys.
-
-    A daily batch of new records (sequential record numbers above every existing one) then
-    reads and rewrites no old file at all. Files without both bounds (long strings keep no
-    max) stay candidates. ``candidates=None``: every file of the partitions the source's keys
-    fall in (found from the same collected keys). Returns None when the source is too large
-    to collect or the key cannot be compared (the caller keeps its candidates).
-    """
-    import bisect
-
+def _data_key(snapshot: Snapshot, keys: Sequence[str]) -> str | None:
+    """The one non-partition key whose min/max statistics can prune files (None: no such key)."""
     from pyspark.sql.types import IntegerType, LongType, StringType
 
-    parts = snapshot.partition_by
-    data_keys = [k for k in keys if k not in parts]
-    if candidates == []:
-        return []
+    data_keys = [k for k in keys if k not in snapshot.partition_by]
     if len(data_keys) != 1:
         return None
     key = data_keys[0]
     if not isinstance(snapshot.schema[key].dataType, (StringType, IntegerType, LongType)):
         return None  # compared in Python exactly as Parquet orders them: strings (UTF-8) and integers
-    rows = source.select(*parts, key).where(source[key].isNotNull()).limit(PRUNE_KEYS + 1).collect()
-    if len(rows) > PRUNE_KEYS:
-        return None
-    from lakehouse.tables.writer import partition_string
+    return key
 
-    by_part: dict[tuple, list] = {}
-    for r in rows:
-        by_part.setdefault(tuple(partition_string(r[c]) for c in parts), []).append(r[key])
-    for v in by_part.values():
-        v.sort()
+
+def files_holding(snapshot: Snapshot, candidates: list[SnapshotFile] | None, by_part: dict[tuple, list], key: str) -> list[SnapshotFile]:
+    """Of ``candidates``, the files whose min/max of ``key`` may hold one of ``by_part``'s keys.
+
+    ``by_part``: partition values (as strings) → sorted non-null keys. ``candidates=None``: every
+    file of the partitions in ``by_part``. Files without both bounds (long strings keep no max)
+    stay candidates.
+    """
+    import bisect
+
+    parts = snapshot.partition_by
     if candidates is None:  # a row with a null key matches nothing: its partition needs no file read
         candidates = [f for f in snapshot.files if tuple(f.partition_values.get(c) for c in parts) in by_part]
     ranges = snapshot.key_ranges(key)
@@ -118,6 +111,38 @@ def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile] | Non
         if i < len(mine) and mine[i] <= hi:
             out.append(f)
     return out
+
+
+def _keys_by_partition(rows, parts: Sequence[str], key: str) -> dict[tuple, list]:
+    from lakehouse.tables.writer import partition_string
+
+    by_part: dict[tuple, list] = {}
+    for r in rows:
+        by_part.setdefault(tuple(partition_string(r[c]) for c in parts), []).append(r[key])
+    for v in by_part.values():
+        v.sort()
+    return by_part
+
+
+def _prune_by_key_range(snapshot: Snapshot, candidates: list[SnapshotFile] | None, source: DataFrame,
+                        keys: Sequence[str]) -> list[SnapshotFile] | None:
+    """Drop candidate files whose min/max of the one non-partition key hold none of the source's keys.
+
+    A daily batch of new records (sequential record numbers above every existing one) then
+    reads and rewrites no old file at all. ``candidates=None``: every file of the partitions
+    the source's keys fall in (found from the same collected keys). Returns None when the
+    source is too large to collect or the key cannot be compared (the caller keeps its candidates).
+    """
+    if candidates == []:
+        return []
+    key = _data_key(snapshot, keys)
+    if key is None:
+        return None
+    parts = snapshot.partition_by
+    rows = source.select(*parts, key).where(source[key].isNotNull()).limit(PRUNE_KEYS + 1).collect()
+    if len(rows) > PRUNE_KEYS:
+        return None
+    return files_holding(snapshot, candidates, _keys_by_partition(rows, parts, key), key)
 
 
 def _candidates(spark: SparkSession, snapshot: Snapshot, source: DataFrame, keys: Sequence[str]) -> list[SnapshotFile]:
@@ -226,6 +251,112 @@ def merge(
         return MergeResult(result.version, False, rows_updated, max(rows_out - rows_kept - rows_updated, 0), len(removes), len(adds))
     finally:
         source.unpersist()
+
+
+def _check_unique_arrow(source: pa.Table, keys: Sequence[str], table: str) -> None:
+    import pyarrow.compute as pc
+
+    from lakehouse.tables.arrow_files import key_strings
+
+    joined, valid = key_strings(source, keys)
+    counts = pc.value_counts(joined.filter(valid))
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values").to_pylist()[:5]
+    if repeated:
+        examples = [dict(zip(keys, k.split("\x1f"))) for k in repeated]
+        raise DuplicateKeyError(
+            f"{table}: the merge source holds several rows for keys {examples}; keep one row per key "
+            "(e.g. the latest by a window over the key) before merging"
+        )
+
+
+def merge_arrow(
+    source: pa.Table,
+    storage: TableStorage,
+    table: str,
+    snapshot: Snapshot,
+    keys: Sequence[str],
+    schema_mode: Literal["strict", "add_columns"] = "strict",
+    app_txn: tuple[str, int] | None = None,
+    max_retries: int = 10,
+    unique_keys: bool = False,
+) -> MergeResult:
+    """Upsert an Arrow table by ``keys`` in the driver: the files that hold a source key are
+    rewritten without those rows, plus the source rows, in one commit (as ``merge`` with
+    ``when_matched="update"``, ``when_not_matched="insert"``; for a source of a few hundred
+    thousand rows at most, and the candidate files it touches)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from lakehouse.tables import arrow_files
+
+    if app_txn:
+        done = snapshot.dt.transaction_version(app_txn[0])
+        if done is not None and done >= app_txn[1]:
+            return MergeResult(None, True, 0, 0, 0, 0)
+    keys = list(keys)
+    source_schema = arrow_files.spark_schema(source.schema)
+    schemas.check_writable(source_schema, table)
+    for what, names in (("source", source.column_names), ("table", snapshot.schema.names)):
+        missing = [k for k in keys if k not in names]
+        if missing:
+            raise SchemaMismatchError(f"{table}: merge keys {missing} are not columns of the {what} ({names})")
+    new_fields = schemas.evolve(snapshot.schema, source_schema, table, add_columns=schema_mode == "add_columns")
+    target_schema = schemas.merged(snapshot.schema, new_fields)
+    if not unique_keys:
+        _check_unique_arrow(source, keys, table)
+
+    parts = snapshot.partition_by
+    by_partition = bool(parts) and set(parts) <= set(keys)
+    key = _data_key(snapshot, keys)
+    if key is not None:
+        rows = source.select([*parts, key]).filter(pc.is_valid(source.column(key))).to_pylist()
+        candidates = files_holding(snapshot, None if by_partition else snapshot.files, _keys_by_partition(rows, parts, key), key)
+    elif by_partition:
+        from lakehouse.tables.writer import partition_string
+
+        present = {tuple(partition_string(r[c]) for c in parts) for r in source.select(parts).group_by(parts).aggregate([]).to_pylist()}
+        candidates = [f for f in snapshot.files if tuple(f.partition_values.get(c) for c in parts) in present]
+    else:
+        candidates = snapshot.files
+
+    source_keys, valid = arrow_files.key_strings(source, keys)
+    source_keys = source_keys.filter(valid)
+
+    def matching(data: pa.Table):
+        joined, ok = arrow_files.key_strings(data, keys)
+        return pc.and_(ok, pc.is_in(joined, value_set=source_keys))
+
+    target = arrow_files.read_files(storage, snapshot, candidates, columns=keys, with_file=True)
+    counts = pc.value_counts(target.column("_file").filter(matching(target))) if target.num_rows else []
+    by_path = _files_by_path(snapshot)
+    touched = [(by_path[c["values"]], c["counts"]) for c in (counts.to_pylist() if len(counts) else [])]
+    touched_files = [f for f, _ in touched]
+    rows_matched = sum(n for _, n in touched)
+
+    kept = arrow_files.read_files(storage, snapshot, touched_files)
+    kept = kept.filter(pc.invert(matching(kept))) if kept.num_rows else kept
+    out = pa.concat_tables([arrow_files.conform(kept, target_schema, fill_missing=True),
+                            arrow_files.conform(source, target_schema, fill_missing=True)])
+    adds = arrow_files.stage_table(out, storage, parts, target_schema)
+    removes = removes_for(touched_files)
+    if not adds and not removes:
+        return MergeResult(snapshot.version, False, 0, 0, 0, 0)
+    c = Commit(
+        table=table,
+        operation="MERGE",
+        schema=target_schema,
+        partition_by=parts,
+        adds=adds,
+        removes=removes,
+        read_version=snapshot.version,
+        conflict_partitions=_scope(snapshot, touched_files, adds),
+        app_txn=app_txn,
+        parameters={"keys": keys, "whenMatched": "update", "whenNotMatched": "insert"},
+    )
+    result = commit_or_discard(storage, c, max_retries)
+    if result.skipped:
+        return MergeResult(None, True, 0, 0, 0, 0)
+    return MergeResult(result.version, False, rows_matched, source.num_rows - rows_matched, len(removes), len(adds))
 
 
 def _num_records(stats: str) -> int:

@@ -133,6 +133,13 @@ class TableStorage:
     def open_input(self, rel: str):
         return self.fs.open_input_file(self.abs(rel))
 
+    def open_output(self, rel: str):
+        """A new file (its folders created on a local disk); replaces one of the same name."""
+        path = self.abs(rel)
+        if self.is_local:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        return self.fs.open_output_stream(path)
+
     def read_text(self, rel: str) -> str | None:
         try:
             with self.fs.open_input_stream(self.abs(rel)) as f:

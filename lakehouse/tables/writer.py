@@ -1,5 +1,7 @@
 """Write Spark DataFrames into Delta tables: executors write Parquet, the driver commits.
 
+A small Arrow table is written by the driver itself (``arrow_files``); the commit is the same.
+
 Spark writes into ``<table>/.staging/<id>/`` (a hidden folder no reader lists), the
 driver moves the files into the table's ``col=value/`` folders, reads their footers for
 stats and commits one transaction. A writer killed before the commit leaves files no
@@ -19,7 +21,9 @@ from lakehouse.tables.snapshot import Snapshot, SnapshotFile
 from lakehouse.tables.stats import collect_stats, partition_values_from_path, stats_json
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import DataFrame
+    from pyspark.sql.types import StructType
 
     from lakehouse.tables.storage import TableStorage
 
@@ -67,6 +71,31 @@ def normalise_replace_where(replace_where: ReplaceWhere, partition_by: Sequence[
 
 def _matches(values: Mapping[str, str | None], scope: list[dict[str, str | None]]) -> bool:
     return any(all(values.get(k) == v for k, v in part.items()) for part in scope)
+
+
+def is_arrow(data) -> bool:
+    """True for a pyarrow Table (written by the driver), False for a Spark DataFrame."""
+    import pyarrow as pa
+
+    return isinstance(data, pa.Table)
+
+
+def schema_of(data: DataFrame | pa.Table) -> StructType:
+    """The Spark schema of a DataFrame or an Arrow table."""
+    if is_arrow(data):
+        from lakehouse.tables.arrow_files import spark_schema
+
+        return spark_schema(data.schema)
+    return data.schema
+
+
+def stage(data: DataFrame | pa.Table, storage: TableStorage, partition_by: Sequence[str], schema: StructType) -> list[FileAdd]:
+    """New files holding ``data``: written by Spark's executors, or by the driver for an Arrow table."""
+    if is_arrow(data):
+        from lakehouse.tables.arrow_files import stage_table
+
+        return stage_table(data, storage, partition_by, schema)
+    return stage_dataframe(data, storage, partition_by)
 
 
 def stage_dataframe(df: DataFrame, storage: TableStorage, partition_by: Sequence[str]) -> list[FileAdd]:
@@ -122,7 +151,7 @@ def commit_or_discard(storage: TableStorage, c: Commit, max_retries: int, before
 
 
 def write(
-    df: DataFrame,
+    df: DataFrame | pa.Table,
     storage: TableStorage,
     table: str,
     snapshot: Snapshot | None,
@@ -135,12 +164,13 @@ def write(
     max_retries: int = 10,
     before_commit: Callable[[], None] | None = None,
 ) -> CommitResult:
-    """Append to or overwrite (all of, or whole partitions of) a table."""
+    """Append to or overwrite (all of, or whole partitions of) a table, from a DataFrame or an Arrow table."""
     if mode not in ("append", "overwrite"):
         raise ValueError(f"mode must be 'append' or 'overwrite', not {mode!r}")
     if replace_where and mode != "overwrite":
         raise PartitionFilterViolationError(f"{table}: replace_where only applies to mode='overwrite'")
-    schemas.check_writable(df.schema, table)
+    data_schema = schema_of(df)
+    schemas.check_writable(data_schema, table)
 
     if snapshot is not None:
         if app_txn:
@@ -153,15 +183,15 @@ def write(
                 f"{table}: the table is partitioned by {snapshot.partition_by or 'nothing'}, not {list(partition_by)}"
             )
         parts = snapshot.partition_by
-        new_fields = schemas.evolve(snapshot.schema, df.schema, table, add_columns=schema_mode == "add_columns")
+        new_fields = schemas.evolve(snapshot.schema, data_schema, table, add_columns=schema_mode == "add_columns")
         target_schema = schemas.merged(snapshot.schema, new_fields)
     else:
         parts = list(partition_by or [])
-        target_schema = df.schema
-    schemas.check_partition_columns(df.schema, parts, table)
+        target_schema = data_schema
+    schemas.check_partition_columns(data_schema, parts, table)
 
     scope = normalise_replace_where(replace_where, parts, table) if replace_where else None
-    adds = stage_dataframe(df, storage, parts)
+    adds = stage(df, storage, parts, target_schema)
 
     removes: list[FileRemove] = []
     read_version = None

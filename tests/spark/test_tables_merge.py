@@ -108,3 +108,49 @@ def test_merge_reads_only_files_whose_key_range_holds_a_source_key(tables, spark
     assert len(_prune_by_key_range(snap, snap.files, rows("A", 50, 51, prefix=long), ["cat", "rk"])) == 1
     res = tables.merge("silver.longkeys", rows("A", 5, 6, v=7, prefix=long), keys=["cat", "rk"])
     assert res.rows_updated == 1 and tables.read("silver.longkeys").where("v = 7").count() == 1
+
+
+def _sorted_rows(tables, name):
+    df = tables.read(name)
+    return df.schema, sorted(tuple(r) for r in df.collect())
+
+
+def test_arrow_sources_write_and_merge_as_dataframes_do(tables, spark):
+    """The driver's path (pyarrow files, no Spark job) gives the tables the Spark path gives."""
+    from lakehouse.tables.exceptions import TableError
+
+    tables.write("silver.by_spark", frame(spark, 30), partition_by=["district"])
+    tables.write("silver.by_arrow", frame(spark, 30).toArrow(), partition_by=["district"])
+    assert _sorted_rows(tables, "silver.by_arrow") == _sorted_rows(tables, "silver.by_spark")
+    arrow_files = tables.snapshot("silver.by_arrow").files
+    assert sorted(f.partition_values["district"] for f in arrow_files) == ["440604", "440605", "440606"]
+    assert all(f.path.startswith(f"district={f.partition_values['district']}/") and f.num_records == 10 for f in arrow_files)
+    # the statistics prune files for readers as Spark's do
+    assert len(tables.snapshot("silver.by_arrow").key_ranges("id")) == 3
+    assert tables.read("silver.by_arrow", filters=[("id", ">=", 29)]).count() == 1
+    before = files_by_partition(tables, "silver.by_arrow")
+
+    src = frame(spark, 1, start=0, tag="v2").unionByName(frame(spark, 1, start=3, tag="v2")).unionByName(frame(spark, 1, start=99, tag="v2"))
+    by_spark = tables.merge("silver.by_spark", src, keys=["id"])
+    by_arrow = tables.merge("silver.by_arrow", src.toArrow(), keys=["id"])
+    assert by_arrow[1:5] == by_spark[1:5] and by_arrow.files_added == 1  # updated, inserted, removed; one new file
+    assert _sorted_rows(tables, "silver.by_arrow") == _sorted_rows(tables, "silver.by_spark")
+    after = files_by_partition(tables, "silver.by_arrow")
+    assert after["440605"] == before["440605"] and after["440606"] == before["440606"]
+
+    # new keys above every file's range read and rewrite no file
+    fresh = tables.merge("silver.by_arrow", frame(spark, 2, start=200).toArrow(), keys=["id"])
+    assert (fresh.rows_updated, fresh.rows_inserted, fresh.files_removed) == (0, 2, 0)
+    # exactly once, duplicate keys, unknown keys and merges other than an upsert are refused
+    first = tables.merge("silver.by_arrow", frame(spark, 1, start=5, tag="v3").toArrow(), keys=["id"], app_id="a", app_version=1)
+    again = tables.merge("silver.by_arrow", frame(spark, 1, start=5, tag="v4").toArrow(), keys=["id"], app_id="a", app_version=1)
+    assert not first.skipped and again.skipped
+    assert tables.read("silver.by_arrow").where("id = 5").first()["name"] == "v3-企业5"
+    version = tables.version("silver.by_arrow")
+    with pytest.raises(DuplicateKeyError, match="several rows for keys"):
+        tables.merge("silver.by_arrow", frame(spark, 2).unionByName(frame(spark, 1)).toArrow(), keys=["id"])
+    with pytest.raises(SchemaMismatchError, match="merge keys"):
+        tables.merge("silver.by_arrow", frame(spark, 1).toArrow(), keys=["uscc"])
+    with pytest.raises(TableError, match="upsert only"):
+        tables.merge("silver.by_arrow", frame(spark, 1).toArrow(), keys=["id"], when_matched="ignore")
+    assert tables.version("silver.by_arrow") == version

@@ -1,0 +1,152 @@
+"""Delta table files from and to Arrow tables in the driver, for batches too small to be worth Spark jobs.
+
+The same files, statistics and commits as the Spark path (``writer``, ``merge``): pyarrow
+reads the files a snapshot lists (partition columns restored from the log), writes Parquet
+straight into the table's ``col=value/`` folders (files no commit references are removed by
+``vacuum``, like a killed Spark writer's), and the statistics come from the written footers.
+Types follow the table's Spark schema (``to_arrow_schema``), so Spark, delta-rs and Trino read
+these files exactly as they read Spark's.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Sequence
+
+from lakehouse.tables.committer import FileAdd
+from lakehouse.tables.exceptions import TableError
+from lakehouse.tables.stats import HIVE_NULL, file_stats, stats_json
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql.types import StructType
+
+    from lakehouse.tables.snapshot import Snapshot, SnapshotFile
+    from lakehouse.tables.storage import TableStorage
+
+ROWS_PER_FILE = 1_000_000
+# the characters Spark (Hive) escapes in partition folder names
+_ESCAPE = set('"#%\'*/:=?\\{[]^\x7f') | {chr(c) for c in range(1, 32)}
+
+
+def escape_path_name(text: str) -> str:
+    """A partition value as Spark names its folder (``a:b`` → ``a%3Ab``)."""
+    return "".join(f"%{ord(ch):02X}" if ch in _ESCAPE else ch for ch in text)
+
+
+def arrow_schema(schema: StructType) -> pa.Schema:
+    """The Arrow schema of a table's Spark schema (timestamps in UTC, as Spark writes them)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(schema)
+
+
+def spark_schema(schema: pa.Schema) -> StructType:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
+
+
+def conform(data: pa.Table, schema: StructType, fill_missing: bool = False) -> pa.Table:
+    """``data``'s columns cast to the types ``schema`` gives them (in ``schema``'s order with ``fill_missing``)."""
+    import pyarrow as pa
+
+    target = arrow_schema(schema)
+    if fill_missing:
+        cols = [data.column(f.name).cast(f.type) if f.name in data.column_names else pa.nulls(data.num_rows, f.type) for f in target]
+        return pa.Table.from_arrays(cols, schema=target)
+    fields = [target.field(n) if target.get_field_index(n) >= 0 else data.schema.field(n) for n in data.column_names]
+    return pa.Table.from_arrays([data.column(f.name).cast(f.type) for f in fields], schema=pa.schema(fields))
+
+
+def read_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[SnapshotFile], columns: Sequence[str] | None = None,
+               with_file: bool = False) -> pa.Table:
+    """Exactly ``files`` of ``snapshot`` as one Arrow table in the table's types.
+
+    ``with_file`` adds ``_file``: each row's file path relative to the table.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = arrow_schema(snapshot.schema)
+    names = list(columns) if columns is not None else target.names
+    missing = [c for c in names if target.get_field_index(c) < 0]
+    if missing:
+        raise TableError(f"table {snapshot.table} has no columns {missing}; it has {target.names}")
+    out_fields = [target.field(n) for n in names] + ([pa.field("_file", pa.string())] if with_file else [])
+    parts = []
+    for f in files:
+        data_cols = [n for n in names if n not in snapshot.partition_by]
+        with storage.open_input(f.path) as fh:
+            t = pq.ParquetFile(fh).read(columns=data_cols)
+        arrays = []
+        for n in names:
+            field = target.field(n)
+            if n in snapshot.partition_by:
+                value = f.partition_values.get(n)
+                arrays.append(pa.array([value] * t.num_rows, pa.string()).cast(field.type))
+            else:
+                arrays.append(t.column(n).cast(field.type))
+        if with_file:
+            arrays.append(pa.array([f.path] * t.num_rows, pa.string()))
+        parts.append(pa.Table.from_arrays(arrays, schema=pa.schema(out_fields)))
+    if not parts:
+        return pa.schema(out_fields).empty_table()
+    return pa.concat_tables(parts)
+
+
+def stage_table(data: pa.Table, storage: TableStorage, partition_by: Sequence[str], schema: StructType) -> list[FileAdd]:
+    """Write ``data`` as Parquet into its partition folders and describe the files as add actions."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from lakehouse.tables.writer import partition_string
+
+    data = conform(data, schema)
+    if data.num_rows == 0:
+        return []
+    parts = list(partition_by)
+    groups: list[tuple[dict[str, str | None], pa.Table]] = []
+    if parts:
+        keys = data.select(parts).group_by(parts).aggregate([]).to_pylist()
+        for key in keys:
+            mask = None
+            for c in parts:
+                col = data.column(c)
+                m = pc.is_null(col) if key[c] is None else pc.fill_null(pc.equal(col, key[c]), False)
+                mask = m if mask is None else pc.and_(mask, m)
+            groups.append(({c: partition_string(key[c]) for c in parts}, data.filter(mask).drop_columns(parts)))
+    else:
+        groups.append(({}, data))
+    adds = []
+    try:
+        for values, rows in groups:
+            folder = "/".join(f"{escape_path_name(c)}={HIVE_NULL if v is None else escape_path_name(v)}" for c, v in values.items())
+            for start in range(0, rows.num_rows, ROWS_PER_FILE):
+                chunk = rows.slice(start, ROWS_PER_FILE)
+                rel = (folder + "/" if folder else "") + f"part-{len(adds):05d}-{uuid.uuid4()}.c000.snappy.parquet"
+                with storage.open_output(rel) as fh:
+                    pq.write_table(chunk, fh, compression="snappy")
+                entry = storage.stat(rel)
+                with storage.open_input(rel) as fh:
+                    st = file_stats(fh, chunk.column_names)
+                adds.append(FileAdd(rel, entry.size, values, entry.mtime_ms, stats_json(st)))
+    except BaseException:
+        for a in adds:
+            storage.delete_file(a.path)
+        raise
+    return adds
+
+
+def key_strings(data: pa.Table, keys: Sequence[str]) -> tuple[pa.Array, pa.Array]:
+    """(one string per row joining the key columns, valid: no key column is null) for key matching."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    valid = pa.array([True] * data.num_rows, pa.bool_())
+    parts = []
+    for k in keys:
+        col = data.column(k)
+        valid = pc.and_(valid, pc.is_valid(col))
+        parts.append(pc.fill_null(pc.cast(col, pa.string()), ""))
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "\x1f")
+    return joined, valid
