@@ -87,9 +87,9 @@ class IngestResult:
 def _max_batch(tables: Tables, name: str) -> int:
     if not tables.exists(name):
         return 0
-    from pyspark.sql import functions as F
+    import pyarrow.compute as pc
 
-    v = tables.read(name, columns=["ingest_batch"]).agg(F.max("ingest_batch")).first()[0]
+    v = pc.max(tables.read_arrow(name, columns=["ingest_batch"]).column("ingest_batch")).as_py()
     return int(v or 0)
 
 
@@ -113,7 +113,7 @@ def plan(tables: Tables, landing_root: str, catalogs: dict) -> tuple[int, list[P
     completed = _max_batch(tables, BATCHES)
     planned = _max_batch(tables, FILES)
     if planned > completed:
-        rows = tables.read(FILES, filters=[("ingest_batch", "=", planned)]).collect()
+        rows = tables.read_arrow(FILES, filters=[("ingest_batch", "=", planned)]).to_pylist()
         files = [PlannedFile(**{k: r[k] for k in PlannedFile.__dataclass_fields__}) for r in rows]
         log.info("resuming ingest batch %s with its %s planned files", planned, len(files))
         return planned, files, True
@@ -121,7 +121,7 @@ def plan(tables: Tables, landing_root: str, catalogs: dict) -> tuple[int, list[P
     seen_stat: set[tuple[str, int, int]] = set()
     by_checksum: dict[str, str] = {}
     if tables.exists(FILES):
-        for r in tables.read(FILES, columns=["file", "size", "mtime_ns", "checksum", "status"]).collect():
+        for r in tables.read_arrow(FILES, columns=["file", "size", "mtime_ns", "checksum", "status"]).to_pylist():
             seen_stat.add((r["file"], r["size"], r["mtime_ns"]))
             if r["status"] == "ingest":
                 by_checksum.setdefault(r["checksum"], r["file"])
@@ -147,11 +147,13 @@ def plan(tables: Tables, landing_root: str, catalogs: dict) -> tuple[int, list[P
     return batch, out, False
 
 
-def _record_plan(spark: SparkSession, tables: Tables, batch: int, files: list[PlannedFile]) -> int | None:
+def _record_plan(tables: Tables, batch: int, files: list[PlannedFile]) -> int | None:
+    from lakehouse.tables.arrow_files import rows_table
+
     now = dt.datetime.now(dt.timezone.utc)
     rows = [(batch, f.file, f.checksum, f.size, f.mtime_ns, f.catalog, f.department, f.batch_date, f.format,
              f.manifest_rows, f.status, f.duplicate_of, f.reason, now) for f in files]
-    res = tables.write(FILES, spark.createDataFrame(rows, FILES_SCHEMA), app_id=APP, app_version=batch, audit=True)
+    res = tables.write(FILES, rows_table(rows, FILES_SCHEMA), app_id=APP, app_version=batch, audit=True)
     return res.version
 
 
@@ -287,13 +289,15 @@ def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dic
     """Ingest the next batch of new landing files (or finish an interrupted one)."""
     from pyspark.sql import functions as F
 
+    from lakehouse.tables.arrow_files import rows_table
+
     started = dt.datetime.now(dt.timezone.utc)
     batch, files, resumed = plan(tables, landing_root, catalogs)
     if not files:
         return IngestResult(batch=None)
     result = IngestResult(batch=batch, resumed=resumed)
     if not resumed:
-        result.versions[FILES] = _record_plan(spark, tables, batch, files)
+        result.versions[FILES] = _record_plan(tables, batch, files)
 
     now = F.lit(dt.datetime.now(dt.timezone.utc)).cast("timestamp")
     lineage = [F.lit(batch).cast("long").alias("ingest_batch"), now.alias("ingested_at")]
@@ -316,19 +320,18 @@ def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dic
                 "catalog", "department", "batch_date", "file", "line", "raw", "reason", "file_checksum")
             rejects = lines.unionByName(rejects)
         result.versions[REJECTS] = tables.write(REJECTS, rejects.select("*", *lineage), app_id=APP, app_version=batch).version
-    n_rejects = tables.read(REJECTS, columns=["ingest_batch"], filters=[("ingest_batch", "=", batch)]).count()
+    n_rejects = tables.read_arrow(REJECTS, columns=["ingest_batch"], filters=[("ingest_batch", "=", batch)]).num_rows
     result.rejected_lines = n_rejects - len(file_rejects)
-    # records per catalog of this batch, from the table (two narrow columns, no re-parse)
-    counts = (tables.read(RECORDS, columns=["catalog", "ingest_batch"], filters=[("ingest_batch", "=", batch)])
-              .groupBy("catalog").count().collect())
-    result.lines_by_catalog = {r["catalog"]: r["count"] for r in counts}
+    # records per catalog of this batch, from the table (two narrow columns of this batch's files, no re-parse)
+    counts = tables.read_arrow(RECORDS, columns=["catalog"], filters=[("ingest_batch", "=", batch)]).group_by("catalog").aggregate([([], "count_all")])
+    result.lines_by_catalog = {r["catalog"]: r["count_all"] for r in counts.to_pylist()}
     result.records = sum(result.lines_by_catalog.values())
 
     result.files = sum(1 for f in files if f.status == "ingest")
     result.duplicates = sum(1 for f in files if f.status == "duplicate")
     result.rejected_files = sum(1 for f in files if f.status == "rejected")
     done = [(batch, result.files, result.duplicates, result.rejected_files, result.records, result.rejected_lines, started, dt.datetime.now(dt.timezone.utc))]
-    result.versions[BATCHES] = tables.write(BATCHES, spark.createDataFrame(done, BATCHES_SCHEMA), app_id=APP, app_version=batch, audit=True).version
+    result.versions[BATCHES] = tables.write(BATCHES, rows_table(done, BATCHES_SCHEMA), app_id=APP, app_version=batch, audit=True).version
     return result
 
 

@@ -96,19 +96,21 @@ def check_model(tables: Tables, base: dt.date, champion: Champion) -> None:
                             "a new champion rescores every entity; run 'regulake run factors' then 'regulake run score'")
 
 
-def delivered_entities(tables: Tables, registry: Registry, after: dt.date, through: dt.date) -> DataFrame | None:
-    """Distinct uscc of the silver rows delivered in (after, through], over every subject area."""
-    from pyspark.sql import functions as F
+def delivered_entities(tables: Tables, registry: Registry, after: dt.date, through: dt.date) -> set[str] | None:
+    """Distinct uscc of the silver rows delivered in (after, through], over every subject area.
 
+    Read by the driver (pyarrow) from the files whose ``batch_date`` statistics overlap the
+    range: a few new or rewritten files per table, no Spark job. None: no silver table yet.
+    """
     from lakehouse.silver.standardise import area_plans
 
-    out = None
+    out: set[str] | None = None
     for area in sorted(area_plans(registry)):
         if not tables.exists(name := f"silver.{area}"):
             continue
-        df = tables.read(name, columns=["uscc"], filters=[("batch_date", ">", after), ("batch_date", "<=", through)])
-        out = df if out is None else out.unionByName(df)
-    return None if out is None else out.where(F.col("uscc").isNotNull()).distinct()
+        rows = tables.read_arrow(name, columns=["uscc"], filters=[("batch_date", ">", after), ("batch_date", "<=", through)])
+        out = (out or set()) | (set(rows.column("uscc").unique().to_pylist()) - {None})
+    return out
 
 
 def network_mates(tables: Tables, entities: DataFrame, keys: set[str], cutoff: dt.date) -> DataFrame:
@@ -126,6 +128,7 @@ def network_mates(tables: Tables, entities: DataFrame, keys: set[str], cutoff: d
 
 def rescore(spark: SparkSession, tables: Tables, registry: Registry, champion: Champion, risk: RiskConfig,
             score_date: dt.date, progress=None) -> Rescored:
+    import pyarrow as pa
     from pyspark.sql import functions as F
 
     say = progress or (lambda message: None)
@@ -135,9 +138,10 @@ def rescore(spark: SparkSession, tables: Tables, registry: Registry, champion: C
     base = base_date(tables, score_date)
     check_model(tables, base, champion)
 
-    affected = delivered_entities(tables, registry, base, score_date)
-    if affected is None:
+    delivered = delivered_entities(tables, registry, base, score_date)
+    if delivered is None:
         raise RegulakeError("no silver tables: run 'regulake run bronze' and 'regulake run silver' first")
+    affected = spark.createDataFrame(pa.table({"uscc": pa.array(sorted(delivered), pa.string())}))
     keys = {NETWORK_KEYS[f] for f in champion.factors if f in NETWORK_KEYS}
     if keys:
         affected = network_mates(tables, affected, keys, score_date)

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 BRONZE_COLUMNS = ["catalog", "department", "batch_date", "file", "line", "ingest_batch", "record"]
 ORDER = [("batch_date", "descending"), ("source_file", "descending"), ("source_line", "descending")]  # the latest first
-QUALITY_COLUMNS = ["ingest_batch", "subject_area", "catalog", "metric", "rule", "count"]
 UNKNOWN_ROWS = 10**12
 
 
@@ -153,19 +152,12 @@ def rejects(checked: pa.Table, losers: pa.Table) -> pa.Table:
     return pa.concat_tables([pa.table(failed), pa.table(dupes)])
 
 
-def quality_schema() -> pa.Schema:
-    """``process.QUALITY_SCHEMA`` in Arrow."""
-    import pyarrow as pa
-
-    return pa.schema([(c, pa.int64() if c in ("ingest_batch", "count") else pa.string()) for c in QUALITY_COLUMNS])
-
-
 def process_area_local(tables: Tables, plan: AreaPlan, batch: int, hmac_key: bytes, data_docs: DataDocs | None = None) -> AreaResult:
     """``process.process_area`` for a small batch, in the driver."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    from lakehouse.silver.process import QUALITY, REJECTS, AreaResult, app_id, ge_quality_rows, quality_rows
+    from lakehouse.silver.process import QUALITY, QUALITY_SCHEMA, REJECTS, AreaResult, app_id, ge_quality_rows, quality_rows
+    from lakehouse.tables.arrow_files import rows_table
 
     result = AreaResult(plan.area, batch)
     checked = standardise_table(read_batch(tables, plan, batch), plan, hmac_key)
@@ -195,6 +187,6 @@ def process_area_local(tables: Tables, plan: AreaPlan, batch: int, hmac_key: byt
             ge_rows += ge_quality_rows(batch, plan.area, code, summary)
 
     rows = quality_rows(batch, plan.area, counts, superseded, rule_counts, unmapped) + ge_rows
-    quality = pa.Table.from_pylist([dict(zip(QUALITY_COLUMNS, r)) for r in rows], schema=quality_schema())
+    quality = rows_table(rows, QUALITY_SCHEMA)
     result.versions[QUALITY] = tables.write(QUALITY, quality, app_id=app_id(plan.area), app_version=batch).version
     return result

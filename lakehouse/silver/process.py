@@ -62,12 +62,13 @@ def app_id(area: str) -> str:
 def completed_bronze_batches(tables: Tables) -> list[int]:
     if not tables.exists(BRONZE_BATCHES):
         return []
-    return sorted(r["ingest_batch"] for r in tables.read(BRONZE_BATCHES, columns=["ingest_batch"]).collect())
+    return sorted(tables.read_arrow(BRONZE_BATCHES, columns=["ingest_batch"]).column("ingest_batch").to_pylist())
 
 
-def done_version(tables: Tables, area: str) -> int:
-    v = tables.transaction_version(QUALITY, app_id(area))
-    return int(v or 0)
+def done_versions(tables: Tables, areas: list[str]) -> dict[str, int]:
+    """The last batch each area completed (its quality rows are written last), from one load of the log."""
+    found = tables.transaction_versions(QUALITY, [app_id(a) for a in areas])
+    return {a: int(found[app_id(a)] or 0) for a in areas}
 
 
 def _latest_per_key(good: DataFrame) -> tuple[DataFrame, DataFrame, dict[str, int]]:
@@ -220,18 +221,22 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
     """
     from lakehouse.silver.local import batch_rows
 
+    from lakehouse.tables.arrow_files import rows_table
+
     plans = area_plans(registry)
+    done = done_versions(tables, sorted(plans))
     results = []
     for batch in completed_bronze_batches(tables):
+        pending = [a for a in sorted(plans) if done[a] < batch]
+        if not pending:
+            continue
         delivered = _bytes_per_catalog(tables, batch)
         todo = []
-        for area, plan in sorted(plans.items()):
-            if done_version(tables, area) >= batch:
-                continue
+        for area in pending:
+            plan = plans[area]
             if not set(delivered) & set(plan.catalogs):
                 # nothing of this area in the batch: record that it is done, cheaply
-                empty = spark.createDataFrame([], QUALITY_SCHEMA)
-                tables.write(QUALITY, empty, app_id=app_id(area), app_version=batch)
+                tables.write(QUALITY, rows_table([], QUALITY_SCHEMA), app_id=app_id(area), app_version=batch)
                 continue
             todo.append(plan)
         todo.sort(key=lambda p: -sum(delivered.get(c, 0) for c in p.catalogs))
@@ -272,7 +277,7 @@ def _bytes_per_catalog(tables: Tables, batch: int) -> dict[str, int]:
     """Bytes delivered per catalog in the batch (files taken in, not duplicates or rejected files)."""
     from lakehouse.bronze.ingest import FILES
 
-    rows = tables.read(FILES, columns=["catalog", "status", "size"], filters=[("ingest_batch", "=", batch)]).collect()
+    rows = tables.read_arrow(FILES, columns=["catalog", "status", "size"], filters=[("ingest_batch", "=", batch)]).to_pylist()
     out: dict[str, int] = {}
     for r in rows:
         if r["status"] == "ingest":

@@ -96,6 +96,15 @@ class Tables:
 
         return load_delta_table(self.storage(name), name).transaction_version(app_id)
 
+    def transaction_versions(self, name: str, app_ids: Sequence[str]) -> dict[str, int | None]:
+        """``transaction_version`` of several app ids, from one load of the log."""
+        if not self.exists(name):
+            return {a: None for a in app_ids}
+        from lakehouse.tables.snapshot import load_delta_table
+
+        dt = load_delta_table(self.storage(name), name)
+        return {a: dt.transaction_version(a) for a in app_ids}
+
     def list(self) -> list[str]:
         from lakehouse.tables.names import LAYERS
 
@@ -138,6 +147,23 @@ class Tables:
 
         snap = self.snapshot(name, version, timestamp)
         return reader.read(self.spark, self.storage(name), snap, columns, filters)
+
+    def read_arrow(self, name: str, columns: Sequence[str] | None = None, filters: Sequence[Filter] | None = None) -> pa.Table:
+        """The current table as a pyarrow Table, read by the driver with no Spark job (for small reads).
+
+        ``filters`` as in ``read``: they prune files by partition values and min/max stats, then rows.
+        """
+        from lakehouse.tables import arrow_files
+        from lakehouse.tables.reader import prune_files
+
+        snap = self.snapshot(name)
+        storage = self.storage(name)
+        wanted = list(columns) if columns is not None else None
+        needed = None if wanted is None else list(dict.fromkeys(wanted + [c for c, _, _ in filters or []]))
+        data = arrow_files.read_files(storage, snap, prune_files(snap, filters, storage), columns=needed)
+        if filters:
+            data = data.filter(arrow_files.filter_mask(data, filters))
+        return data.select(wanted) if wanted is not None else data
 
     def register_views(self, names: Sequence[str] | None = None) -> list[str]:
         """Temporary views over the current snapshots: ``silver.x`` → ``silver_x`` in ``spark.sql``."""

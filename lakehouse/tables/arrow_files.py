@@ -46,6 +46,36 @@ def spark_schema(schema: pa.Schema) -> StructType:
     return from_arrow_schema(schema)
 
 
+_SCALARS = {"string": "string", "long": "int64", "bigint": "int64", "int": "int32", "integer": "int32", "double": "float64",
+            "boolean": "bool", "date": "date32"}
+
+
+def simple_schema(ddl: str) -> pa.Schema:
+    """A flat Spark DDL schema (``"a long, b string, t timestamp"``) in Arrow; scalar types only."""
+    import pyarrow as pa
+
+    fields = []
+    for part in ddl.split(","):
+        name, _, kind = part.strip().partition(" ")
+        kind = kind.strip().lower()
+        if kind == "timestamp":
+            fields.append(pa.field(name.strip("`"), pa.timestamp("us", tz="UTC")))
+        elif kind in _SCALARS:
+            fields.append(pa.field(name.strip("`"), pa.type_for_alias(_SCALARS[kind])))
+        else:
+            raise TableError(f"simple_schema: column {name!r} has type {kind!r}; only flat scalar types are supported")
+    return pa.schema(fields)
+
+
+def rows_table(rows: Sequence[tuple], ddl: str) -> pa.Table:
+    """Row tuples in the column order of a flat DDL schema → an Arrow table of those types."""
+    import pyarrow as pa
+
+    schema = simple_schema(ddl)
+    columns = list(zip(*rows)) if rows else [[] for _ in schema.names]
+    return pa.Table.from_arrays([pa.array(list(c), f.type) for c, f in zip(columns, schema)], schema=schema)
+
+
 def conform(data: pa.Table, schema: StructType, fill_missing: bool = False) -> pa.Table:
     """``data``'s columns cast to the types ``schema`` gives them (in ``schema``'s order with ``fill_missing``)."""
     import pyarrow as pa
@@ -92,6 +122,37 @@ def read_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[Snapsh
     if not parts:
         return pa.schema(out_fields).empty_table()
     return pa.concat_tables(parts)
+
+
+def _typed(values: list, typ: pa.DataType) -> pa.Array:
+    """Filter values in a column's type ("2024-01-02" for a date column, as Spark compares them)."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, typ)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pa.array(values).cast(typ)
+
+
+def filter_mask(data: pa.Table, filters: Sequence[tuple]) -> pa.Array:
+    """The rows of ``data`` where every (column, op, value) filter holds (as ``reader.filter_column``: NULL fails)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = pa.array([True] * data.num_rows, pa.bool_())
+    for col, op, value in filters:
+        c = data.column(col)
+        if op in ("in", "not in"):
+            part = pc.is_in(c, value_set=_typed(list(value), c.type))
+            part = pc.invert(part) if op == "not in" else part
+        else:
+            fn = {"=": pc.equal, "==": pc.equal, "!=": pc.not_equal, "<": pc.less, "<=": pc.less_equal,
+                  ">": pc.greater, ">=": pc.greater_equal}.get(op)
+            if fn is None:
+                raise TableError(f"filter ({col!r}, {op!r}, ...): unknown operator")
+            part = fn(c, _typed([value], c.type)[0])
+        mask = pc.and_(mask, pc.fill_null(pc.and_(part, pc.is_valid(c)), False))
+    return mask
 
 
 def stage_table(data: pa.Table, storage: TableStorage, partition_by: Sequence[str], schema: StructType) -> list[FileAdd]:

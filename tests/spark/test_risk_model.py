@@ -209,7 +209,7 @@ def test_daily_rescore_of_the_affected_entities(spark, risk_city, tmp_path):
     fresh, carried = inc[inc.factors_as_of == day2], inc[inc.factors_as_of == day1]
     assert len(fresh) + len(carried) == len(inc) and len(fresh) and len(carried)
     # the affected: every entity with a silver row delivered after day 1 (and its address / phone mates)
-    delivered = {r.uscc for r in rescoring.delivered_entities(tables, registry, day1, day2).collect()}
+    delivered = rescoring.delivered_entities(tables, registry, day1, day2)
     assert delivered and delivered & set(inc.index) <= set(fresh.index)
     if not set(champion.factors) & set(rescoring.NETWORK_KEYS):
         assert set(fresh.index) <= delivered

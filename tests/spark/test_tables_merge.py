@@ -128,6 +128,11 @@ def test_arrow_sources_write_and_merge_as_dataframes_do(tables, spark):
     # the statistics prune files for readers as Spark's do
     assert len(tables.snapshot("silver.by_arrow").key_ranges("id")) == 3
     assert tables.read("silver.by_arrow", filters=[("id", ">=", 29)]).count() == 1
+    # and the driver reads them back with no Spark job, filters as Spark applies them
+    for filters in ([("district", "=", "440604"), ("id", "<", 9)], [("day", ">", "2024-01-02")], [("id", ">", 2), ("id", "<=", 7)], [("district", "in", ["440605"]), ("id", "!=", 1)]):
+        want = sorted(r["id"] for r in tables.read("silver.by_spark", filters=filters).collect())
+        assert sorted(tables.read_arrow("silver.by_arrow", columns=["id"], filters=filters).column("id").to_pylist()) == want, filters
+        assert tables.read_arrow("silver.by_spark", columns=["id", "name"], filters=filters).column_names == ["id", "name"]
     before = files_by_partition(tables, "silver.by_arrow")
 
     src = frame(spark, 1, start=0, tag="v2").unionByName(frame(spark, 1, start=3, tag="v2")).unionByName(frame(spark, 1, start=99, tag="v2"))
