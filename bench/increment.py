@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(table(out))
     ok = all(r["rc"] == 0 for r in results)
     emit("increment", f"day {days} at SF {sf:g}: {records:,} records, {' → '.join(stages)} in {total:.0f} s", total / GOAL_SECONDS,
-         "≤ 180 s at SF 1 (ratio: time ÷ 180 s)", ok and total <= GOAL_SECONDS)
+         "≤ 180 s at SF 1 (ratio: time ÷ 180 s; met only when measured at SF 1 or more)", ok and sf >= 1 and total <= GOAL_SECONDS)
     (root / f"increment-{days}.json").write_text(json.dumps(out, indent=2))
     return out
 
