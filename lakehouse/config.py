@@ -91,6 +91,10 @@ class LandingConfig(_Section):
     answer_key_root: str = Field("./answer_key", description="The simulator's answer key; only evaluation code reads it.")
 
 
+class BronzeConfig(_Section):
+    driver_write_max_mb: int = Field(256, ge=0, description="A batch of up to this many MB of landing files is parsed by Spark and its records written by the driver with pyarrow (a daily delivery: one file per catalog, without Spark's partitioned writer, which costs seconds per few hundred catalogs); larger batches are written by Spark. 0: always Spark.")
+
+
 class SimulatorConfig(_Section):
     """The city simulator (``regulake simulate``): scale anchors, planted rates, dirty-data rates."""
 
@@ -215,6 +219,7 @@ class RegulakeConfig(_Section):
     landing: LandingConfig = Field(default_factory=LandingConfig)
     runs: RunsConfig = Field(default_factory=RunsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    bronze: BronzeConfig = Field(default_factory=BronzeConfig)
     silver: SilverConfig = Field(default_factory=SilverConfig)
     gold: GoldConfig = Field(default_factory=GoldConfig)
     simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)

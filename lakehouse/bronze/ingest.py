@@ -285,8 +285,14 @@ def parse(spark: SparkSession, landing_root: str, files: list[PlannedFile], flag
     return df.repartition(n).mapInArrow(parse_partition(landing_root, flagged), PARSED_SCHEMA)
 
 
-def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict) -> IngestResult:
-    """Ingest the next batch of new landing files (or finish an interrupted one)."""
+def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict, driver_write_max_bytes: int = 0) -> IngestResult:
+    """Ingest the next batch of new landing files (or finish an interrupted one).
+
+    A batch of up to ``driver_write_max_bytes`` of files is parsed by Spark as any other, but its
+    records come back to the driver as Arrow and pyarrow writes the catalog partitions: a daily
+    batch touches a few hundred catalogs, and Spark's partitioned writer costs seconds per few
+    hundred partitions while the rows are few.
+    """
     from pyspark.sql import functions as F
 
     from lakehouse.tables.arrow_files import rows_table
@@ -305,6 +311,9 @@ def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dic
     flagged = spark.sparkContext.accumulator(set(), _FileSet())
     parsed = parse(spark, landing_root, files, flagged)
     records = parsed.where("kind = 'record'").select("catalog", "department", "batch_date", "file", "line", "record", "file_checksum", *lineage)
+    delivered = sum(f.size for f in files if f.status == "ingest")
+    if delivered <= driver_write_max_bytes and (tables.transaction_version(RECORDS, APP) or -1) < batch:
+        records = records.toArrow()
     res = tables.write(RECORDS, records, partition_by=["catalog"], app_id=APP, app_version=batch)
     result.versions[RECORDS] = res.version
     # pass 2: only the files with rejects are parsed again (every file when pass 1 was committed by an
@@ -335,11 +344,12 @@ def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dic
     return result
 
 
-def ingest_all(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict, max_batches: int = 100) -> list[IngestResult]:
+def ingest_all(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict, max_batches: int = 100,
+               driver_write_max_bytes: int = 0) -> list[IngestResult]:
     """Ingest until no new file is left (an interrupted batch first)."""
     out = []
     for _ in range(max_batches):
-        res = ingest(spark, tables, landing_root, catalogs)
+        res = ingest(spark, tables, landing_root, catalogs, driver_write_max_bytes)
         if res.batch is None:
             break
         out.append(res)
