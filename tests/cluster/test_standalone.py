@@ -64,6 +64,9 @@ def _paths(root: Path, city: dict[str, Path]) -> dict[str, str]:
         "REGULAKE__SPARK__LOCAL_DIR": str(root / "spark-local"),
         "REGULAKE__LANDING__ROOT": str(city["landing"]),
         "REGULAKE__LANDING__ANSWER_KEY_ROOT": str(city["answer_key"]),
+        # a tiny city's batches would otherwise run in the driver: make the executors do the work
+        "REGULAKE__SILVER__DRIVER_MAX_ROWS": "0",
+        "REGULAKE__BRONZE__DRIVER_WRITE_MAX_MB": "0",
     }
 
 
