@@ -16,6 +16,7 @@ done. ``process`` takes this path for an area's batch of up to ``silver.driver_m
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lakehouse.bronze.ingest import RECORDS as BRONZE_RECORDS
@@ -26,41 +27,49 @@ if TYPE_CHECKING:
 
     from lakehouse.silver.process import AreaResult, DataDocs
     from lakehouse.tables import Tables
+    from lakehouse.tables.snapshot import Snapshot, SnapshotFile
+    from lakehouse.tables.storage import TableStorage
 
 BRONZE_COLUMNS = ["catalog", "department", "batch_date", "file", "line", "ingest_batch", "record"]
 ORDER = [("batch_date", "descending"), ("source_file", "descending"), ("source_line", "descending")]  # the latest first
 UNKNOWN_ROWS = 10**12
 
 
-def batch_rows(tables: Tables, batch: int) -> dict[str, int]:
-    """Bronze rows per catalog in ``batch``, from the file statistics (no scan)."""
-    from lakehouse.tables.reader import prune_files
+@dataclass
+class BronzeBatch:
+    """The bronze files of one ingest batch, pruned once from one snapshot and shared by the area threads."""
 
-    if not tables.exists(BRONZE_RECORDS):
-        return {}
-    snap = tables.snapshot(BRONZE_RECORDS)
-    out: dict[str, int] = {}
-    for f in prune_files(snap, [("ingest_batch", "=", batch)], tables.storage(BRONZE_RECORDS)):
-        code = f.partition_values.get("catalog")
-        n = UNKNOWN_ROWS if f.num_records is None else int(f.num_records)  # no statistics: assume large (Spark)
-        out[code] = out.get(code, 0) + n
-    return out
+    batch: int
+    snapshot: Snapshot
+    storage: TableStorage
+    files: list[SnapshotFile]
 
+    @classmethod
+    def load(cls, tables: Tables, batch: int) -> BronzeBatch:
+        from lakehouse.tables.reader import prune_files
 
-def read_batch(tables: Tables, plan: AreaPlan, batch: int) -> pa.Table:
-    """The area's bronze records of ``batch``."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+        snap = tables.snapshot(BRONZE_RECORDS)
+        storage = tables.storage(BRONZE_RECORDS)
+        return cls(batch, snap, storage, prune_files(snap, [("ingest_batch", "=", batch)], storage))
 
-    from lakehouse.tables import arrow_files
-    from lakehouse.tables.reader import prune_files
+    def rows(self) -> dict[str, int]:
+        """Rows per catalog, from the file statistics (no scan)."""
+        out: dict[str, int] = {}
+        for f in self.files:
+            code = f.partition_values.get("catalog")
+            n = UNKNOWN_ROWS if f.num_records is None else int(f.num_records)  # no statistics: assume large (Spark)
+            out[code] = out.get(code, 0) + n
+        return out
 
-    snap = tables.snapshot(BRONZE_RECORDS)
-    storage = tables.storage(BRONZE_RECORDS)
-    files = prune_files(snap, [("ingest_batch", "=", batch), ("catalog", "in", list(plan.catalogs))], storage)
-    records = arrow_files.read_files(storage, snap, files, columns=BRONZE_COLUMNS)
-    keep = pc.and_(pc.equal(records.column("ingest_batch"), batch), pc.is_in(records.column("catalog"), value_set=pa.array(list(plan.catalogs), pa.string())))
-    return records.filter(pc.fill_null(keep, False))
+    def read(self, plan: AreaPlan) -> pa.Table:
+        """The area's records of the batch."""
+        import pyarrow.compute as pc
+
+        from lakehouse.tables import arrow_files
+
+        files = [f for f in self.files if f.partition_values.get("catalog") in plan.catalogs]
+        records = arrow_files.read_files(self.storage, self.snapshot, files, columns=BRONZE_COLUMNS)
+        return records.filter(pc.fill_null(pc.equal(records.column("ingest_batch"), self.batch), False))
 
 
 def standardise_table(records: pa.Table, plan: AreaPlan, hmac_key: bytes) -> pa.Table:
@@ -152,15 +161,16 @@ def rejects(checked: pa.Table, losers: pa.Table) -> pa.Table:
     return pa.concat_tables([pa.table(failed), pa.table(dupes)])
 
 
-def process_area_local(tables: Tables, plan: AreaPlan, batch: int, hmac_key: bytes, data_docs: DataDocs | None = None) -> AreaResult:
+def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac_key: bytes, data_docs: DataDocs | None = None) -> AreaResult:
     """``process.process_area`` for a small batch, in the driver."""
     import pyarrow.compute as pc
 
     from lakehouse.silver.process import QUALITY, QUALITY_SCHEMA, REJECTS, AreaResult, app_id, ge_quality_rows, quality_rows
     from lakehouse.tables.arrow_files import rows_table
 
+    batch = bronze.batch
     result = AreaResult(plan.area, batch)
-    checked = standardise_table(read_batch(tables, plan, batch), plan, hmac_key)
+    checked = standardise_table(bronze.read(plan), plan, hmac_key)
     counts, rule_counts, unmapped = tallies(checked)
     result.rows_in = sum(counts.values())
     result.skipped = result.rows_in == 0

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from catalog.catalogs import Registry
+    from lakehouse.silver.local import BronzeBatch
     from lakehouse.tables import Tables
 
 log = logging.getLogger(__name__)
@@ -219,7 +220,7 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
     An area's batch of up to ``driver_max_rows`` bronze rows is processed in the driver with
     pyarrow (``local.process_area_local``: the same outputs, no Spark job); larger ones on Spark.
     """
-    from lakehouse.silver.local import batch_rows
+    from lakehouse.silver.local import BronzeBatch
 
     from lakehouse.tables.arrow_files import rows_table
 
@@ -240,21 +241,22 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
                 continue
             todo.append(plan)
         todo.sort(key=lambda p: -sum(delivered.get(c, 0) for c in p.catalogs))
-        rows = batch_rows(tables, batch) if driver_max_rows > 0 else {}
-        local = {p.area for p in todo if driver_max_rows > 0 and sum(rows.get(c, 0) for c in p.catalogs) <= driver_max_rows}
-        results += _run_areas(spark, tables, todo, batch, hmac_key, data_docs, progress, parallel, local)
+        bronze = BronzeBatch.load(tables, batch) if driver_max_rows > 0 else None
+        rows = bronze.rows() if bronze else {}
+        local = {p.area for p in todo if bronze and sum(rows.get(c, 0) for c in p.catalogs) <= driver_max_rows}
+        results += _run_areas(spark, tables, todo, batch, hmac_key, data_docs, progress, parallel, local, bronze)
     return results
 
 
 def _run_areas(spark, tables, todo: list[AreaPlan], batch: int, hmac_key: bytes, data_docs, progress, parallel: int,
-               local: set[str]) -> list[AreaResult]:
+               local: set[str], bronze: BronzeBatch | None) -> list[AreaResult]:
     from lakehouse.silver.local import process_area_local
 
     def one(plan: AreaPlan) -> AreaResult:
         if progress:
             progress(f"silver batch {batch}: {plan.area}" + (" (driver)" if plan.area in local else ""))
         if plan.area in local:
-            return process_area_local(tables, plan, batch, hmac_key, data_docs)
+            return process_area_local(tables, plan, bronze, hmac_key, data_docs)
         return process_area(spark, tables, plan, batch, hmac_key, data_docs)
 
     if parallel <= 1 or len(todo) <= 1:

@@ -36,16 +36,11 @@ ARROW_TYPES = {
     "date": pa.date32(),
     "datetime": pa.timestamp("us", tz="UTC"),
 }
-SPARK_TYPES = {"integer": "bigint", "decimal": "double", "date": "date", "datetime": "timestamp"}
 
 
 def arrow_type(std: Standard) -> pa.DataType:
-    return ARROW_TYPES.get(std.validator, pa.string())
-
-
-def spark_type(std: Standard) -> str:
     """The silver column type of a standard."""
-    return SPARK_TYPES.get(std.validator, "string")
+    return ARROW_TYPES.get(std.validator, pa.string())
 
 
 def normalised_text(raw: pa.Array) -> pa.Array:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
 from lakehouse.privacy import PII_MASKED, hmac_hex, mask_value
-from lakehouse.silver.rules import arrow_type, check, spark_type
+from lakehouse.silver.rules import arrow_type, check
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 LINEAGE = ["catalog", "department", "batch_date", "source_file", "source_line", "ingest_batch", "record_key"]
 ERRORS = "_errors"
-ERRORS_TYPE = "array<struct<field:string,standard:string,reason:string,raw_value:string>>"
 UNMAPPED = "_unmapped"  # delivered column names the catalog does not know (a schema change upstream)
 HASHED = {"id_number", "phone"}  # PII classes that also get a keyed hash for joins
 
@@ -55,23 +54,14 @@ class AreaPlan:
             cols.append(f"{name}_masked")
         return cols
 
-    def schema(self) -> str:
-        """The Spark schema of standardised rows (silver columns plus the error list)."""
-        parts = [
-            "catalog string", "department string", "batch_date date", "source_file string",
-            "source_line int", "ingest_batch long", "record_key string",
-        ]
-        parts += [f"`{n}` {spark_type(s)}" for n, s in self.fields.items()]
-        for name, pii in self.pii_fields():
-            if pii in HASHED:
-                parts.append(f"`{name}_hash` string")
-            parts.append(f"`{name}_masked` string")
-        parts.append(f"{ERRORS} {ERRORS_TYPE}")
-        parts.append(f"{UNMAPPED} array<string>")
-        return ", ".join(parts)
+    def schema(self):
+        """The Spark schema of standardised rows (silver columns plus the error list): ``arrow_schema`` in Spark."""
+        from lakehouse.tables.arrow_files import spark_schema
+
+        return spark_schema(self.arrow_schema())
 
     def arrow_schema(self):
-        """``schema()`` in Arrow: what ``standardise_catalog`` returns."""
+        """The Arrow schema of standardised rows: what ``standardise_catalog`` returns."""
         import pyarrow as pa
 
         fields = [("catalog", pa.string()), ("department", pa.string()), ("batch_date", pa.date32()), ("source_file", pa.string()),

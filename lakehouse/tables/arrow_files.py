@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from lakehouse.tables.committer import FileAdd
 from lakehouse.tables.exceptions import TableError
-from lakehouse.tables.stats import HIVE_NULL, file_stats, stats_json
+from lakehouse.tables.stats import HIVE_NULL, escape_path_name, file_stats, stats_json
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -24,15 +24,6 @@ if TYPE_CHECKING:
     from lakehouse.tables.storage import TableStorage
 
 ROWS_PER_FILE = 1_000_000
-# the characters Spark (Hive) escapes in partition folder names
-_ESCAPE = set('"#%\'*/:=?\\{[]^\x7f') | {chr(c) for c in range(1, 32)}
-
-
-def escape_path_name(text: str) -> str:
-    """A partition value as Spark names its folder (``a:b`` → ``a%3Ab``)."""
-    return "".join(f"%{ord(ch):02X}" if ch in _ESCAPE else ch for ch in text)
-
-
 def arrow_schema(schema: StructType) -> pa.Schema:
     """The Arrow schema of a table's Spark schema (timestamps in UTC, as Spark writes them)."""
     from pyspark.sql.pandas.types import to_arrow_schema
@@ -103,9 +94,9 @@ def read_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[Snapsh
     if missing:
         raise TableError(f"table {snapshot.table} has no columns {missing}; it has {target.names}")
     out_fields = [target.field(n) for n in names] + ([pa.field("_file", pa.string())] if with_file else [])
+    data_cols = [n for n in names if n not in snapshot.partition_by]
     parts = []
     for f in files:
-        data_cols = [n for n in names if n not in snapshot.partition_by]
         with storage.open_input(f.path) as fh:
             t = pq.ParquetFile(fh).read(columns=data_cols)
         arrays = []

@@ -20,6 +20,14 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 _ESCAPED = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
+_ESCAPE = set('"#%\'*/:=?\\{[]^\x7f') | {chr(c) for c in range(1, 32)}  # what Spark (Hive) escapes in folder names
+
+
+def escape_path_name(text: str) -> str:
+    """A partition value as Spark names its folder (``a:b`` → ``a%3Ab``)."""
+    return "".join(f"%{ord(ch):02X}" if ch in _ESCAPE else ch for ch in text)
+
+
 def unescape_path_name(text: str) -> str:
     """Undo Hive/Spark partition-folder escaping (``%3A`` → ``:``)."""
     return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
