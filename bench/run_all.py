@@ -31,6 +31,7 @@ SIZES = {
     "delta_write": lambda sf: ["--rows", str(max(50_000, int(50_000_000 * sf))), "--repeats", "3"],
     "bronze_ingest": lambda sf: ["--scale", f"{max(sf / 10, 0.0005):g}"],
     "silver_validation": lambda sf: ["--scale", f"{max(sf * 2, 0.002):g}", "--repeats", "3"],
+    "silver_daily": lambda sf: ["--scale", f"{max(sf / 10, 0.002):g}", "--repeats", "3"],
     "segmentation": lambda sf: ["--texts", str(max(2_000, int(2_000_000 * sf))), "--repeat", "3"],
     "lightgbm_distributed": lambda sf: ["--rows", str(max(20_000, int(10_000_000 * sf))), "--repeat", "1"],
     "trino_endpoint": lambda sf: ["--rows", str(max(2_000, int(2_000_000 * sf))), "--repeat", "5"],

@@ -69,7 +69,8 @@ class BronzeBatch:
 
         files = [f for f in self.files if f.partition_values.get("catalog") in plan.catalogs]
         records = arrow_files.read_files(self.storage, self.snapshot, files, columns=BRONZE_COLUMNS)
-        return records.filter(pc.fill_null(pc.equal(records.column("ingest_batch"), self.batch), False))
+        mine = pc.fill_null(pc.equal(records.column("ingest_batch"), self.batch), False)
+        return records if pc.all(mine).as_py() is not False else records.filter(mine)  # a batch's files hold only it: no copy
 
 
 def standardise_table(records: pa.Table, plan: AreaPlan, hmac_key: bytes) -> pa.Table:
@@ -107,10 +108,12 @@ def tallies(checked: pa.Table) -> tuple[dict[tuple[str, bool], int], list, list]
     return counts, exploded(ERRORS, "standard"), exploded(UNMAPPED, None)
 
 
-def latest_per_key(good: pa.Table) -> tuple[pa.Table, pa.Table, dict[str, int]]:
+def latest_per_key(checked: pa.Table, among: pa.Array | None = None) -> tuple[pa.Table, pa.Table, dict[str, int]]:
     """(winners, losers with the winner's ``_winner_file`` / ``_winner_line``, superseded per catalog).
 
-    The latest record per (catalog, record_key) wins, by the same order as the Spark path.
+    Of the rows of ``checked`` where ``among`` is true (default: all), the latest record per
+    (catalog, record_key) wins, by the same order as the Spark path. Only the key and order
+    columns are sorted; the wide rows are copied once, into the winners and the losers.
     """
     import numpy as np
     import pyarrow as pa
@@ -118,22 +121,27 @@ def latest_per_key(good: pa.Table) -> tuple[pa.Table, pa.Table, dict[str, int]]:
 
     from lakehouse.tables.arrow_files import key_strings
 
-    if good.num_rows == 0:
-        return good, good.append_column("_winner_file", pa.array([], pa.string())).append_column("_winner_line", pa.array([], pa.int32())), {}
-    keys, _ = key_strings(good, ["catalog", "record_key"])
-    t = good.append_column("_key", keys)
-    t = t.take(pc.sort_indices(t, sort_keys=[("_key", "ascending"), *ORDER], null_placement="at_end"))
-    k = t.column("_key").combine_chunks()
-    first = np.ones(t.num_rows, dtype=bool)
-    if t.num_rows > 1:
-        first[1:] = pc.not_equal(k.slice(1), k.slice(0, t.num_rows - 1)).to_numpy(zero_copy_only=False)
-    group_start = np.maximum.accumulate(np.where(first, np.arange(t.num_rows), 0))
-    t = t.drop_columns(["_key"])
-    winners = t.filter(pa.array(first))
+    rows = np.arange(checked.num_rows) if among is None else np.flatnonzero(pc.fill_null(among, False).to_numpy(zero_copy_only=False))
+    if len(rows) == 0:
+        empty = checked.slice(0, 0)
+        return empty, empty.append_column("_winner_file", pa.array([], pa.string())).append_column("_winner_line", pa.array([], pa.int32())), {}
+    small = checked.select(["catalog", "record_key", *(c for c, _ in ORDER)]).take(pa.array(rows))
+    keys, _ = key_strings(small, ["catalog", "record_key"])
+    order = pc.sort_indices(small.append_column("_key", keys), sort_keys=[("_key", "ascending"), *ORDER], null_placement="at_end")
+    k = keys.take(order)
+    if isinstance(k, pa.ChunkedArray):
+        k = k.combine_chunks()
+    first = np.ones(len(rows), dtype=bool)
+    if len(rows) > 1:
+        first[1:] = pc.not_equal(k.slice(1), k.slice(0, len(rows) - 1)).to_numpy(zero_copy_only=False)
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+    sorted_rows = rows[order.to_numpy()]  # rows of ``checked`` in key order, the latest first
+    winners = checked.take(pa.array(sorted_rows[first]))
     lose = np.flatnonzero(~first)
-    starts = pa.array(group_start[lose])
-    losers = t.take(pa.array(lose))
-    losers = losers.append_column("_winner_file", t.column("source_file").take(starts)).append_column("_winner_line", t.column("source_line").take(starts))
+    won_by = pa.array(sorted_rows[group_start[lose]])
+    losers = checked.take(pa.array(sorted_rows[lose]))
+    losers = losers.append_column("_winner_file", checked.column("source_file").take(won_by)) \
+                   .append_column("_winner_line", checked.column("source_line").take(won_by))
     superseded = {r["catalog"]: r["count_all"] for r in losers.select(["catalog"]).group_by("catalog").aggregate([([], "count_all")]).to_pylist()}
     return winners, losers, superseded
 
@@ -174,8 +182,7 @@ def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac
     counts, rule_counts, unmapped = tallies(checked)
     result.rows_in = sum(counts.values())
     result.skipped = result.rows_in == 0
-    good = checked.filter(pc.equal(pc.list_value_length(checked.column(ERRORS)), 0)).drop_columns([ERRORS, UNMAPPED])
-    winners, losers, superseded = latest_per_key(good)
+    winners, losers, superseded = latest_per_key(checked, pc.equal(pc.list_value_length(checked.column(ERRORS)), 0))
     result.superseded = sum(superseded.values())
     result.rejected = sum(v for (c, bad), v in counts.items() if bad)
     result.rows_out = result.rows_in - result.rejected - result.superseded
