@@ -122,18 +122,34 @@ def _ric_fast(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return ok, value
 
 
+_PARTS = {"%Y": (4, pc.year), "%m": (2, pc.month), "%d": (2, pc.day), "%H": (2, pc.hour), "%M": (2, pc.minute), "%S": (2, pc.second)}
+
+
 def _iso_round_trip(text: pa.Array, regex: str, fmt: str) -> tuple[np.ndarray, pa.Array]:
-    """Values in exactly ``fmt`` that name a real date/time (Arrow's parser rolls over 02-30)."""
+    """Values in exactly ``fmt`` (fixed-width digits) that name a real date/time.
+
+    Arrow's parser rolls over (02-30 becomes 03-02), so each parsed part must equal the digits
+    written; years before 1000 are left to the reference.
+    """
     shaped = _matches(text, regex)
     ts = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
-    # formatted back it must read the same (strftime adds fractions of a second: compare the prefix)
-    back = pc.utf8_slice_codeunits(pc.strftime(ts, format=fmt), 0, len(_example(fmt)))
-    same = pc.fill_null(pc.equal(back, text), False).to_numpy(zero_copy_only=False)
-    return shaped & same, ts
-
-
-def _example(fmt: str) -> str:
-    return fmt.replace("%Y", "2000").replace("%m", "01").replace("%d", "01").replace("%H", "00").replace("%M", "00").replace("%S", "00")
+    ok = shaped & ts.is_valid().to_numpy(zero_copy_only=False)
+    if not ok.any():
+        return ok, ts
+    idx = np.flatnonzero(ok)
+    written, parsed = text.take(pa.array(idx)), ts.take(pa.array(idx))
+    good = pc.greater_equal(pc.year(parsed), 1000).to_numpy(zero_copy_only=False)
+    pos = i = 0
+    while i < len(fmt):
+        if fmt[i] != "%":
+            pos, i = pos + 1, i + 1
+            continue
+        width, part = _PARTS[fmt[i:i + 2]]
+        digits = pc.cast(pc.utf8_slice_codeunits(written, pos, pos + width), pa.int64()).to_numpy(zero_copy_only=False)
+        good &= digits == part(parsed).to_numpy(zero_copy_only=False)
+        pos, i = pos + width, i + 2
+    ok[idx[~good]] = False
+    return ok, ts
 
 
 def _fast(std: Standard, text: pa.Array) -> tuple[np.ndarray, pa.Array]:

@@ -98,11 +98,12 @@ def standardise_catalog(batch, code: str, plan: AreaPlan, key: bytes):
     cat = plan.catalogs[code]
     n = batch.num_rows
     record = batch.column("record")
+    lookup = _FieldLookup(record, [f.source_name for f in cat.fields])
     cols: dict[str, pa.Array] = {}
     failures: list[tuple[int, str, str, str, str | None]] = []
-    for f in cat.fields:
+    for j, f in enumerate(cat.fields):
         std = plan.bindings[f.name][code]
-        raw = pc.map_lookup(record, query_key=pa.scalar(f.source_name), occurrence="first")
+        raw = lookup.column(j)
         values, reasons = check(std, raw, f.required)
         cols[f.name] = values.cast(arrow_type(plan.fields[f.name]))
         bad = np.flatnonzero(reasons.is_valid().to_numpy(zero_copy_only=False))
@@ -127,28 +128,67 @@ def standardise_catalog(batch, code: str, plan: AreaPlan, key: bytes):
     for name, std in plan.fields.items():
         out[name] = cols.get(name, pa.nulls(n, arrow_type(std)))
     for name, pii in plan.pii_fields():
-        values = out[name].to_pylist()
         if pii in HASHED:
-            out[f"{name}_hash"] = pa.array([hmac_hex(key, v) for v in values], pa.string())
-        out[f"{name}_masked"] = pa.array([mask_value(v, pii) for v in values], pa.string())
+            out[f"{name}_hash"] = _per_distinct(out[name], lambda v: hmac_hex(key, v))
+        out[f"{name}_masked"] = _per_distinct(out[name], lambda v, pii=pii: mask_value(v, pii))
     out[ERRORS] = _error_lists(n, failures)
-    out[UNMAPPED] = _unmapped(record, [f.source_name for f in cat.fields])
+    out[UNMAPPED] = lookup.unmapped()
     return pa.RecordBatch.from_pydict(out)
 
 
-def _unmapped(record, known: list[str]):
-    """Per row, the delivered field names not in ``known`` (an empty list for almost every row)."""
-    import numpy as np
+def _per_distinct(values, fn):
+    """``fn`` of each value as a string array, called once per distinct value (a person's ID recurs across records)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    pairs = record.cast(pa.list_(pa.struct([("key", pa.string()), ("value", pa.string())])))
-    names = pairs.flatten().field("key")
-    unknown = pc.invert(pc.fill_null(pc.is_in(names, value_set=pa.array(known, pa.string())), False))
-    rows = pc.list_parent_indices(pairs).filter(unknown).to_numpy(zero_copy_only=False)
-    counts = np.bincount(rows, minlength=len(record)) if rows.size else np.zeros(len(record), dtype=np.int64)
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
-    return pa.ListArray.from_arrays(offsets, names.filter(unknown))
+    coded = pc.dictionary_encode(values)
+    mapped = pa.array([fn(v) for v in coded.dictionary.to_pylist()], pa.string())
+    out = mapped.take(coded.indices)
+    return out if values.null_count == 0 else pc.if_else(pc.is_null(values), pa.scalar(fn(None), pa.string()), out)
+
+
+class _FieldLookup:
+    """The first value of each wanted key per row of a map column, from one pass over its entries.
+
+    ``pc.map_lookup`` scans every entry of every row once per field; a catalog has ~20 fields.
+    """
+
+    def __init__(self, record, names: list[str]):
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.n, self.names = len(record), pa.array(names, pa.string())
+        pairs = record.cast(pa.list_(pa.struct([("key", pa.string()), ("value", pa.string())])))
+        flat = pairs.flatten()
+        self.keys, self.values = flat.field("key"), flat.field("value")
+        self.rows = pc.list_parent_indices(pairs).to_numpy(zero_copy_only=False).astype(np.int64)
+        slot = pc.index_in(self.keys, value_set=self.names)
+        self.known = pc.is_valid(slot)
+        entry = np.flatnonzero(self.known.to_numpy(zero_copy_only=False))
+        cell = self.rows[entry] * len(names) + pc.fill_null(slot, 0).to_numpy(zero_copy_only=False)[entry]
+        cells, first = np.unique(cell, return_index=True)  # the first entry of each (row, key): map_lookup's "first"
+        self.pos = np.full(self.n * len(names), -1, dtype=np.int64)
+        self.pos[cells] = entry[first]
+        self.pos = self.pos.reshape(self.n, len(names)) if names else self.pos.reshape(self.n, 0)
+
+    def column(self, j: int):
+        import pyarrow as pa
+
+        at = self.pos[:, j]
+        return self.values.take(pa.array(at, mask=at < 0))
+
+    def unmapped(self):
+        """Per row, the delivered field names not wanted (an empty list for almost every row)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        unknown = pc.invert(self.known)
+        rows = self.rows[unknown.to_numpy(zero_copy_only=False)]
+        counts = np.bincount(rows, minlength=self.n) if rows.size else np.zeros(self.n, dtype=np.int64)
+        offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+        return pa.ListArray.from_arrays(offsets, self.keys.filter(unknown))
 
 
 def _error_lists(n: int, failures: list):
