@@ -83,7 +83,8 @@ def main() -> None:
         counts = {n: sum(f.num_records or 0 for f in t.snapshot(n).files) for n in t.list() if n.startswith("silver.")}
         return mid - start, end - mid, counts
 
-    run("warm-up-driver", True), run("warm-up-spark", False)  # Python workers, code generation, imports
+    run("warm-up-driver", True)  # Python workers, code generation, imports
+    run("warm-up-spark", False)
     times: dict[str, list[tuple[float, float]]] = {"driver": [], "spark": []}
     counts: dict[str, dict[str, int]] = {}
     for i in range(args.repeats):

@@ -128,9 +128,7 @@ def latest_per_key(checked: pa.Table, among: pa.Array | None = None) -> tuple[pa
     small = checked.select(["catalog", "record_key", *(c for c, _ in ORDER)]).take(pa.array(rows))
     keys, _ = key_strings(small, ["catalog", "record_key"])
     order = pc.sort_indices(small.append_column("_key", keys), sort_keys=[("_key", "ascending"), *ORDER], null_placement="at_end")
-    k = keys.take(order)
-    if isinstance(k, pa.ChunkedArray):
-        k = k.combine_chunks()
+    k = keys.take(order).combine_chunks()
     first = np.ones(len(rows), dtype=bool)
     if len(rows) > 1:
         first[1:] = pc.not_equal(k.slice(1), k.slice(0, len(rows) - 1)).to_numpy(zero_copy_only=False)

@@ -158,19 +158,19 @@ class _FieldLookup:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        self.n, self.names = len(record), pa.array(names, pa.string())
+        self.n = len(record)
         pairs = record.cast(pa.list_(pa.struct([("key", pa.string()), ("value", pa.string())])))
         flat = pairs.flatten()
         self.keys, self.values = flat.field("key"), flat.field("value")
         self.rows = pc.list_parent_indices(pairs).to_numpy(zero_copy_only=False).astype(np.int64)
-        slot = pc.index_in(self.keys, value_set=self.names)
+        slot = pc.index_in(self.keys, value_set=pa.array(names, pa.string()))
         self.known = pc.is_valid(slot)
         entry = np.flatnonzero(self.known.to_numpy(zero_copy_only=False))
         cell = self.rows[entry] * len(names) + pc.fill_null(slot, 0).to_numpy(zero_copy_only=False)[entry]
         cells, first = np.unique(cell, return_index=True)  # the first entry of each (row, key): map_lookup's "first"
-        self.pos = np.full(self.n * len(names), -1, dtype=np.int64)
-        self.pos[cells] = entry[first]
-        self.pos = self.pos.reshape(self.n, len(names)) if names else self.pos.reshape(self.n, 0)
+        pos = np.full(self.n * len(names), -1, dtype=np.int64)
+        pos[cells] = entry[first]
+        self.pos = pos.reshape(self.n, len(names))
 
     def column(self, j: int):
         import pyarrow as pa

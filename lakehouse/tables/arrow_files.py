@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from lakehouse.tables.storage import TableStorage
 
 ROWS_PER_FILE = 1_000_000
+
+
 def arrow_schema(schema: StructType) -> pa.Schema:
     """The Arrow schema of a table's Spark schema (timestamps in UTC, as Spark writes them)."""
     from pyspark.sql.pandas.types import to_arrow_schema
