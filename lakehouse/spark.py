@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from lakehouse.config import RegulakeConfig
 
 MIN_JAVA = 17
+LOCAL_LISTING_THRESHOLD = 1_000_000
 
 # Settings every regulake session needs, whatever the conf says.
 REQUIRED_CONF = {
@@ -76,6 +77,10 @@ def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
         # A barrier task waiting for a peer that died fails after this, not after a year (the default).
         "spark.barrier.sync.timeout": "120s",
     }
+    if s.master.startswith("local"):
+        # Reads name each Delta file: on a local disk the driver lists thousands in milliseconds, where
+        # Spark's parallel listing job (beyond 32 paths) spent ~2 s per table (object stores keep the job).
+        conf["spark.sql.sources.parallelPartitionDiscovery.threshold"] = str(LOCAL_LISTING_THRESHOLD)
     if s.executor_memory:
         conf["spark.executor.memory"] = s.executor_memory
     if s.local_dir:

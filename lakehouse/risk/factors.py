@@ -260,15 +260,97 @@ AREA_METRICS = ["n_all", *[f"n_{w}d" for w in AREA_WINDOWS], "recency", "amount_
 CATALOG_METRICS = ["n_365d", "recency"]
 
 
-def event_factors(ev: DataFrame, areas: list[str], codes: list[str], cutoff: dt.date, partitions: int) -> DataFrame:
+class WidePivot:
+    """The per-area and per-catalog factor columns of entities, from their (entity, area, catalog) aggregates.
+
+    Called on the Arrow batches of one Spark partition (``mapInArrow``): each row of ``long``
+    holds one entity's ``AREA_METRICS`` for one catalog; the catalogs are rolled up to their
+    areas (counts and amounts summed, the smallest recency kept) and both are laid out in the
+    fixed column list. An entity's counts with no record are 0, its other metrics null.
+
+    With ``carry`` (double columns), ``long`` also holds one row per entity to keep, marked by
+    ``ENTITY_ROW``, whose ``carry`` values lead its output row; entities without one are left out.
+    """
+
+    def __init__(self, areas: list[str], codes: list[str], carry: list[str] | None = None):
+        import pyarrow as pa
+
+        keys = [("area", a, m) for a in areas for m in AREA_METRICS] + [("catalog", c, m) for c in codes for m in CATALOG_METRICS]
+        self.columns = [f"area_{k}_{m}" if kind == "area" else f"cat_{column_name(k)}_{m}" for kind, k, m in keys]
+        self.slot = {key: i for i, key in enumerate(keys)}
+        self.counts = np.array([not c.endswith(("_recency", "_amount_365d")) for c in self.columns])
+        self.carry = carry
+        self.schema = pa.schema([("uscc", pa.string())] + [(c, pa.float64()) for c in [*(carry or []), *self.columns]])
+
+    def values(self, long) -> tuple:
+        """(entities, matrix of one row per column and one column per entity) of an Arrow table ``long``."""
+        import pyarrow.compute as pc
+
+        ents = pc.dictionary_encode(long.column("uscc").combine_chunks())
+        row = ents.indices.to_numpy()
+        out = np.full((len(self.columns), len(ents.dictionary)), np.nan)
+        out[self.counts, :] = 0.0
+        for kind, metrics in (("area", AREA_METRICS), ("catalog", CATALOG_METRICS)):
+            names = pc.dictionary_encode(long.column(kind).combine_chunks())
+            index = pc.fill_null(names.indices, len(names.dictionary)).to_numpy()
+            for m in metrics:
+                # slot of each distinct area / catalog name (-1: not a factor), then of every row
+                lookup = np.array([self.slot.get((kind, k, m), -1) for k in names.dictionary.to_pylist()] + [-1], dtype=np.int64)
+                cols = lookup[index]
+                ok = cols >= 0
+                c, r = cols[ok], row[ok]
+                vals = long.column(m).to_numpy(zero_copy_only=False).astype(float)[ok]
+                if m == "recency":  # the latest record: the smallest number of days
+                    np.fmin.at(out, (c, r), vals)
+                elif m == "amount_365d":  # a sum, null when no catalog had an amount
+                    seen = ~np.isnan(vals)
+                    c, r = c[seen], r[seen]
+                    out[c, r] = np.where(np.isnan(out[c, r]), 0.0, out[c, r])
+                    np.add.at(out, (c, r), vals[seen])
+                else:  # counts
+                    np.add.at(out, (c, r), vals)
+        return ents.dictionary, out
+
+    def __call__(self, batches):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        parts = [b for b in batches if b.num_rows]
+        if not parts:
+            return
+        long = pa.Table.from_batches(parts)
+        ents, out = self.values(long)
+        carried = []
+        if self.carry is not None:
+            # the entity rows, in the order of ``ents`` (each entity's row once)
+            mine = long.filter(pc.is_valid(long.column(ENTITY_ROW)))
+            at = pc.index_in(ents, mine.column("uscc")).to_numpy(zero_copy_only=False)
+            keep = np.flatnonzero(~np.isnan(at))
+            ents, out, at = ents.take(pa.array(keep)), out[:, keep], pa.array(at[keep].astype(np.int64))
+            carried = [mine.column(c).take(at).combine_chunks() for c in self.carry]
+        for lo in range(0, len(ents), 20_000):
+            hi = min(lo + 20_000, len(ents))
+            arrays = [ents.slice(lo, hi - lo), *(c.slice(lo, hi - lo) for c in carried), *(pa.array(col[lo:hi], from_pandas=True) for col in out)]
+            yield pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
+ENTITY_ROW = "_entity"
+
+
+def event_factors(ev: DataFrame, areas: list[str], codes: list[str], cutoff: dt.date, partitions: int,
+                  entities: DataFrame | None = None) -> DataFrame:
     """Per-area and per-catalog factors, wide: aggregated long in Spark, pivoted per partition with numpy.
 
     The events are aggregated once per (entity, area, catalog); each partition (hash of the
-    entity) rolls the catalogs up to their areas and pivots both into the fixed column list. A
-    Spark ``pivot`` over ~550 catalogs makes a plan of thousands of expressions whose analysis
-    alone takes minutes.
+    entity) rolls the catalogs up to their areas and pivots both into the fixed column list
+    (:class:`WidePivot`). A Spark ``pivot`` over ~550 catalogs makes a plan of thousands of
+    expressions whose analysis alone takes minutes.
+
+    ``entities`` (``uscc`` and double columns, one row per entity): only these entities, each
+    with its columns first, also with no event (counts 0). The entities' other factors go
+    through the same pivot rather than a join: at ~1,300 columns, Spark's shuffle, join and
+    null filling of the wide rows cost more than the pivot itself.
     """
-    import pyarrow as pa
     from pyspark.sql import functions as F
     from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
@@ -279,43 +361,14 @@ def event_factors(ev: DataFrame, areas: list[str], codes: list[str], cutoff: dt.
         *[F.count(F.when(within[w], 1)).cast("double").alias(f"n_{w}d") for w in AREA_WINDOWS],
         _days(cutoff, F.max("event_date")).cast("double").alias("recency"),
         F.sum(F.when(within[365], F.col("amount"))).alias("amount_365d"),
-    ).repartition(partitions, "uscc")
-    keys = [("area", a, m) for a in areas for m in AREA_METRICS] + [("catalog", c, m) for c in codes for m in CATALOG_METRICS]
-    columns = [f"area_{k}_{m}" if kind == "area" else f"cat_{column_name(k)}_{m}" for kind, k, m in keys]
-    slot = {key: i for i, key in enumerate(keys)}
-    counts = np.array([not c.endswith(("_recency", "_amount_365d")) for c in columns])
-    schema = StructType([StructField("uscc", StringType())] + [StructField(c, DoubleType()) for c in columns])
-    arrow_schema = pa.schema([("uscc", pa.string())] + [(c, pa.float64()) for c in columns])
-
-    def pivot(batches):
-        parts = [b for b in batches if b.num_rows]
-        if not parts:
-            return
-        t = pa.Table.from_batches(parts)
-        ents, row = np.unique(t.column("uscc").to_numpy(zero_copy_only=False), return_inverse=True)
-        out = np.full((len(ents), len(columns)), np.nan)
-        out[:, counts] = 0.0
-        for kind, metrics in (("area", AREA_METRICS), ("catalog", CATALOG_METRICS)):
-            names = t.column(kind).to_numpy(zero_copy_only=False)
-            for m in metrics:
-                cols = np.array([slot.get((kind, k, m), -1) for k in names], dtype=np.int64)
-                ok = cols >= 0
-                r, c = row[ok], cols[ok]
-                vals = t.column(m).to_numpy(zero_copy_only=False).astype(float)[ok]
-                if m == "recency":  # the latest record: the smallest number of days
-                    np.fmin.at(out, (r, c), vals)
-                elif m == "amount_365d":  # a sum, null when no catalog had an amount
-                    seen = ~np.isnan(vals)
-                    r, c = r[seen], c[seen]
-                    out[r, c] = np.where(np.isnan(out[r, c]), 0.0, out[r, c])
-                    np.add.at(out, (r, c), vals[seen])
-                else:  # counts
-                    np.add.at(out, (r, c), vals)
-        for lo in range(0, len(ents), 20_000):
-            hi = min(lo + 20_000, len(ents))
-            arrays = [pa.array(ents[lo:hi], pa.string())] + [pa.array(out[lo:hi, j]) for j in range(len(columns))]
-            yield pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
-
+    )
+    carry = None
+    if entities is not None:
+        carry = [c for c in entities.columns if c != "uscc"]
+        long = long.unionByName(entities.withColumn(ENTITY_ROW, F.lit(True)), allowMissingColumns=True)  # area and catalog null
+    long = long.repartition(partitions, "uscc")
+    pivot = WidePivot(areas, codes, carry)
+    schema = StructType([StructField(f.name, StringType() if f.name == "uscc" else DoubleType()) for f in pivot.schema])
     return long.mapInArrow(pivot, schema)
 
 
@@ -391,6 +444,10 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
         frame = frame.withColumn("hist_annual_report_missing", F.when(F.coalesce(F.col("_filed_due"), F.lit(0)) == 1, 0).otherwise(1)).drop("_filed_due")
         hist_names = (hist_names - {"_filed_due"}) | {"hist_annual_report_missing"}
     factors += [f for f in HISTORY_FACTORS if f.name in hist_names]
+    # the register, shareholder and history factors: doubles, counts 0 where nothing was found
+    counts = [f.name for f in factors if f.name.startswith(COUNT_PREFIXES)]
+    frame = frame.fillna(0, subset=counts) if counts else frame
+    frame = frame.select("uscc", *[F.col(f.name).cast("double").alias(f.name) for f in factors])
 
     # every area and catalog, delivered or not: the candidate set is the same for every city
     plans = area_plans(registry)
@@ -406,7 +463,7 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
         ev = subset(ev)
         if partitions is None:
             partitions = spark.sparkContext.defaultParallelism if entities is not None else max(2, -(-ev.count() // EVENTS_PER_PARTITION))
-        frame = frame.join(event_factors(ev, areas, codes, cutoff, partitions), "uscc", "left")
+        frame = event_factors(ev, areas, codes, cutoff, partitions, frame)  # the entities' factors so far pass through
         factors += area_factor_list(areas, AREA_ZH)
         factors += catalog_factor_list(registry, codes)
     if wanted is not None:
@@ -415,10 +472,7 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
             raise RegulakeError(f"unknown factor(s) {sorted(missing)}: not computed by this version of regulake "
                                 "(or their source tables do not exist); re-train the model on the current factor set")
         factors = [f for f in factors if f.name in wanted]
-    counts = [f.name for f in factors if re.search(r"_n_(all|\d+d)$", f.name) or f.name.startswith(COUNT_PREFIXES)]
-    frame = frame.fillna(0, subset=counts)
-    cols = ["uscc", *[f.name for f in factors]]
-    frame = frame.select(*[F.col(c).cast("double").alias(c) if c != "uscc" else F.col(c) for c in cols])
+    frame = frame.select("uscc", *[f.name for f in factors])
     return FactorSet(frame.withColumn("as_of", F.lit(cutoff)), factors)
 
 

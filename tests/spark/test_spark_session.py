@@ -20,3 +20,30 @@ def test_cluster_settings_come_from_configuration():
     assert conf["spark.master"].startswith("spark://")
     assert "spark.driver.host" not in conf
     assert conf["spark.executor.memory"] == "16g" and conf["spark.executor.cores"] == "4"
+    assert "spark.sql.sources.parallelPartitionDiscovery.threshold" not in conf  # object stores keep Spark's listing job
+
+
+def test_local_reads_list_their_files_in_the_driver(spark, tmp_path):
+    """A read names every Delta file; beyond 32 paths Spark would start a listing job (~2 s per table here)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paths = []
+    for i in range(40):
+        pq.write_table(pa.table({"x": [i]}), tmp_path / f"part-{i}.parquet")
+        paths.append(str(tmp_path / f"part-{i}.parquet"))
+    sc = spark.sparkContext
+    key = "spark.sql.sources.parallelPartitionDiscovery.threshold"
+    default = spark.conf.get(key)
+    try:
+        jobs = {}
+        for name, threshold in [("driver", default), ("spark", "32")]:
+            spark.conf.set(key, threshold)
+            sc.setJobGroup(f"listing-{name}", "listing")
+            spark.read.schema("x long").parquet(*paths)
+            jobs[name] = sc.statusTracker().getJobIdsForGroup(f"listing-{name}")
+    finally:
+        spark.conf.set(key, default)
+        sc.setJobGroup(None, None)
+    assert int(default) >= 1000
+    assert jobs["driver"] == [] and jobs["spark"]
