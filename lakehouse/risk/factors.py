@@ -258,6 +258,7 @@ def catalog_factor_list(registry: Registry, codes: list[str] | None = None) -> l
 
 AREA_METRICS = ["n_all", *[f"n_{w}d" for w in AREA_WINDOWS], "recency", "amount_365d"]
 CATALOG_METRICS = ["n_365d", "recency"]
+EVENT_COUNTS = tuple(f"_{m}" for m in AREA_METRICS if m.startswith("n_"))
 
 
 class WidePivot:
@@ -463,7 +464,12 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
         ev = subset(ev)
         if partitions is None:
             partitions = spark.sparkContext.defaultParallelism if entities is not None else max(2, -(-ev.count() // EVENTS_PER_PARTITION))
-        frame = event_factors(ev, areas, codes, cutoff, partitions, frame)  # the entities' factors so far pass through
+        if wanted is None and entities is None:
+            frame = event_factors(ev, areas, codes, cutoff, partitions, frame)  # the entities' factors so far pass through
+        else:
+            # a few columns for some entities (re-scoring): a join is cheaper here (measured 70 s against 75 s)
+            wide = event_factors(ev, areas, codes, cutoff, partitions)
+            frame = frame.join(wide, "uscc", "left").fillna(0, subset=[c for c in wide.columns if c.endswith(EVENT_COUNTS)])
         factors += area_factor_list(areas, AREA_ZH)
         factors += catalog_factor_list(registry, codes)
     if wanted is not None:
