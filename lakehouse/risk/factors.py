@@ -279,7 +279,7 @@ class WidePivot:
         keys = [("area", a, m) for a in areas for m in AREA_METRICS] + [("catalog", c, m) for c in codes for m in CATALOG_METRICS]
         self.columns = [f"area_{k}_{m}" if kind == "area" else f"cat_{column_name(k)}_{m}" for kind, k, m in keys]
         self.slot = {key: i for i, key in enumerate(keys)}
-        self.counts = np.array([not c.endswith(("_recency", "_amount_365d")) for c in self.columns])
+        self.counts = np.array([c.endswith(EVENT_COUNTS) for c in self.columns])
         self.carry = carry
         self.schema = pa.schema([("uscc", pa.string())] + [(c, pa.float64()) for c in [*(carry or []), *self.columns]])
 
