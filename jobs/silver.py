@@ -21,7 +21,7 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
         registry = load_catalog()
         docs = DataDocs(config.silver.data_docs_root, config.silver.data_docs_catalogs, registry.standards) if config.silver.data_docs_catalogs else None
         results = process(spark, tables, registry, hmac_key(config), progress, docs, config.silver.parallel_areas,
-                          config.silver.driver_max_rows)
+                          config.silver.driver_max_rows, config.silver.driver_part_rows)
         for r in results:
             run_record.rows_in += r.rows_in
             run_record.rows_out += r.rows_out

@@ -12,12 +12,15 @@ same steps run on Arrow tables in the driver:
   transactions.
 
 So a re-run converges the same way, and either path may pick up a batch the other left half
-done. ``process`` takes this path for an area's batch of up to ``silver.driver_max_rows`` rows.
+done. ``process`` takes this path for an area's batch of up to ``silver.driver_max_rows`` rows,
+in parts of whole catalogs of up to ``silver.driver_part_rows`` rows each (rows of one key are
+in one catalog, so each part is deduplicated alone): the driver's memory follows the part, and
+the area's table still gets one commit.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Collection
 
 from lakehouse.bronze.ingest import RECORDS as BRONZE_RECORDS
 from lakehouse.silver.standardise import ERRORS, UNMAPPED, AreaPlan, standardise_catalog
@@ -52,6 +55,24 @@ class BronzeBatch:
         storage = tables.storage(BRONZE_RECORDS)
         return cls(batch, snap, storage, prune_files(snap, [("ingest_batch", "=", batch)], storage))
 
+    def parts(self, plan: AreaPlan, max_rows: int) -> list[list[str]] | None:
+        """The area's delivered catalogs in groups of up to ``max_rows`` rows, largest first (None: a
+        catalog alone holds more: the area goes to Spark). Rows of one key are in one catalog, so
+        each group is deduplicated and merged on its own."""
+        rows = self.rows()
+        sizes = sorted(((rows[c], c) for c in plan.catalogs if c in rows), reverse=True)
+        if sizes and sizes[0][0] > max_rows:
+            return None
+        groups: list[tuple[int, list[str]]] = []
+        for n, code in sizes:  # first fit, largest first
+            for i, (total, codes) in enumerate(groups):
+                if total + n <= max_rows:
+                    groups[i] = (total + n, codes + [code])
+                    break
+            else:
+                groups.append((n, [code]))
+        return [sorted(codes) for _, codes in groups]
+
     def rows(self) -> dict[str, int]:
         """Rows per catalog, from the file statistics (no scan)."""
         out: dict[str, int] = {}
@@ -61,13 +82,14 @@ class BronzeBatch:
             out[code] = out.get(code, 0) + n
         return out
 
-    def read(self, plan: AreaPlan) -> pa.Table:
-        """The area's records of the batch."""
+    def read(self, plan: AreaPlan, catalogs: Collection[str] | None = None) -> pa.Table:
+        """The area's records of the batch (of ``catalogs`` only, if given)."""
         import pyarrow.compute as pc
 
         from lakehouse.tables import arrow_files
 
-        files = [f for f in self.files if f.partition_values.get("catalog") in plan.catalogs]
+        wanted = set(plan.catalogs) if catalogs is None else set(catalogs) & set(plan.catalogs)
+        files = [f for f in self.files if f.partition_values.get("catalog") in wanted]
         records = arrow_files.read_files(self.storage, self.snapshot, files, columns=BRONZE_COLUMNS)
         mine = pc.fill_null(pc.equal(records.column("ingest_batch"), self.batch), False)
         return records if pc.all(mine).as_py() is not False else records.filter(mine)  # a batch's files hold only it: no copy
@@ -167,41 +189,73 @@ def rejects(checked: pa.Table, losers: pa.Table) -> pa.Table:
     return pa.concat_tables([pa.table(failed), pa.table(dupes)])
 
 
-def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac_key: bytes, data_docs: DataDocs | None = None) -> AreaResult:
-    """``process.process_area`` for a small batch, in the driver."""
+def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac_key: bytes, data_docs: DataDocs | None = None,
+                       parts: list[list[str]] | None = None) -> AreaResult:
+    """``process.process_area`` in the driver, one group of catalogs (``parts``, default: all at
+    once) at a time: each is read, standardised, deduplicated and staged as files before the
+    next is read, so memory follows the largest part. The area's table, rejects and quality
+    rows are each committed once, with the area's app transaction, as on Spark."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    from lakehouse.silver.process import QUALITY, QUALITY_SCHEMA, REJECTS, AreaResult, app_id, ge_quality_rows, quality_rows
+    from lakehouse.silver.process import QUALITY, QUALITY_SCHEMA, REJECTS, AreaResult, app_id, quality_rows
     from lakehouse.tables.arrow_files import rows_table
 
     batch = bronze.batch
     result = AreaResult(plan.area, batch)
-    checked = standardise_table(bronze.read(plan), plan, hmac_key)
-    counts, rule_counts, unmapped = tallies(checked)
-    result.rows_in = sum(counts.values())
-    result.skipped = result.rows_in == 0
-    winners, losers, superseded = latest_per_key(checked, pc.equal(pc.list_value_length(checked.column(ERRORS)), 0))
+    counts: dict[tuple[str, bool], int] = {}
+    rule_counts, unmapped, dropped, ge_rows = [], [], [], []
+    superseded: dict[str, int] = {}
+    merge = tables.arrow_merge(plan.table, keys=["catalog", "record_key"], partition_by=["catalog"], app_id=app_id(plan.area),
+                               app_version=batch, unique_keys=True)
+    try:
+        for codes in parts or [None]:
+            checked = standardise_table(bronze.read(plan, codes), plan, hmac_key)
+            c, r, u = tallies(checked)
+            counts.update(c)
+            rule_counts += r
+            unmapped += u
+            winners, losers, s = latest_per_key(checked, pc.equal(pc.list_value_length(checked.column(ERRORS)), 0))
+            superseded.update(s)
+            if not merge.done:
+                merge.add(winners.select(plan.columns()))
+            dropped.append(rejects(checked, losers))
+            del winners, losers
+            if data_docs:
+                ge_rows += _validate(checked, data_docs, plan, batch, {k for k, _ in c})
+            del checked
+        result.rows_in = sum(counts.values())
+        result.skipped = result.rows_in == 0
+        if result.rows_in:
+            res = merge.commit()
+            result.versions[plan.table] = res.version
+        else:
+            merge.discard()
+    except BaseException:
+        merge.discard()
+        raise
     result.superseded = sum(superseded.values())
     result.rejected = sum(v for (c, bad), v in counts.items() if bad)
     result.rows_out = result.rows_in - result.rejected - result.superseded
-
-    if result.rows_in:
-        res = tables.merge(plan.table, winners.select(plan.columns()), keys=["catalog", "record_key"],
-                           partition_by=["catalog"], app_id=app_id(plan.area), app_version=batch, unique_keys=True)
-        result.versions[plan.table] = res.version
-    result.versions[REJECTS] = tables.write(REJECTS, rejects(checked, losers), app_id=app_id(plan.area), app_version=batch).version
-
-    ge_rows = []
-    if data_docs:
-        from lakehouse.silver.expectations import validate_with_data_docs
-
-        codes = checked.column("catalog")
-        for code in sorted(set(data_docs.catalogs) & {c for c, _ in counts}):
-            rows = checked.filter(pc.equal(codes, code)).drop_columns([ERRORS, UNMAPPED]).to_pandas()
-            summary = validate_with_data_docs(rows, plan.catalogs[code], data_docs.standards, batch, data_docs.root)
-            ge_rows += ge_quality_rows(batch, plan.area, code, summary)
+    result.versions[REJECTS] = tables.write(REJECTS, pa.concat_tables(dropped), app_id=app_id(plan.area), app_version=batch).version
 
     rows = quality_rows(batch, plan.area, counts, superseded, rule_counts, unmapped) + ge_rows
     quality = rows_table(rows, QUALITY_SCHEMA)
     result.versions[QUALITY] = tables.write(QUALITY, quality, app_id=app_id(plan.area), app_version=batch).version
     return result
+
+
+def _validate(checked: pa.Table, data_docs: DataDocs, plan: AreaPlan, batch: int, delivered: set[str]) -> list:
+    """Great Expectations quality rows of the catalogs of ``data_docs`` in ``checked``."""
+    import pyarrow.compute as pc
+
+    from lakehouse.silver.expectations import validate_with_data_docs
+    from lakehouse.silver.process import ge_quality_rows
+
+    out = []
+    codes = checked.column("catalog")
+    for code in sorted(set(data_docs.catalogs) & delivered):
+        rows = checked.filter(pc.equal(codes, code)).drop_columns([ERRORS, UNMAPPED]).to_pandas()
+        summary = validate_with_data_docs(rows, plan.catalogs[code], data_docs.standards, batch, data_docs.root)
+        out += ge_quality_rows(batch, plan.area, code, summary)
+    return out

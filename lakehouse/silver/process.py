@@ -209,7 +209,7 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
 
 def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: bytes,
             progress: Callable[[str], None] | None = None, data_docs: DataDocs | None = None,
-            parallel: int = 1, driver_max_rows: int = 0) -> list[AreaResult]:
+            parallel: int = 1, driver_max_rows: int = 0, driver_part_rows: int | None = None) -> list[AreaResult]:
     """Standardise every completed bronze batch not yet in silver, batch by batch.
 
     Within a batch the areas are independent (their own table, their own app transaction in the
@@ -218,7 +218,9 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
     error is raised; a re-run does only the areas not done.
 
     An area's batch of up to ``driver_max_rows`` bronze rows is processed in the driver with
-    pyarrow (``local.process_area_local``: the same outputs, no Spark job); larger ones on Spark.
+    pyarrow (``local.process_area_local``: the same outputs, no Spark job), in parts of whole
+    catalogs of up to ``driver_part_rows`` rows (default: ``driver_max_rows``, one part); larger
+    batches, and those with a catalog of more than ``driver_part_rows`` rows, on Spark.
     """
     from lakehouse.silver.local import BronzeBatch
 
@@ -243,20 +245,26 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
         todo.sort(key=lambda p: -sum(delivered.get(c, 0) for c in p.catalogs))
         bronze = BronzeBatch.load(tables, batch) if driver_max_rows > 0 else None
         rows = bronze.rows() if bronze else {}
-        local = {p.area for p in todo if bronze and sum(rows.get(c, 0) for c in p.catalogs) <= driver_max_rows}
+        local = {}
+        for p in todo:
+            if bronze and sum(rows.get(c, 0) for c in p.catalogs) <= driver_max_rows:
+                parts = bronze.parts(p, driver_part_rows or driver_max_rows)
+                if parts is not None:
+                    local[p.area] = parts
         results += _run_areas(spark, tables, todo, batch, hmac_key, data_docs, progress, parallel, local, bronze)
     return results
 
 
 def _run_areas(spark, tables, todo: list[AreaPlan], batch: int, hmac_key: bytes, data_docs, progress, parallel: int,
-               local: set[str], bronze: BronzeBatch | None) -> list[AreaResult]:
+               local: dict[str, list[list[str]]], bronze: BronzeBatch | None) -> list[AreaResult]:
     from lakehouse.silver.local import process_area_local
 
     def one(plan: AreaPlan) -> AreaResult:
         if progress:
-            progress(f"silver batch {batch}: {plan.area}" + (" (driver)" if plan.area in local else ""))
+            parts = local.get(plan.area)
+            progress(f"silver batch {batch}: {plan.area}" + ("" if parts is None else " (driver)" if len(parts) <= 1 else f" (driver, {len(parts)} parts)"))
         if plan.area in local:
-            return process_area_local(tables, plan, bronze, hmac_key, data_docs)
+            return process_area_local(tables, plan, bronze, hmac_key, data_docs, local[plan.area])
         return process_area(spark, tables, plan, batch, hmac_key, data_docs)
 
     if parallel <= 1 or len(todo) <= 1:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
     from lakehouse.config import RegulakeConfig, TablesConfig
-    from lakehouse.tables.merge import DeleteResult, MergeResult
+    from lakehouse.tables.merge import ArrowMerge, DeleteResult, MergeResult
     from lakehouse.tables.reader import Filter
     from lakehouse.tables.snapshot import Snapshot
 
@@ -277,6 +277,17 @@ class Tables:
             self.spark, source, self.storage(name), tn, snap, keys, when_matched, when_not_matched, schema_mode,
             _app_txn(app_id, app_version), self.settings.commit_retries, unique_keys=unique_keys,
         )
+
+    def arrow_merge(self, name: str, keys: Sequence[str], partition_by: Sequence[str] | None = None, app_id: str | None = None,
+                    app_version: int | None = None, unique_keys: bool = False) -> ArrowMerge:
+        """An upsert built in the driver from Arrow tables of different partitions, committed once
+        (``merging.ArrowMerge``: ``add`` each part, then ``commit``); creates the table if missing."""
+        from lakehouse.tables.merge import ArrowMerge
+
+        tn = str(TableName.parse(name))
+        return ArrowMerge(self.storage(name), tn, self._maybe_snapshot(name), keys, partition_by=partition_by,
+                          app_txn=_app_txn(app_id, app_version), max_retries=self.settings.commit_retries, unique_keys=unique_keys,
+                          configuration=self.table_properties())
 
     def delete(self, name: str, predicate: str | Column) -> DeleteResult:
         """Delete rows where ``predicate`` (Spark SQL or a Column) is true."""

@@ -1,6 +1,7 @@
 """Merge (upsert by key) and delete by predicate, as copy-on-write of the touched files only.
 
-``merge_arrow`` does the same upsert for a small Arrow table in the driver, with no Spark job.
+``merge_arrow`` does the same upsert for a small Arrow table in the driver, with no Spark job;
+``ArrowMerge`` for several Arrow tables of different partitions, committed once.
 
 Spark finds the files holding matching rows (a semi-join on the keys, or the predicate),
 rewrites just those files without the matched rows plus the new rows, and the driver
@@ -284,79 +285,157 @@ def merge_arrow(
     rewritten without those rows, plus the source rows, in one commit (as ``merge`` with
     ``when_matched="update"``, ``when_not_matched="insert"``; for a source of a few hundred
     thousand rows at most, and the candidate files it touches)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    m = ArrowMerge(storage, table, snapshot, keys, schema_mode=schema_mode, app_txn=app_txn, max_retries=max_retries,
+                   unique_keys=unique_keys)
+    if m.done:
+        return MergeResult(None, True, 0, 0, 0, 0)
+    m.add(source)
+    return m.commit()
 
-    from lakehouse.tables import arrow_files
 
-    if app_txn:
-        done = snapshot.dt.transaction_version(app_txn[0])
-        if done is not None and done >= app_txn[1]:
-            return MergeResult(None, True, 0, 0, 0, 0)
-    keys = list(keys)
-    source_schema = arrow_files.spark_schema(source.schema)
-    schemas.check_writable(source_schema, table)
-    for what, names in (("source", source.column_names), ("table", snapshot.schema.names)):
-        missing = [k for k in keys if k not in names]
-        if missing:
-            raise SchemaMismatchError(f"{table}: merge keys {missing} are not columns of the {what} ({names})")
-    new_fields = schemas.evolve(snapshot.schema, source_schema, table, add_columns=schema_mode == "add_columns")
-    target_schema = schemas.merged(snapshot.schema, new_fields)
-    if not unique_keys:
-        _check_unique_arrow(source, keys, table)
+class ArrowMerge:
+    """An upsert in the driver from one Arrow table, or from several whose partitions differ, committed once.
 
-    parts = snapshot.partition_by
-    by_partition = bool(parts) and set(parts) <= set(keys)
-    key = _data_key(snapshot, keys)
-    if key is not None:
-        rows = source.select([*parts, key]).filter(pc.is_valid(source.column(key))).to_pylist()
-        candidates = files_holding(snapshot, None if by_partition else snapshot.files, _keys_by_partition(rows, parts, key), key)
-    elif by_partition:
+    Each :meth:`add` rewrites the files its rows touch (without the matched rows) plus its rows
+    as new, uncommitted files, so the driver holds one part at a time; :meth:`commit` commits
+    every part in one transaction (with the app transaction), :meth:`discard` deletes the files.
+    Parts must hold different partitions of a table partitioned by some of the ``keys``: then no
+    key and no touched file is in two parts.
+
+    With ``snapshot`` None the table is created by the commit, partitioned by ``partition_by``,
+    with the schema of the first part.
+    """
+
+    def __init__(self, storage: TableStorage, table: str, snapshot: Snapshot | None, keys: Sequence[str],
+                 partition_by: Sequence[str] | None = None, schema_mode: Literal["strict", "add_columns"] = "strict",
+                 app_txn: tuple[str, int] | None = None, max_retries: int = 10, unique_keys: bool = False,
+                 configuration: dict[str, str] | None = None):
+        self.storage, self.table, self.snapshot, self.keys = storage, table, snapshot, list(keys)
+        self.parts = snapshot.partition_by if snapshot is not None else list(partition_by or [])
+        if snapshot is not None and partition_by is not None and list(partition_by) != self.parts:
+            raise SchemaMismatchError(f"{table}: the table is partitioned by {self.parts or 'nothing'}, not {list(partition_by)}")
+        self.schema_mode, self.app_txn, self.max_retries = schema_mode, app_txn, max_retries
+        self.unique_keys, self.configuration = unique_keys, configuration
+        self.schema = snapshot.schema if snapshot is not None else None
+        self.adds: list = []
+        self.removes: list = []
+        self.touched: list[SnapshotFile] = []
+        self.seen: set[tuple] = set()
+        self.rows_matched = self.rows_in = 0
+        done = snapshot.dt.transaction_version(app_txn[0]) if app_txn and snapshot is not None else None
+        self.done = done is not None and done >= app_txn[1]
+
+    def add(self, source: pa.Table) -> None:
+        """Stage one part: its rows and the rewritten files they touch (nothing is committed)."""
+        import pyarrow as pa
+
+        from lakehouse.tables import arrow_files
+
+        source_schema = arrow_files.spark_schema(source.schema)
+        schemas.check_writable(source_schema, self.table)
+        names = {"source": source.column_names, "table": self.schema.names if self.schema is not None else source.column_names}
+        for what, cols in names.items():
+            missing = [k for k in self.keys if k not in cols]
+            if missing:
+                raise SchemaMismatchError(f"{self.table}: merge keys {missing} are not columns of the {what} ({cols})")
+        if self.schema is None:
+            schemas.check_partition_columns(source_schema, self.parts, self.table)
+            self.schema = source_schema
+        else:
+            new_fields = schemas.evolve(self.schema, source_schema, self.table, add_columns=self.schema_mode == "add_columns")
+            self.schema = schemas.merged(self.schema, new_fields)
+        present = self._partitions(source)
+        if self.rows_in and (not self.parts or not set(self.parts) <= set(self.keys) or present & self.seen):
+            raise ValueError(f"{self.table}: the parts of one merge must hold different partitions of a table partitioned "
+                             f"by some of the keys {self.keys} (partitioned by {self.parts}; repeated: {sorted(present & self.seen)[:5]})")
+        self.seen |= present
+        if not self.unique_keys:
+            _check_unique_arrow(source, self.keys, self.table)
+        touched, kept = self._rewritten(source, present) if self.snapshot is not None else ([], None)
+        out = source if kept is None else pa.concat_tables([arrow_files.conform(kept, self.schema, fill_missing=True),
+                                                    arrow_files.conform(source, self.schema, fill_missing=True)])
+        try:
+            self.adds += arrow_files.stage_table(out, self.storage, self.parts, self.schema)
+        except BaseException:
+            self.discard()
+            raise
+        self.touched += [f for f, _ in touched]
+        self.removes += removes_for([f for f, _ in touched])
+        self.rows_matched += sum(n for _, n in touched)
+        self.rows_in += source.num_rows
+
+    def _partitions(self, source: pa.Table) -> set[tuple]:
         from lakehouse.tables.writer import partition_string
 
-        present = {tuple(partition_string(r[c]) for c in parts) for r in source.select(parts).group_by(parts).aggregate([]).to_pylist()}
-        candidates = [f for f in snapshot.files if tuple(f.partition_values.get(c) for c in parts) in present]
-    else:
-        candidates = snapshot.files
+        if not self.parts or source.num_rows == 0:
+            return set()
+        return {tuple(partition_string(r[c]) for c in self.parts) for r in source.select(self.parts).group_by(self.parts).aggregate([]).to_pylist()}
 
-    source_keys, valid = arrow_files.key_strings(source, keys)
-    source_keys = source_keys.filter(valid)
+    def _rewritten(self, source: pa.Table, present: set[tuple]) -> tuple[list[tuple[SnapshotFile, int]], pa.Table]:
+        """(touched files and their matched rows, the rows they keep)."""
+        import pyarrow.compute as pc
 
-    def matching(data: pa.Table):
-        joined, ok = arrow_files.key_strings(data, keys)
-        return pc.and_(ok, pc.is_in(joined, value_set=source_keys))
+        from lakehouse.tables import arrow_files
 
-    target = arrow_files.read_files(storage, snapshot, candidates, columns=keys, with_file=True)
-    counts = pc.value_counts(target.column("_file").filter(matching(target))) if target.num_rows else []
-    by_path = _files_by_path(snapshot)
-    touched = [(by_path[c["values"]], c["counts"]) for c in (counts.to_pylist() if len(counts) else [])]
-    touched_files = [f for f, _ in touched]
-    rows_matched = sum(n for _, n in touched)
+        snapshot, keys, parts = self.snapshot, self.keys, self.parts
+        by_partition = bool(parts) and set(parts) <= set(keys)
+        key = _data_key(snapshot, keys)
+        if key is not None:
+            rows = source.select([*parts, key]).filter(pc.is_valid(source.column(key))).to_pylist()
+            candidates = files_holding(snapshot, None if by_partition else snapshot.files, _keys_by_partition(rows, parts, key), key)
+        elif by_partition:
+            candidates = [f for f in snapshot.files if tuple(f.partition_values.get(c) for c in parts) in present]
+        else:
+            candidates = snapshot.files
 
-    kept = arrow_files.read_files(storage, snapshot, touched_files)
-    kept = kept.filter(pc.invert(matching(kept))) if kept.num_rows else kept
-    out = pa.concat_tables([arrow_files.conform(kept, target_schema, fill_missing=True),
-                            arrow_files.conform(source, target_schema, fill_missing=True)])
-    adds = arrow_files.stage_table(out, storage, parts, target_schema)
-    removes = removes_for(touched_files)
-    if not adds and not removes:
-        return MergeResult(snapshot.version, False, 0, 0, 0, 0)
-    c = Commit(
-        table=table,
-        operation="MERGE",
-        schema=target_schema,
-        partition_by=parts,
-        adds=adds,
-        removes=removes,
-        read_version=snapshot.version,
-        conflict_partitions=_scope(snapshot, touched_files, adds),
-        app_txn=app_txn,
-        parameters={"keys": keys, "whenMatched": "update", "whenNotMatched": "insert"},
-    )
-    result = commit_or_discard(storage, c, max_retries)
-    if result.skipped:
-        return MergeResult(None, True, 0, 0, 0, 0)
-    return MergeResult(result.version, False, rows_matched, source.num_rows - rows_matched, len(removes), len(adds))
+        source_keys, valid = arrow_files.key_strings(source, keys)
+        source_keys = source_keys.filter(valid)
+
+        def matching(data: pa.Table):
+            joined, ok = arrow_files.key_strings(data, keys)
+            return pc.and_(ok, pc.is_in(joined, value_set=source_keys))
+
+        target = arrow_files.read_files(self.storage, snapshot, candidates, columns=keys, with_file=True)
+        counts = pc.value_counts(target.column("_file").filter(matching(target))) if target.num_rows else []
+        by_path = _files_by_path(snapshot)
+        touched = [(by_path[c["values"]], c["counts"]) for c in (counts.to_pylist() if len(counts) else [])]
+        kept = arrow_files.read_files(self.storage, snapshot, [f for f, _ in touched])
+        return touched, kept.filter(pc.invert(matching(kept))) if kept.num_rows else kept
+
+    def commit(self) -> MergeResult:
+        """Commit every staged part in one transaction (a new table: even with no rows)."""
+        if self.done:
+            self.discard()
+            return MergeResult(None, True, 0, 0, 0, 0)
+        if self.snapshot is not None and not self.adds and not self.removes:
+            return MergeResult(self.snapshot.version, False, 0, 0, 0, 0)
+        if self.schema is None:
+            raise ValueError(f"{self.table}: nothing was added to create the table from")
+        c = Commit(
+            table=self.table,
+            operation="MERGE" if self.snapshot is not None else "WRITE",
+            schema=self.schema,
+            partition_by=self.parts,
+            adds=self.adds,
+            removes=self.removes,
+            read_version=None if self.snapshot is None else self.snapshot.version,
+            conflict_partitions=_scope(self.snapshot, self.touched, self.adds) if self.snapshot is not None else None,
+            app_txn=self.app_txn,
+            configuration=self.configuration if self.snapshot is None else None,
+            parameters={"keys": self.keys, "whenMatched": "update", "whenNotMatched": "insert"} if self.snapshot is not None
+            else {"mode": "Append", "partitionBy": list(self.parts)},
+        )
+        result = commit_or_discard(self.storage, c, self.max_retries)
+        if result.skipped:
+            return MergeResult(None, True, 0, 0, 0, 0)
+        return MergeResult(result.version, False, self.rows_matched, self.rows_in - self.rows_matched, len(self.removes), len(self.adds))
+
+    def discard(self) -> None:
+        """Delete the staged files (nothing was committed)."""
+        from lakehouse.tables.writer import discard
+
+        discard(self.storage, self.adds)
+        self.adds, self.removes, self.touched = [], [], []
 
 
 def _num_records(stats: str) -> int:

@@ -209,10 +209,14 @@ def test_driver_path_writes_what_spark_writes(spark, tables, city, test_config, 
     """The same bronze batches through Spark and through the driver (pyarrow): equal tables, row for row."""
     import shutil
 
+    from pyspark.sql import functions as F
+
     from catalog import load_catalog
     from lakehouse.bronze.ingest import ingest_all
     from lakehouse.privacy import hmac_key
+    from lakehouse.silver.local import BronzeBatch
     from lakehouse.silver.process import DataDocs, process
+    from lakehouse.silver.standardise import area_plans
     from lakehouse.tables import Tables
 
     landing, _ = city
@@ -224,20 +228,50 @@ def test_driver_path_writes_what_spark_writes(spark, tables, city, test_config, 
     def docs(name):
         return DataDocs(str(tmp_path / name), ["SCJG-001"], registry.standards)
 
+    parts_tables = Tables(str(tmp_path / "parts"), spark, test_config.tables)
+    shutil.copytree(tables.root, parts_tables.root)
+    per_catalog = tables.read("bronze.records").groupBy("ingest_batch", "catalog").count()
+    largest = per_catalog.agg({"count": "max"}).first()[0]
+    # a part size that splits some area: the largest catalog of an area holding more rows than it
+    area_of = {c: a for a, p in area_plans(registry).items() for c in p.catalogs}
+    by_area = defaultdict(list)
+    for r in per_catalog.collect():
+        by_area[(r["ingest_batch"], area_of[r["catalog"]])].append(r["count"])
+    part_rows = max(max(n) for n in by_area.values() if sum(n) > max(n))
+
     on_spark = process(spark, tables, registry, hmac_key(test_config), data_docs=docs("spark-docs"), parallel=2)
     progress = []
     in_driver = process(spark, driver_tables, registry, hmac_key(test_config), data_docs=docs("driver-docs"), parallel=2,
                         driver_max_rows=10**6, progress=progress.append)
     assert progress and all(p.endswith("(driver)") for p in progress)
-    assert sorted((r.area, r.batch, r.rows_in, r.rows_out, r.rejected, r.superseded) for r in in_driver) == \
-        sorted((r.area, r.batch, r.rows_in, r.rows_out, r.rejected, r.superseded) for r in on_spark)
+    # the driver again, in parts of whole catalogs (areas with a larger catalog on Spark)
+    progress = []
+    in_parts = process(spark, parts_tables, registry, hmac_key(test_config), data_docs=docs("parts-docs"), parallel=2,
+                       driver_max_rows=10**6, driver_part_rows=part_rows, progress=progress.append)
+    assert any(p.endswith(" parts)") for p in progress)
+    want = sorted((r.area, r.batch, r.rows_in, r.rows_out, r.rejected, r.superseded) for r in on_spark)
+    assert sorted((r.area, r.batch, r.rows_in, r.rows_out, r.rejected, r.superseded) for r in in_driver) == want
+    assert sorted((r.area, r.batch, r.rows_in, r.rows_out, r.rejected, r.superseded) for r in in_parts) == want
     assert any(r.superseded for r in in_driver) and any(r.rejected for r in in_driver)
     names = [n for n in tables.list() if n.startswith("silver.")]
-    assert driver_tables.list() == tables.list() and "silver.registration" in names
+    assert driver_tables.list() == tables.list() == parts_tables.list() and "silver.registration" in names
     for name in names:
-        (schema, rows), (want_schema, want_rows) = _rows(driver_tables, name), _rows(tables, name)
-        assert schema == want_schema, name
-        assert rows == want_rows, name
+        want_schema, want_rows = _rows(tables, name)
+        for t in (driver_tables, parts_tables):
+            schema, rows = _rows(t, name)
+            assert schema == want_schema, name
+            assert rows == want_rows, name
+    # one commit per area and batch in parts too
+    for name in names:
+        if name not in ("silver.rejects", "silver.quality"):
+            assert parts_tables.version(name) == driver_tables.version(name), name
+    # parts are whole catalogs: an area with a catalog larger than a part goes to Spark
+    top = per_catalog.orderBy(F.desc("count")).first()
+    bronze = BronzeBatch.load(parts_tables, top["ingest_batch"])
+    plan = next(p for p in area_plans(registry).values() if top["catalog"] in p.catalogs)
+    assert bronze.parts(plan, largest - 1) is None
+    split = bronze.parts(plan, largest)
+    assert sorted(c for part in split for c in part) == sorted(c for c in plan.catalogs if c in bronze.rows())
     # each batch's new rows are one file per catalog there too, and a re-run commits nothing
     before = {n: driver_tables.version(n) for n in names}
     assert process(spark, driver_tables, registry, hmac_key(test_config), driver_max_rows=10**6) == []

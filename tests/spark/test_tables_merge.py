@@ -159,3 +159,51 @@ def test_arrow_sources_write_and_merge_as_dataframes_do(tables, spark):
     with pytest.raises(TableError, match="upsert only"):
         tables.merge("silver.by_arrow", frame(spark, 1).toArrow(), keys=["id"], when_matched="ignore")
     assert tables.version("silver.by_arrow") == version
+
+
+def test_an_arrow_merge_in_parts_commits_once_what_one_merge_commits(tables, spark):
+    """Parts of different partitions are staged one at a time and committed together; a failed part leaves nothing."""
+    from pyspark.sql import functions as F
+
+    from .helpers import data_files_on_disk
+
+    keys = ["district", "id"]
+
+    def parts(df):
+        return [df.where(F.col("district") == d).toArrow() for d in ("440604", "440606")]
+
+    # a new table, created by the one commit
+    m = tables.arrow_merge("silver.parts", keys, partition_by=["district"], app_id="silver-x", app_version=1)
+    for p in parts(frame(spark, 30)):
+        m.add(p)
+    assert not tables.exists("silver.parts")  # staged files, no commit yet
+    res = m.commit()
+    assert res.version == 0 and (res.rows_updated, res.rows_inserted) == (0, 20)
+    tables.write("silver.whole", frame(spark, 30).where("district != '440605'"), partition_by=["district"])
+    assert _sorted_rows(tables, "silver.parts") == _sorted_rows(tables, "silver.whole")
+
+    # an upsert touching two partitions: one commit, the same rows as one Spark merge
+    src = frame(spark, 9, start=25, tag="v2").where("district != '440605'")
+    m = tables.arrow_merge("silver.parts", keys, app_id="silver-x", app_version=2)
+    for p in parts(src):
+        m.add(p)
+    res = m.commit()
+    want = tables.merge("silver.whole", src, keys=keys)
+    assert res.version == 1 and res[2:4] == want[2:4] == (3, 3)
+    assert _sorted_rows(tables, "silver.parts") == _sorted_rows(tables, "silver.whole")
+    assert [h["regulake.operation"] for h in tables.history("silver.parts")] == ["MERGE", "WRITE"]
+
+    # exactly once: the same app version again stages nothing and commits nothing
+    again = tables.arrow_merge("silver.parts", keys, app_id="silver-x", app_version=2)
+    assert again.done and again.commit().skipped and tables.version("silver.parts") == 1
+
+    # a part repeating a partition of an earlier part is refused; discarding deletes every staged file
+    on_disk = data_files_on_disk(tables.uri("silver.parts"))
+    m = tables.arrow_merge("silver.parts", keys, app_id="silver-x", app_version=3)
+    first, second = parts(frame(spark, 6, start=40, tag="v3"))
+    m.add(first)
+    assert len(data_files_on_disk(tables.uri("silver.parts"))) > len(on_disk)
+    with pytest.raises(ValueError, match="different partitions"):
+        m.add(first)
+    m.discard()
+    assert data_files_on_disk(tables.uri("silver.parts")) == on_disk and tables.version("silver.parts") == 1
