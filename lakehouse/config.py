@@ -118,7 +118,7 @@ class SilverConfig(_Section):
     data_docs_catalogs: list[str] = Field(default_factory=lambda: ["SCJG-001"], description="Catalogs whose batches are also validated by Great Expectations suites generated from the standards, with Data Docs HTML (empty: none).")
     data_docs_root: str = Field("./quality", description="Great Expectations project folder; Data Docs under gx/uncommitted/data_docs/local_site/.")
     driver_max_rows: int = Field(100_000_000, ge=0, description="An area's batch of up to this many bronze rows is standardised and merged by the driver with pyarrow (no Spark jobs, the same outputs; on one machine faster than Spark at every size measured), in parts of up to driver_part_rows; larger batches run on Spark. On a cluster use ~100k, so history batches use the executors. 0: always Spark.")
-    driver_part_rows: int = Field(1_000_000, ge=1, description="The driver takes an area's batch in parts of whole catalogs of up to this many bronze rows, one at a time (~2 KB of driver memory per row per area thread); a batch with a catalog of more rows runs on Spark.")
+    driver_part_rows: int = Field(1_000_000, ge=1, description="The driver takes an area's batch in parts of whole catalogs of up to this many bronze rows, one at a time (~2 KB of driver memory per row per area thread); a catalog of more rows is read in slices of this size, each standardised and spilled to an Arrow file in the temporary folder (TMPDIR), and deduplicated over the key columns of all slices.")
     parallel_areas: int = Field(4, ge=1, le=64, description="Subject areas of a batch standardised at once (Spark jobs from as many driver threads): a daily batch is many small jobs whose latency overlaps; 1 runs them one after another.")
 
 

@@ -14,13 +14,14 @@ same steps run on Arrow tables in the driver:
 So a re-run converges the same way, and either path may pick up a batch the other left half
 done. ``process`` takes this path for an area's batch of up to ``silver.driver_max_rows`` rows,
 in parts of whole catalogs of up to ``silver.driver_part_rows`` rows each (rows of one key are
-in one catalog, so each part is deduplicated alone): the driver's memory follows the part, and
-the area's table still gets one commit.
+in one catalog, so each part is deduplicated alone), a larger catalog in slices spilled to
+local disk: the driver's memory follows the part, and the area's table still gets one commit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Collection
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Collection, Iterator
 
 from lakehouse.bronze.ingest import RECORDS as BRONZE_RECORDS
 from lakehouse.silver.standardise import ERRORS, UNMAPPED, AreaPlan, standardise_catalog
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from lakehouse.silver.process import AreaResult, DataDocs
+    from lakehouse.tables.merge import ArrowMerge
     from lakehouse.tables import Tables
     from lakehouse.tables.snapshot import Snapshot, SnapshotFile
     from lakehouse.tables.storage import TableStorage
@@ -55,14 +57,12 @@ class BronzeBatch:
         storage = tables.storage(BRONZE_RECORDS)
         return cls(batch, snap, storage, prune_files(snap, [("ingest_batch", "=", batch)], storage))
 
-    def parts(self, plan: AreaPlan, max_rows: int) -> list[list[str]] | None:
-        """The area's delivered catalogs in groups of up to ``max_rows`` rows, largest first (None: a
-        catalog alone holds more: the area goes to Spark). Rows of one key are in one catalog, so
-        each group is deduplicated and merged on its own."""
+    def parts(self, plan: AreaPlan, max_rows: int) -> list[list[str]]:
+        """The area's delivered catalogs in groups of up to ``max_rows`` rows, largest first; a
+        catalog of more rows is a group alone (read in slices). Rows of one key are in one catalog,
+        so each group is deduplicated on its own."""
         rows = self.rows()
         sizes = sorted(((rows[c], c) for c in plan.catalogs if c in rows), reverse=True)
-        if sizes and sizes[0][0] > max_rows:
-            return None
         groups: list[tuple[int, list[str]]] = []
         for n, code in sizes:  # first fit, largest first
             for i, (total, codes) in enumerate(groups):
@@ -72,6 +72,17 @@ class BronzeBatch:
             else:
                 groups.append((n, [code]))
         return [sorted(codes) for _, codes in groups]
+
+    def slices(self, code: str, max_rows: int) -> Iterator[pa.Table]:
+        """One catalog's records of the batch, in slices of about ``max_rows`` rows."""
+        import pyarrow.compute as pc
+
+        from lakehouse.tables import arrow_files
+
+        files = [f for f in self.files if f.partition_values.get("catalog") == code]
+        for records in arrow_files.iter_files(self.storage, self.snapshot, files, max_rows, columns=BRONZE_COLUMNS):
+            mine = pc.fill_null(pc.equal(records.column("ingest_batch"), self.batch), False)
+            yield records if pc.all(mine).as_py() is not False else records.filter(mine)
 
     def rows(self) -> dict[str, int]:
         """Rows per catalog, from the file statistics (no scan)."""
@@ -189,60 +200,135 @@ def rejects(checked: pa.Table, losers: pa.Table) -> pa.Table:
     return pa.concat_tables([pa.table(failed), pa.table(dupes)])
 
 
+@dataclass
+class _Tally:
+    """An area's tallies, summed over its parts and slices."""
+
+    counts: Counter = field(default_factory=Counter)       # (catalog, has errors) -> rows
+    rules: Counter = field(default_factory=Counter)        # (catalog, standard) -> failures
+    unmapped: Counter = field(default_factory=Counter)     # (catalog, column) -> rows
+    superseded: Counter = field(default_factory=Counter)   # catalog -> rows
+    rejects: list = field(default_factory=list)            # silver.rejects rows, as Arrow tables
+    ge_rows: list = field(default_factory=list)            # Great Expectations quality rows
+
+    def add(self, checked: pa.Table) -> set[str]:
+        """Tally ``checked``; the catalogs it holds."""
+        counts, rules, unmapped = tallies(checked)
+        self.counts.update(counts)
+        self.rules.update({(c, k): n for c, k, n in rules})
+        self.unmapped.update({(c, k): n for c, k, n in unmapped})
+        return {c for c, _ in counts}
+
+
 def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac_key: bytes, data_docs: DataDocs | None = None,
-                       parts: list[list[str]] | None = None) -> AreaResult:
-    """``process.process_area`` in the driver, one group of catalogs (``parts``, default: all at
-    once) at a time: each is read, standardised, deduplicated and staged as files before the
-    next is read, so memory follows the largest part. The area's table, rejects and quality
-    rows are each committed once, with the area's app transaction, as on Spark."""
+                       part_rows: int | None = None) -> AreaResult:
+    """``process.process_area`` in the driver, in parts of up to ``part_rows`` rows (default: all at once).
+
+    A part is a group of whole catalogs (``BronzeBatch.parts``): it is read, standardised,
+    deduplicated and staged as files before the next is read, so memory follows the part. A
+    catalog of more rows is read in slices, each standardised and spilled to an Arrow file on
+    local disk; the latest record per key is picked over the key columns of all its slices
+    (:func:`_sliced`). The area's table, rejects and quality rows are each committed once, with
+    the area's app transaction, as on Spark.
+    """
+    import tempfile
+
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from lakehouse.silver.process import QUALITY, QUALITY_SCHEMA, REJECTS, AreaResult, app_id, quality_rows
     from lakehouse.tables.arrow_files import rows_table
 
     batch = bronze.batch
     result = AreaResult(plan.area, batch)
-    counts: dict[tuple[str, bool], int] = {}
-    rule_counts, unmapped, dropped, ge_rows = [], [], [], []
-    superseded: dict[str, int] = {}
+    rows = bronze.rows()
+    parts = bronze.parts(plan, part_rows) if part_rows else [None]
+    tally = _Tally()
     merge = tables.arrow_merge(plan.table, keys=["catalog", "record_key"], partition_by=["catalog"], app_id=app_id(plan.area),
                                app_version=batch, unique_keys=True)
     try:
-        for codes in parts or [None]:
+        for i, codes in enumerate(parts):
+            last = i == len(parts) - 1
+            if codes and len(codes) == 1 and rows.get(codes[0], 0) > part_rows:
+                with tempfile.TemporaryDirectory(prefix="regulake-silver-") as spill:
+                    _sliced(bronze, plan, codes[0], hmac_key, part_rows, spill, tally, merge, data_docs, last)
+                continue
             checked = standardise_table(bronze.read(plan, codes), plan, hmac_key)
-            c, r, u = tallies(checked)
-            counts.update(c)
-            rule_counts += r
-            unmapped += u
-            winners, losers, s = latest_per_key(checked, pc.equal(pc.list_value_length(checked.column(ERRORS)), 0))
-            superseded.update(s)
+            delivered = tally.add(checked)
+            winners, losers, superseded = latest_per_key(checked, _good(checked))
+            tally.superseded.update(superseded)
             if not merge.done:
-                merge.add(winners.select(plan.columns()))
-            dropped.append(rejects(checked, losers))
+                merge.add(winners.select(plan.columns()), hold=last)  # the last part: one new file per catalog with the rewritten rows
+            tally.rejects.append(rejects(checked, losers))
             del winners, losers
             if data_docs:
-                ge_rows += _validate(checked, data_docs, plan, batch, {k for k, _ in c})
+                tally.ge_rows += _validate(checked, data_docs, plan, batch, delivered)
             del checked
-        result.rows_in = sum(counts.values())
+        result.rows_in = sum(tally.counts.values())
         result.skipped = result.rows_in == 0
         if result.rows_in:
-            res = merge.commit()
-            result.versions[plan.table] = res.version
+            result.versions[plan.table] = merge.commit().version
         else:
             merge.discard()
     except BaseException:
         merge.discard()
         raise
-    result.superseded = sum(superseded.values())
-    result.rejected = sum(v for (c, bad), v in counts.items() if bad)
+    result.superseded = sum(tally.superseded.values())
+    result.rejected = sum(v for (c, bad), v in tally.counts.items() if bad)
     result.rows_out = result.rows_in - result.rejected - result.superseded
-    result.versions[REJECTS] = tables.write(REJECTS, pa.concat_tables(dropped), app_id=app_id(plan.area), app_version=batch).version
+    result.versions[REJECTS] = tables.write(REJECTS, pa.concat_tables(tally.rejects), app_id=app_id(plan.area), app_version=batch).version
 
-    rows = quality_rows(batch, plan.area, counts, superseded, rule_counts, unmapped) + ge_rows
-    quality = rows_table(rows, QUALITY_SCHEMA)
+    rows = quality_rows(batch, plan.area, dict(tally.counts), dict(tally.superseded),
+                        [(c, k, n) for (c, k), n in tally.rules.items()], [(c, k, n) for (c, k), n in tally.unmapped.items()])
+    quality = rows_table(rows + tally.ge_rows, QUALITY_SCHEMA)
     result.versions[QUALITY] = tables.write(QUALITY, quality, app_id=app_id(plan.area), app_version=batch).version
     return result
+
+
+def _good(checked: pa.Table) -> pa.Array:
+    import pyarrow.compute as pc
+
+    return pc.equal(pc.list_value_length(checked.column(ERRORS)), 0)
+
+
+def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max_rows: int, spill: str, tally: _Tally,
+            merge: ArrowMerge, data_docs: DataDocs | None, hold_last: bool) -> None:
+    """One catalog larger than a part, in slices: standardised and spilled to ``spill`` one slice at
+    a time, deduplicated over the key and order columns of every slice, then each slice's winners
+    staged and its rejects kept (read back memory-mapped)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    paths, keys = [], []
+    for j, records in enumerate(bronze.slices(code, max_rows)):
+        checked = standardise_table(records, plan, hmac_key)
+        del records
+        tally.add(checked)
+        path = f"{spill}/{j}.arrow"
+        with pa.OSFile(path, "wb") as fh, pa.ipc.new_file(fh, checked.schema) as writer:
+            writer.write_table(checked)
+        small = checked.select(["catalog", "record_key", *(c for c, _ in ORDER)])
+        small = small.append_column("_slice", pa.array(np.full(len(small), j, np.int32))).append_column("_row", pa.array(np.arange(len(small))))
+        keys.append(small.filter(_good(checked)))
+        paths.append(path)
+        del checked, small
+    winners, losers, superseded = latest_per_key(pa.concat_tables(keys))
+    del keys
+    tally.superseded.update(superseded)
+    validated = []
+    for j, path in enumerate(paths):
+        checked = pa.ipc.open_file(pa.memory_map(path)).read_all()
+        mine = winners.filter(pc.equal(winners.column("_slice"), j)).column("_row")
+        if not merge.done:
+            merge.add(checked.take(mine).select(plan.columns()), hold=hold_last and j == len(paths) - 1)
+        lost = losers.filter(pc.equal(losers.column("_slice"), j))
+        lost_rows = checked.take(lost.column("_row")).append_column("_winner_file", lost.column("_winner_file")) \
+                                                      .append_column("_winner_line", lost.column("_winner_line"))
+        tally.rejects.append(rejects(checked, lost_rows))
+        if data_docs and code in data_docs.catalogs:
+            validated.append(checked)
+    if validated:  # one validation of the whole catalog (its slices are memory-mapped)
+        tally.ge_rows += _validate(pa.concat_tables(validated), data_docs, plan, bronze.batch, {code})
 
 
 def _validate(checked: pa.Table, data_docs: DataDocs, plan: AreaPlan, batch: int, delivered: set[str]) -> list:

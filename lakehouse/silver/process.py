@@ -219,8 +219,8 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
 
     An area's batch of up to ``driver_max_rows`` bronze rows is processed in the driver with
     pyarrow (``local.process_area_local``: the same outputs, no Spark job), in parts of whole
-    catalogs of up to ``driver_part_rows`` rows (default: ``driver_max_rows``, one part); larger
-    batches, and those with a catalog of more than ``driver_part_rows`` rows, on Spark.
+    catalogs of up to ``driver_part_rows`` rows (default: ``driver_max_rows``, one part), a
+    larger catalog in slices; larger batches on Spark.
     """
     from lakehouse.silver.local import BronzeBatch
 
@@ -245,26 +245,22 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
         todo.sort(key=lambda p: -sum(delivered.get(c, 0) for c in p.catalogs))
         bronze = BronzeBatch.load(tables, batch) if driver_max_rows > 0 else None
         rows = bronze.rows() if bronze else {}
-        local = {}
-        for p in todo:
-            if bronze and sum(rows.get(c, 0) for c in p.catalogs) <= driver_max_rows:
-                parts = bronze.parts(p, driver_part_rows or driver_max_rows)
-                if parts is not None:
-                    local[p.area] = parts
-        results += _run_areas(spark, tables, todo, batch, hmac_key, data_docs, progress, parallel, local, bronze)
+        part_rows = driver_part_rows or driver_max_rows
+        local = {p.area: len(bronze.parts(p, part_rows)) for p in todo if bronze and sum(rows.get(c, 0) for c in p.catalogs) <= driver_max_rows}
+        results += _run_areas(spark, tables, todo, batch, hmac_key, data_docs, progress, parallel, local, bronze, part_rows)
     return results
 
 
 def _run_areas(spark, tables, todo: list[AreaPlan], batch: int, hmac_key: bytes, data_docs, progress, parallel: int,
-               local: dict[str, list[list[str]]], bronze: BronzeBatch | None) -> list[AreaResult]:
+               local: dict[str, int], bronze: BronzeBatch | None, part_rows: int) -> list[AreaResult]:
     from lakehouse.silver.local import process_area_local
 
     def one(plan: AreaPlan) -> AreaResult:
         if progress:
             parts = local.get(plan.area)
-            progress(f"silver batch {batch}: {plan.area}" + ("" if parts is None else " (driver)" if len(parts) <= 1 else f" (driver, {len(parts)} parts)"))
+            progress(f"silver batch {batch}: {plan.area}" + ("" if parts is None else " (driver)" if parts <= 1 else f" (driver, {parts} parts)"))
         if plan.area in local:
-            return process_area_local(tables, plan, bronze, hmac_key, data_docs, local[plan.area])
+            return process_area_local(tables, plan, bronze, hmac_key, data_docs, part_rows)
         return process_area(spark, tables, plan, batch, hmac_key, data_docs)
 
     if parallel <= 1 or len(todo) <= 1:

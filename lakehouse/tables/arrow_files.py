@@ -10,7 +10,7 @@ these files exactly as they read Spark's.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from lakehouse.tables.committer import FileAdd
 from lakehouse.tables.exceptions import TableError
@@ -90,31 +90,64 @@ def read_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[Snapsh
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    out_fields, parts = _out_fields(snapshot, columns, with_file), []
+    for f in files:
+        with storage.open_input(f.path) as fh:
+            parts.append(_file_rows(snapshot, f, pq.ParquetFile(fh).read(columns=_data_columns(snapshot, out_fields)), out_fields))
+    if not parts:
+        return pa.schema(out_fields).empty_table()
+    return pa.concat_tables(parts)
+
+
+def iter_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[SnapshotFile], max_rows: int,
+               columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+    """``read_files`` in slices of ``max_rows`` rows or a little more (read 64k rows at a time), in file order."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out_fields, pending, n = _out_fields(snapshot, columns, False), [], 0
+    data_columns = _data_columns(snapshot, out_fields)
+    for f in files:
+        with storage.open_input(f.path) as fh:
+            for rb in pq.ParquetFile(fh).iter_batches(batch_size=min(max_rows, 65_536), columns=data_columns):
+                pending.append(_file_rows(snapshot, f, pa.Table.from_batches([rb]), out_fields))
+                n += rb.num_rows
+                if n >= max_rows:
+                    yield pa.concat_tables(pending)
+                    pending, n = [], 0
+    if pending:
+        yield pa.concat_tables(pending)
+
+
+def _out_fields(snapshot: Snapshot, columns: Sequence[str] | None, with_file: bool) -> list:
+    import pyarrow as pa
+
     target = arrow_schema(snapshot.schema)
     names = list(columns) if columns is not None else target.names
     missing = [c for c in names if target.get_field_index(c) < 0]
     if missing:
         raise TableError(f"table {snapshot.table} has no columns {missing}; it has {target.names}")
-    out_fields = [target.field(n) for n in names] + ([pa.field("_file", pa.string())] if with_file else [])
-    data_cols = [n for n in names if n not in snapshot.partition_by]
-    parts = []
-    for f in files:
-        with storage.open_input(f.path) as fh:
-            t = pq.ParquetFile(fh).read(columns=data_cols)
-        arrays = []
-        for n in names:
-            field = target.field(n)
-            if n in snapshot.partition_by:
-                value = f.partition_values.get(n)
-                arrays.append(pa.array([value] * t.num_rows, pa.string()).cast(field.type))
-            else:
-                arrays.append(t.column(n).cast(field.type))
-        if with_file:
+    return [target.field(n) for n in names] + ([pa.field("_file", pa.string())] if with_file else [])
+
+
+def _data_columns(snapshot: Snapshot, out_fields: list) -> list[str]:
+    return [f.name for f in out_fields if f.name != "_file" and f.name not in snapshot.partition_by]
+
+
+def _file_rows(snapshot: Snapshot, f: SnapshotFile, t: pa.Table, out_fields: list) -> pa.Table:
+    """The file's rows ``t`` in the table's types, with its partition values (and path for ``_file``)."""
+    import pyarrow as pa
+
+    arrays = []
+    for field in out_fields:
+        n = field.name
+        if n == "_file":
             arrays.append(pa.array([f.path] * t.num_rows, pa.string()))
-        parts.append(pa.Table.from_arrays(arrays, schema=pa.schema(out_fields)))
-    if not parts:
-        return pa.schema(out_fields).empty_table()
-    return pa.concat_tables(parts)
+        elif n in snapshot.partition_by:
+            arrays.append(pa.array([f.partition_values.get(n)] * t.num_rows, pa.string()).cast(field.type))
+        else:
+            arrays.append(t.column(n).cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(out_fields))
 
 
 def _typed(values: list, typ: pa.DataType) -> pa.Array:

@@ -1,7 +1,7 @@
 """Merge (upsert by key) and delete by predicate, as copy-on-write of the touched files only.
 
 ``merge_arrow`` does the same upsert for a small Arrow table in the driver, with no Spark job;
-``ArrowMerge`` for several Arrow tables of different partitions, committed once.
+``ArrowMerge`` for one or several Arrow tables (parts), committed once.
 
 Spark finds the files holding matching rows (a semi-join on the keys, or the predicate),
 rewrites just those files without the matched rows plus the new rows, and the driver
@@ -255,12 +255,17 @@ def merge(
 
 
 def _check_unique_arrow(source: pa.Table, keys: Sequence[str], table: str) -> None:
-    import pyarrow.compute as pc
-
     from lakehouse.tables.arrow_files import key_strings
 
     joined, valid = key_strings(source, keys)
-    counts = pc.value_counts(joined.filter(valid))
+    _check_unique_keys(joined.filter(valid), keys, table)
+
+
+def _check_unique_keys(joined: pa.Array, keys: Sequence[str], table: str) -> None:
+    """``joined``: the key strings (``arrow_files.key_strings``) of the valid keys."""
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(joined)
     repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values").to_pylist()[:5]
     if repeated:
         examples = [dict(zip(keys, k.split("\x1f"))) for k in repeated]
@@ -289,18 +294,18 @@ def merge_arrow(
                    unique_keys=unique_keys)
     if m.done:
         return MergeResult(None, True, 0, 0, 0, 0)
-    m.add(source)
+    m.add(source, hold=True)
     return m.commit()
 
 
 class ArrowMerge:
-    """An upsert in the driver from one Arrow table, or from several whose partitions differ, committed once.
+    """An upsert in the driver from one Arrow table or several (parts), committed once.
 
-    Each :meth:`add` rewrites the files its rows touch (without the matched rows) plus its rows
-    as new, uncommitted files, so the driver holds one part at a time; :meth:`commit` commits
-    every part in one transaction (with the app transaction), :meth:`discard` deletes the files.
-    Parts must hold different partitions of a table partitioned by some of the ``keys``: then no
-    key and no touched file is in two parts.
+    Each :meth:`add` writes its rows as new, uncommitted files and keeps only their keys, so
+    the driver holds one part at a time. :meth:`commit` finds the files holding one of the keys,
+    rewrites them without those rows, and commits the rewritten files, the parts' files and the
+    removal of the old ones in one transaction (with the app transaction); :meth:`discard`
+    deletes the staged files. No key may be in two parts (checked unless ``unique_keys``).
 
     With ``snapshot`` None the table is created by the commit, partitioned by ``partition_by``,
     with the schema of the first part.
@@ -318,17 +323,19 @@ class ArrowMerge:
         self.unique_keys, self.configuration = unique_keys, configuration
         self.schema = snapshot.schema if snapshot is not None else None
         self.adds: list = []
-        self.removes: list = []
-        self.touched: list[SnapshotFile] = []
-        self.seen: set[tuple] = set()
-        self.rows_matched = self.rows_in = 0
+        self.key_strings: list = []   # of every part's rows, to find the rows they replace
+        self.key_rows: list = []      # (partition columns, data key) of every part, to prune files by statistics
+        self.present: set[tuple] = set()  # partitions of the parts' rows
+        self.held: list = []              # parts written at commit (``add(hold=True)``)
+        self.rows_in = 0
         done = snapshot.dt.transaction_version(app_txn[0]) if app_txn and snapshot is not None else None
         self.done = done is not None and done >= app_txn[1]
 
-    def add(self, source: pa.Table) -> None:
-        """Stage one part: its rows and the rewritten files they touch (nothing is committed)."""
-        import pyarrow as pa
+    def add(self, source: pa.Table, hold: bool = False) -> None:
+        """Stage one part: its rows as new files (nothing is committed).
 
+        ``hold``: keep the rows in memory until :meth:`commit` writes them in the same files as
+        the rows kept from rewritten files (for the last part: one new file per partition)."""
         from lakehouse.tables import arrow_files
 
         source_schema = arrow_files.spark_schema(source.schema)
@@ -344,35 +351,28 @@ class ArrowMerge:
         else:
             new_fields = schemas.evolve(self.schema, source_schema, self.table, add_columns=self.schema_mode == "add_columns")
             self.schema = schemas.merged(self.schema, new_fields)
-        present = self._partitions(source)
-        if self.rows_in and (not self.parts or not set(self.parts) <= set(self.keys) or present & self.seen):
-            raise ValueError(f"{self.table}: the parts of one merge must hold different partitions of a table partitioned "
-                             f"by some of the keys {self.keys} (partitioned by {self.parts}; repeated: {sorted(present & self.seen)[:5]})")
-        self.seen |= present
-        if not self.unique_keys:
-            _check_unique_arrow(source, self.keys, self.table)
-        touched, kept = self._rewritten(source, present) if self.snapshot is not None else ([], None)
-        out = source if kept is None else pa.concat_tables([arrow_files.conform(kept, self.schema, fill_missing=True),
-                                                    arrow_files.conform(source, self.schema, fill_missing=True)])
+        joined, valid = arrow_files.key_strings(source, self.keys)
+        self.key_strings.append(joined.filter(valid))
+        if self.snapshot is not None and (key := _data_key(self.snapshot, self.keys)) is not None:
+            self.key_rows.append(source.select([*self.parts, key]))
+        if self.parts and source.num_rows:
+            from lakehouse.tables.writer import partition_string
+
+            self.present |= {tuple(partition_string(r[c]) for c in self.parts)
+                             for r in source.select(self.parts).group_by(self.parts).aggregate([]).to_pylist()}
+        self.rows_in += source.num_rows
+        if hold:
+            self.held.append(source)
+            return
         try:
-            self.adds += arrow_files.stage_table(out, self.storage, self.parts, self.schema)
+            self.adds += arrow_files.stage_table(arrow_files.conform(source, self.schema, fill_missing=True), self.storage, self.parts, self.schema)
         except BaseException:
             self.discard()
             raise
-        self.touched += [f for f, _ in touched]
-        self.removes += removes_for([f for f, _ in touched])
-        self.rows_matched += sum(n for _, n in touched)
-        self.rows_in += source.num_rows
 
-    def _partitions(self, source: pa.Table) -> set[tuple]:
-        from lakehouse.tables.writer import partition_string
-
-        if not self.parts or source.num_rows == 0:
-            return set()
-        return {tuple(partition_string(r[c]) for c in self.parts) for r in source.select(self.parts).group_by(self.parts).aggregate([]).to_pylist()}
-
-    def _rewritten(self, source: pa.Table, present: set[tuple]) -> tuple[list[tuple[SnapshotFile, int]], pa.Table]:
-        """(touched files and their matched rows, the rows they keep)."""
+    def _rewritten(self, source_keys) -> tuple[list[tuple[SnapshotFile, int]], pa.Table]:
+        """(the files holding one of ``source_keys`` with their matched rows, the rows they keep)."""
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         from lakehouse.tables import arrow_files
@@ -381,15 +381,13 @@ class ArrowMerge:
         by_partition = bool(parts) and set(parts) <= set(keys)
         key = _data_key(snapshot, keys)
         if key is not None:
-            rows = source.select([*parts, key]).filter(pc.is_valid(source.column(key))).to_pylist()
+            rows = pa.concat_tables(self.key_rows)
+            rows = rows.filter(pc.is_valid(rows.column(key))).to_pylist()
             candidates = files_holding(snapshot, None if by_partition else snapshot.files, _keys_by_partition(rows, parts, key), key)
         elif by_partition:
-            candidates = [f for f in snapshot.files if tuple(f.partition_values.get(c) for c in parts) in present]
+            candidates = [f for f in snapshot.files if tuple(f.partition_values.get(c) for c in parts) in self.present]
         else:
             candidates = snapshot.files
-
-        source_keys, valid = arrow_files.key_strings(source, keys)
-        source_keys = source_keys.filter(valid)
 
         def matching(data: pa.Table):
             joined, ok = arrow_files.key_strings(data, keys)
@@ -403,23 +401,44 @@ class ArrowMerge:
         return touched, kept.filter(pc.invert(matching(kept))) if kept.num_rows else kept
 
     def commit(self) -> MergeResult:
-        """Commit every staged part in one transaction (a new table: even with no rows)."""
+        """Rewrite the files the parts' keys touch and commit everything in one transaction (a new table: even with no rows)."""
+        import pyarrow as pa
+
+        from lakehouse.tables import arrow_files
+
         if self.done:
             self.discard()
             return MergeResult(None, True, 0, 0, 0, 0)
-        if self.snapshot is not None and not self.adds and not self.removes:
-            return MergeResult(self.snapshot.version, False, 0, 0, 0, 0)
         if self.schema is None:
             raise ValueError(f"{self.table}: nothing was added to create the table from")
+        try:
+            chunks = [c for k in self.key_strings for c in (k.chunks if isinstance(k, pa.ChunkedArray) else [k])]
+            source_keys = pa.chunked_array(chunks, pa.string()).combine_chunks()
+            if not self.unique_keys:
+                _check_unique_keys(source_keys, self.keys, self.table)
+            touched, kept = self._rewritten(source_keys) if self.snapshot is not None else ([], None)
+            out = [t for t in [kept, *self.held] if t is not None and t.num_rows]
+            self.held = []
+            if out:
+                out = pa.concat_tables([arrow_files.conform(t, self.schema, fill_missing=True) for t in out])
+                self.adds += arrow_files.stage_table(out, self.storage, self.parts, self.schema)
+        except BaseException:
+            self.discard()
+            raise
+        touched_files = [f for f, _ in touched]
+        removes = removes_for(touched_files)
+        rows_matched = sum(n for _, n in touched)
+        if self.snapshot is not None and not self.adds and not removes:
+            return MergeResult(self.snapshot.version, False, 0, 0, 0, 0)
         c = Commit(
             table=self.table,
             operation="MERGE" if self.snapshot is not None else "WRITE",
             schema=self.schema,
             partition_by=self.parts,
             adds=self.adds,
-            removes=self.removes,
+            removes=removes,
             read_version=None if self.snapshot is None else self.snapshot.version,
-            conflict_partitions=_scope(self.snapshot, self.touched, self.adds) if self.snapshot is not None else None,
+            conflict_partitions=_scope(self.snapshot, touched_files, self.adds) if self.snapshot is not None else None,
             app_txn=self.app_txn,
             configuration=self.configuration if self.snapshot is None else None,
             parameters={"keys": self.keys, "whenMatched": "update", "whenNotMatched": "insert"} if self.snapshot is not None
@@ -428,14 +447,14 @@ class ArrowMerge:
         result = commit_or_discard(self.storage, c, self.max_retries)
         if result.skipped:
             return MergeResult(None, True, 0, 0, 0, 0)
-        return MergeResult(result.version, False, self.rows_matched, self.rows_in - self.rows_matched, len(self.removes), len(self.adds))
+        return MergeResult(result.version, False, rows_matched, self.rows_in - rows_matched, len(removes), len(self.adds))
 
     def discard(self) -> None:
         """Delete the staged files (nothing was committed)."""
         from lakehouse.tables.writer import discard
 
         discard(self.storage, self.adds)
-        self.adds, self.removes, self.touched = [], [], []
+        self.adds, self.held = [], []
 
 
 def _num_records(stats: str) -> int:

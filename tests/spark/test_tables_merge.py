@@ -162,15 +162,16 @@ def test_arrow_sources_write_and_merge_as_dataframes_do(tables, spark):
 
 
 def test_an_arrow_merge_in_parts_commits_once_what_one_merge_commits(tables, spark):
-    """Parts of different partitions are staged one at a time and committed together; a failed part leaves nothing."""
+    """Parts are staged one at a time and committed together; a failed merge leaves nothing."""
     from pyspark.sql import functions as F
 
     from .helpers import data_files_on_disk
 
     keys = ["district", "id"]
 
-    def parts(df):
-        return [df.where(F.col("district") == d).toArrow() for d in ("440604", "440606")]
+    def parts(df):  # one part per district, and the 440606 rows split in two parts of the same partition
+        return [df.where(F.col("district") == "440604").toArrow(), df.where("district = '440606' and id % 2 = 0").toArrow(),
+                df.where("district = '440606' and id % 2 = 1").toArrow()]
 
     # a new table, created by the one commit
     m = tables.arrow_merge("silver.parts", keys, partition_by=["district"], app_id="silver-x", app_version=1)
@@ -185,8 +186,10 @@ def test_an_arrow_merge_in_parts_commits_once_what_one_merge_commits(tables, spa
     # an upsert touching two partitions: one commit, the same rows as one Spark merge
     src = frame(spark, 9, start=25, tag="v2").where("district != '440605'")
     m = tables.arrow_merge("silver.parts", keys, app_id="silver-x", app_version=2)
-    for p in parts(src):
+    *first, last = parts(src)
+    for p in first:
         m.add(p)
+    m.add(last, hold=True)
     res = m.commit()
     want = tables.merge("silver.whole", src, keys=keys)
     assert res.version == 1 and res[2:4] == want[2:4] == (3, 3)
@@ -197,13 +200,13 @@ def test_an_arrow_merge_in_parts_commits_once_what_one_merge_commits(tables, spa
     again = tables.arrow_merge("silver.parts", keys, app_id="silver-x", app_version=2)
     assert again.done and again.commit().skipped and tables.version("silver.parts") == 1
 
-    # a part repeating a partition of an earlier part is refused; discarding deletes every staged file
+    # a key in two parts is refused at the commit, and every staged file is deleted
     on_disk = data_files_on_disk(tables.uri("silver.parts"))
     m = tables.arrow_merge("silver.parts", keys, app_id="silver-x", app_version=3)
-    first, second = parts(frame(spark, 6, start=40, tag="v3"))
-    m.add(first)
+    part = parts(frame(spark, 6, start=40, tag="v3"))[0]
+    m.add(part)
+    m.add(part)
     assert len(data_files_on_disk(tables.uri("silver.parts"))) > len(on_disk)
-    with pytest.raises(ValueError, match="different partitions"):
-        m.add(first)
-    m.discard()
+    with pytest.raises(DuplicateKeyError, match="several rows for keys"):
+        m.commit()
     assert data_files_on_disk(tables.uri("silver.parts")) == on_disk and tables.version("silver.parts") == 1
