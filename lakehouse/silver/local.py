@@ -294,7 +294,7 @@ def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max
             merge: ArrowMerge, data_docs: DataDocs | None, hold_last: bool) -> None:
     """One catalog larger than a part, in slices: standardised and spilled to ``spill`` one slice at
     a time, deduplicated over the key and order columns of every slice, then each slice's winners
-    staged and its rejects kept (read back memory-mapped)."""
+    staged and its rejects kept (read back one at a time; LZ4-compressed on disk)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -305,7 +305,7 @@ def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max
         del records
         tally.add(checked)
         path = f"{spill}/{j}.arrow"
-        with pa.OSFile(path, "wb") as fh, pa.ipc.new_file(fh, checked.schema) as writer:
+        with pa.OSFile(path, "wb") as fh, pa.ipc.new_file(fh, checked.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
             writer.write_table(checked)
         small = checked.select(["catalog", "record_key", *(c for c, _ in ORDER)])
         small = small.append_column("_slice", pa.array(np.full(len(small), j, np.int32))).append_column("_row", pa.array(np.arange(len(small))))
@@ -327,7 +327,7 @@ def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max
         tally.rejects.append(rejects(checked, lost_rows))
         if data_docs and code in data_docs.catalogs:
             validated.append(checked)
-    if validated:  # one validation of the whole catalog (its slices are memory-mapped)
+    if validated:  # one validation of the whole catalog, in memory
         tally.ge_rows += _validate(pa.concat_tables(validated), data_docs, plan, bronze.batch, {code})
 
 
