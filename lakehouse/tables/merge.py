@@ -353,7 +353,7 @@ class ArrowMerge:
             self.schema = schemas.merged(self.schema, new_fields)
         joined, valid = arrow_files.key_strings(source, self.keys)
         self.key_strings.append(joined.filter(valid))
-        if self.snapshot is not None and (key := _data_key(self.snapshot, self.keys)) is not None:
+        if self.snapshot is not None and (key := _data_key(self.snapshot, self.keys)) is not None and self.rows_in + source.num_rows <= PRUNE_KEYS:
             self.key_rows.append(source.select([*self.parts, key]))
         if self.parts and source.num_rows:
             from lakehouse.tables.writer import partition_string
@@ -380,7 +380,7 @@ class ArrowMerge:
         snapshot, keys, parts = self.snapshot, self.keys, self.parts
         by_partition = bool(parts) and set(parts) <= set(keys)
         key = _data_key(snapshot, keys)
-        if key is not None:
+        if key is not None and self.rows_in <= PRUNE_KEYS:
             rows = pa.concat_tables(self.key_rows)
             rows = rows.filter(pc.is_valid(rows.column(key))).to_pylist()
             candidates = files_holding(snapshot, None if by_partition else snapshot.files, _keys_by_partition(rows, parts, key), key)
