@@ -289,8 +289,10 @@ class WidePivot:
 
         ents = pc.dictionary_encode(long.column("uscc").combine_chunks())
         row = ents.indices.to_numpy()
-        out = np.full((len(self.columns), len(ents.dictionary)), np.nan)
+        width = len(ents.dictionary)
+        out = np.full((len(self.columns), width), np.nan)
         out[self.counts, :] = 0.0
+        flat = out.reshape(-1)  # a view: numpy's ufunc.at is ~10x faster on one flat index than on (row, column) pairs
         for kind, metrics in (("area", AREA_METRICS), ("catalog", CATALOG_METRICS)):
             names = pc.dictionary_encode(long.column(kind).combine_chunks())
             index = pc.fill_null(names.indices, len(names.dictionary)).to_numpy()
@@ -299,17 +301,17 @@ class WidePivot:
                 lookup = np.array([self.slot.get((kind, k, m), -1) for k in names.dictionary.to_pylist()] + [-1], dtype=np.int64)
                 cols = lookup[index]
                 ok = cols >= 0
-                c, r = cols[ok], row[ok]
+                at = cols[ok] * width + row[ok]
                 vals = long.column(m).to_numpy(zero_copy_only=False).astype(float)[ok]
                 if m == "recency":  # the latest record: the smallest number of days
-                    np.fmin.at(out, (c, r), vals)
+                    np.fmin.at(flat, at, vals)
                 elif m == "amount_365d":  # a sum, null when no catalog had an amount
                     seen = ~np.isnan(vals)
-                    c, r = c[seen], r[seen]
-                    out[c, r] = np.where(np.isnan(out[c, r]), 0.0, out[c, r])
-                    np.add.at(out, (c, r), vals[seen])
+                    at = at[seen]
+                    flat[at] = np.where(np.isnan(flat[at]), 0.0, flat[at])
+                    np.add.at(flat, at, vals[seen])
                 else:  # counts
-                    np.add.at(out, (c, r), vals)
+                    np.add.at(flat, at, vals)
         return ents.dictionary, out
 
     def __call__(self, batches):
