@@ -342,8 +342,13 @@ def _late_corrections(cols, names, key_fields, samples, nrows, rng):
         extra.append(DirtyRecord(nrows + len(rows) - 1, fname, "late_correction", old, donor, original_row=smp["row"], original_file=smp["file"]))
     if not rows:
         return cols, []
-    out = {k: pa.concat_arrays([cols[k], pa.array([r[k] for r in rows], type=pa.string())]) for k in names}
+    out = {k: pa.concat_arrays([*_chunks(cols[k]), pa.array([r[k] for r in rows], type=pa.string())]) for k in names}
     return out, extra
+
+
+def _chunks(a) -> list:
+    """The arrays of a column (at SF 1 some delivery columns arrive as chunked arrays)."""
+    return a.chunks if isinstance(a, pa.ChunkedArray) else [a]
 
 
 def _spoil_gbk(path: Path, data: bytes, nrows: int) -> Optional[int]:

@@ -171,3 +171,18 @@ def test_refuses_unsafe_folders(tmp_path):
     simulate(SCALE, 0, 1, tmp_path / "l2", tmp_path / "k2", catalogs=["SCJG-010"], overwrite=True)
     with pytest.raises(RegulakeError, match="unknown catalog"):
         simulate(SCALE, 0, 1, tmp_path / "l3", tmp_path / "k3", catalogs=["NOPE-1"])
+
+
+def test_late_corrections_take_chunked_columns():
+    """At SF 1 some delivery columns are chunked arrays; a late correction appends to them all the same."""
+    import numpy as np
+    import pyarrow as pa
+
+    from lakehouse.landing.simulate import _late_corrections
+
+    cols = {"id": pa.chunked_array([["1", "2"], ["3"]]), "v": pa.chunked_array([["a", "b"], ["c"]])}
+    samples = [{"values": {"id": "9", "v": "z"}, "row": 4, "file": "old.csv"}]
+    out, extra = _late_corrections(cols, ["id", "v"], {"id"}, samples, 3, np.random.default_rng(0))
+    assert extra and all(isinstance(a, pa.Array) for a in out.values())
+    assert out["id"].to_pylist() == ["1", "2", "3"] + ["9"] * len(extra)
+    assert out["v"].to_pylist()[:3] == ["a", "b", "c"] and set(out["v"].to_pylist()[3:]) <= {"a", "b", "c"}
