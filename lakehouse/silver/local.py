@@ -240,7 +240,7 @@ def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac
 
     batch = bronze.batch
     result = AreaResult(plan.area, batch)
-    rows = bronze.rows()
+    sizes = bronze.rows()
     parts = bronze.parts(plan, part_rows) if part_rows else [None]
     tally = _Tally()
     merge = tables.arrow_merge(plan.table, keys=["catalog", "record_key"], partition_by=["catalog"], app_id=app_id(plan.area),
@@ -248,7 +248,7 @@ def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac
     try:
         for i, codes in enumerate(parts):
             last = i == len(parts) - 1
-            if codes and len(codes) == 1 and rows.get(codes[0], 0) > part_rows:
+            if codes and len(codes) == 1 and sizes.get(codes[0], 0) > part_rows:
                 with tempfile.TemporaryDirectory(prefix="regulake-silver-") as spill:
                     _sliced(bronze, plan, codes[0], hmac_key, part_rows, spill, tally, merge, data_docs, last)
                 continue
