@@ -76,6 +76,9 @@ def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         # A barrier task waiting for a peer that died fails after this, not after a year (the default).
         "spark.barrier.sync.timeout": "120s",
+        # Training collects its labelled rows (rows x ~1,300 factors: ~1 GB at SF 1, over Spark's 1 GB
+        # default); the driver's memory is the real bound.
+        "spark.driver.maxResultSize": s.driver_memory,
     }
     if s.master.startswith("local"):
         # Reads name each Delta file: on a local disk the driver lists thousands in milliseconds, where

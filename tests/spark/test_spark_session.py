@@ -23,6 +23,16 @@ def test_cluster_settings_come_from_configuration():
     assert "spark.sql.sources.parallelPartitionDiscovery.threshold" not in conf  # object stores keep Spark's listing job
 
 
+def test_results_collected_by_the_driver_may_use_its_memory():
+    """Training collects ~1 GB of labelled rows at SF 1: over Spark's 1 GB default, within the driver's memory."""
+    from lakehouse.config import load_config
+
+    cfg = load_config(environ={"REGULAKE__SPARK__DRIVER_MEMORY": "8g"})
+    assert spark_conf(cfg)["spark.driver.maxResultSize"] == "8g"
+    cfg = load_config(environ={"REGULAKE__SPARK__DRIVER_MEMORY": "8g", "REGULAKE__SPARK__CONF": '{"spark.driver.maxResultSize": "2g"}'})
+    assert spark_conf(cfg)["spark.driver.maxResultSize"] == "2g"  # an explicit setting wins
+
+
 def test_local_reads_list_their_files_in_the_driver(spark, tmp_path):
     """A read names every Delta file; beyond 32 paths Spark would start a listing job (~2 s per table here)."""
     import pyarrow as pa
