@@ -75,14 +75,18 @@ class BronzeBatch:
 
     def slices(self, code: str, max_rows: int) -> Iterator[pa.Table]:
         """One catalog's records of the batch, in slices of about ``max_rows`` rows."""
-        import pyarrow.compute as pc
-
         from lakehouse.tables import arrow_files
 
         files = [f for f in self.files if f.partition_values.get("catalog") == code]
         for records in arrow_files.iter_files(self.storage, self.snapshot, files, max_rows, columns=BRONZE_COLUMNS):
-            mine = pc.fill_null(pc.equal(records.column("ingest_batch"), self.batch), False)
-            yield records if pc.all(mine).as_py() is not False else records.filter(mine)
+            yield self._mine(records)
+
+    def _mine(self, records: pa.Table) -> pa.Table:
+        """The rows of this batch (a batch's files hold only it: then no copy)."""
+        import pyarrow.compute as pc
+
+        mine = pc.fill_null(pc.equal(records.column("ingest_batch"), self.batch), False)
+        return records if pc.all(mine).as_py() is not False else records.filter(mine)
 
     def rows(self) -> dict[str, int]:
         """Rows per catalog, from the file statistics (no scan)."""
@@ -95,15 +99,11 @@ class BronzeBatch:
 
     def read(self, plan: AreaPlan, catalogs: Collection[str] | None = None) -> pa.Table:
         """The area's records of the batch (of ``catalogs`` only, if given)."""
-        import pyarrow.compute as pc
-
         from lakehouse.tables import arrow_files
 
         wanted = set(plan.catalogs) if catalogs is None else set(catalogs) & set(plan.catalogs)
         files = [f for f in self.files if f.partition_values.get("catalog") in wanted]
-        records = arrow_files.read_files(self.storage, self.snapshot, files, columns=BRONZE_COLUMNS)
-        mine = pc.fill_null(pc.equal(records.column("ingest_batch"), self.batch), False)
-        return records if pc.all(mine).as_py() is not False else records.filter(mine)  # a batch's files hold only it: no copy
+        return self._mine(arrow_files.read_files(self.storage, self.snapshot, files, columns=BRONZE_COLUMNS))
 
 
 def standardise_table(records: pa.Table, plan: AreaPlan, hmac_key: bytes) -> pa.Table:

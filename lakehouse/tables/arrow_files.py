@@ -91,9 +91,10 @@ def read_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[Snapsh
     import pyarrow.parquet as pq
 
     out_fields, parts = _out_fields(snapshot, columns, with_file), []
+    data_columns = _data_columns(snapshot, out_fields)
     for f in files:
         with storage.open_input(f.path) as fh:
-            parts.append(_file_rows(snapshot, f, pq.ParquetFile(fh).read(columns=_data_columns(snapshot, out_fields)), out_fields))
+            parts.append(_file_rows(snapshot, f, pq.ParquetFile(fh).read(columns=data_columns), out_fields))
     if not parts:
         return pa.schema(out_fields).empty_table()
     return pa.concat_tables(parts)
