@@ -79,6 +79,11 @@ def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
         # Training collects its labelled rows (rows x ~1,300 factors: ~1 GB at SF 1, over Spark's 1 GB
         # default); the driver's memory is the real bound.
         "spark.driver.maxResultSize": s.driver_memory,
+        # Rows are handed to Python workers (mapInArrow) in batches of maxRecordsPerBatch (10,000). Under
+        # a byte limit Spark measures the batch after every row, and for a list column that costs time
+        # in the batch's length: the factor pivot's input moved ~100k rows/s per core. Int.MaxValue turns
+        # the measuring off.
+        "spark.sql.execution.arrow.maxBytesPerBatch": str(2**31 - 1),
     }
     if s.master.startswith("local"):
         # Reads name each Delta file: on a local disk the driver lists thousands in milliseconds, where
