@@ -223,15 +223,19 @@ def standardise(records: DataFrame, plan: AreaPlan, hmac_key: bytes) -> DataFram
 
 
 def by_catalog(catalogs: dict, pick, default):
-    """CASE catalog WHEN c1 THEN pick(c1) ... ELSE default (catalogs where pick is None are left out)."""
+    """CASE WHEN catalog IN (...) THEN pick(c) ... ELSE default: one branch per distinct pick (catalogs where
+    pick is None are left out). A branch per catalog is evaluated in turn on every row; catalogs that pick the
+    same expression share one set look-up."""
     from pyspark.sql import functions as F
 
-    expr = None
+    groups: dict[str, tuple[object, list[str]]] = {}
     for code, cat in catalogs.items():
         value = pick(cat)
-        if value is None:
-            continue
-        cond = F.col("catalog") == code
+        if value is not None:
+            groups.setdefault(str(value), (value, []))[1].append(code)
+    expr = None
+    for value, codes in groups.values():
+        cond = F.col("catalog") == codes[0] if len(codes) == 1 else F.col("catalog").isin(codes)
         expr = F.when(cond, value) if expr is None else expr.when(cond, value)
     return default if expr is None else expr.otherwise(default)
 
