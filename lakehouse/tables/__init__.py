@@ -207,7 +207,8 @@ class Tables:
     ) -> CommitResult:
         """Append, overwrite, or overwrite whole partitions (``replace_where``).
 
-        ``df`` is a Spark DataFrame, or a small pyarrow Table the driver writes itself.
+        ``df`` is a Spark DataFrame, a small pyarrow Table the driver writes itself, or files the
+        tasks of a Spark job wrote (``stage_in_tasks``).
 
         With ``app_id``/``app_version`` the write is exactly-once: a batch whose version
         the table already holds for that app id commits nothing.
@@ -229,6 +230,14 @@ class Tables:
             max_retries=self.settings.commit_retries,
             before_commit=before_commit,
         )
+
+    def stage_in_tasks(self, name: str, df: DataFrame, produce: Callable, schema, partition_by: Sequence[str] | None = None):
+        """Files of ``name`` written by the tasks of ``df`` (``task_files.stage_in_tasks``): ``produce`` turns a
+        partition's Arrow batches into Arrow tables of ``schema`` (a Spark StructType), which the tasks write
+        with pyarrow. Commit them with ``write(name, staged, ...)``."""
+        from lakehouse.tables.task_files import stage_in_tasks
+
+        return stage_in_tasks(df, produce, schema, self.storage(name), list(partition_by or []))
 
     def merge(
         self,

@@ -9,6 +9,7 @@ these files exactly as they read Spark's.
 """
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -182,47 +183,100 @@ def filter_mask(data: pa.Table, filters: Sequence[tuple]) -> pa.Array:
     return mask
 
 
-def stage_table(data: pa.Table, storage: TableStorage, partition_by: Sequence[str], schema: StructType) -> list[FileAdd]:
-    """Write ``data`` as Parquet into its partition folders and describe the files as add actions."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+class PartitionedWriter:
+    """Parquet files of a table written from Arrow tables as they come: one open file per partition,
+    a new one after ``max_rows`` rows; ``close`` describes the files as add actions, ``abort``
+    deletes them. Memory holds a row group at a time, not the data."""
 
-    from lakehouse.tables.writer import partition_string
+    def __init__(self, storage: TableStorage, partition_by: Sequence[str], schema: StructType, max_rows: int = ROWS_PER_FILE):
+        self.storage, self.parts, self.schema, self.max_rows = storage, list(partition_by), schema, max_rows
+        self.open: dict[tuple, list] = {}        # partition values → [path, output stream, Parquet writer, rows, values]
+        self.written: list[tuple[str, dict[str, str | None]]] = []
 
-    data = conform(data, schema)
-    if data.num_rows == 0:
-        return []
-    parts = list(partition_by)
-    groups: list[tuple[dict[str, str | None], pa.Table]] = []
-    if parts:
-        keys = data.select(parts).group_by(parts).aggregate([]).to_pylist()
+    def write(self, data: pa.Table) -> None:
+        data = conform(data, self.schema)
+        for values, rows in self._groups(data):
+            start = 0
+            while start < rows.num_rows:
+                entry = self._file(values, rows.schema)
+                take = min(self.max_rows - entry[3], rows.num_rows - start)
+                entry[2].write_table(rows.slice(start, take))
+                entry[3] += take
+                start += take
+                if entry[3] >= self.max_rows:
+                    self._finish(tuple(values.items()))
+
+    def _groups(self, data: pa.Table) -> list[tuple[dict[str, str | None], pa.Table]]:
+        import pyarrow.compute as pc
+
+        from lakehouse.tables.writer import partition_string
+
+        if data.num_rows == 0:
+            return []
+        if not self.parts:
+            return [({}, data)]
+        keys = data.select(self.parts).group_by(self.parts).aggregate([]).to_pylist()
+        if len(keys) == 1:  # one partition (a chunk of one catalog, one cutoff's rows): no copy
+            return [({c: partition_string(keys[0][c]) for c in self.parts}, data.drop_columns(self.parts))]
+        groups = []
         for key in keys:
             mask = None
-            for c in parts:
+            for c in self.parts:
                 col = data.column(c)
                 m = pc.is_null(col) if key[c] is None else pc.fill_null(pc.equal(col, key[c]), False)
                 mask = m if mask is None else pc.and_(mask, m)
-            groups.append(({c: partition_string(key[c]) for c in parts}, data.filter(mask).drop_columns(parts)))
-    else:
-        groups.append(({}, data))
-    adds = []
-    try:
-        for values, rows in groups:
+            groups.append(({c: partition_string(key[c]) for c in self.parts}, data.filter(mask).drop_columns(self.parts)))
+        return groups
+
+    def _file(self, values: dict[str, str | None], schema: pa.Schema) -> list:
+        import pyarrow.parquet as pq
+
+        key = tuple(values.items())
+        if key not in self.open:
             folder = "/".join(f"{escape_path_name(c)}={HIVE_NULL if v is None else escape_path_name(v)}" for c, v in values.items())
-            for start in range(0, rows.num_rows, ROWS_PER_FILE):
-                chunk = rows.slice(start, ROWS_PER_FILE)
-                rel = (folder + "/" if folder else "") + f"part-{len(adds):05d}-{uuid.uuid4()}.c000.snappy.parquet"
-                with storage.open_output(rel) as fh:
-                    pq.write_table(chunk, fh, compression="snappy")
-                entry = storage.stat(rel)
-                with storage.open_input(rel) as fh:
-                    st = file_stats(fh, chunk.column_names)
-                adds.append(FileAdd(rel, entry.size, values, entry.mtime_ms, stats_json(st)))
+            rel = (folder + "/" if folder else "") + f"part-{len(self.written) + len(self.open):05d}-{uuid.uuid4()}.c000.snappy.parquet"
+            out = self.storage.open_output(rel)
+            self.open[key] = [rel, out, pq.ParquetWriter(out, schema, compression="snappy"), 0, values]
+        return self.open[key]
+
+    def _finish(self, key: tuple) -> None:
+        rel, out, writer, _, values = self.open.pop(key)
+        self.written.append((rel, values))
+        try:
+            writer.close()
+        finally:
+            out.close()
+
+    def close(self) -> list[FileAdd]:
+        """Close every file and describe it (size, partition values, statistics from its footer)."""
+        for key in list(self.open):
+            self._finish(key)
+        adds = []
+        for rel, values in self.written:
+            entry = self.storage.stat(rel)
+            with self.storage.open_input(rel) as fh:
+                st = file_stats(fh, [f.name for f in self.schema.fields if f.name not in self.parts])
+            adds.append(FileAdd(rel, entry.size, values, entry.mtime_ms, stats_json(st)))
+        return adds
+
+    def abort(self) -> None:
+        """Close and delete every file written so far."""
+        for key in list(self.open):
+            with contextlib.suppress(Exception):
+                self._finish(key)
+        for rel, _ in self.written:
+            self.storage.delete_file(rel)
+
+
+def stage_table(data: pa.Table, storage: TableStorage, partition_by: Sequence[str], schema: StructType) -> list[FileAdd]:
+    """Write ``data`` as Parquet into its partition folders and describe the files as add actions."""
+    writer = PartitionedWriter(storage, partition_by, schema)
+    try:
+        writer.write(data)
+        return writer.close()
     except BaseException:
-        for a in adds:
-            storage.delete_file(a.path)
+        writer.abort()
         raise
-    return adds
 
 
 def key_strings(data: pa.Table, keys: Sequence[str]) -> tuple[pa.Array, pa.Array]:

@@ -73,6 +73,13 @@ def _matches(values: Mapping[str, str | None], scope: list[dict[str, str | None]
     return any(all(values.get(k) == v for k, v in part.items()) for part in scope)
 
 
+def is_staged(data) -> bool:
+    """True for files Spark tasks already wrote (``task_files.StagedFiles``)."""
+    from lakehouse.tables.task_files import StagedFiles
+
+    return isinstance(data, StagedFiles)
+
+
 def is_arrow(data) -> bool:
     """True for a pyarrow Table (written by the driver), False for a Spark DataFrame."""
     import pyarrow as pa
@@ -81,7 +88,9 @@ def is_arrow(data) -> bool:
 
 
 def schema_of(data: DataFrame | pa.Table) -> StructType:
-    """The Spark schema of a DataFrame or an Arrow table."""
+    """The Spark schema of a DataFrame, an Arrow table or staged files."""
+    if is_staged(data):
+        return data.schema
     if is_arrow(data):
         from lakehouse.tables.arrow_files import spark_schema
 
@@ -90,7 +99,13 @@ def schema_of(data: DataFrame | pa.Table) -> StructType:
 
 
 def stage(data: DataFrame | pa.Table, storage: TableStorage, partition_by: Sequence[str], schema: StructType) -> list[FileAdd]:
-    """New files holding ``data``: written by Spark's executors, or by the driver for an Arrow table."""
+    """New files holding ``data``: written by Spark's executors, or by the driver for an Arrow table
+    (staged files are already written)."""
+    if is_staged(data):
+        if list(data.partition_by) != list(partition_by):
+            raise SchemaMismatchError(f"the staged files are partitioned by {data.partition_by or 'nothing'}, "
+                                      f"the table by {list(partition_by) or 'nothing'}")
+        return list(data.adds)
     if is_arrow(data):
         from lakehouse.tables.arrow_files import stage_table
 
@@ -150,7 +165,23 @@ def commit_or_discard(storage: TableStorage, c: Commit, max_retries: int, before
     return result
 
 
-def write(
+def write(df, storage: TableStorage, table: str, snapshot: Snapshot | None, **kwargs) -> CommitResult:
+    """Append to or overwrite (all of, or whole partitions of) a table, from a DataFrame, an Arrow
+    table or files Spark tasks staged (``task_files``; deleted again when nothing commits them)."""
+    if not is_staged(df):
+        return _write(df, storage, table, snapshot, **kwargs)
+    try:
+        result = _write(df, storage, table, snapshot, **kwargs)
+    except BaseException as exc:
+        if not getattr(exc, "files_may_be_referenced", False):
+            discard(storage, df.adds)
+        raise
+    if result.skipped:
+        discard(storage, df.adds)
+    return result
+
+
+def _write(
     df: DataFrame | pa.Table,
     storage: TableStorage,
     table: str,
@@ -164,7 +195,6 @@ def write(
     max_retries: int = 10,
     before_commit: Callable[[], None] | None = None,
 ) -> CommitResult:
-    """Append to or overwrite (all of, or whole partitions of) a table, from a DataFrame or an Arrow table."""
     if mode not in ("append", "overwrite"):
         raise ValueError(f"mode must be 'append' or 'overwrite', not {mode!r}")
     if replace_where and mode != "overwrite":

@@ -177,3 +177,42 @@ def test_missing_table_and_vacuumed_version_errors_are_clear(tables, spark):
     tables.vacuum("silver.gone", retention_hours=0, force=True)
     with pytest.raises(TableError, match="vacuum"):
         tables.read("silver.gone", version=0).count()
+
+
+def _doubled(batches):
+    """A produce function for stage_in_tasks: each partition's rows with the amount doubled, as one table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = [b for b in batches if b.num_rows]
+    if parts:
+        t = pa.Table.from_batches(parts)
+        yield t.set_column(t.schema.get_field_index("amount"), "amount", pc.multiply(t.column("amount"), 2))
+
+
+def test_files_written_by_tasks_commit_like_spark_writes(tables, spark):
+    """Spark tasks write Parquet with pyarrow (stage_in_tasks); the driver commits their add actions."""
+    df = frame(spark, 30).repartition(3)
+    staged = tables.stage_in_tasks("gold.staged", df, _doubled, df.schema, partition_by=["district"])
+    assert staged.rows() == 30 and staged.rows({"district": "440604"}) == 10
+    assert len(staged.adds) == 9  # three partitions of the data × three districts each
+    assert not tables.exists("gold.staged")  # nothing committed yet
+    res = tables.write("gold.staged", staged, partition_by=["district"], app_id="job", app_version=1)
+    assert res.version == 0
+    want = frame(spark, 30).selectExpr("id", "name", "district", "amount * 2 as amount", "ts", "day")
+    got = tables.read("gold.staged")
+    assert got.columns == want.columns
+    assert sorted_rows(got.collect()) == sorted_rows(want.collect())
+    adds = [a["add"] for a in log_actions(tables.uri("gold.staged"), 0) if "add" in a]
+    assert all(set(__import__("json").loads(a["stats"])["minValues"]) >= {"id", "name", "day"} for a in adds)
+    assert tables.read("gold.staged", filters=[("district", "=", "440605")]).count() == 10
+
+    # the same batch again commits nothing and deletes the files its tasks wrote
+    again = tables.stage_in_tasks("gold.staged", df, _doubled, df.schema, partition_by=["district"])
+    assert tables.write("gold.staged", again, partition_by=["district"], app_id="job", app_version=1).skipped
+    # files staged for the wrong partitioning are refused and deleted
+    wrong = tables.stage_in_tasks("gold.staged", df, _doubled, df.schema)
+    with pytest.raises(SchemaMismatchError, match="staged files are partitioned by nothing"):
+        tables.write("gold.staged", wrong, mode="overwrite")
+    assert data_files_on_disk(tables.uri("gold.staged")) == {f.path for f in tables.snapshot("gold.staged").files}
+    assert tables.version("gold.staged") == 0
