@@ -33,9 +33,9 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
         if progress:
             progress(f"factors as of {', '.join(map(str, todo))}"
                      + (f" (kept: {', '.join(map(str, kept))}; risk.refresh_train_factors recomputes them)" if kept else ""))
-        for cutoff, version, entities, n in factors.write(spark, tables, registry, todo):
-            run_record.wrote(factors.FACTORS, version, rows=entities)
-            run_record.details.setdefault("cutoffs", {})[cutoff.isoformat()] = {"entities": entities, "factors": n}
+        written = factors.write(spark, tables, registry, todo)
+        run_record.wrote(factors.FACTORS, written.version, rows=sum(written.entities.values()))
+        run_record.details["cutoffs"] = {c.isoformat(): {"entities": n, "factors": written.factors} for c, n in written.entities.items()}
     return dates
 
 

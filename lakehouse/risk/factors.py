@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
@@ -259,120 +259,194 @@ def catalog_factor_list(registry: Registry, codes: list[str] | None = None) -> l
 AREA_METRICS = ["n_all", *[f"n_{w}d" for w in AREA_WINDOWS], "recency", "amount_365d"]
 CATALOG_METRICS = ["n_365d", "recency"]
 EVENT_COUNTS = tuple(f"_{m}" for m in AREA_METRICS if m.startswith("n_"))
+EPOCH = dt.date(1970, 1, 1)
 
 
-class WidePivot:
-    """The per-area and per-catalog factor columns of entities, from their (entity, area, catalog) aggregates.
+class EventPivot:
+    """The per-area and per-catalog factor columns of entities as of one or more cutoffs, from their events.
 
-    Called on the Arrow batches of one Spark partition (``mapInArrow``): each row of ``long``
-    holds one entity's ``AREA_METRICS`` for one catalog; the catalogs are rolled up to their
-    areas (counts and amounts summed, the smallest recency kept) and both are laid out in the
-    fixed column list. An entity's counts with no record are 0, its other metrics null.
+    Called on the Arrow batches of one Spark partition (hash of the entity). Each row is an event
+    (``uscc``, ``catalog``, ``event_date``, ``amount``) or, with ``carry``, an entity row: ``catalog``
+    null, ``event_date`` the cutoff it belongs to and ``carry`` the list of the entity's other
+    factors as of that cutoff (doubles, in the order of ``carry``). For each cutoff, the events on
+    or before it are counted per catalog and per subject area (``area_of``) with numpy and laid out
+    in the fixed column list, so every cutoff comes from one shuffle of the events. An entity's
+    counts with no record are 0, its other metrics null.
 
-    With ``carry`` (double columns), ``long`` also holds one row per entity to keep, marked by
-    ``ENTITY_ROW``, whose ``carry`` values lead its output row; entities without one are left out.
+    A cutoff's rows: with ``carry``, the entities with an entity row for it, their carried values
+    first (entities without one are left out); without, the entities with an event on or before it.
     """
 
-    def __init__(self, areas: list[str], codes: list[str], carry: list[str] | None = None):
+    def __init__(self, areas: list[str], codes: list[str], area_of: dict[str, str], cutoffs: list[dt.date],
+                 carry: list[str] | None = None):
         import pyarrow as pa
 
         keys = [("area", a, m) for a in areas for m in AREA_METRICS] + [("catalog", c, m) for c in codes for m in CATALOG_METRICS]
         self.columns = [f"area_{k}_{m}" if kind == "area" else f"cat_{column_name(k)}_{m}" for kind, k, m in keys]
-        self.slot = {key: i for i, key in enumerate(keys)}
         self.counts = np.array([c.endswith(EVENT_COUNTS) for c in self.columns])
-        self.carry = carry
+        self.areas, self.codes, self.cutoffs, self.carry = list(areas), list(codes), list(cutoffs), carry
+        self.code_slot = {c: i for i, c in enumerate(codes)}
+        self.area_slot = {c: areas.index(a) for c, a in area_of.items() if a in areas}
         self.schema = pa.schema([("uscc", pa.string())] + [(c, pa.float64()) for c in [*(carry or []), *self.columns]])
 
-    def values(self, long) -> tuple:
-        """(entities, matrix of one row per column and one column per entity) of an Arrow table ``long``."""
-        import pyarrow.compute as pc
-
-        ents = pc.dictionary_encode(long.column("uscc").combine_chunks())
-        row = ents.indices.to_numpy()
-        width = len(ents.dictionary)
-        out = np.full((len(self.columns), width), np.nan)
-        out[self.counts, :] = 0.0
-        flat = out.reshape(-1)  # a view: numpy's ufunc.at is ~10x faster on one flat index than on (row, column) pairs
-        for kind, metrics in (("area", AREA_METRICS), ("catalog", CATALOG_METRICS)):
-            names = pc.dictionary_encode(long.column(kind).combine_chunks())
-            index = pc.fill_null(names.indices, len(names.dictionary)).to_numpy()
-            for m in metrics:
-                # slot of each distinct area / catalog name (-1: not a factor), then of every row
-                lookup = np.array([self.slot.get((kind, k, m), -1) for k in names.dictionary.to_pylist()] + [-1], dtype=np.int64)
-                cols = lookup[index]
-                ok = cols >= 0
-                at = cols[ok] * width + row[ok]
-                vals = long.column(m).to_numpy(zero_copy_only=False).astype(float)[ok]
-                if m == "recency":  # the latest record: the smallest number of days
-                    np.fmin.at(flat, at, vals)
-                elif m == "amount_365d":  # a sum, null when no catalog had an amount
-                    seen = ~np.isnan(vals)
-                    at = at[seen]
-                    flat[at] = np.where(np.isnan(flat[at]), 0.0, flat[at])
-                    np.add.at(flat, at, vals[seen])
-                else:  # counts
-                    np.add.at(flat, at, vals)
-        return ents.dictionary, out
-
-    def __call__(self, batches):
+    def _prepare(self, rows) -> dict:
+        """The partition's rows as numpy arrays, once for all cutoffs."""
         import pyarrow as pa
         import pyarrow.compute as pc
+
+        ents = pc.dictionary_encode(rows.column("uscc").combine_chunks())
+        cats = pc.dictionary_encode(rows.column("catalog").combine_chunks())
+        names = cats.dictionary.to_pylist()
+        index = pc.fill_null(cats.indices, len(names)).to_numpy()  # len(names): no catalog (an entity row)
+        days = rows.column("event_date").combine_chunks().cast(pa.int32())
+        return {
+            "ents": ents.dictionary, "row": ents.indices.to_numpy(), "event": index < len(names),
+            "catalog": np.array([self.code_slot.get(n, -1) for n in names] + [-1], dtype=np.int64)[index],
+            "area": np.array([self.area_slot.get(n, -1) for n in names] + [-1], dtype=np.int64)[index],
+            # a null date is never on or before a cutoff
+            "day": pc.fill_null(days, np.iinfo(np.int32).max).to_numpy().astype(np.int64),
+            "amount": rows.column("amount").to_numpy() if "amount" in rows.column_names else None,
+        }
+
+    def values(self, p: dict, cutoff: dt.date) -> np.ndarray:
+        """Matrix of one row per column and one column per entity of the partition, as of ``cutoff``."""
+        width, c = len(p["ents"]), (cutoff - EPOCH).days
+        out = np.full((len(self.columns), width), np.nan)
+        out[self.counts, :] = 0.0
+        on_or_before = p["day"] <= c
+        blocks = (("area", len(self.areas), AREA_METRICS, 0),
+                  ("catalog", len(self.codes), CATALOG_METRICS, len(self.areas) * len(AREA_METRICS)))
+        for kind, slots, metrics, base in blocks:
+            keep = on_or_before & (p[kind] >= 0)
+            at, day, size = p[kind][keep] * width + p["row"][keep], p["day"][keep], slots * width
+            for i, m in enumerate(metrics):
+                if m == "n_all":
+                    v = np.bincount(at, minlength=size).astype(float)
+                elif m.startswith("n_"):  # n_<w>d: records over the last w days
+                    v = np.bincount(at[day > c - int(m[2:-1])], minlength=size).astype(float)
+                elif m == "recency":  # days since the latest record
+                    latest = np.full(size, -1, dtype=np.int64)
+                    np.maximum.at(latest, at, day)
+                    v = np.where(latest >= 0, c - latest, np.nan)
+                else:  # amount_365d: a sum, null when no record of the last 365 days had an amount
+                    amount = p["amount"][keep]
+                    sel = (day > c - 365) & ~np.isnan(amount)
+                    seen = np.bincount(at[sel], minlength=size)
+                    v = np.where(seen > 0, np.bincount(at[sel], weights=amount[sel], minlength=size), np.nan)
+                out[base + np.arange(slots) * len(metrics) + i, :] = v.reshape(slots, width)
+        return out
+
+    def table(self, p: dict, rows, cutoff: dt.date):
+        """The factor rows of ``cutoff`` (the columns of ``schema``)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        c = (cutoff - EPOCH).days
+        if self.carry is not None:
+            # the cutoff's entity rows, each entity's first
+            mine = np.flatnonzero(~p["event"] & (p["day"] == c))
+            ents, first = np.unique(p["row"][mine], return_index=True)
+            mine = mine[first]
+            lists = rows.column("carry").combine_chunks().take(pa.array(mine))
+            flat = pc.list_flatten(lists).to_numpy(zero_copy_only=False).reshape(len(mine), len(self.carry))
+            carried = [flat[:, j] for j in range(len(self.carry))]
+        else:
+            ents, carried = np.unique(p["row"][p["event"] & (p["day"] <= c)]), []
+        values = self.values(p, cutoff)[:, ents] if len(ents) else np.empty((len(self.columns), 0))
+        arrays = [p["ents"].take(pa.array(ents, pa.int64())), *(_doubles(col) for col in [*carried, *values])]
+        return pa.Table.from_arrays(arrays, schema=self.schema)
+
+    def tables(self, batches) -> Iterator:
+        """(cutoff, its factor rows) of a partition's batches, for every cutoff with rows."""
+        import pyarrow as pa
 
         parts = [b for b in batches if b.num_rows]
         if not parts:
             return
-        long = pa.Table.from_batches(parts)
-        ents, out = self.values(long)
-        carried = []
-        if self.carry is not None:
-            # the entity rows, in the order of ``ents`` (each entity's row once)
-            mine = long.filter(pc.is_valid(long.column(ENTITY_ROW)))
-            at = pc.index_in(ents, mine.column("uscc")).to_numpy(zero_copy_only=False)
-            keep = np.flatnonzero(~np.isnan(at))
-            ents, out, at = ents.take(pa.array(keep)), out[:, keep], pa.array(at[keep].astype(np.int64))
-            carried = [mine.column(c).take(at).combine_chunks() for c in self.carry]
-        for lo in range(0, len(ents), 20_000):
-            hi = min(lo + 20_000, len(ents))
-            arrays = [ents.slice(lo, hi - lo), *(c.slice(lo, hi - lo) for c in carried), *(pa.array(col[lo:hi], from_pandas=True) for col in out)]
-            yield pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        rows = pa.Table.from_batches(parts)
+        p = self._prepare(rows)
+        for cutoff in self.cutoffs:
+            t = self.table(p, rows, cutoff)
+            if t.num_rows:
+                yield cutoff, t
+
+    def with_as_of(self, batches) -> Iterator:
+        """``tables`` with the cutoff as column ``as_of`` (for task writes, partitioned by it)."""
+        import pyarrow as pa
+
+        for cutoff, t in self.tables(batches):
+            yield t.append_column("as_of", pa.array([cutoff] * t.num_rows, pa.date32()))
+
+    def __call__(self, batches):
+        """``mapInArrow``: the rows of the only cutoff, in batches of 20,000."""
+        if len(self.cutoffs) != 1:
+            raise ValueError("a pivot for mapInArrow takes exactly one cutoff; write several with with_as_of")
+        for _, t in self.tables(batches):
+            yield from t.to_batches(max_chunksize=20_000)
 
 
-ENTITY_ROW = "_entity"
+def _doubles(values: np.ndarray):
+    """A float64 Arrow array of ``values`` with NaN as null, on the numpy buffer (``pa.array(...,
+    from_pandas=True)`` per column was a sixth of the pivot's time at ~1,300 columns)."""
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    missing = np.isnan(values)
+    if not missing.any():
+        return pa.Array.from_buffers(pa.float64(), len(values), [None, pa.py_buffer(values)])
+    valid = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+    return pa.Array.from_buffers(pa.float64(), len(values), [valid, pa.py_buffer(values)], null_count=int(missing.sum()))
 
 
-def event_factors(ev: DataFrame, areas: list[str], codes: list[str], cutoff: dt.date, partitions: int,
-                  entities: DataFrame | None = None) -> DataFrame:
-    """Per-area and per-catalog factors, wide: aggregated long in Spark, pivoted per partition with numpy.
+def layout(registry: Registry) -> tuple[list[str], list[str], dict[str, str]]:
+    """(areas, catalog codes, catalog → area) of the factor columns: every area and catalog of the data
+    catalog, delivered or not, so that the candidate set is the same for every city."""
+    from lakehouse.silver.standardise import area_plans
 
-    The events are aggregated once per (entity, area, catalog); each partition (hash of the
-    entity) rolls the catalogs up to their areas and pivots both into the fixed column list
-    (:class:`WidePivot`). A Spark ``pivot`` over ~550 catalogs makes a plan of thousands of
-    expressions whose analysis alone takes minutes.
+    plans = area_plans(registry)
+    area_of = {c: a for a in plans for c in plans[a].catalogs}
+    return sorted(plans), sorted(area_of), area_of
 
-    ``entities`` (``uscc`` and double columns, one row per entity): only these entities, each
-    with its columns first, also with no event (counts 0). The entities' other factors go
-    through the same pivot rather than a join: at ~1,300 columns, Spark's shuffle, join and
-    null filling of the wide rows cost more than the pivot itself.
+
+def pivot_input(ev: DataFrame, entity_rows: DataFrame | None = None) -> DataFrame:
+    """The rows an :class:`EventPivot` takes: events, and entity rows (``uscc``, ``event_date`` = the
+    cutoff, ``carry``) when given."""
+    from pyspark.sql import functions as F
+
+    ev = ev.select("uscc", "catalog", "event_date", F.col("amount").cast("double").alias("amount"))
+    if entity_rows is None:
+        return ev
+    return ev.withColumn("carry", F.lit(None).cast("array<double>")).unionByName(
+        entity_rows.select("uscc", F.lit(None).cast("string").alias("catalog"), "event_date",
+                           F.lit(None).cast("double").alias("amount"), "carry"))
+
+
+def entity_rows(frame: DataFrame, carry: list[str], cutoff: dt.date) -> DataFrame:
+    """An entity row per entity of ``frame`` (its ``carry`` columns packed in one list) as of ``cutoff``."""
+    from pyspark.sql import functions as F
+
+    return frame.select("uscc", F.lit(cutoff).alias("event_date"), F.array(*[F.col(c).cast("double") for c in carry]).alias("carry"))
+
+
+def event_factors(ev: DataFrame, areas: list[str], codes: list[str], area_of: dict[str, str], cutoff: dt.date,
+                  partitions: int, frame: DataFrame | None = None) -> DataFrame:
+    """Per-area and per-catalog factors as of ``cutoff``, wide: the events are shuffled by entity and
+    pivoted per partition with numpy (:class:`EventPivot`). A Spark ``pivot`` over ~550 catalogs makes
+    a plan of thousands of expressions whose analysis alone takes minutes.
+
+    ``frame`` (``uscc`` and double columns, one row per entity): only these entities, each with its
+    columns first, also with no event (counts 0). They go through the pivot rather than a join: at
+    ~1,300 columns, Spark's shuffle, join and null filling of the wide rows cost more than the pivot.
     """
     from pyspark.sql import functions as F
     from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
     ev = ev.where(F.col("event_date") <= F.lit(cutoff))
-    within = {w: F.col("event_date") > F.lit(cutoff - dt.timedelta(days=w)) for w in AREA_WINDOWS}
-    long = ev.groupBy("uscc", "area", "catalog").agg(
-        F.count(F.lit(1)).cast("double").alias("n_all"),
-        *[F.count(F.when(within[w], 1)).cast("double").alias(f"n_{w}d") for w in AREA_WINDOWS],
-        _days(cutoff, F.max("event_date")).cast("double").alias("recency"),
-        F.sum(F.when(within[365], F.col("amount"))).alias("amount_365d"),
-    )
-    carry = None
-    if entities is not None:
-        carry = [c for c in entities.columns if c != "uscc"]
-        long = long.unionByName(entities.withColumn(ENTITY_ROW, F.lit(True)), allowMissingColumns=True)  # area and catalog null
-    long = long.repartition(partitions, "uscc")
-    pivot = WidePivot(areas, codes, carry)
+    carry = None if frame is None else [c for c in frame.columns if c != "uscc"]
+    rows = pivot_input(ev, None if frame is None else entity_rows(frame, carry, cutoff))
+    pivot = EventPivot(areas, codes, area_of, [cutoff], carry)
     schema = StructType([StructField(f.name, StringType() if f.name == "uscc" else DoubleType()) for f in pivot.schema])
-    return long.mapInArrow(pivot, schema)
+    return rows.repartition(partitions, "uscc").mapInArrow(pivot, schema)
 
 
 @dataclass
@@ -407,27 +481,15 @@ def event_sources(names: list[str], areas: list[str], codes: list[str]) -> tuple
     return sorted(need_areas), sorted(need_codes)
 
 
-def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date, ev: DataFrame | None = None,
-          partitions: int | None = None, only: list[str] | None = None, entities: DataFrame | None = None) -> FactorSet:
-    """All candidate factors of every entity registered on or before ``cutoff``.
-
-    ``ev`` is :func:`events` (all dates); pass one persisted frame when building several cutoffs,
-    with ``partitions`` for the pivot (default: one per two million events).
-
-    ``only`` (factor names) computes just those factors, reading only the tables they come from;
-    ``entities`` (a frame with a ``uscc`` column) keeps only those entities. Values are the same
-    as in the full build: network factors still count every registered entity.
-    """
+def carried_factors(tables: Tables, cutoff: dt.date, wanted: set[str] | None = None,
+                    keep: DataFrame | None = None) -> tuple[DataFrame, list[Factor]]:
+    """The register, shareholder and history factors as of ``cutoff``: one row per registered entity,
+    doubles, counts 0 where nothing was found (``wanted``: only the tables those factors need; ``keep``:
+    only the entities of that frame)."""
     from pyspark.sql import functions as F
-
-    from lakehouse.silver.standardise import area_plans
-
-    wanted = None if only is None else set(only)
 
     def needed(names) -> bool:
         return wanted is None or bool(wanted & set(names))
-
-    keep = None if entities is None else F.broadcast(entities.select("uscc").distinct())
 
     def subset(df: DataFrame) -> DataFrame:
         return df if keep is None else df.join(keep, "uscc", "left_semi")
@@ -447,15 +509,36 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
         frame = frame.withColumn("hist_annual_report_missing", F.when(F.coalesce(F.col("_filed_due"), F.lit(0)) == 1, 0).otherwise(1)).drop("_filed_due")
         hist_names = (hist_names - {"_filed_due"}) | {"hist_annual_report_missing"}
     factors += [f for f in HISTORY_FACTORS if f.name in hist_names]
-    # the register, shareholder and history factors: doubles, counts 0 where nothing was found
     counts = [f.name for f in factors if f.name.startswith(COUNT_PREFIXES)]
     frame = frame.fillna(0, subset=counts) if counts else frame
-    frame = frame.select("uscc", *[F.col(f.name).cast("double").alias(f.name) for f in factors])
+    return frame.select("uscc", *[F.col(f.name).cast("double").alias(f.name) for f in factors]), factors
 
-    # every area and catalog, delivered or not: the candidate set is the same for every city
-    plans = area_plans(registry)
-    areas = sorted(plans)
-    codes = sorted(c for a in areas for c in plans[a].catalogs)
+
+def event_partitions(tables: Tables, registry: Registry) -> int:
+    """Pivot partitions for the events of every silver area: one per two million records (from the
+    tables' file statistics, no scan)."""
+    records = sum(f.num_records or 0 for a in layout(registry)[0] if tables.exists(f"silver.{a}") for f in tables.snapshot(f"silver.{a}").files)
+    return max(2, -(-records // EVENTS_PER_PARTITION))
+
+
+def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date, ev: DataFrame | None = None,
+          partitions: int | None = None, only: list[str] | None = None, entities: DataFrame | None = None) -> FactorSet:
+    """All candidate factors of every entity registered on or before ``cutoff``.
+
+    ``ev`` is :func:`events` (all dates), with ``partitions`` for the pivot (default: one per two
+    million records). :func:`write` computes several cutoffs from one shuffle of the events.
+
+    ``only`` (factor names) computes just those factors, reading only the tables they come from;
+    ``entities`` (a frame with a ``uscc`` column) keeps only those entities. Values are the same
+    as in the full build: network factors still count every registered entity.
+    """
+    from pyspark.sql import functions as F
+
+    wanted = None if only is None else set(only)
+    keep = None if entities is None else F.broadcast(entities.select("uscc").distinct())
+    frame, factors = carried_factors(tables, cutoff, wanted, keep)
+
+    areas, codes, area_of = layout(registry)
     if wanted is not None:
         areas, codes = event_sources(sorted(wanted), areas, codes)
         if ev is None and (areas or codes):
@@ -463,14 +546,15 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
     elif ev is None:
         ev = events(tables, registry)
     if ev is not None and (areas or codes):
-        ev = subset(ev)
+        if keep is not None:
+            ev = ev.join(keep, "uscc", "left_semi")
         if partitions is None:
-            partitions = spark.sparkContext.defaultParallelism if entities is not None else max(2, -(-ev.count() // EVENTS_PER_PARTITION))
+            partitions = spark.sparkContext.defaultParallelism if entities is not None else event_partitions(tables, registry)
         if wanted is None and entities is None:
-            frame = event_factors(ev, areas, codes, cutoff, partitions, frame)  # the entities' factors so far pass through
+            frame = event_factors(ev, areas, codes, area_of, cutoff, partitions, frame)  # the entities' factors so far pass through
         else:
             # a few columns for some entities (re-scoring): a join is cheaper here (measured 70 s against 75 s)
-            wide = event_factors(ev, areas, codes, cutoff, partitions)
+            wide = event_factors(ev, areas, codes, area_of, cutoff, partitions)
             frame = frame.join(wide, "uscc", "left").fillna(0, subset=[c for c in wide.columns if c.endswith(EVENT_COUNTS)])
         factors += area_factor_list(areas, AREA_ZH)
         factors += catalog_factor_list(registry, codes)
@@ -507,26 +591,47 @@ def dates(tables: Tables) -> set[dt.date]:
     return {dt.date.fromisoformat(v[:10]) for v in tables.snapshot(FACTORS).partition_values("as_of")}
 
 
-def write(spark: SparkSession, tables: Tables, registry: Registry, cutoffs: list[dt.date]) -> list[tuple[dt.date, int | None, int, int]]:
-    """Replace ``gold.factors`` as of each cutoff, and the factor catalog; [(cutoff, version, entities, factors)]."""
-    from pyspark import StorageLevel
+@dataclass
+class Written:
+    version: int | None
+    entities: dict[dt.date, int]      # rows written per cutoff
+    factors: int
 
+
+def write(spark: SparkSession, tables: Tables, registry: Registry, cutoffs: list[dt.date]) -> Written:
+    """Replace ``gold.factors`` as of each cutoff (one commit), and the factor catalog.
+
+    The events are read and shuffled by entity once; each pivot task computes every cutoff from its
+    events and writes the rows itself (:mod:`lakehouse.tables.task_files`): at ~1,300 columns, Spark's
+    conversion to rows and its Parquet writer cost several times the pivot. Aggregating in Spark per
+    cutoff cost a scan and two shuffles each (16 min for four cutoffs at SF 1).
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DateType, DoubleType, StringType, StructField, StructType
+
+    cutoffs = sorted(cutoffs)
+    if not cutoffs:
+        return Written(None, {}, 0)
+    areas, codes, area_of = layout(registry)
+    carried, factors = None, []
+    for cutoff in cutoffs:
+        frame, factors = carried_factors(tables, cutoff)
+        rows = entity_rows(frame, [f.name for f in factors], cutoff)
+        carried = rows if carried is None else carried.unionByName(rows)
+    carry = [f.name for f in factors]
     ev = events(tables, registry)
-    partitions = None
-    if ev is not None:
-        ev = ev.persist(StorageLevel.MEMORY_AND_DISK)
-        partitions = max(2, -(-ev.count() // EVENTS_PER_PARTITION))
-    out = []
-    try:
-        for cutoff in cutoffs:
-            fs = build(spark, tables, registry, cutoff, ev, partitions)
-            res = tables.write(FACTORS, fs.frame, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoff},
-                               schema_mode="add_columns")
-            n = tables.read(FACTORS, filters=[("as_of", "=", cutoff)], columns=["uscc"]).count()
-            out.append((cutoff, res.version, n, len(fs.factors)))
-        cat = spark.createDataFrame(factor_catalog_rows(fs.factors), "factor string, description_zh string, description_en string, family string")
-        tables.write(FACTOR_CATALOG, cat, mode="overwrite", schema_mode="add_columns")
-    finally:
-        if ev is not None:
-            ev.unpersist()
-    return out
+    if ev is None:
+        rows = carried.select("uscc", F.lit(None).cast("string").alias("catalog"), "event_date", F.lit(None).cast("double").alias("amount"), "carry")
+    else:
+        rows = pivot_input(ev.where(F.col("event_date") <= F.lit(cutoffs[-1])), carried)
+    pivot = EventPivot(areas, codes, area_of, cutoffs, carry)
+    schema = StructType([StructField("uscc", StringType())] + [StructField(c, DoubleType()) for c in pivot.schema.names[1:]]
+                        + [StructField("as_of", DateType())])
+    staged = tables.stage_in_tasks(FACTORS, rows.repartition(event_partitions(tables, registry), "uscc"), pivot.with_as_of,
+                                   schema, partition_by=["as_of"])
+    res = tables.write(FACTORS, staged, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoffs},
+                       schema_mode="add_columns")
+    factors += area_factor_list(areas, AREA_ZH) + catalog_factor_list(registry, codes)
+    cat = spark.createDataFrame(factor_catalog_rows(factors), "factor string, description_zh string, description_en string, family string")
+    tables.write(FACTOR_CATALOG, cat, mode="overwrite", schema_mode="add_columns")
+    return Written(res.version, {c: staged.rows({"as_of": c.isoformat()}) for c in cutoffs}, len(factors))
