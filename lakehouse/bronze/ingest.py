@@ -8,9 +8,9 @@ One ingest batch:
    ``bronze.landing_files`` before any data is read, so a batch that dies half way is
    resumed with exactly the same files.
 2. **parse and write** — ONE Spark job over all planned files of all catalogs: each task
-   streams its files (CSV UTF-8/GBK, JSON lines, XLSX) and emits records (original field
-   names → text), written straight to ``bronze.records``; the tasks name the files that had
-   rejected lines (an accumulator).
+   streams its files (CSV UTF-8/GBK, JSON lines, XLSX) into records (original field names →
+   text) and writes them with pyarrow into ``bronze.records``' catalog folders; the driver
+   commits the files. The tasks name the files that had rejected lines (an accumulator).
 3. **rejects** — only those files are parsed again, for their rejected lines with reasons
    (``bronze.rejects``). Both writes carry the Delta app transaction ``(bronze.ingest,
    batch)``; then ``bronze.ingest_batches`` marks the batch complete. Re-running after a
@@ -53,6 +53,7 @@ FILES_SCHEMA = (
 BATCHES_SCHEMA = "ingest_batch long, files long, duplicates long, rejected_files long, records long, rejected_lines long, started_at timestamp, completed_at timestamp"
 
 OUTPUT_ROWS = 50_000  # rows per Arrow batch a parse task emits
+RECORD_COLUMNS = ["catalog", "department", "batch_date", "file", "line", "record", "file_checksum"]
 
 
 @dataclass
@@ -167,7 +168,7 @@ def parse_partition(landing_root: str, flagged=None):
         import numpy as np
         import pyarrow as pa
 
-        from lakehouse.bronze.readers import iter_parse, read_csv_arrow
+        from lakehouse.bronze.readers import ENCODINGS, iter_parse, read_csv_arrow
 
         map_type = pa.map_(pa.string(), pa.string())
         for batch in batches:
@@ -181,9 +182,9 @@ def parse_partition(landing_root: str, flagged=None):
                     continue
                 records = reject_lines = 0
                 header_seen = any_reject = False
-                fast = read_csv_arrow(fh.name) if f["format"] == "csv_utf8" else None
+                fast = read_csv_arrow(fh.name, ENCODINGS[f["format"]]) if f["format"] in ("csv_utf8", "csv_gbk") else None
                 if fast is not None:
-                    # a clean UTF-8 CSV: Arrow's reader, columns → map rows without Python objects per value
+                    # a clean CSV: Arrow's reader, columns → map rows without Python objects per value
                     header, table = fast
                     header_seen, records = True, table.num_rows
                     for start in range(0, table.num_rows, OUTPUT_ROWS):
@@ -275,27 +276,54 @@ class _FileSet:
         return a
 
 
-def parse(spark: SparkSession, landing_root: str, files: list[PlannedFile], flagged=None) -> DataFrame:
-    """One Spark job over every file to ingest; larger files are spread first."""
+def planned_frame(spark: SparkSession, files: list[PlannedFile]) -> DataFrame:
+    """The files to ingest as rows of a DataFrame spread over the parse tasks, larger files first."""
     todo = sorted((f for f in files if f.status == "ingest"), key=lambda f: -f.size)
     rows = [(f.file, f.checksum, f.catalog, f.department, f.batch_date, f.format, f.manifest_rows) for f in todo]
     df = spark.createDataFrame(rows, "file string, checksum string, catalog string, department string, batch_date date, format string, manifest_rows long")
     slots = max(1, spark.sparkContext.defaultParallelism) * 4
-    n = max(1, min(len(rows), slots))
-    return df.repartition(n).mapInArrow(parse_partition(landing_root, flagged), PARSED_SCHEMA)
+    return df.repartition(max(1, min(len(rows), slots)))
+
+
+def parse(spark: SparkSession, landing_root: str, files: list[PlannedFile], flagged=None) -> DataFrame:
+    """One Spark job over every file to ingest; larger files are spread first."""
+    return planned_frame(spark, files).mapInArrow(parse_partition(landing_root, flagged), PARSED_SCHEMA)
+
+
+def record_tables(landing_root: str, flagged, lineage: dict):
+    """The function each parse task runs to write its files' records itself (``Tables.stage_in_tasks``):
+    planned files → Arrow tables of their records with the ``lineage`` columns (name → (value, type))."""
+    parse_files = parse_partition(landing_root, flagged)
+
+    def run(batches: Iterator):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        for batch in parse_files(batches):
+            t = pa.Table.from_batches([batch])
+            t = t.filter(pc.equal(t.column("kind"), "record")).select(RECORD_COLUMNS)
+            if t.num_rows:
+                for name, (value, typ) in lineage.items():
+                    t = t.append_column(name, pa.array([value] * t.num_rows, typ))
+                yield t
+
+    return run
 
 
 def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict, driver_write_max_bytes: int = 0) -> IngestResult:
     """Ingest the next batch of new landing files (or finish an interrupted one).
 
-    A batch of up to ``driver_write_max_bytes`` of files is parsed by Spark as any other, but its
-    records come back to the driver as Arrow and pyarrow writes the catalog partitions: a daily
-    batch touches a few hundred catalogs, and Spark's partitioned writer costs seconds per few
-    hundred partitions while the rows are few.
+    The parse tasks write the records themselves (``Tables.stage_in_tasks``): handing ~140M map
+    rows to Spark's writer cost a conversion to its rows, a sort by catalog and its Parquet writer.
+    A batch of up to ``driver_write_max_bytes`` of files comes back to the driver as Arrow instead,
+    and the driver writes it: a daily batch touches a few hundred catalogs with few rows each,
+    and each task would write a file per catalog it met.
     """
+    import pyarrow as pa
     from pyspark.sql import functions as F
 
     from lakehouse.tables.arrow_files import rows_table
+    from lakehouse.tables.committer import CommitResult
 
     started = dt.datetime.now(dt.timezone.utc)
     batch, files, resumed = plan(tables, landing_root, catalogs)
@@ -305,16 +333,24 @@ def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dic
     if not resumed:
         result.versions[FILES] = _record_plan(tables, batch, files)
 
-    now = F.lit(dt.datetime.now(dt.timezone.utc)).cast("timestamp")
-    lineage = [F.lit(batch).cast("long").alias("ingest_batch"), now.alias("ingested_at")]
+    ingested_at = dt.datetime.now(dt.timezone.utc)
+    lineage = [F.lit(batch).cast("long").alias("ingest_batch"), F.lit(ingested_at).cast("timestamp").alias("ingested_at")]
     # pass 1: parse every file and write its records; the parse tasks name the files that had rejects
     flagged = spark.sparkContext.accumulator(set(), _FileSet())
-    parsed = parse(spark, landing_root, files, flagged)
-    records = parsed.where("kind = 'record'").select("catalog", "department", "batch_date", "file", "line", "record", "file_checksum", *lineage)
+    records = parse(spark, landing_root, files, flagged).where("kind = 'record'").select(*RECORD_COLUMNS, *lineage)
     delivered = sum(f.size for f in files if f.status == "ingest")
-    if delivered <= driver_write_max_bytes and (tables.transaction_version(RECORDS, APP) or -1) < batch:
-        records = records.toArrow()
-    res = tables.write(RECORDS, records, partition_by=["catalog"], app_id=APP, app_version=batch)
+    if (tables.transaction_version(RECORDS, APP) or -1) >= batch:
+        res = CommitResult(None, True)  # committed by an earlier attempt of this batch
+    else:
+        if delivered <= driver_write_max_bytes:
+            records = records.toArrow()
+        else:
+            # the parse tasks write the records they parsed (pyarrow), the driver commits: the rows
+            # never pass through Spark's row format, its sort by catalog or its Parquet writer
+            values = {"ingest_batch": (batch, pa.int64()), "ingested_at": (ingested_at, pa.timestamp("us", tz="UTC"))}
+            records = tables.stage_in_tasks(RECORDS, planned_frame(spark, files), record_tables(landing_root, flagged, values),
+                                            records.schema, partition_by=["catalog"])
+        res = tables.write(RECORDS, records, partition_by=["catalog"], app_id=APP, app_version=batch)
     result.versions[RECORDS] = res.version
     # pass 2: only the files with rejects are parsed again (every file when pass 1 was committed by an
     # earlier attempt of this batch, whose flags are gone)

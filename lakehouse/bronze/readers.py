@@ -254,14 +254,15 @@ def parse_file(data: bytes, fmt: str) -> Parsed:
     return next(iter_parse(io.BytesIO(data), fmt, None))
 
 
-def read_csv_arrow(path: str) -> tuple[list[str], "object"] | None:
-    """A clean UTF-8 CSV read by Arrow's C++ reader: (header, table of string columns), or None
-    when the file needs the line-by-line reader (``iter_parse``) to account for every line.
+def read_csv_arrow(path: str, encoding: str = "utf-8") -> tuple[list[str], "object"] | None:
+    """A clean CSV read by Arrow's C++ reader: (header, table of string columns), or None when the
+    file needs the line-by-line reader (``iter_parse``) to account for every line.
 
-    Clean means: no byte-order mark, a header without repeated names, valid UTF-8, every row
-    with the header's field count, and exactly one physical line per row (no blank lines, no
-    newline inside a quoted value) — checked by counting the newlines, so row i is line i + 2.
-    Values are text as delivered (empty fields are empty strings, nothing trimmed).
+    Clean means: no byte-order mark, a header without repeated names, valid in ``encoding`` (a
+    GBK file is transcoded to UTF-8 as it is read), every row with the header's field count, and
+    exactly one physical line per row (no blank lines, no newline inside a quoted value) —
+    checked by counting the newlines, so row i is line i + 2. Values are text as delivered
+    (empty fields are empty strings, nothing trimmed).
     """
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -279,7 +280,7 @@ def read_csv_arrow(path: str) -> tuple[list[str], "object"] | None:
             newlines += block.count(b"\n")
             last = block
     try:
-        header = next(csv.reader([first.decode("utf-8")]))
+        header = next(csv.reader([first.decode(encoding)]))
     except (UnicodeDecodeError, csv.Error, StopIteration):
         return None
     header = [h.strip() for h in header]
@@ -289,12 +290,12 @@ def read_csv_arrow(path: str) -> tuple[list[str], "object"] | None:
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False, encoding=encoding),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False, check_utf8=True),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         return None
     rows_expected = newlines - 1 + (0 if last.endswith(b"\n") else 1)
     if table.num_rows != rows_expected:

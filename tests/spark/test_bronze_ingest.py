@@ -103,11 +103,11 @@ def test_a_batch_that_died_after_planning_resumes_with_the_same_files(spark, tab
     assert tables.read("bronze.records").count() == 6
 
 
-def test_a_small_batch_written_by_the_driver_equals_the_spark_write(spark, tables, landing, tmp_path):
+def test_a_small_batch_written_by_the_driver_equals_the_tasks_write(spark, tables, landing, tmp_path):
     from lakehouse.tables import Tables
 
     by_driver = Tables(str(tmp_path / "driver"), spark, tables.settings)
-    on_spark = bronze.ingest(spark, tables, str(landing), CATALOGS)
+    on_spark = bronze.ingest(spark, tables, str(landing), CATALOGS)  # the parse tasks write the records
     in_driver = bronze.ingest(spark, by_driver, str(landing), CATALOGS, driver_write_max_bytes=2**20)
     assert (in_driver.records, in_driver.rejected_lines, in_driver.lines_by_catalog) == \
         (on_spark.records, on_spark.rejected_lines, on_spark.lines_by_catalog)
@@ -126,4 +126,8 @@ def test_a_small_batch_written_by_the_driver_equals_the_spark_write(spark, table
 
     for name in (bronze.RECORDS, bronze.REJECTS, bronze.FILES):
         assert rows(by_driver, name) == rows(tables, name), name
+    # the larger path: the parse tasks wrote their records with pyarrow too, and the driver committed them
+    task_files = tables.snapshot(bronze.RECORDS).files
+    assert {f.path.split("/")[0] for f in task_files} == {f.path.split("/")[0] for f in files}
+    assert all("parquet-cpp-arrow" in pq.ParquetFile(tables.storage(bronze.RECORDS).abs(f.path)).metadata.created_by for f in task_files)
     assert bronze.ingest(spark, by_driver, str(landing), CATALOGS, driver_write_max_bytes=2**20).batch is None

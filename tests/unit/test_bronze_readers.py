@@ -127,6 +127,23 @@ def test_arrow_fast_path_reads_clean_csv_exactly_like_the_line_reader(tmp_path):
     assert [list(r.values()) for r in table.to_pylist()] == slow.rows and slow.lines == [2, 3]
 
 
+def test_arrow_fast_path_reads_clean_gbk_csv_exactly_like_the_line_reader(tmp_path):
+    from lakehouse.bronze.readers import read_csv_arrow
+
+    # enough rows that the transcoding stream reads in several blocks
+    lines = ['"代码","名称","地址"'] + [f'"{i:06d}","佛山市{i}号企业","南海区桂城街道{i}号, 二楼"' for i in range(30_000)]
+    data = ("\n".join(lines) + "\n").encode("gbk")
+    path = tmp_path / "clean_gbk.csv"
+    path.write_bytes(data)
+    header, table = read_csv_arrow(str(path), "gbk")
+    slow = parse_file(data, "csv_gbk")
+    assert header == slow.header == ["代码", "名称", "地址"]
+    assert [list(r.values()) for r in table.to_pylist()] == slow.rows and slow.lines == list(range(2, 30_002))
+    # a byte GBK cannot decode: the line reader accounts for it
+    path.write_bytes(data + b"1,\xff\xff,x\n")
+    assert read_csv_arrow(str(path), "gbk") is None
+
+
 def test_arrow_fast_path_declines_what_needs_line_accounting(tmp_path):
     from lakehouse.bronze.readers import read_csv_arrow
 
