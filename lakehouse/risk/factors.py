@@ -289,6 +289,13 @@ class EventPivot:
         self.area_slot = {c: areas.index(a) for c, a in area_of.items() if a in areas}
         self.schema = pa.schema([("uscc", pa.string())] + [(c, pa.float64()) for c in [*(carry or []), *self.columns]])
 
+    def spark_schema(self, as_of: bool = False):
+        """``schema`` as a Spark StructType (with ``as_of``: the rows of ``with_as_of``)."""
+        from pyspark.sql.types import DateType, DoubleType, StringType, StructField, StructType
+
+        return StructType([StructField("uscc", StringType())] + [StructField(c, DoubleType()) for c in self.schema.names[1:]]
+                          + ([StructField("as_of", DateType())] if as_of else []))
+
     def _prepare(self, rows) -> dict:
         """The partition's rows as numpy arrays, once for all cutoffs."""
         import pyarrow as pa
@@ -408,17 +415,18 @@ def layout(registry: Registry) -> tuple[list[str], list[str], dict[str, str]]:
     return sorted(plans), sorted(area_of), area_of
 
 
-def pivot_input(ev: DataFrame, entity_rows: DataFrame | None = None) -> DataFrame:
+def pivot_input(ev: DataFrame | None, entity_rows: DataFrame | None = None) -> DataFrame:
     """The rows an :class:`EventPivot` takes: events, and entity rows (``uscc``, ``event_date`` = the
-    cutoff, ``carry``) when given."""
+    cutoff, ``carry``) when given (one of the two at least)."""
     from pyspark.sql import functions as F
 
-    ev = ev.select("uscc", "catalog", "event_date", F.col("amount").cast("double").alias("amount"))
+    if ev is not None:
+        ev = ev.select("uscc", "catalog", "event_date", F.col("amount").cast("double").alias("amount"))
     if entity_rows is None:
         return ev
-    return ev.withColumn("carry", F.lit(None).cast("array<double>")).unionByName(
-        entity_rows.select("uscc", F.lit(None).cast("string").alias("catalog"), "event_date",
-                           F.lit(None).cast("double").alias("amount"), "carry"))
+    entity_rows = entity_rows.select("uscc", F.lit(None).cast("string").alias("catalog"), "event_date",
+                                     F.lit(None).cast("double").alias("amount"), "carry")
+    return entity_rows if ev is None else ev.withColumn("carry", F.lit(None).cast("array<double>")).unionByName(entity_rows)
 
 
 def entity_rows(frame: DataFrame, carry: list[str], cutoff: dt.date) -> DataFrame:
@@ -439,14 +447,12 @@ def event_factors(ev: DataFrame, areas: list[str], codes: list[str], area_of: di
     ~1,300 columns, Spark's shuffle, join and null filling of the wide rows cost more than the pivot.
     """
     from pyspark.sql import functions as F
-    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
     ev = ev.where(F.col("event_date") <= F.lit(cutoff))
     carry = None if frame is None else [c for c in frame.columns if c != "uscc"]
     rows = pivot_input(ev, None if frame is None else entity_rows(frame, carry, cutoff))
     pivot = EventPivot(areas, codes, area_of, [cutoff], carry)
-    schema = StructType([StructField(f.name, StringType() if f.name == "uscc" else DoubleType()) for f in pivot.schema])
-    return rows.repartition(partitions, "uscc").mapInArrow(pivot, schema)
+    return rows.repartition(partitions, "uscc").mapInArrow(pivot, pivot.spark_schema())
 
 
 @dataclass
@@ -607,7 +613,6 @@ def write(spark: SparkSession, tables: Tables, registry: Registry, cutoffs: list
     cutoff cost a scan and two shuffles each (16 min for four cutoffs at SF 1).
     """
     from pyspark.sql import functions as F
-    from pyspark.sql.types import DateType, DoubleType, StringType, StructField, StructType
 
     cutoffs = sorted(cutoffs)
     if not cutoffs:
@@ -620,15 +625,10 @@ def write(spark: SparkSession, tables: Tables, registry: Registry, cutoffs: list
         carried = rows if carried is None else carried.unionByName(rows)
     carry = [f.name for f in factors]
     ev = events(tables, registry)
-    if ev is None:
-        rows = carried.select("uscc", F.lit(None).cast("string").alias("catalog"), "event_date", F.lit(None).cast("double").alias("amount"), "carry")
-    else:
-        rows = pivot_input(ev.where(F.col("event_date") <= F.lit(cutoffs[-1])), carried)
+    rows = pivot_input(None if ev is None else ev.where(F.col("event_date") <= F.lit(cutoffs[-1])), carried)
     pivot = EventPivot(areas, codes, area_of, cutoffs, carry)
-    schema = StructType([StructField("uscc", StringType())] + [StructField(c, DoubleType()) for c in pivot.schema.names[1:]]
-                        + [StructField("as_of", DateType())])
     staged = tables.stage_in_tasks(FACTORS, rows.repartition(event_partitions(tables, registry), "uscc"), pivot.with_as_of,
-                                   schema, partition_by=["as_of"])
+                                   pivot.spark_schema(as_of=True), partition_by=["as_of"])
     res = tables.write(FACTORS, staged, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoffs},
                        schema_mode="add_columns")
     factors += area_factor_list(areas, AREA_ZH) + catalog_factor_list(registry, codes)

@@ -150,19 +150,28 @@ def removes_for(files: Sequence[SnapshotFile], data_change: bool = True) -> list
     return [FileRemove(f.path, f.size, dict(f.partition_values), data_change) for f in files]
 
 
-def commit_or_discard(storage: TableStorage, c: Commit, max_retries: int, before_commit: Callable[[], None] | None = None) -> CommitResult:
-    """Commit; on any failure (or when the batch was already committed) delete the new files."""
+def _or_discard(storage: TableStorage, adds: Sequence[FileAdd], run: Callable[[], CommitResult]) -> CommitResult:
+    """``run()``; on any failure (unless the files may be referenced by then) or when it committed
+    nothing, delete ``adds``."""
     try:
-        if before_commit is not None:
-            before_commit()
-        result = commit(storage, c, max_retries)
+        result = run()
     except BaseException as exc:
         if not getattr(exc, "files_may_be_referenced", False):
-            discard(storage, c.adds)
+            discard(storage, adds)
         raise
     if result.skipped:
-        discard(storage, c.adds)
+        discard(storage, adds)
     return result
+
+
+def commit_or_discard(storage: TableStorage, c: Commit, max_retries: int, before_commit: Callable[[], None] | None = None) -> CommitResult:
+    """Commit; on any failure (or when the batch was already committed) delete the new files."""
+    def run() -> CommitResult:
+        if before_commit is not None:
+            before_commit()
+        return commit(storage, c, max_retries)
+
+    return _or_discard(storage, c.adds, run)
 
 
 def write(df, storage: TableStorage, table: str, snapshot: Snapshot | None, **kwargs) -> CommitResult:
@@ -170,15 +179,7 @@ def write(df, storage: TableStorage, table: str, snapshot: Snapshot | None, **kw
     table or files Spark tasks staged (``task_files``; deleted again when nothing commits them)."""
     if not is_staged(df):
         return _write(df, storage, table, snapshot, **kwargs)
-    try:
-        result = _write(df, storage, table, snapshot, **kwargs)
-    except BaseException as exc:
-        if not getattr(exc, "files_may_be_referenced", False):
-            discard(storage, df.adds)
-        raise
-    if result.skipped:
-        discard(storage, df.adds)
-    return result
+    return _or_discard(storage, df.adds, lambda: _write(df, storage, table, snapshot, **kwargs))
 
 
 def _write(
