@@ -92,7 +92,7 @@ class LandingConfig(_Section):
 
 
 class BronzeConfig(_Section):
-    driver_write_max_mb: int = Field(256, ge=0, description="A batch of up to this many MB of landing files is parsed by Spark and its records written by the driver with pyarrow (a daily delivery: one file per catalog, without Spark's partitioned writer, which costs seconds per few hundred catalogs); larger batches are written by Spark. 0: always Spark.")
+    driver_write_max_mb: int = Field(256, ge=0, description="A batch of up to this many MB of landing files is parsed by Spark and its records written by the driver with pyarrow (a daily delivery: one file per catalog); larger batches are written by the parse tasks themselves with pyarrow (a file per catalog per task). 0: always the tasks.")
 
 
 class SimulatorConfig(_Section):

@@ -5,11 +5,13 @@ could hand them back to Spark to be written, but then every value is converted t
 and written by Spark's Parquet writer. At SF 1 (900k rows × 1,320 columns, 2 cores), Spark's
 writer alone took 75 s against pyarrow's 13 s on one core, and the round trip through Arrow and
 back to rows another ~70 s. So each task writes its own tables with pyarrow
-(``arrow_files.stage_table``: the same files, folders and statistics as the driver's Arrow
-writes) and hands back only their add actions, which ``Tables.write`` commits like any other.
+(``arrow_files.PartitionedWriter``: the same files, folders and statistics as the driver's
+Arrow writes) and hands back only their add actions, which ``Tables.write`` commits like any
+other (and deletes when nothing commits them).
 
-A task that fails, or an attempt Spark retries, leaves files no commit references; ``vacuum``
-removes them, as it removes a killed Spark writer's.
+A task that raises deletes the files it wrote. A task killed outright, or an attempt whose
+result Spark discards, leaves files no commit references; ``vacuum`` removes them, as it
+removes a killed Spark writer's.
 """
 from __future__ import annotations
 
