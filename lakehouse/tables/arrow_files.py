@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from lakehouse.tables.committer import FileAdd
 from lakehouse.tables.exceptions import TableError
@@ -268,15 +268,22 @@ class PartitionedWriter:
             self.storage.delete_file(rel)
 
 
-def stage_table(data: pa.Table, storage: TableStorage, partition_by: Sequence[str], schema: StructType) -> list[FileAdd]:
-    """Write ``data`` as Parquet into its partition folders and describe the files as add actions."""
+def stage_tables(tables: Iterable[pa.Table], storage: TableStorage, partition_by: Sequence[str], schema: StructType) -> list[FileAdd]:
+    """Write ``tables`` as they come into their partition folders and describe the files as add
+    actions; on any failure the files written so far are deleted."""
     writer = PartitionedWriter(storage, partition_by, schema)
     try:
-        writer.write(data)
+        for data in tables:
+            writer.write(data)
         return writer.close()
     except BaseException:
         writer.abort()
         raise
+
+
+def stage_table(data: pa.Table, storage: TableStorage, partition_by: Sequence[str], schema: StructType) -> list[FileAdd]:
+    """Write ``data`` as Parquet into its partition folders and describe the files as add actions."""
+    return stage_tables([data], storage, partition_by, schema)
 
 
 def key_strings(data: pa.Table, keys: Sequence[str]) -> tuple[pa.Array, pa.Array]:

@@ -51,7 +51,7 @@ def stage_in_tasks(df: DataFrame, produce: Callable[[Iterator[pa.RecordBatch]], 
 
     ``produce`` is called in the tasks, as a ``mapInArrow`` function is; the tables it yields have
     the columns of ``schema`` (partition columns included) and are written with pyarrow as they come
-    (``arrow_files.PartitionedWriter``: a file per partition per task, a new one every million rows),
+    (``arrow_files.stage_tables``: a file per partition per task, a new one every million rows),
     so a task holds one table at a time. Only the add actions come back to the driver.
     """
     root, options, parts = storage.root_uri, storage.storage_options, list(partition_by)
@@ -59,17 +59,10 @@ def stage_in_tasks(df: DataFrame, produce: Callable[[Iterator[pa.RecordBatch]], 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
 
-        from lakehouse.tables.arrow_files import PartitionedWriter
+        from lakehouse.tables.arrow_files import stage_tables
         from lakehouse.tables.storage import TableStorage
 
-        writer = PartitionedWriter(TableStorage(root, options), parts, schema)
-        try:
-            for table in produce(batches):
-                writer.write(table)
-            adds = writer.close()
-        except BaseException:
-            writer.abort()
-            raise
+        adds = stage_tables(produce(batches), TableStorage(root, options), parts, schema)
         if adds:
             yield pa.RecordBatch.from_pylist([
                 {"path": a.path, "size": a.size, "partition_values": json.dumps(a.partition_values),
