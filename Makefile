@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install check-java clean bench
+.PHONY: demo test install check-java jvm clean bench
 
 check-java:
 	@sh scripts/check_java.sh
@@ -17,7 +17,10 @@ $(STAMP): setup.py
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-install: check-java $(STAMP)
+jvm:
+	@sh scripts/fetch_jvm.sh
+
+install: check-java $(STAMP) jvm
 	@sh scripts/install_fonts.sh
 
 demo: install
@@ -30,4 +33,4 @@ bench: install
 	$(BIN)/regulake bench --scale 0.1
 
 clean:
-	rm -rf $(VENV) warehouse landing answer_key runs quality reports mlruns .cache *.egg-info
+	rm -rf $(VENV) .jvm warehouse landing answer_key runs quality reports mlruns .cache *.egg-info

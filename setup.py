@@ -4,6 +4,7 @@ from setuptools import find_packages, setup
 # Pinned to the versions the test suite was run with (Python 3.11, Java 17).
 INSTALL_REQUIRES = [
     "pyspark==4.1.4",
+    "delta-spark==4.4.0",          # its JVM jars: jvm/spark/pom.xml (make install)
     "deltalake==1.6.6",
     "pyarrow==22.0.0",
     "pandas==2.3.3",

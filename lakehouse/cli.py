@@ -48,12 +48,15 @@ def config_show(env: Optional[str] = EnvOpt) -> None:
 
 @config_app.command("check")
 def config_check(env: Optional[str] = EnvOpt) -> None:
-    """Validate the configuration and the Java runtime."""
-    from lakehouse.spark import check_java
+    """Validate the configuration, the Java runtime and the Delta Lake jars (starts a Spark session)."""
+    from lakehouse.spark import check_java, delta_jars, delta_version, get_spark
 
     cfg = _config(env)
     check_java()
+    jars, version = delta_jars(cfg)
     console.print(f"[green]configuration '{cfg.env}' is valid[/green]; warehouse at {cfg.warehouse.root}")
+    console.print(f"Delta Lake {version}: {len(jars)} jars from {jars[0].rsplit('/', 1)[0]}")
+    console.print(f"Spark session started with Delta Lake {delta_version(get_spark(cfg))}")
 
 
 @table_app.command("list")

@@ -59,6 +59,7 @@ class SparkConfig(_Section):
     show_progress: bool = Field(False, description="Spark's console progress bars (regulake prints its own progress).")
     local_dir: str | None = Field(None, description="spark.local.dir for shuffle spill.")
     conf: dict[str, str] = Field(default_factory=dict, description="Any further Spark settings, passed as they are.")
+    jars_dir: str | None = Field(None, description="Folder of the JVM jars put on spark.jars (default .jvm/spark-jars, filled by make install).")
 
     @field_validator("master")
     @classmethod

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lakehouse.errors import RegulakeError
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
 
 MIN_JAVA = 17
 LOCAL_LISTING_THRESHOLD = 1_000_000
+SCALA_BINARY = "2.13"
+# Where `make install` (scripts/fetch_jvm.sh) puts the jars of jvm/spark/pom.xml.
+DEFAULT_JARS_DIR = Path(__file__).resolve().parent.parent / ".jvm" / "spark-jars"
+DELTA_JAR = re.compile(r"^delta-spark_(?:(?P<spark>\d+\.\d+)_)?(?P<scala>\d+\.\d+)-(?P<version>[\w.\-]+)\.jar$")
 
 # Settings every regulake session needs, whatever the conf says.
 REQUIRED_CONF = {
@@ -32,6 +37,13 @@ REQUIRED_CONF = {
     # Staging folders are committed by delta-rs, not by a _SUCCESS marker.
     "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
     "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version": "2",
+}
+
+# Delta Lake's own Spark integration: SQL (MERGE INTO, OPTIMIZE, DESCRIBE HISTORY, RESTORE, VACUUM) and
+# the catalog that knows Delta tables.
+DELTA_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
 }
 
 
@@ -60,6 +72,47 @@ def check_java() -> None:
             "'apt-get install openjdk-17-jre-headless' on Debian/Ubuntu or 'brew install openjdk@17' on macOS, "
             "then set JAVA_HOME or put java on PATH."
         )
+
+
+def jars_dir(cfg: RegulakeConfig) -> Path:
+    """The folder of the session's JVM jars: ``spark.jars_dir``, else ``REGULAKE_JARS_DIR``, else ``.jvm/spark-jars``."""
+    configured = cfg.spark.jars_dir or os.environ.get("REGULAKE_JARS_DIR")
+    return Path(configured).expanduser().resolve() if configured else DEFAULT_JARS_DIR
+
+
+def delta_jars(cfg: RegulakeConfig) -> tuple[list[str], str]:
+    """The jar files to put on ``spark.jars`` and the Delta Lake version they carry.
+
+    Fails with one message when the folder is missing or its delta-spark jar was built for
+    another Spark or Scala version than the PySpark installed.
+    """
+    import pyspark
+
+    folder = jars_dir(cfg)
+    fix = "run 'make install' (it fetches jvm/spark/pom.xml with Maven) or set spark.jars_dir"
+    jars = sorted(str(p) for p in folder.glob("*.jar")) if folder.is_dir() else []
+    found = [m for m in (DELTA_JAR.match(Path(j).name) for j in jars) if m]
+    if not found:
+        raise RegulakeError(f"no Delta Lake jar (delta-spark_*.jar) in {folder}; {fix}")
+    if len(found) > 1:
+        raise RegulakeError(f"{folder} holds {len(found)} delta-spark jars ({', '.join(m.string for m in found)}); keep one: {fix}")
+    m = found[0]
+    spark_minor = ".".join(pyspark.__version__.split(".")[:2])
+    built_for = m["spark"] or "the newest Spark of its release"
+    if m["scala"] != SCALA_BINARY or (m["spark"] is not None and m["spark"] != spark_minor) or m["spark"] is None:
+        raise RegulakeError(
+            f"{folder}/{m.string} is Delta Lake {m['version']} for Spark {built_for} / Scala {m['scala']}, but this PySpark "
+            f"is {pyspark.__version__} (Scala {SCALA_BINARY}): the jar must be delta-spark_{spark_minor}_{SCALA_BINARY}; {fix}"
+        )
+    return jars, m["version"]
+
+
+def delta_version(spark: SparkSession) -> str:
+    """The Delta Lake version the running session loaded (``io.delta.VERSION``, from its JVM)."""
+    try:
+        return str(spark.sparkContext._jvm.io.delta.package.VERSION())
+    except Exception as exc:  # noqa: BLE001 - py4j wraps the JVM's error
+        raise RegulakeError(f"this Spark session has no Delta Lake classes ({exc}); start it with lakehouse.spark.get_spark") from exc
 
 
 def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
@@ -98,6 +151,9 @@ def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
         conf["spark.driver.bindAddress"] = "127.0.0.1"
     conf.update({k: str(v) for k, v in s.conf.items()})
     conf.update(REQUIRED_CONF)
+    jars, _ = delta_jars(cfg)
+    conf["spark.jars"] = ",".join(jars)
+    conf.update(DELTA_CONF)
     return conf
 
 
