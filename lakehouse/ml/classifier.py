@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 ENGINES = ("auto", "local", "spark", "synapseml")
 SYNAPSEML_CLASS = "com.microsoft.azure.synapse.ml.lightgbm.LightGBMClassifier"
+SYNAPSEML_COORDINATES = "com.microsoft.azure:synapseml_2.13:1.1.3-spark4.1"
 _FEATURES = "__lgbm_features"
 
 
@@ -173,7 +174,11 @@ class LightGBMClassifier(Estimator, _LightGBMParams):
         if engine not in ENGINES:
             raise TrainingError(f"engine '{engine}' is unknown; use one of {ENGINES}")
         if engine == "synapseml" and not synapseml_available(spark):
-            raise TrainingError(f"engine 'synapseml' needs SynapseML's JVM classes ({SYNAPSEML_CLASS}) on the Spark classpath; use engine 'spark'")
+            raise TrainingError(
+                f"engine 'synapseml' needs SynapseML's JVM classes ({SYNAPSEML_CLASS}) on the Spark classpath, and Maven "
+                f"Central serves no SynapseML build for Spark 4 / Scala 2.13 (asked 2026-12-03: {SYNAPSEML_COORDINATES} "
+                "'Could not find artifact ... in central'; see docs/risk.md); use engine 'spark' (LightGBM in a barrier stage)"
+            )
         if engine == "auto":
             return "local" if rows <= self.getOrDefault(self.localMaxRows) else "spark"
         return engine
