@@ -40,6 +40,15 @@ def _tables(env: Optional[str]):
     return Tables.from_config(_config(env))
 
 
+def _spark_tables(env: Optional[str]):
+    """Tables with a Spark session (delta-spark runs optimize, vacuum, restore, history and SQL)."""
+    from lakehouse.spark import get_spark
+    from lakehouse.tables import Tables
+
+    cfg = _config(env)
+    return Tables.from_config(cfg, get_spark(cfg))
+
+
 @config_app.command("show")
 def config_show(env: Optional[str] = EnvOpt) -> None:
     """Print the effective configuration (after files and environment overrides)."""
@@ -72,10 +81,10 @@ def table_list(env: Optional[str] = EnvOpt) -> None:
 
 @table_app.command("history")
 def table_history(name: str, limit: int = typer.Option(20, help="Newest commits to show."), env: Optional[str] = EnvOpt) -> None:
-    """Commit history of a table (version, time, operation, metrics)."""
+    """Commit history of a table (version, time, operation, parameters), from its Delta log."""
     out = Table("version", "timestamp", "operation", "parameters")
     for h in _tables(env).history(name, limit=limit):
-        operation = h.get("regulake.operation") or h.get("operation")  # delta-rs records every commit as WRITE
+        operation = h.get("regulake.operation") or h.get("operation")
         out.add_row(str(h.get("version")), str(h.get("timestamp")), str(operation), json.dumps(h.get("operationParameters", {}), ensure_ascii=False)[:80])
     console.print(out)
 
@@ -87,25 +96,76 @@ def table_vacuum(
     dry_run: bool = typer.Option(False, help="List what would be removed."),
     env: Optional[str] = EnvOpt,
 ) -> None:
-    """Remove files no longer referenced (and staging files of writers that never committed)."""
-    removed = _tables(env).vacuum(name, retention_hours=retention_hours, dry_run=dry_run)
+    """VACUUM: remove files no version within the retention needs (also files of writers that died)."""
+    removed = _spark_tables(env).vacuum(name, retention_hours=retention_hours, dry_run=dry_run)
     console.print(f"{'would remove' if dry_run else 'removed'} {len(removed)} files from {name}")
 
 
 @table_app.command("optimize")
 def table_optimize(name: str = typer.Argument(..., help="A table (silver.tax), or a layer (silver) for each of its tables."),
+                   zorder: Optional[str] = typer.Option(None, "--zorder", help="Comma-separated columns to Z-order by (one table)."),
+                   where: Optional[str] = typer.Option(None, help="Only the partitions this predicate selects (one table)."),
                    env: Optional[str] = EnvOpt) -> None:
-    """Compact small files (daily merges add a few files per partition; compact weekly)."""
-    tables = _tables(env)
+    """OPTIMIZE: compact small files, or Z-order (daily merges add a few files per partition; compact weekly)."""
+    tables = _spark_tables(env)
     if "." in name:
-        console.print_json(json.dumps(tables.optimize(name), default=str))
+        cols = [c.strip() for c in zorder.split(",")] if zorder else None
+        console.print_json(json.dumps(tables.optimize(name, zorder_by=cols, where=where), default=str))
         return
+    if zorder or where:
+        raise RegulakeError("--zorder and --where apply to one table; give it as '<layer>.<name>'")
     names = [t for t in tables.list() if t.split(".", 1)[0] == name]
     if not names:
         raise RegulakeError(f"no tables in layer {name!r}; give a table as '<layer>.<name>' or a layer that has tables (see 'regulake table list')")
     for t in names:
         m = tables.optimize(t)
         console.print(f"{t}: {m.get('numFilesRemoved', 0)} files compacted into {m.get('numFilesAdded', 0)}")
+
+
+@table_app.command("restore")
+def table_restore(name: str, version: Optional[int] = typer.Option(None, help="Version to restore."),
+                  timestamp: Optional[str] = typer.Option(None, help="Or the version as of this time (ISO)."),
+                  env: Optional[str] = EnvOpt) -> None:
+    """RESTORE a table to an earlier version: a new version with those rows (history is kept)."""
+    new = _spark_tables(env).restore(name, version=version, timestamp=timestamp)
+    console.print(f"{name} restored to {'version ' + str(version) if version is not None else timestamp} as version {new}")
+
+
+@app.command("sql")
+def sql(statement: str = typer.Argument(..., help='One Spark SQL statement, e.g. "SELECT count(*) FROM gold.risk_scores".'),
+        limit: int = typer.Option(50, help="Rows to print."), env: Optional[str] = EnvOpt) -> None:
+    """Run one Spark SQL statement over the warehouse's tables (schemas bronze, silver, gold, audit …) and print the result."""
+    tables = _spark_tables(env)
+    tables.register_catalog()
+    try:
+        df = tables.spark.sql(statement)
+    except Exception as exc:  # Spark's parse and analysis errors are the user's: one message, no traceback
+        from pyspark.errors import AnalysisException, ParseException
+
+        if isinstance(exc, (AnalysisException, ParseException)):
+            raise RegulakeError(f"Spark SQL refused the statement: {str(exc).strip().splitlines()[0]}") from None
+        raise
+    out = Table(*df.columns)
+    rows = df.limit(limit + 1).collect()
+    for r in rows[:limit]:
+        out.add_row(*[str(v) for v in r])
+    console.print(out)
+    if len(rows) > limit:
+        console.print(f"(first {limit} rows; --limit N for more)")
+
+
+@app.command("spark-settings")
+def spark_settings(env: Optional[str] = EnvOpt) -> None:
+    """Print the pyspark / spark-submit command line that gives a session regulake's Delta jars and settings."""
+    from lakehouse.spark import spark_conf
+
+    cfg = _config(env)
+    conf = spark_conf(cfg)
+    jars = conf.pop("spark.jars")
+    args = [f"--jars {jars}"] + [f"--conf '{k}={v}'" for k, v in sorted(conf.items()) if k != "spark.app.name"]
+    console.print("pyspark " + " \\\n  ".join(args), soft_wrap=True)
+    console.print("# then, in the shell: from lakehouse.tables import Tables; Tables('"
+                  f"{cfg.warehouse.root}', spark).register_catalog()  # or read delta.`<warehouse>/gold/<table>` directly")
 
 
 @table_app.command("checkpoint")

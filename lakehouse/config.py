@@ -84,7 +84,6 @@ class TablesConfig(_Section):
     checkpoint_interval: int = Field(10, ge=1, description="delta.checkpointInterval for new tables.")
     log_retention_days: int = Field(30, ge=1, description="delta.logRetentionDuration for ordinary tables.")
     deleted_file_retention_days: int = Field(7, ge=0, description="delta.deletedFileRetentionDuration for ordinary tables.")
-    staging_retention_hours: float = Field(24.0, ge=0, description="Age after which vacuum removes staging files of writers that never committed.")
 
 
 class LandingConfig(_Section):

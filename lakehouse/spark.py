@@ -139,6 +139,10 @@ def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
         "spark.sql.execution.arrow.maxBytesPerBatch": str(2**31 - 1),
     }
     if s.master.startswith("local"):
+        # Delta rebuilds a table's state from its log in this many tasks (default 50: on one machine
+        # a 50-task stage for every new snapshot of every table was most of a small write's time).
+        conf["spark.databricks.delta.snapshotPartitions"] = "2"
+        conf["spark.sql.sources.parallelPartitionDiscovery.parallelism"] = "8"
         # Reads name each Delta file: on a local disk the driver lists thousands in milliseconds, where
         # Spark's parallel listing job (beyond 32 paths) spent ~2 s per table (object stores keep the job).
         conf["spark.sql.sources.parallelPartitionDiscovery.threshold"] = str(LOCAL_LISTING_THRESHOLD)
@@ -152,7 +156,8 @@ def spark_conf(cfg: RegulakeConfig) -> dict[str, str]:
     conf.update({k: str(v) for k, v in s.conf.items()})
     conf.update(REQUIRED_CONF)
     jars, _ = delta_jars(cfg)
-    conf["spark.jars"] = ",".join(jars)
+    extra = [j for j in conf.get("spark.jars", "").split(",") if j.strip()]  # e.g. hadoop-aws for s3a, from spark.conf
+    conf["spark.jars"] = ",".join(jars + [j for j in extra if j not in jars])
     conf.update(DELTA_CONF)
     return conf
 

@@ -323,7 +323,7 @@ def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dic
     from pyspark.sql import functions as F
 
     from lakehouse.tables.arrow_files import rows_table
-    from lakehouse.tables.committer import CommitResult
+    from lakehouse.tables.results import CommitResult
 
     started = dt.datetime.now(dt.timezone.utc)
     batch, files, resumed = plan(tables, landing_root, catalogs)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from lakehouse.silver.process import AreaResult, DataDocs
-    from lakehouse.tables.merge import ArrowMerge
+    from lakehouse.tables.rs_delta import ArrowMerge
     from lakehouse.tables import Tables
     from lakehouse.tables.snapshot import Snapshot, SnapshotFile
     from lakehouse.tables.storage import TableStorage
@@ -51,11 +51,9 @@ class BronzeBatch:
 
     @classmethod
     def load(cls, tables: Tables, batch: int) -> BronzeBatch:
-        from lakehouse.tables.reader import prune_files
-
         snap = tables.snapshot(BRONZE_RECORDS)
         storage = tables.storage(BRONZE_RECORDS)
-        return cls(batch, snap, storage, prune_files(snap, [("ingest_batch", "=", batch)], storage))
+        return cls(batch, snap, storage, snap.prune([("ingest_batch", "=", batch)], storage))
 
     def parts(self, plan: AreaPlan, max_rows: int) -> list[list[str]]:
         """The area's delivered catalogs in groups of up to ``max_rows`` rows, largest first; a
@@ -246,18 +244,17 @@ def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac
     merge = tables.arrow_merge(plan.table, keys=["catalog", "record_key"], partition_by=["catalog"], app_id=app_id(plan.area),
                                app_version=batch, unique_keys=True)
     try:
-        for i, codes in enumerate(parts):
-            last = i == len(parts) - 1
+        for codes in parts:
             if codes and len(codes) == 1 and sizes.get(codes[0], 0) > part_rows:
                 with tempfile.TemporaryDirectory(prefix="regulake-silver-") as spill:
-                    _sliced(bronze, plan, codes[0], hmac_key, part_rows, spill, tally, merge, data_docs, last)
+                    _sliced(bronze, plan, codes[0], hmac_key, part_rows, spill, tally, merge, data_docs)
                 continue
             checked = standardise_table(bronze.read(plan, codes), plan, hmac_key)
             delivered = tally.add(checked)
             winners, losers, superseded = latest_per_key(checked, _good(checked))
             tally.superseded.update(superseded)
             if not merge.done:
-                merge.add(winners.select(plan.columns()), hold=last)  # the last part: one new file per catalog with the rewritten rows
+                merge.add(winners.select(plan.columns()))
             tally.rejects.append(rejects(checked, losers))
             del winners, losers
             if data_docs:
@@ -291,7 +288,7 @@ def _good(checked: pa.Table) -> pa.Array:
 
 
 def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max_rows: int, spill: str, tally: _Tally,
-            merge: ArrowMerge, data_docs: DataDocs | None, hold_last: bool) -> None:
+            merge: ArrowMerge, data_docs: DataDocs | None) -> None:
     """One catalog larger than a part, in slices: standardised and spilled to ``spill`` one slice at
     a time, deduplicated over the key and order columns of every slice, then each slice's winners
     staged and its rejects kept (read back one at a time; LZ4-compressed on disk)."""
@@ -320,7 +317,7 @@ def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max
         checked = pa.ipc.open_file(pa.memory_map(path)).read_all()
         mine = winners.filter(pc.equal(winners.column("_slice"), j)).column("_row")
         if not merge.done:
-            merge.add(checked.take(mine).select(plan.columns()), hold=hold_last and j == len(paths) - 1)
+            merge.add(checked.take(mine).select(plan.columns()))
         lost = losers.filter(pc.equal(losers.column("_slice"), j))
         lost_rows = checked.take(lost.column("_row")).append_column("_winner_file", lost.column("_winner_file")) \
                                                       .append_column("_winner_line", lost.column("_winner_line"))

@@ -1,11 +1,11 @@
 """Delta table files from and to Arrow tables in the driver, for batches too small to be worth Spark jobs.
 
-The same files, statistics and commits as the Spark path (``writer``, ``merge``): pyarrow
-reads the files a snapshot lists (partition columns restored from the log), writes Parquet
-straight into the table's ``col=value/`` folders (files no commit references are removed by
-``vacuum``, like a killed Spark writer's), and the statistics come from the written footers.
-Types follow the table's Spark schema (``to_arrow_schema``), so Spark, delta-rs and Trino read
-these files exactly as they read Spark's.
+pyarrow reads the files a snapshot lists (partition columns restored from the log); Spark tasks
+that already hold Arrow tables write Parquet straight into the table's ``col=value/`` folders
+(``PartitionedWriter``; files no commit references are removed by ``vacuum``, like a killed
+Spark writer's), with statistics from the written footers, and delta-rs commits them. Types
+follow the table's Spark schema (``to_arrow_schema``), so Spark, delta-rs and Trino read these
+files exactly as they read Spark's.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import contextlib
 import uuid
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from lakehouse.tables.committer import FileAdd
+from lakehouse.tables.predicates import partition_string
+from lakehouse.tables.results import FileAdd
 from lakehouse.tables.exceptions import TableError
 from lakehouse.tables.stats import HIVE_NULL, escape_path_name, file_stats, stats_json
 
@@ -80,6 +81,21 @@ def conform(data: pa.Table, schema: StructType, fill_missing: bool = False) -> p
         return pa.Table.from_arrays(cols, schema=target)
     fields = [target.field(n) if target.get_field_index(n) >= 0 else data.schema.field(n) for n in data.column_names]
     return pa.Table.from_arrays([data.column(f.name).cast(f.type) for f in fields], schema=pa.schema(fields))
+
+
+def conform_stream(data, schema: StructType, fill_missing: bool = False):
+    """``conform`` for an Arrow table or a stream of record batches (a stream stays a stream)."""
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return conform(data, schema, fill_missing)
+    target = conform(data.schema.empty_table(), schema, fill_missing).schema
+
+    def batches():
+        for batch in data:
+            yield from conform(pa.Table.from_batches([batch]), schema, fill_missing).to_batches()
+
+    return pa.RecordBatchReader.from_batches(target, batches())
 
 
 def read_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[SnapshotFile], columns: Sequence[str] | None = None,
@@ -208,8 +224,6 @@ class PartitionedWriter:
 
     def _groups(self, data: pa.Table) -> list[tuple[dict[str, str | None], pa.Table]]:
         import pyarrow.compute as pc
-
-        from lakehouse.tables.writer import partition_string
 
         if data.num_rows == 0:
             return []

@@ -113,6 +113,11 @@ def evolve(table_schema: StructType, incoming: StructType, table: str, add_colum
     return new_fields
 
 
+def field_json(field) -> str:
+    """One Spark StructField as Delta's field JSON (for ``deltalake.Field.from_json``)."""
+    return json.dumps(field.jsonValue())
+
+
 def merged(table_schema: StructType, new_fields: list) -> StructType:
     from pyspark.sql.types import StructType
 

@@ -1,4 +1,9 @@
-"""A table snapshot as delta-rs loads it: version, schema, partitioning and the file list."""
+"""A table snapshot as delta-rs loads it: version, schema, partitioning and the file list.
+
+The driver reads metadata and small tables this way with no Spark job; ``check_readable``
+refuses what delta-rs's file list alone would read wrongly (Spark reads every table through
+delta-spark, which handles those features itself).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,6 +52,30 @@ class Snapshot:
             return {}
         paths = [unquote(p) for p in actions.column("path").to_pylist()]
         return dict(zip(paths, zip(actions.column(f"min.{column}").to_pylist(), actions.column(f"max.{column}").to_pylist())))
+
+    def prune(self, filters, storage: TableStorage) -> list[SnapshotFile]:
+        """Files that may hold rows matching ``filters`` ((column, op, value) conjunctions), pruned by
+        delta-rs from partition values and min/max statistics."""
+        from lakehouse.tables.predicates import pruning_filters
+
+        if not filters or not self.files:
+            return self.files
+        try:
+            keep = self.dt.file_uris(file_pruning_predicate=pruning_filters(filters))
+        except Exception:  # a predicate delta-rs cannot prune on: every file, the caller filters rows
+            return self.files
+        # delta-rs names files under its canonical table URI (symlinks resolved), which may differ
+        # from the configured root: strip whichever of the two prefixes a URI has
+        bases = {storage.base.rstrip("/") + "/", self.dt.table_uri.split("://", 1)[-1].rstrip("/") + "/"}
+        paths = {unquote(f.path): f.path for f in self.files}
+        kept = set()
+        for uri in keep:
+            u = uri.split("://", 1)[-1]
+            rel = unquote(next((u[len(b):] for b in bases if u.startswith(b)), u))
+            if rel not in paths:
+                raise RuntimeError(f"file pruning returned {uri!r}, which is not a file of the table at {storage.base}")
+            kept.add(paths[rel])
+        return [f for f in self.files if f.path in kept]
 
     def partition_values(self, column: str) -> list[str]:
         """Sorted distinct values of a partition column among the non-empty files (no scan)."""

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from lakehouse.tables.committer import FileAdd
+from lakehouse.tables.results import FileAdd
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -38,6 +38,17 @@ class StagedFiles:
     adds: list[FileAdd]
     schema: StructType            # Spark schema of the data, partition columns included
     partition_by: list[str]
+
+    def discard(self, storage: TableStorage) -> None:
+        """Delete the files (they were not committed)."""
+        for a in self.adds:
+            storage.delete_file(a.path)
+
+    def outside(self, scope: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
+        """Partitions of the files that none of ``scope``'s partition dicts selects."""
+        seen = {tuple(sorted(a.partition_values.items())) for a in self.adds
+                if not any(all(a.partition_values.get(k) == v for k, v in part.items()) for part in scope)}
+        return [dict(p) for p in sorted(seen)]
 
     def rows(self, partition: dict[str, str | None] | None = None) -> int:
         """Rows in the files (of one partition), from their statistics."""

@@ -1,7 +1,5 @@
-"""Runs in its own process: writes a batch with Spark, then hangs before the commit until killed."""
+"""Runs in its own process: a Delta write whose first task writes its file and whose second hangs, until killed."""
 import sys
-import time
-from pathlib import Path
 
 from lakehouse.config import load_config
 from lakehouse.spark import get_spark
@@ -10,16 +8,24 @@ from lakehouse.tables import Tables
 from tests.spark.helpers import frame
 
 
-def main(warehouse: str, marker: str) -> None:
+def main(warehouse: str, gate: str) -> None:
     cfg = load_config("test", overrides={"warehouse.root": warehouse}, environ={})
     spark = get_spark(cfg)
     tables = Tables.from_config(cfg, spark)
+    from pyspark.sql import functions as F
 
-    def hang():
-        Path(marker).write_text("files written")
-        time.sleep(600)
+    def hang_in_second(pid, name):
+        import os
+        import time
 
-    tables.write("silver.crash", frame(spark, 30, start=1000, tag="crash"), partition_by=["district"], before_commit=hang)
+        if pid == 1:
+            open(os.path.join(gate, "started"), "w").close()
+            time.sleep(600)
+        return name
+
+    df = frame(spark, 30, start=1000, tag="crash").repartition(2, "id")
+    df = df.withColumn("name", F.udf(hang_in_second, "string")(F.spark_partition_id(), F.col("name")))
+    tables.write("silver.crash", df, partition_by=["district"])
 
 
 if __name__ == "__main__":

@@ -59,3 +59,55 @@ def normalise(value):
 
 def sorted_rows(records):
     return sorted((tuple(normalise(v) for v in r) for r in records), key=repr)
+
+
+def gated(df, gate_dir: str, column: str = "name"):
+    """``df`` whose tasks stop at ``column`` until ``<gate_dir>/go`` exists, after writing ``<gate_dir>/started``.
+
+    Lets a test commit something else while a Delta write or merge is between reading its
+    snapshot and committing (a real race, not a hook).
+    """
+    from pyspark.sql import functions as F
+
+    def wait(value):
+        import os
+        import time
+
+        open(os.path.join(gate_dir, "started"), "w").close()
+        deadline = time.time() + 120
+        while not os.path.exists(os.path.join(gate_dir, "go")) and time.time() < deadline:
+            time.sleep(0.05)
+        return value
+
+    return df.withColumn(column, F.udf(wait, "string")(F.col(column)))
+
+
+def run_gated(gate_dir, during, action):
+    """Run ``action()`` in a thread; once its tasks reached the gate run ``during()``, open the gate,
+    and return what ``action`` returned or raise what it raised."""
+    import os
+    import threading
+    import time
+
+    out: dict = {}
+
+    def target():
+        try:
+            out["value"] = action()
+        except BaseException as exc:  # handed to the caller
+            out["error"] = exc
+
+    t = threading.Thread(target=target)
+    t.start()
+    deadline = time.time() + 120
+    while not os.path.exists(os.path.join(gate_dir, "started")):
+        assert t.is_alive() and time.time() < deadline, out.get("error") or "the gated action never reached its tasks"
+        time.sleep(0.05)
+    try:
+        during()
+    finally:
+        open(os.path.join(gate_dir, "go"), "w").close()
+        t.join(timeout=300)
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")

@@ -73,10 +73,8 @@ def test_delete_by_predicate_keeps_null_rows_and_other_files(tables, spark):
     assert nothing.rows_deleted == 0 and nothing.version == res.version
 
 
-def test_merge_reads_only_files_whose_key_range_holds_a_source_key(tables, spark):
-    """A daily batch of new record numbers skips every old file; an update reads just its file."""
-    from lakehouse.tables.merge import _candidates, _prune_by_key_range
-
+def test_merge_rewrites_only_files_holding_a_source_key(tables, spark):
+    """Delta's MERGE: a daily batch of new record numbers rewrites no old file; an update rewrites just its file."""
     schema = "cat string, rk string, v long"
 
     def rows(cat, lo, hi, v=1, prefix=""):
@@ -84,28 +82,21 @@ def test_merge_reads_only_files_whose_key_range_holds_a_source_key(tables, spark
 
     tables.write("silver.keyed", rows("A", 0, 10), partition_by=["cat"])
     tables.write("silver.keyed", rows("A", 10, 20).unionByName(rows("B", 0, 10)).coalesce(1), partition_by=["cat"])
-    snap = tables.snapshot("silver.keyed")
-    second = {f.path for f in snap.files if f.partition_values["cat"] == "A"} - {f.path for f in tables.snapshot("silver.keyed", version=0).files}
+    first = {f.path for f in tables.snapshot("silver.keyed", version=0).files}
+    second = {f.path for f in tables.snapshot("silver.keyed").files if f.partition_values["cat"] == "A"} - first
 
-    new = rows("A", 20, 23, v=2)
-    assert _prune_by_key_range(snap, snap.files, new, ["cat", "rk"]) == []
-    update = rows("A", 15, 16, v=2).unionByName(rows("A", 30, 31, v=2))
-    assert {f.path for f in _prune_by_key_range(snap, snap.files, update, ["cat", "rk"])} == second
-    # partitions and key ranges from one collect: a file of another partition is never read
-    assert {f.path for f in _candidates(spark, snap, update, ["cat", "rk"])} == second
-    b_file = {f.path for f in snap.files if f.partition_values["cat"] == "B"}
-    assert {f.path for f in _candidates(spark, snap, rows("B", 5, 6), ["cat", "rk"])} == b_file
-    assert _candidates(spark, snap, rows("C", 0, 3), ["cat", "rk"]) == []
-    res = tables.merge("silver.keyed", new.unionByName(update), keys=["cat", "rk"])
-    assert (res.rows_updated, res.rows_inserted, res.files_removed) == (1, 4, 1)
+    new = tables.merge("silver.keyed", rows("A", 20, 23, v=2), keys=["cat", "rk"])
+    assert (new.rows_updated, new.rows_inserted, new.files_removed) == (0, 3, 0)
+    res = tables.merge("silver.keyed", rows("A", 15, 16, v=2).unionByName(rows("A", 30, 31, v=2)), keys=["cat", "rk"])
+    assert (res.rows_updated, res.rows_inserted, res.files_removed) == (1, 1, 1)
+    kept = {f.path for f in tables.snapshot("silver.keyed").files}
+    assert first <= kept and not (second & kept)  # the file holding A|0015 was the one rewritten
     got = {r["rk"]: r["v"] for r in tables.read("silver.keyed").collect()}
     assert len(got) == 34 and got["A|0015"] == 2 and got["A|0014"] == 1 and got["A|0022"] == 2 and got["B|0003"] == 1
 
-    # keys of 32 characters or more may carry truncated statistics: their files always stay candidates
+    # keys of 32 characters or more (statistics truncated) still merge correctly
     long = "x" * 30
     tables.write("silver.longkeys", rows("A", 0, 10, prefix=long), partition_by=["cat"])
-    snap = tables.snapshot("silver.longkeys")
-    assert len(_prune_by_key_range(snap, snap.files, rows("A", 50, 51, prefix=long), ["cat", "rk"])) == 1
     res = tables.merge("silver.longkeys", rows("A", 5, 6, v=7, prefix=long), keys=["cat", "rk"])
     assert res.rows_updated == 1 and tables.read("silver.longkeys").where("v = 7").count() == 1
 
@@ -138,7 +129,7 @@ def test_arrow_sources_write_and_merge_as_dataframes_do(tables, spark):
     src = frame(spark, 1, start=0, tag="v2").unionByName(frame(spark, 1, start=3, tag="v2")).unionByName(frame(spark, 1, start=99, tag="v2"))
     by_spark = tables.merge("silver.by_spark", src, keys=["id"])
     by_arrow = tables.merge("silver.by_arrow", src.toArrow(), keys=["id"])
-    assert by_arrow[1:5] == by_spark[1:5] and by_arrow.files_added == 1  # updated, inserted, removed; one new file
+    assert by_arrow[2:5] == by_spark[2:5]  # updated, inserted, files removed
     assert _sorted_rows(tables, "silver.by_arrow") == _sorted_rows(tables, "silver.by_spark")
     after = files_by_partition(tables, "silver.by_arrow")
     assert after["440605"] == before["440605"] and after["440606"] == before["440606"]
@@ -162,7 +153,7 @@ def test_arrow_sources_write_and_merge_as_dataframes_do(tables, spark):
 
 
 def test_an_arrow_merge_in_parts_commits_once_what_one_merge_commits(tables, spark):
-    """Parts are staged one at a time and committed together; a failed merge leaves nothing."""
+    """Parts are spilled one at a time and merged in one commit; a failed merge leaves nothing."""
     from pyspark.sql import functions as F
 
     from .helpers import data_files_on_disk
@@ -177,7 +168,7 @@ def test_an_arrow_merge_in_parts_commits_once_what_one_merge_commits(tables, spa
     m = tables.arrow_merge("silver.parts", keys, partition_by=["district"], app_id="silver-x", app_version=1)
     for p in parts(frame(spark, 30)):
         m.add(p)
-    assert not tables.exists("silver.parts")  # staged files, no commit yet
+    assert not tables.exists("silver.parts")  # spilled parts, no commit yet
     res = m.commit()
     assert res.version == 0 and (res.rows_updated, res.rows_inserted) == (0, 20)
     tables.write("silver.whole", frame(spark, 30).where("district != '440605'"), partition_by=["district"])
@@ -187,26 +178,26 @@ def test_an_arrow_merge_in_parts_commits_once_what_one_merge_commits(tables, spa
     src = frame(spark, 9, start=25, tag="v2").where("district != '440605'")
     m = tables.arrow_merge("silver.parts", keys, app_id="silver-x", app_version=2)
     *first, last = parts(src)
-    for p in first:
+    for p in [*first, last]:
         m.add(p)
-    m.add(last, hold=True)
     res = m.commit()
     want = tables.merge("silver.whole", src, keys=keys)
     assert res.version == 1 and res[2:4] == want[2:4] == (3, 3)
     assert _sorted_rows(tables, "silver.parts") == _sorted_rows(tables, "silver.whole")
-    assert [h["regulake.operation"] for h in tables.history("silver.parts")] == ["MERGE", "WRITE"]
+    assert [h["operation"] for h in tables.history("silver.parts")][:2] == ["MERGE", "WRITE"]
 
     # exactly once: the same app version again stages nothing and commits nothing
     again = tables.arrow_merge("silver.parts", keys, app_id="silver-x", app_version=2)
     assert again.done and again.commit().skipped and tables.version("silver.parts") == 1
 
-    # a key in two parts is refused at the commit, and every staged file is deleted
+    # a key in two parts is refused at the commit, and nothing is written
     on_disk = data_files_on_disk(tables.uri("silver.parts"))
     m = tables.arrow_merge("silver.parts", keys, app_id="silver-x", app_version=3)
     part = parts(frame(spark, 6, start=40, tag="v3"))[0]
     m.add(part)
     m.add(part)
-    assert len(data_files_on_disk(tables.uri("silver.parts"))) > len(on_disk)
+    spill = m.spill
     with pytest.raises(DuplicateKeyError, match="several rows for keys"):
         m.commit()
     assert data_files_on_disk(tables.uri("silver.parts")) == on_disk and tables.version("silver.parts") == 1
+    assert not __import__("os").path.exists(spill)  # the spilled parts are deleted

@@ -1,4 +1,4 @@
-"""Write and read Delta tables with real Spark and real files; check the log delta-rs commits."""
+"""Write and read Delta tables with real Spark (delta-spark) and real files; check the log each commit leaves."""
 import datetime as dt
 
 import deltalake
@@ -11,7 +11,6 @@ from lakehouse.tables.exceptions import (
     TableError,
     TableNotFoundError,
 )
-from lakehouse.tables.reader import prune_files
 
 from .helpers import data_files_on_disk, frame, log_actions, sorted_rows
 
@@ -126,9 +125,9 @@ def test_filters_prune_files_by_partition_and_stats(tables, spark):
     tables.write("silver.prune", frame(spark, 30, start=1000).coalesce(1), partition_by=["district"])
     snap = tables.snapshot("silver.prune")
     storage = tables.storage("silver.prune")
-    by_partition = prune_files(snap, [("district", "=", "440605")], storage)
+    by_partition = snap.prune([("district", "=", "440605")], storage)
     assert by_partition and all(f.partition_values["district"] == "440605" for f in by_partition)
-    by_stats = prune_files(snap, [("id", ">=", 1000)], storage)
+    by_stats = snap.prune([("id", ">=", 1000)], storage)
     assert 0 < len(by_stats) < len(snap.files)
     got = tables.read("silver.prune", filters=[("id", ">=", 1000), ("district", "in", ["440604", "440606"])])
     assert sorted(r["id"] for r in got.collect()) == [i for i in range(1000, 1030) if i % 3 in (0, 2)]
