@@ -35,6 +35,7 @@ INSTALL_REQUIRES = [
     "uvloop==0.23.0",
     "httptools==0.9.0",
     "orjson==3.13.0",
+    "trino==0.340.0",              # the launcher registers tables through Trino's client; the server: jvm/trino/pom.xml
 ]
 
 EXTRAS_REQUIRE = {
