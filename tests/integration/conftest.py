@@ -56,6 +56,8 @@ def write_served_tables(tables) -> None:
     tables.write("silver.registration", spark.createDataFrame(
         [(uscc(i), "张三丰", f"44060419900101{i:04d}", f"1380013{i:04d}") for i in range(20)],
         "uscc string, legal_rep_name string, legal_rep_id string, legal_rep_phone string"))
+    tables.write("gold.t", spark.createDataFrame([(x, Decimal(x) * Decimal("1.25"), f"v{x}", dt.date(2024, 1, x)) for x in range(1, 11)],
+                                                 "x long, d decimal(10,2), s string, dt date"))   # the golden set's table
     draws = "plan_id string, attempt int, event string, seed_hash string, at timestamp"
     tables.write("audit.plan_draws", spark.createDataFrame([("demo-2026q1", 1, "committed", "ab12", dt.datetime(2026, 1, 5, 9))], draws))
     tables.write("audit.plan_draws", spark.createDataFrame([("demo-2026q1", 1, "revealed", "ab12", dt.datetime(2026, 1, 5, 10))], draws))

@@ -15,7 +15,7 @@ import pytest
 
 from tests.integration.conftest import N_PROFILE, N_SCORES
 
-SERVED = ["audit.plan_draws", "gold.entity_profile", "gold.kpi", "gold.risk_scores", "silver.registration"]
+SERVED = ["audit.plan_draws", "gold.entity_profile", "gold.kpi", "gold.risk_scores", "gold.t", "silver.registration"]
 
 
 def q(cur, sql):

@@ -203,6 +203,7 @@ def jvm_options(settings: TrinoSettings) -> list[str]:
         "-Djdk.attach.allowAttachSelf=true",
         "-Djdk.nio.maxCachedBufferSize=2000000",
         "-Dfile.encoding=UTF-8",
+        "-Duser.timezone=UTC",             # the session zone clients get unless they send theirs
         "-XX:+EnableDynamicAgentLoading",
         "--enable-native-access=ALL-UNNAMED",
         "-XX:+UseG1GC",

@@ -51,7 +51,7 @@ def served_tables(settings: TrinoSettings, tables) -> list[str]:
     existing = tables.list()
     out = [t for t in existing if t.split(".", 1)[0] in settings.schemas]
     out += [t for t in settings.tables if t in existing and t not in out]
-    return out
+    return sorted(out)
 
 
 def write_comments(uri: str, name: str, storage_options: dict | None = None) -> int:
