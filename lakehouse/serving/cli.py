@@ -57,7 +57,7 @@ def trino_sync(env: Optional[str] = EnvOpt) -> None:
     cfg, settings = _load(env)
     try:
         info = running_server(settings)
-        conn = connect(info["uri"], info["catalog"], info["user"], info.get("password"))
+        conn = connect(info["uri"], info["catalog"], info["user"], info.get("password"), verify=settings.tls_cert_file or True)
         res = sync(conn, settings, cfg.warehouse.root, Tables.from_config(cfg), cfg.warehouse.storage_options)
     except RegulakeError as e:
         _fail(e)

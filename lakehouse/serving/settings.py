@@ -18,7 +18,7 @@ from lakehouse.serving.api_settings import ApiSettings
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 SCHEMAS_ALLOWED = ("gold", "silver", "audit")
-HASH_PREFIX = "pbkdf2_sha256"
+HASH_PREFIX = "pbkdf2_sha1"      # what Trino 476's password-file authenticator checks (PBKDF2WithHmacSHA1)
 
 
 class _Section(BaseModel):
@@ -68,7 +68,7 @@ class TrinoSettings(_Section):
     install_dir: str | None = Field(None, description="Unpacked trino-server-476 (default: .jvm/trino/trino-server-476 of the repo, fetched by make install).")
     state_dir: str = Field("./.trino", description="Generated etc/ files, Trino's data folder and logs.")
     heap: str = Field("2G", pattern=r"^[0-9]+[MG]$", description="JVM -Xmx (the machine is shared: keep it modest).")
-    query_max_memory: str = Field("1GB", pattern=r"^[0-9]+[MG]B$", description="query.max-memory and query.max-memory-per-node.")
+    query_max_memory: str | None = Field(None, pattern=r"^[0-9]+[MG]B$", description="query.max-memory and query.max-memory-per-node (default: 60% of the heap; Trino wants 30% headroom).")
     start_timeout_s: float = Field(180.0, gt=0, description="Give up when Trino does not answer within this.")
     write_comments: bool = Field(True, description="Put the data standards' comments into the tables' Delta metadata (one metadata commit per changed column) so Trino shows them.")
     environment: str = Field("regulake", description="node.environment.")
@@ -104,6 +104,13 @@ class TrinoSettings(_Section):
         return self
 
     @property
+    def query_memory(self) -> str:
+        if self.query_max_memory:
+            return self.query_max_memory
+        heap_mb = int(self.heap[:-1]) * (1024 if self.heap.endswith("G") else 1)
+        return f"{int(heap_mb * 0.6)}MB"
+
+    @property
     def tls(self) -> bool:
         return bool(self.tls_cert_file)
 
@@ -129,14 +136,15 @@ def serving_settings(cfg) -> ServingSettings:
 
 def hash_password(password: str, iterations: int = 200_000, salt: bytes | None = None) -> str:
     salt = salt or os.urandom(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    digest = hashlib.pbkdf2_hmac("sha1", password.encode("utf-8"), salt, iterations, dklen=32)
     return f"{HASH_PREFIX}${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
     try:
         _, iterations, salt, digest = stored.split("$")
-        got = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), base64.b64decode(salt), int(iterations))
+        digest_bytes = base64.b64decode(digest)
+        got = hashlib.pbkdf2_hmac("sha1", password.encode("utf-8"), base64.b64decode(salt), int(iterations), dklen=len(digest_bytes))
     except (ValueError, TypeError):
         return False
-    return hmac.compare_digest(got, base64.b64decode(digest))
+    return hmac.compare_digest(got, digest_bytes)

@@ -154,7 +154,7 @@ def registration_sql(settings: TrinoSettings, warehouse_root: str, tables: list[
 
 
 def trino_password_line(user: str, stored: str) -> str:
-    """``user:iterations:salt_hex:hash_hex`` (Trino's PBKDF2WithHmacSHA256 format) from our stored hash."""
+    """``user:iterations:salt_hex:hash_hex`` (Trino's PBKDF2 format; 476 checks it with PBKDF2WithHmacSHA1) from our stored hash."""
     prefix, iterations, salt, digest = stored.split("$")
     assert prefix == HASH_PREFIX
     if int(iterations) < 1000:
@@ -283,8 +283,8 @@ def server_files(settings: TrinoSettings, layout: ServerLayout) -> dict[str, str
     cfg = [
         "coordinator=true",
         "node-scheduler.include-coordinator=true",
-        f"query.max-memory={settings.query_max_memory}",
-        f"query.max-memory-per-node={settings.query_max_memory}",
+        f"query.max-memory={settings.query_memory}",
+        f"query.max-memory-per-node={settings.query_memory}",
         "# a small single node on a shared machine",
         "task.concurrency=2",
         "query.max-history=200",

@@ -309,7 +309,8 @@ class TrinoServer:
     # -- clients --------------------------------------------------------------------
 
     def connect(self, user: str = ADMIN_USER, password: str | None = None, schema: str | None = None):
-        return connect(self.uri, self.settings.catalog, user, password if user != ADMIN_USER else self.layout.admin_password, schema)
+        return connect(self.uri, self.settings.catalog, user, password if user != ADMIN_USER else self.layout.admin_password, schema,
+                       verify=self.settings.tls_cert_file or True)
 
     def connect_info(self, user: str | None = None) -> list[str]:
         user = user or (self.settings.users[0].name if self.settings.users else "<user>")
@@ -326,7 +327,7 @@ class TrinoServer:
         ]
 
 
-def connect(uri: str, catalog: str, user: str, password: str | None = None, schema: str | None = None, verify: bool | str = False):
+def connect(uri: str, catalog: str, user: str, password: str | None = None, schema: str | None = None, verify: bool | str = True):
     """A trino DB-API connection (HTTPS with basic auth when the URI says https)."""
     import trino
 
@@ -334,7 +335,12 @@ def connect(uri: str, catalog: str, user: str, password: str | None = None, sche
     host, port = rest.rsplit(":", 1)
     kw = {}
     if scheme == "https":
-        kw = dict(http_scheme="https", auth=trino.auth.BasicAuthentication(user, password or ""), verify=verify)
+        import requests
+
+        session = requests.Session()
+        session.trust_env = False            # else $REQUESTS_CA_BUNDLE overrides verify (a known requests quirk)
+        session.verify = verify
+        kw = dict(http_scheme="https", auth=trino.auth.BasicAuthentication(user, password or ""), http_session=session)
     return trino.dbapi.connect(host=host, port=int(port), user=user, catalog=catalog, schema=schema, **kw)
 
 
