@@ -145,3 +145,26 @@ def test_password_file_authentication_over_https(trino_warehouse, trino_settings
         assert r.status_code in (401, 403), r.text
     finally:
         server.stop()
+
+
+def test_a_trino_that_fails_to_start_reports_trinos_message(trino_warehouse, tmp_path):
+    from lakehouse.serving.settings import TrinoSettings
+    from lakehouse.serving.trino.launcher import TrinoError, TrinoServer
+
+    bad = TrinoSettings(port=0, heap="1G", query_max_memory="1GB", state_dir=str(tmp_path / "bad"))
+    server = TrinoServer(bad, trino_warehouse.root)
+    with pytest.raises(TrinoError) as info:
+        server.start()
+    assert "Trino exited" in str(info.value) and "Invalid memory configuration" in str(info.value)
+    assert not server.running()
+
+
+def test_a_trino_that_does_not_answer_in_time_is_stopped(trino_warehouse, tmp_path):
+    from lakehouse.serving.settings import TrinoSettings
+    from lakehouse.serving.trino.launcher import TrinoError, TrinoServer
+
+    slow = TrinoSettings(port=0, heap="1G", start_timeout_s=1, state_dir=str(tmp_path / "slow"))
+    server = TrinoServer(slow, trino_warehouse.root)
+    with pytest.raises(TrinoError, match="did not come up within 1 s"):
+        server.start()
+    assert not server.running() and server.proc.returncode is not None
