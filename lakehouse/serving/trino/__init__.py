@@ -1,4 +1,2 @@
-"""Trino: catalog export for a real cluster and an embedded Trino-protocol endpoint over DuckDB.
-
-    >>> from lakehouse.serving.trino.server import TrinoEndpoint   # doctest: +SKIP
-"""
+"""A real Trino 476 over the warehouse: the launcher (``regulake serve trino``), the generated
+server and catalog files (shared with ``regulake trino export``) and table registration."""
