@@ -35,6 +35,8 @@ INSTALL_REQUIRES = [
     "uvloop==0.23.0",
     "httptools==0.9.0",
     "orjson==3.13.0",
+    # inspection plans: BLS12-381 signatures of drand beacon rounds (pure Python)
+    "py-ecc==8.0.0",
 ]
 
 EXTRAS_REQUIRE = {

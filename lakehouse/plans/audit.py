@@ -41,7 +41,8 @@ REGISTER_SCHEMA = (
 TASKS_SCHEMA = (
     "plan_id string, task_no bigint, task_id string, uscc string, entity_name string, district_code string, town_code string, "
     "industry_code string, industry_section string, stratum string, share string, inspection_mode string, inspection_item string, "
-    "risk_class string, probability double, priority double, signals string, inspectors array<string>"
+    "risk_class string, probability double, priority double, signals string, inspectors array<string>, "
+    "cross_district boolean, staffed_from string"
 )
 EVENT_FIELDS = [f.split(" ")[0] for f in DRAWS_SCHEMA.split(", ")]
 
