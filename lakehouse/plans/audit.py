@@ -82,7 +82,9 @@ def ledger(tables: Tables, plan_id: str | None = None) -> list[dict]:
 
     if not tables.exists(LEDGER):
         return []
-    return read_rows(tables, LEDGER, filters=[("plan_id", "=", plan_id)] if plan_id else None)
+    rows = read_rows(tables, LEDGER, filters=[("plan_id", "=", plan_id)] if plan_id else None)
+    order = {"committed": 0, "share_committed": 1, "abandoned": 2, "failed": 2, "drawn": 3}
+    return sorted(rows, key=lambda r: (r["plan_id"], r["attempt"], r["at"], order.get(r["event"], 4)))
 
 
 def read_time(text) -> dt.datetime | None:

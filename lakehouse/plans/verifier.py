@@ -110,14 +110,18 @@ def verify_public(plan_id: str, ledger: list[dict], results: list[dict] | None, 
     if committed_at > t:
         problems.append("committed after T")
     pub = (log_times or {}).get((plan_id, int(com["attempt"]), "committed", None))
+    dpub = (log_times or {}).get((plan_id, int(d["attempt"]), "drawn", None))
+    # with a public value, the commitment must have been public before T (before anyone could know the value);
+    # in local mode there is none, and it must have been public before the draw revealed any share
+    local = (c.get("randomness") or {}).get("source", {}).get("kind") == "local"
+    deadline, deadline_name = (dpub or utc(d["at"]), "the draw's publication") if local else (t, "T")
     where = ""
     if pub is not None:
         where = f"; published in the ledger's Delta commit of {randomness.iso(pub)}"
-        if pub > t:
-            problems.append(f"the commitment was published at {randomness.iso(pub)}, after T {randomness.iso(t)}")
+        if pub > deadline or (pub == deadline and local):
+            problems.append(f"the commitment was published at {randomness.iso(pub)}, after {deadline_name} {randomness.iso(deadline)}")
     if utc(d["at"]) < t:
         problems.append(f"drawn at {d['at']}, before T {randomness.iso(t)}")
-    dpub = (log_times or {}).get((plan_id, int(d["attempt"]), "drawn", None))
     if dpub is not None and dpub < t:
         problems.append(f"the draw was published at {randomness.iso(dpub)}, before T")
     if problems:
@@ -125,7 +129,8 @@ def verify_public(plan_id: str, ledger: list[dict], results: list[dict] | None, 
     else:
         ver.add("commitment before T", "ok",
                 f"committed {randomness.iso(committed_at)}{where}; T = +{c['delay_seconds']} s = {randomness.iso(t)}; "
-                f"drawn {randomness.iso(utc(d['at']))}" + ("" if pub is not None else " (the ledger's commit times were not readable here)"))
+                f"drawn {randomness.iso(utc(d['at']))}" + ("" if pub is not None else " (the ledger's commit times were not readable here)")
+                + (" — local mode: no public value, the commitment was public before the draw" if local else ""))
 
     # 4. shares
     committed = cm.committed_shares(rows, int(d["attempt"]))
@@ -137,11 +142,11 @@ def verify_public(plan_id: str, ledger: list[dict], results: list[dict] | None, 
             continue
         if cm.share_hash(plan_id, party, revealed[party]) != info["share_hash"]:
             bad.append(f"party {party}: the revealed share does not match its committed hash {info['share_hash'][:16]}…")
-        if info["at"] >= t:
+        if info["at"] > t:
             bad.append(f"party {party}: its share was committed at {randomness.iso(info['at'])}, not before T")
         lt = (log_times or {}).get((plan_id, int(d["attempt"]), "share_committed", party))
-        if lt is not None and lt >= t:
-            bad.append(f"party {party}: its share hash was published at {randomness.iso(lt)}, not before T")
+        if lt is not None and (lt >= deadline):
+            bad.append(f"party {party}: its share hash was published at {randomness.iso(lt)}, not before {deadline_name}")
     for party in sorted(set(revealed) - set(committed)):
         bad.append(f"party {party}: revealed a share that was never committed")
     missing = [p for p in c.get("expected_parties", []) if p not in committed]

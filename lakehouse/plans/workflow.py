@@ -133,6 +133,8 @@ def commit_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, pl
         audit.record(spark, tables, event="abandoned", plan_id=plan.id, attempt=abandoned, message=msg, operator=who)
         audit.publish_event(spark, tables, plan_id=plan.id, attempt=abandoned, event="abandoned", message=msg)
         say(f"{plan.id}: attempt {abandoned} abandoned ({msg}) — public")
+    # the commitment's time is taken just before it is published (first in the public ledger, then the audit trail):
+    # verification asks the ledger's Delta commit to be older than T
     committed_at = (randomness.utc(now) if now is not None else audit.now())
     reveal_after = committed_at + dt.timedelta(seconds=rs.delay_seconds)
     share = share or cm.new_share()
@@ -151,12 +153,15 @@ def commit_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, pl
     c_json = cm.canonical(commitment)
     path = share_path(rs, plan.id, attempt)     # the operator's secret until the draw: outside the warehouse
     _keep_secret(path, share)
+    audit.publish_event(spark, tables, plan_id=plan.id, attempt=attempt, event="committed", at=committed_at, commitment_hash=c_hash,
+                        commitment_json=c_json, reveal_after=reveal_after, party=OPERATOR, share_hash=s_hash)
     audit.record(spark, tables, event="committed", plan_id=plan.id, attempt=attempt, rule_version=RULE_VERSION, plan_json=plan_json,
                  plan_hash=commitment["plan_hash"], input_versions=versions, profile_as_of=as_of, score_date=score_date,
                  register_hash=reg_hash, register_version=reg_version, seed_hash=s_hash, operator=who, at=committed_at,
                  commitment_hash=c_hash, commitment_json=c_json, reveal_after=reveal_after, party=OPERATOR)
-    audit.publish_event(spark, tables, plan_id=plan.id, attempt=attempt, event="committed", at=committed_at, commitment_hash=c_hash,
-                        commitment_json=c_json, reveal_after=reveal_after, party=OPERATOR, share_hash=s_hash)
+    if rs.source != "local" and audit.now() >= reveal_after:
+        say(f"{plan.id}: warning: publishing the commitment took longer than the delay ({rs.delay_seconds} s); verification will "
+            "fail — replace it with a longer delay ('regulake plan commit --replace')")
     say(f"{plan.id}: commitment {c_hash[:16]}… published (attempt {attempt}); draw after {_iso(reveal_after)} with {target['text']}")
     from lakehouse.plans import disclosure
 
