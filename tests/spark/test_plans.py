@@ -358,3 +358,30 @@ def test_two_phases_with_a_beacon_two_parties_refusals_and_an_abandoned_commitme
     row = audit.read_rows(tables, disclosure.PUBLIC_PLANS, filters=[("plan_id", "=", "t4")])[0]
     assert row["status"] == "committed" and row["attempt"] == 2 and row["abandoned_attempts"] == 1
     assert not verify_plan(spark, tables, "t4").ok
+
+
+def test_the_plan_job_commits_and_draws_a_zero_delay_local_plan_in_one_run(spark, warehouse, world, test_config):
+    """What 'regulake demo' runs (jobs/plan.py): local mode, delay 0 — committed, drawn, verified, reported; a plan
+    with a delay is committed and left waiting, saying why."""
+    from jobs import plan as plan_job
+    from lakehouse.plans import audit, verifier
+
+    tables, tmp_path = warehouse
+    settings, key, _ = world
+    folder = tmp_path / "job-plans"
+    folder.mkdir()
+    base = "name: 作业\nperiod: {start: 2026-01-05, end: 2026-03-31}\nitems: [{code: '01'}]\nsize: {total: 15}\n"
+    (folder / "t5.yaml").write_text("id: t5\n" + base + "randomness: {source: local, delay_seconds: 0}\n", encoding="utf-8")
+    (folder / "t6.yaml").write_text("id: t6\n" + base + "randomness: {source: local, delay_seconds: 3600}\n", encoding="utf-8")
+    plans = settings.model_copy(update={"plans_dir": str(folder)})
+    cfg = test_config.model_copy(update={"plans": plans,
+                                         "warehouse": test_config.warehouse.model_copy(update={"root": tables.root}),
+                                         "landing": test_config.landing.model_copy(update={"answer_key_root": str(key)})})
+    said = []
+    done = plan_job.run(cfg, spark, progress=said.append)
+    assert done == ["t5"]
+    assert [e["event"] for e in audit.ledger(tables, "t5")] == ["committed", "drawn"]
+    assert verifier.verify_folder(tables.root, "t5").ok
+    assert [e["event"] for e in audit.ledger(tables, "t6")] == ["committed"]
+    assert any("t6: committed, not drawn yet" in m and "allowed only after T" in m for m in said)
+    assert plan_job.run(cfg, spark, progress=said.append) == ["t5"] and any("t5: drawn already" in m for m in said)
