@@ -385,3 +385,42 @@ def test_the_plan_job_commits_and_draws_a_zero_delay_local_plan_in_one_run(spark
     assert [e["event"] for e in audit.ledger(tables, "t6")] == ["committed"]
     assert any("t6: committed, not drawn yet" in m and "allowed only after T" in m for m in said)
     assert plan_job.run(cfg, spark, progress=said.append) == ["t5"] and any("t5: drawn already" in m for m in said)
+
+
+def test_the_cli_commits_draws_waits_and_verifies(spark, warehouse, world, monkeypatch):
+    """`regulake plan commit | draw | verify | list | show` wired to the warehouse (the shared Spark session)."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from lakehouse.plans.cli import plan_app
+
+    tables, tmp_path = warehouse
+    folder = tmp_path / "cli-plans"
+    folder.mkdir()
+    base = "name: 命令行\nperiod: {start: 2026-01-05, end: 2026-03-31}\nitems: [{code: '01'}]\nsize: {total: 12}\n"
+    (folder / "t7.yaml").write_text("id: t7\n" + base + "randomness: {source: local, delay_seconds: 0}\n", encoding="utf-8")
+    (folder / "t8.yaml").write_text("id: t8\n" + base + "randomness: {source: local, delay_seconds: 3600}\n", encoding="utf-8")
+    env = {"REGULAKE__WAREHOUSE__ROOT": tables.root, "REGULAKE__PLANS__PLANS_DIR": str(folder), "REGULAKE__RUNS__ROOT": str(tmp_path / "runs"),
+           "REGULAKE__PLANS__RANDOMNESS__SECRETS_DIR": str(tmp_path / "cli-secrets"),
+           "REGULAKE_CONF_DIR": str(Path(__file__).resolve().parents[2] / "conf")}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    run = CliRunner()
+    for pid in ("t7", "t8"):
+        out = run.invoke(plan_app, ["commit", pid, "--env", "test"], terminal_width=250)
+        assert out.exit_code == 0, (out.output, out.exception)
+        assert "committed" in out.output and "keep it secret" in out.output
+    out = run.invoke(plan_app, ["draw", "t8", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 3 and "waiting" in out.output and "allowed only after T" in out.output
+    out = run.invoke(plan_app, ["draw", "t7", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 0, (out.output, out.exception)
+    assert "t7 drawn" in out.output and "(none: local mode)" in out.output
+    out = run.invoke(plan_app, ["verify", "t7", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 0 and "verified" in out.output, out.output
+    out = run.invoke(plan_app, ["verify", "t8", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 1 and "has no published draw" in out.output
+    out = run.invoke(plan_app, ["list", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 0 and "drawn" in out.output and "committed" in out.output, out.output
+    out = run.invoke(plan_app, ["show", "t7", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 0 and "public status: drawn" in out.output, out.output
