@@ -273,6 +273,10 @@ class Plan(_Section):
         data["exclusions"] = (self.exclusions or defaults.exclusions).model_dump()
         data["signals"] = (self.signals or defaults.signals).model_dump()
         data["fallback"] = (self.fallback or defaults.fallback).model_dump()
+        if self.randomness is not None:   # the plan's own keys over plans.randomness; the secrets folder stays out of the plan
+            merged = self.randomness_settings(defaults).model_dump()
+            merged.pop("secrets_dir")
+            data["randomness"] = merged
         if self.targeting.mode == "share" and self.targeting.share is None:
             data["targeting"]["share"] = defaults.targeted_share
         if self.task_number is None:
@@ -280,8 +284,12 @@ class Plan(_Section):
         return Plan.model_validate(data)
 
     def randomness_settings(self, defaults: PlansSettings) -> Randomness:
-        """The plan's randomness settings (its own, else ``plans.randomness``); recorded in the commitment."""
-        return self.randomness or defaults.randomness
+        """``plans.randomness`` with the keys the plan file sets itself over it (the source, delay and parties the
+        commitment records); the secrets folder always comes from ``plans.randomness``."""
+        if self.randomness is None:
+            return defaults.randomness
+        own = {k: getattr(self.randomness, k) for k in self.randomness.model_fields_set if k != "secrets_dir"}
+        return defaults.randomness.model_copy(update=own)
 
     def canonical_json(self) -> str:
         import json

@@ -81,8 +81,9 @@ def operator_name(settings: PlansSettings, operator: str | None) -> str:
         return "unknown"
 
 
-def share_path(rs, plan_id: str, attempt: int, party: str = OPERATOR) -> Path:
-    return Path(rs.secrets_dir).expanduser() / plan_id / f"attempt-{attempt}" / f"{party}.share"
+def share_path(settings: PlansSettings, plan_id: str, attempt: int, party: str = OPERATOR) -> Path:
+    """Where the operator's share waits for the draw: ``plans.randomness.secrets_dir`` (never a plan's own setting)."""
+    return Path(settings.randomness.secrets_dir).expanduser() / plan_id / f"attempt-{attempt}" / f"{party}.share"
 
 
 def _keep_secret(path: Path, share: str) -> None:
@@ -151,7 +152,7 @@ def commit_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, pl
     }
     c_hash = cm.commitment_hash(commitment)
     c_json = cm.canonical(commitment)
-    path = share_path(rs, plan.id, attempt)     # the operator's secret until the draw: outside the warehouse
+    path = share_path(settings, plan.id, attempt)     # the operator's secret until the draw: outside the warehouse
     _keep_secret(path, share)
     audit.publish_event(spark, tables, plan_id=plan.id, attempt=attempt, event="committed", at=committed_at, commitment_hash=c_hash,
                         commitment_json=c_json, reveal_after=reveal_after, party=OPERATOR, share_hash=s_hash)
@@ -216,10 +217,10 @@ def draw_committed(spark: SparkSession, tables: Tables, settings: PlansSettings,
         raise DrawTooEarly(f"plan {plan_id}: the draw is allowed only after T = {_iso(t)} ({randomness._in(t - at)}); committed "
                            f"{c['committed_at']}, the draw will use {c['randomness']['target']['text']} — refused")
     plan = Plan.model_validate_json(c["plan_json"])
-    rs = plan.randomness_settings(settings)
+    rs = settings.randomness          # where to fetch from (relays, timeout, values file); what to fetch is in the commitment
     shares = dict(shares or {})
     if OPERATOR not in shares:
-        p = share_path(rs, plan_id, attempt)
+        p = share_path(settings, plan_id, attempt)
         if not p.exists():
             raise RegulakeError(f"the operator's share of {plan_id} attempt {attempt} is not in {p}; give it with --share operator=HEX")
         shares[OPERATOR] = p.read_text(encoding="utf-8").strip()
@@ -242,7 +243,7 @@ def draw_committed(spark: SparkSession, tables: Tables, settings: PlansSettings,
     src_desc, target = c["randomness"]["source"], c["randomness"]["target"]
     source = randomness.source_from_description(src_desc)
     if src_desc["kind"] == "drand":
-        source.urls = list(rs.drand_urls) or source.urls
+        source.urls = list(dict.fromkeys([*source.urls, *rs.drand_urls]))    # the recorded relays, then the configured ones
         source.timeout = rs.timeout_seconds
         if fetch is not None:
             source.get = fetch

@@ -437,3 +437,17 @@ def test_a_flipped_signal_changes_the_register_hash(world):
     plain = register_hash(normalise_register(reg))
     assert register_hash(normalise_register(reg.assign(hotspot=reg.uscc == reg.uscc.iloc[0]))) != plain
     assert register_hash(normalise_register(reg.assign(hotspot=False, cluster_alert=None))) == plain   # absent = no signal
+
+
+def test_a_plans_randomness_overrides_only_what_it_sets():
+    s = PlansSettings(randomness={"source": "drand", "delay_seconds": 7200, "secrets_dir": "/vault", "parties": ["discipline"]})
+    raw = Plan.model_validate({"id": "r", "name": "r", "period": {"start": "2026-01-05", "end": "2026-03-31"}, "items": [{"code": "01"}],
+                               "size": {"total": 5}, "randomness": {"source": "local", "delay_seconds": 0}})
+    plan = raw.resolved(s)
+    assert raw.randomness_settings(s) == plan.randomness_settings(s)
+    rs = plan.randomness_settings(s)
+    assert (rs.source, rs.delay_seconds, rs.parties, rs.secrets_dir) == ("local", 0, ["discipline"], "/vault")
+    back = Plan.model_validate_json(plan.canonical_json())             # as the commitment records it: every key set
+    assert back.randomness_settings(s).secrets_dir == "/vault"          # the secrets folder is never a plan's
+    assert make_plan().randomness_settings(s) is s.randomness
+    assert "/vault" not in plan.canonical_json()
