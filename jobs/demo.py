@@ -46,8 +46,16 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
         f"({'champion' if trained.promoted else 'not promoted'}); reports in {trained.report_dir}")
     score.run(config, spark, progress=step)
     say("scores: gold.risk_scores with risk classes and reasons")
+    from lakehouse.plans.settings import get_plan
+
+    rs = get_plan(config.plans, DEMO_PLAN).randomness_settings(config.plans)
+    if rs.source == "local" and rs.delay_seconds == 0:
+        say(f"plan {DEMO_PLAN}: randomness in LOCAL mode with a delay of 0 s (conf/plans/{DEMO_PLAN}.yaml) — committed and drawn "
+            "at once from the operator's share alone, so the operator could know this draw in advance: a demo of the two phases "
+            "only; a real plan uses a drand beacon or published values after a delay of at least a day (docs/plans.md)")
     for result in plan.run(config, spark, progress=step, plan_ids=[DEMO_PLAN]):
-        say(f"plan {result}: drawn and audited; check it with 'regulake plan verify {result}'")
+        say(f"plan {result}: committed, drawn and published; check it with 'regulake plan verify {result}' "
+            f"or 'python -m lakehouse.plans.verifier {result} --tables {config.warehouse.root}'")
     say(f"effectiveness report: {config.plans.reports_root}/{DEMO_PLAN}/effectiveness.html")
     tables = Tables.from_config(config, spark)
     summary = {name: tables.describe(name) for name in tables.list()}

@@ -388,6 +388,9 @@ def _resolve_paths(cfg: RegulakeConfig) -> RegulakeConfig:
     cfg.complaints.userdict_paths = [_abs(p) for p in cfg.complaints.userdict_paths]
     cfg.complaints.stopword_paths = [_abs(p) for p in cfg.complaints.stopword_paths]
     cfg.plans.reports_root = _abs(cfg.plans.reports_root)
+    cfg.plans.randomness.secrets_dir = _abs(cfg.plans.randomness.secrets_dir)
+    if cfg.plans.randomness.published_file:
+        cfg.plans.randomness.published_file = _abs(cfg.plans.randomness.published_file)
     if cfg.plans.plans_dir:
         cfg.plans.plans_dir = _abs(cfg.plans.plans_dir)
     return cfg

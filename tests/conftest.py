@@ -24,6 +24,7 @@ def test_config(tmp_path_factory):
             "landing.answer_key_root": str(base / "answer_key"),
             "runs.root": str(base / "runs"),
             "spark.local_dir": str(base / "spark-local"),
+            "plans.randomness.secrets_dir": str(base / "secrets"),
         },
         environ={},
     )

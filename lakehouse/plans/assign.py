@@ -1,4 +1,5 @@
-"""Inspector assignment: random among qualified, non-recused inspectors of the task's district,
+"""Inspector assignment: random among qualified, non-recused inspectors of the task's district —
+falling back, in a recorded order, to the neighbouring districts and then the city register —
 ``k`` per task, balanced workload, capped. Pure and deterministic (draw keys, see draw.py).
 
 Tasks are served scarcest first (fewest qualified inspectors for their district and item),
@@ -6,14 +7,17 @@ then in draw-key order, and each takes the ``k`` non-recused inspectors with the
 among equally loaded inspectors the order is a fresh random permutation at every load level
 (draw key of ``inspector|load``), so every qualified inspector is equally likely to be next
 and loads stay within one task of each other wherever the qualifications allow. One heap per
-(district, item) keeps this O(log n) per pick at full scale. A plan that cannot be staffed fails before any assignment with
-every district and item that lacks inspectors, or, when staffing runs out mid-way, with the
-task that could not be staffed and why.
+(district, item) keeps this O(log n) per pick at full scale. With fallback (``plans.fallback``, on by
+default), a task its district cannot staff takes the least-loaded eligible inspectors of the next
+pool in its order (its neighbours, then every inspector of the city) and is marked cross-district;
+a plan fails only when the whole city cannot staff a task, before any assignment with every item
+the city lacks inspectors for, or, when staffing runs out mid-way, with the task and why.
 """
 from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +26,7 @@ import pandas as pd
 from lakehouse.errors import RegulakeError
 
 if TYPE_CHECKING:
-    from lakehouse.plans.settings import RecusalRules
+    from lakehouse.plans.settings import Fallback, RecusalRules
 
 INSPECTOR_COLUMNS = ["inspector_id", "district_code", "department", "qualifications", "conflicts", "home_town_code", "active"]
 
@@ -69,40 +73,99 @@ def recused(insp: dict, uscc: str, town: str | None, recusal: RecusalRules) -> b
     return False
 
 
-def check_feasibility(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap: int) -> list[dict]:
-    """Necessary conditions per (district, item) and per district; every failing stratum."""
+CITY = "*"   # the city-level pool: every active inspector of the city
+
+
+def staffing_order(district: str, fallback: Fallback | None) -> list[str]:
+    """Where a task of ``district`` looks for inspectors, in order: its district, its neighbours, the city."""
+    order = [district]
+    if fallback is not None and fallback.enabled:
+        for n in fallback.neighbours.get(district, []):
+            if n not in order:
+                order.append(n)
+        if fallback.city:
+            order.append(CITY)
+    return order
+
+
+def _where(order: list[str]) -> str:
+    return ", ".join("the city register" if d == CITY else d for d in order)
+
+
+def check_feasibility(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap: int, fallback: Fallback | None = None) -> list[dict]:
+    """Necessary conditions, every failing stratum.
+
+    Without fallback: per (district, item) and per district. With fallback: per (district, item) over the
+    district and its fallback pools, and per item and in total over the whole city when the city register
+    is the last resort.
+    """
     problems = []
     active = inspectors[inspectors["active"]]
     by_district = {d: g for d, g in active.groupby("district_code")}
+    use_fallback = fallback is not None and fallback.enabled
+    city = use_fallback and fallback.city
     for (district, item), g in tasks.groupby(["district_code", "inspection_item"], sort=True):
-        pool = by_district.get(district)
-        qualified = 0 if pool is None else int(sum(item in q for q in pool["qualifications"]))
+        order = staffing_order(district, fallback)
+        if CITY in order:
+            pools = [active]
+        else:
+            pools = [by_district[d] for d in order if d in by_district]
+        qualified = int(sum(sum(item in q for q in p["qualifications"]) for p in pools))
         if qualified < k:
+            if city:
+                continue   # reported once for the whole city below
+            where = "" if len(order) == 1 else f" in {_where(order)}"
             problems.append({"district_code": district, "inspection_item": item, "tasks": int(len(g)), "qualified": qualified,
-                             "reason": f"{qualified} qualified inspector(s), {k} needed per task"})
-        elif len(g) * k > qualified * cap:
+                             "reason": f"{qualified} qualified inspector(s){where}, {k} needed per task"})
+        elif not use_fallback and len(g) * k > qualified * cap:
             problems.append({"district_code": district, "inspection_item": item, "tasks": int(len(g)), "qualified": qualified,
                              "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {qualified} qualified "
                                        f"inspectors × workload cap {cap} = {qualified * cap}"})
-    for district, g in tasks.groupby("district_code", sort=True):
-        pool = by_district.get(district)
-        n = 0 if pool is None else len(pool)
-        if n and len(g) * k > n * cap:
-            problems.append({"district_code": district, "inspection_item": "*", "tasks": int(len(g)), "qualified": n,
-                             "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {n} inspectors × "
+    if city:
+        for item, g in tasks.groupby("inspection_item", sort=True):
+            qualified = int(sum(item in q for q in active["qualifications"]))
+            if qualified < k:
+                problems.append({"district_code": CITY, "inspection_item": item, "tasks": int(len(g)), "qualified": qualified,
+                                 "reason": f"{qualified} qualified inspector(s), {k} needed per task"})
+            elif len(g) * k > qualified * cap:
+                problems.append({"district_code": CITY, "inspection_item": item, "tasks": int(len(g)), "qualified": qualified,
+                                 "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {qualified} qualified "
+                                           f"inspectors × workload cap {cap} = {qualified * cap}"})
+        n = len(active)
+        if len(tasks) * k > n * cap:
+            problems.append({"district_code": CITY, "inspection_item": "*", "tasks": int(len(tasks)), "qualified": n,
+                             "reason": f"{len(tasks)} tasks × {k} inspectors = {len(tasks) * k} assignments but {n} inspectors × "
                                        f"workload cap {cap} = {n * cap}"})
+    elif not use_fallback:
+        for district, g in tasks.groupby("district_code", sort=True):
+            pool = by_district.get(district)
+            n = 0 if pool is None else len(pool)
+            if n and len(g) * k > n * cap:
+                problems.append({"district_code": district, "inspection_item": "*", "tasks": int(len(g)), "qualified": n,
+                                 "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {n} inspectors × "
+                                           f"workload cap {cap} = {n * cap}"})
     return problems
 
 
 def _explain(problems: list[dict]) -> str:
-    lines = [f"district {p['district_code']}, item {p['inspection_item']}: {p['reason']}" for p in problems]
+    lines = [(f"the whole city, item {p['inspection_item']}" if p["district_code"] == CITY else
+              f"district {p['district_code']}, item {p['inspection_item']}") + f": {p['reason']}" for p in problems]
     return ("the plan cannot be staffed:\n  " + "\n  ".join(lines) +
             "\nadd qualified inspectors to those districts, raise the workload cap, or shrink the plan")
 
 
+@dataclass
+class Staffing:
+    inspectors: list[list[str]]        # per task (tasks' row order), sorted ids
+    loads: dict[str, int]              # every active inspector's number of tasks
+    staffed_from: list[str]            # per task: the districts its inspectors came from, in fallback order
+    cross_district: list[bool]         # per task: any inspector from outside the task's district
+
+
 def assign_inspectors(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap: int, recusal: RecusalRules,
-                      material: bytes) -> tuple[list[list[str]], dict[str, int]]:
-    """Inspector ids (sorted) per task, in the tasks' row order, and the load of every active inspector."""
+                      material: bytes, fallback: Fallback | None = None) -> Staffing:
+    """Inspectors per task: its district first, then (``fallback``) the neighbouring districts in their recorded
+    order, then the city register; fails only when not even the last pool can staff a task."""
     from lakehouse.plans.draw import draw_keys
 
     if k < 2:
@@ -110,19 +173,22 @@ def assign_inspectors(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap
     insp = normalise_inspectors(inspectors)
     loads: dict[str, int] = {i: 0 for i, a in zip(insp["inspector_id"], insp["active"]) if a}
     if len(tasks) == 0:
-        return [], loads
-    problems = check_feasibility(tasks, insp, k, cap)
+        return Staffing([], loads, [], [])
+    problems = check_feasibility(tasks, insp, k, cap, fallback)
     if problems:
         raise InfeasiblePlanError(_explain(problems), problems)
 
+    use_city = fallback is not None and fallback.enabled and fallback.city
     active = insp[insp["active"]]
-    records = {r["inspector_id"]: {"conflicts": set(r["conflicts"]), "home_town_code": r["home_town_code"]}
-               for r in active.to_dict("records")}
+    records = {r["inspector_id"]: {"conflicts": set(r["conflicts"]), "home_town_code": r["home_town_code"],
+                                   "district_code": r["district_code"]} for r in active.to_dict("records")}
     pools_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
     heaps: dict[tuple[str, str], list] = defaultdict(list)
     for r in active.itertuples():
         for q in r.qualifications:
             pools_of[r.inspector_id].append((r.district_code, q))
+            if use_city:
+                pools_of[r.inspector_id].append((CITY, q))
     level_keys = draw_keys(material, "assign-level", [f"{i}|0" for i in records])
     for (i, key) in zip(records, level_keys.tolist()):
         for pool in pools_of[i]:
@@ -136,33 +202,40 @@ def assign_inspectors(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap
     okeys = order_keys.tolist()
     order = sorted(range(len(ids)), key=lambda t: (int(scarcity[t]), okeys[t], ids[t]))
     out: list[list[str] | None] = [None] * len(tasks)
+    origins: list[str] = [""] * len(tasks)
+    cross: list[bool] = [False] * len(tasks)
     districts = tasks["district_code"].tolist()
     items = tasks["inspection_item"].tolist()
     towns = tasks["town_code"].tolist()
+    orders: dict[str, list[str]] = {}
     for t in order:
         uscc, district, item, town = ids[t], districts[t], items[t], towns[t]
-        heap = heaps.get((district, item), [])
+        tiers = orders.setdefault(district, staffing_order(district, fallback))
         chosen: list[str] = []
-        set_aside = []
-        n_recused = 0
-        while len(chosen) < k and heap:
-            entry = heapq.heappop(heap)
-            load, _, c = entry
-            if load != loads[c] or load >= cap:
-                continue  # stale (the inspector's load moved on) or full: never needed again here
-            if recused(records[c], uscc, town, recusal):
-                set_aside.append(entry)
-                n_recused += 1
-                continue
-            chosen.append(c)
-        for entry in set_aside:
-            heapq.heappush(heap, entry)
+        for tier in tiers:
+            heap = heaps.get((tier, item), [])
+            set_aside = []
+            while len(chosen) < k and heap:
+                entry = heapq.heappop(heap)
+                load, _, c = entry
+                if load != loads[c] or load >= cap:
+                    continue  # stale (the inspector's load moved on) or full: never needed again here
+                if c in chosen or recused(records[c], uscc, town, recusal):
+                    set_aside.append(entry)
+                    continue
+                chosen.append(c)
+            for entry in set_aside:
+                heapq.heappush(heap, entry)
+            if len(chosen) == k:
+                break
         if len(chosen) < k:
-            qualified = [c for c, pools in pools_of.items() if (district, item) in pools]
+            qualified = [c for c, pools in pools_of.items() if any((d, item) in pools for d in tiers)]
             rec = sum(recused(records[c], uscc, town, recusal) for c in qualified)
             full = sum(loads[c] >= cap for c in qualified if not recused(records[c], uscc, town, recusal))
-            problem = {"district_code": district, "inspection_item": item, "tasks": 1, "qualified": len(qualified),
-                       "reason": f"task for {uscc}: {len(qualified)} qualified, {rec} recused, {full} at the workload cap {cap}; {k} needed"}
+            where = "" if len(tiers) == 1 else f" in {_where(tiers)}"
+            problem = {"district_code": CITY if CITY in tiers else district, "inspection_item": item, "tasks": 1,
+                       "qualified": len(qualified), "tried": tiers,
+                       "reason": f"task for {uscc}: {len(qualified)} qualified{where}, {rec} recused, {full} at the workload cap {cap}; {k} needed"}
             raise InfeasiblePlanError(_explain([problem]), [problem])
         for c in chosen:
             loads[c] += 1
@@ -171,4 +244,7 @@ def assign_inspectors(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap
                 for pool in pools_of[c]:
                     heapq.heappush(heaps[pool], (loads[c], key, c))
         out[t] = sorted(chosen)
-    return out, loads  # type: ignore[return-value]
+        homes = list(dict.fromkeys(records[c]["district_code"] for c in chosen))
+        origins[t] = ",".join(homes)
+        cross[t] = any(h != district for h in homes)
+    return Staffing(out, loads, origins, cross)  # type: ignore[arg-type]

@@ -1,12 +1,13 @@
 """The draw's audit trail (``audit.plan_draws``) and its frozen inputs (``audit.plan_registers``).
 
-Commit–reveal: the seed's SHA-256 is committed (one Delta commit, event ``committed``) with
-the plan, the rule version, the input table versions and the register's fingerprint
-**before** anything is drawn; the tasks are written; then the seed itself is revealed (a
-second commit, event ``revealed``) with the fingerprint of the tasks. Anyone holding the
-revealed seed can check its hash against the earlier commit and recompute the draw
-(``regulake plan verify``). A failed attempt is recorded too (event ``failed``), so the
-trail shows every attempt, not only the one that was kept.
+Commit first, draw later (issue 29, ``lakehouse.plans.commitment``): ``regulake plan commit``
+records event ``committed`` — the plan, the rule version, the input table versions, the frozen
+register's fingerprint, the hash of the operator's secret share, the randomness source and T — and
+publishes the same commitment in the public ledger ``gold.public_plan_commitments``; further parties
+add ``share_committed`` before T; ``regulake plan draw`` (after T) records ``revealed`` with the shares,
+the public value, the seed derived from them and the tasks' fingerprint. A failed attempt
+(``failed``) and a commitment replaced by a new one (``abandoned``) are recorded and published too,
+so the trail — and the public — see every attempt, not only the one that was kept.
 
 All three tables are audit tables (``audit=True``): their logs and files stay for the audit
 horizon (``warehouse.audit_retention_days``, 365 days), so every version stays readable.
@@ -31,7 +32,8 @@ DRAWS_SCHEMA = (
     "plan_id string, attempt int, event string, rule_version string, plan_json string, plan_hash string, "
     "input_versions map<string,bigint>, profile_as_of date, score_date date, register_hash string, register_version bigint, "
     "seed_hash string, seed string, tasks_hash string, tasks_version bigint, tasks int, summary_json string, "
-    "operator string, at timestamp, message string"
+    "operator string, at timestamp, message string, commitment_hash string, commitment_json string, reveal_after timestamp, "
+    "party string, shares_json string, public_value_json string"
 )
 REGISTER_SCHEMA = (
     "plan_id string, uscc string, entity_name string, enterprise_type string, registration_status string, "
@@ -41,7 +43,8 @@ REGISTER_SCHEMA = (
 TASKS_SCHEMA = (
     "plan_id string, task_no bigint, task_id string, uscc string, entity_name string, district_code string, town_code string, "
     "industry_code string, industry_section string, stratum string, share string, inspection_mode string, inspection_item string, "
-    "risk_class string, probability double, priority double, signals string, inspectors array<string>"
+    "risk_class string, probability double, priority double, signals string, inspectors array<string>, "
+    "cross_district boolean, staffed_from string"
 )
 EVENT_FIELDS = [f.split(" ")[0] for f in DRAWS_SCHEMA.split(", ")]
 
@@ -58,7 +61,37 @@ def record(spark: SparkSession, tables: Tables, **event: Any) -> int:
     row = {f: event.get(f) for f in EVENT_FIELDS}
     row["at"] = row["at"] or now()
     df = spark.createDataFrame([row], DRAWS_SCHEMA)
-    return int(tables.write(DRAWS, df, audit=True).version)
+    return int(tables.write(DRAWS, df, audit=True, schema_mode="add_columns").version)
+
+
+def publish_event(spark: SparkSession, tables: Tables, **event: Any) -> int:
+    """Append one row to the public, append-only ledger of commitments and draws (gold.public_plan_commitments)."""
+    from lakehouse.plans.commitment import LEDGER, LEDGER_FIELDS, LEDGER_SCHEMA
+
+    unknown = set(event) - set(LEDGER_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown ledger fields {sorted(unknown)}")
+    row = {f: event.get(f) for f in LEDGER_FIELDS}
+    row["at"] = row["at"] or now()
+    df = spark.createDataFrame([row], LEDGER_SCHEMA)
+    return int(tables.write(LEDGER, df, audit=True, schema_mode="add_columns").version)
+
+
+def ledger(tables: Tables, plan_id: str | None = None) -> list[dict]:
+    from lakehouse.plans.commitment import LEDGER
+
+    if not tables.exists(LEDGER):
+        return []
+    rows = read_rows(tables, LEDGER, filters=[("plan_id", "=", plan_id)] if plan_id else None)
+    order = {"committed": 0, "share_committed": 1, "abandoned": 2, "failed": 2, "drawn": 3}
+    return sorted(rows, key=lambda r: (r["plan_id"], r["attempt"], r["at"], order.get(r["event"], 4)))
+
+
+def read_time(text) -> dt.datetime | None:
+    """A recorded ISO time (…Z) as a naive UTC datetime."""
+    from lakehouse.plans.randomness import utc
+
+    return None if text is None else utc(text)
 
 
 def read_rows(tables: Tables, name: str, version: int | None = None, filters: list | None = None,
@@ -88,7 +121,8 @@ def events(tables: Tables, plan_id: str) -> list[dict]:
     if not tables.exists(DRAWS):
         return []
     rows = read_rows(tables, DRAWS, filters=[("plan_id", "=", plan_id)])
-    return sorted(rows, key=lambda r: (r["attempt"], r["at"], {"committed": 0, "failed": 1, "revealed": 2}.get(r["event"], 3)))
+    order = {"committed": 0, "share_committed": 1, "failed": 2, "abandoned": 2, "revealed": 3}
+    return sorted(rows, key=lambda r: (r["attempt"], order.get(r["event"], 4), r["at"]))
 
 
 def next_attempt(evts: list[dict]) -> int:
@@ -141,6 +175,7 @@ def write_tasks(spark: SparkSession, tables: Tables, plan_id: str, tasks: pd.Dat
             r[k] = None if p is None or p != p else float(p)
         r["task_no"] = int(r["task_no"])
         r["inspectors"] = list(r["inspectors"])
+        r["cross_district"] = bool(r.get("cross_district") or False)
     df = spark.createDataFrame(records, TASKS_SCHEMA) if records else spark.createDataFrame([], TASKS_SCHEMA)
     return int(tables.write(TASKS, df, mode="overwrite", partition_by=["plan_id"], replace_where={"plan_id": plan_id}, audit=True,
                          schema_mode="add_columns").version)

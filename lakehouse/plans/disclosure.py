@@ -1,9 +1,12 @@
 """Public disclosure (一公开): plans and their results, with no personal data.
 
-``gold.public_inspection_plans``: one row per drawn plan — name, authority, period, items,
-size, the rule version, the seed hash committed before the draw and the seed revealed after
-it, the input table versions and how to verify, and once results are in, how many were
-inspected and how many had problems.
+``gold.public_inspection_plans``: one row per committed plan — name, authority, period, items,
+size, the rule version, its public status (committed, awaiting draw, drawn, failed, abandoned,
+drawn more than once), the commitment (hash, time, T, the randomness source and the value it
+names), the operator's committed share hash, and once drawn the public value used, the seed, the
+input table versions and how to verify; once results are in, how many were inspected and how many
+had problems. ``gold.public_plan_commitments`` (``commitment.LEDGER``) is the append-only ledger
+behind it: every commitment, share, draw, failure and abandoned attempt.
 
 ``gold.public_inspection_results``: one row per task — task id, the entity's registered name
 and USCC (public registration facts), district, inspection item and, when delivered, the
@@ -31,12 +34,14 @@ PUBLIC_RESULTS = "gold.public_inspection_results"
 PLANS_SCHEMA = (
     "plan_id string, plan_name string, authority string, period_start date, period_end date, items array<string>, "
     "item_names array<string>, tasks int, inspectors_per_task int, rule_version string, seed_hash string, seed string, "
-    "drawn_at timestamp, input_versions string, verify_command string, results_reported int, problems_found int, published_at timestamp"
+    "drawn_at timestamp, input_versions string, verify_command string, results_reported int, problems_found int, published_at timestamp, "
+    "status string, attempt int, abandoned_attempts int, commitment_hash string, committed_at timestamp, reveal_after timestamp, "
+    "randomness_source string, randomness_target string, public_value string, cross_district_tasks int"
 )
 RESULTS_SCHEMA = (
     "plan_id string, task_id string, uscc string, entity_name string, district_code string, district_name string, "
     "inspection_item string, inspection_item_name string, inspection_date date, inspection_result string, "
-    "inspection_result_name string, authority string"
+    "inspection_result_name string, authority string, cross_district boolean"
 )
 # never in a public table, whatever the upstream schema grows into
 FORBIDDEN = ("inspector", "probability", "priority", "signal", "hotspot", "cluster", "risk", "share", "reason", "legal_rep", "phone",
@@ -70,50 +75,96 @@ def _district_names() -> dict[str, str]:
         return {}
 
 
-def publish(spark: SparkSession, tables: Tables, plan_id: str) -> dict:
-    """(Re)write the plan's public rows: the plan, its tasks and whatever results silver holds for them."""
+def _source_text(desc: dict) -> str:
+    kind = desc.get("kind")
+    if kind == "drand":
+        return f"drand beacon, chain {desc['chain_hash']} ({desc.get('beacon_id') or desc.get('scheme')}), public key {desc['public_key']}"
+    if kind == "published":
+        return f"published values: {desc['source']}"
+    return "local multi-party mode: no public value (the committed parties' shares only)"
+
+
+def _value_text(value: dict) -> str | None:
+    if not value:
+        return None
+    if value.get("kind") == "drand":
+        return f"round {value['round']}: randomness {value['randomness']} (signature {value['signature']})"
+    if value.get("kind") == "published":
+        return f"{value['source']} {value.get('ref')}: {value['value']} (published {value['published_at']}; {value.get('url') or 'no address'})"
+    return "none (local multi-party mode)"
+
+
+def publish(spark: SparkSession, tables: Tables, plan_id: str, settings=None, now=None) -> dict:
+    """(Re)write the plan's public rows from the public ledger: its status, the commitment (time, T, the randomness
+    it names) and, once drawn, the value used, the seed, its tasks and whatever results silver holds for them."""
     from pyspark.sql import functions as F
 
+    from lakehouse.errors import RegulakeError
+    from lakehouse.plans import commitment as cm
     from lakehouse.plans.settings import Plan
 
+    rows_l = audit.ledger(tables, plan_id)
     pair = audit.revealed(audit.events(tables, plan_id))
-    if not pair:
-        from lakehouse.errors import RegulakeError
-
-        raise RegulakeError(f"plan {plan_id} has no completed draw to publish")
-    com, rev = pair
-    plan = Plan.model_validate_json(com["plan_json"])
-    tasks = audit.read_tasks(tables, plan_id, rev["tasks_version"])
+    if not rows_l and not pair:
+        raise RegulakeError(f"plan {plan_id} has no commitment or draw to publish")
+    hours = settings.randomness.abandon_after_hours if settings is not None else 168
+    st = cm.plan_status(rows_l, now or audit.now(), hours) if rows_l else {"status": "drawn without a published commitment",
+                                                                            "attempt": pair[1]["attempt"], "abandoned_attempts": 0}
+    by = cm.attempts(rows_l)
+    latest = by.get(st["attempt"], []) if rows_l else []
+    drawn = [e for e in rows_l if e["event"] == "drawn"]
+    com_pub = next((e for e in (by.get(int(drawn[-1]["attempt"]), []) if drawn else latest) if e["event"] == "committed"), None)
+    c = json.loads(com_pub["commitment_json"]) if com_pub else {}
+    if pair:
+        com, rev = pair
+        plan = Plan.model_validate_json(com["plan_json"])
+        tasks = audit.read_tasks(tables, plan_id, rev["tasks_version"])
+    else:
+        com, rev = None, None
+        plan = Plan.model_validate_json(c["plan_json"])
+        tasks = None
     item_names, result_names = _code_names()
     districts = _district_names()
-    results = _results(tables, tasks)
     rows = []
-    for t in tasks.to_dict("records"):
-        r = results.get((t["task_id"], t["uscc"]), {})
-        rows.append({
-            "plan_id": plan_id, "task_id": t["task_id"], "uscc": t["uscc"], "entity_name": t["entity_name"],
-            "district_code": t["district_code"], "district_name": districts.get(t["district_code"]),
-            "inspection_item": t["inspection_item"], "inspection_item_name": item_names.get(t["inspection_item"]),
-            "inspection_date": r.get("inspection_date"), "inspection_result": r.get("inspection_result"),
-            "inspection_result_name": result_names.get(r.get("inspection_result")), "authority": r.get("authority") or plan.authority,
-        })
+    if tasks is not None:
+        results = _results(tables, tasks)
+        for t in tasks.to_dict("records"):
+            r = results.get((t["task_id"], t["uscc"]), {})
+            rows.append({
+                "plan_id": plan_id, "task_id": t["task_id"], "uscc": t["uscc"], "entity_name": t["entity_name"],
+                "district_code": t["district_code"], "district_name": districts.get(t["district_code"]),
+                "inspection_item": t["inspection_item"], "inspection_item_name": item_names.get(t["inspection_item"]),
+                "inspection_date": r.get("inspection_date"), "inspection_result": r.get("inspection_result"),
+                "inspection_result_name": result_names.get(r.get("inspection_result")), "authority": r.get("authority") or plan.authority,
+                "cross_district": bool(t.get("cross_district") is True),
+            })
     reported = sum(1 for r in rows if r["inspection_result"])
     problems = sum(1 for r in rows if r["inspection_result"] and r["inspection_result"] != "1")
+    value = json.loads(drawn[-1]["public_value_json"]) if drawn and drawn[-1].get("public_value_json") else {}
+    rnd = c.get("randomness") or {}
     plan_row = {
         "plan_id": plan_id, "plan_name": plan.name, "authority": plan.authority, "period_start": plan.period.start,
         "period_end": plan.period.end, "items": [i.code for i in plan.items], "item_names": [item_names.get(i.code, "") for i in plan.items],
-        "tasks": len(rows), "inspectors_per_task": plan.inspectors_per_task, "rule_version": com["rule_version"],
-        "seed_hash": com["seed_hash"], "seed": rev["seed"], "drawn_at": rev["at"],
-        "input_versions": json.dumps(com["input_versions"], sort_keys=True), "verify_command": f"regulake plan verify {plan_id}",
+        "tasks": len(rows), "inspectors_per_task": plan.inspectors_per_task, "rule_version": c.get("rule_version") or (com or {}).get("rule_version"),
+        "seed_hash": (com_pub or {}).get("share_hash") or (com or {}).get("seed_hash"), "seed": rev["seed"] if rev else None,
+        "drawn_at": rev["at"] if rev else None,
+        "input_versions": json.dumps(c.get("input_versions") or (com or {}).get("input_versions"), sort_keys=True),
+        "verify_command": f"regulake plan verify {plan_id}  |  python -m lakehouse.plans.verifier {plan_id} --tables <published tables>",
         "results_reported": reported, "problems_found": problems, "published_at": audit.now(),
+        "status": st["status"], "attempt": st["attempt"], "abandoned_attempts": st["abandoned_attempts"],
+        "commitment_hash": (com_pub or {}).get("commitment_hash"),
+        "committed_at": audit.read_time(c["committed_at"]) if c else None, "reveal_after": audit.read_time(c["reveal_after"]) if c else None,
+        "randomness_source": _source_text(rnd["source"]) if rnd else None, "randomness_target": (rnd.get("target") or {}).get("text"),
+        "public_value": _value_text(value), "cross_district_tasks": sum(1 for r in rows if r["cross_district"]),
     }
     v1 = tables.write(PUBLIC_PLANS, spark.createDataFrame([plan_row], PLANS_SCHEMA), mode="overwrite",
-                      partition_by=["plan_id"], replace_where={"plan_id": plan_id}).version
+                      partition_by=["plan_id"], replace_where={"plan_id": plan_id}, schema_mode="add_columns").version
     df = spark.createDataFrame(rows, RESULTS_SCHEMA) if rows else spark.createDataFrame([], RESULTS_SCHEMA)
-    assert not any(any(f in c for f in FORBIDDEN) for c in df.columns)
+    assert not any(any(f in c_ for f in FORBIDDEN) for c_ in df.columns)
     v2 = tables.write(PUBLIC_RESULTS, df.withColumn("inspection_date", F.col("inspection_date").cast("date")), mode="overwrite",
-                      partition_by=["plan_id"], replace_where={"plan_id": plan_id}).version
-    return {"plans_version": v1, "results_version": v2, "tasks": len(rows), "results_reported": reported, "problems_found": problems}
+                      partition_by=["plan_id"], replace_where={"plan_id": plan_id}, schema_mode="add_columns").version
+    return {"plans_version": v1, "results_version": v2, "tasks": len(rows), "results_reported": reported, "problems_found": problems,
+            "status": st["status"]}
 
 
 def _results(tables: Tables, tasks) -> dict:
@@ -157,7 +208,8 @@ def read_public(warehouse_root: str, name: str, plan_id: str | None = None, stor
 
 
 def public_router(warehouse_root: str, storage_options: dict | None = None):
-    """FastAPI router: GET /public/plans, /public/plans/{plan_id}, /public/plans/{plan_id}/results."""
+    """FastAPI router: GET /public/plans, /public/plans/{plan_id}, /public/plans/{plan_id}/results,
+    /public/commitments, /public/plans/{plan_id}/commitments (the ledger)."""
     from fastapi import APIRouter, HTTPException
 
     router = APIRouter(prefix="/public", tags=["public disclosure"])
@@ -176,5 +228,21 @@ def public_router(warehouse_root: str, storage_options: dict | None = None):
     @router.get("/plans/{plan_id}/results")
     def results(plan_id: str) -> list[dict]:
         return read_public(warehouse_root, PUBLIC_RESULTS, plan_id, storage_options)
+
+    @router.get("/commitments")
+    def commitments() -> list[dict]:
+        """The public ledger: every commitment, share, draw, failure and abandoned attempt (without the task lists)."""
+        from lakehouse.plans.commitment import LEDGER
+
+        return [{k: v for k, v in r.items() if k != "public_tasks_json"} for r in read_public(warehouse_root, LEDGER, storage_options=storage_options)]
+
+    @router.get("/plans/{plan_id}/commitments")
+    def plan_commitments(plan_id: str) -> list[dict]:
+        from lakehouse.plans.commitment import LEDGER
+
+        rows = read_public(warehouse_root, LEDGER, plan_id, storage_options)
+        if not rows:
+            raise HTTPException(404, f"no published commitment of plan {plan_id}")
+        return rows
 
     return router

@@ -27,7 +27,8 @@ Steps (``draw``):
    ``log(u)/p`` from the draw keys); ``class_ratios`` draws uniformly inside each class.
 5. One inspection item per task, by draw key, among the plan items that apply to the
    entity's industry section.
-6. Inspectors (``lakehouse.plans.assign``).
+6. Inspectors (``lakehouse.plans.assign``): the task's district first, then, in the plan's recorded
+   fallback order, its neighbouring districts and the city register (tasks marked cross-district).
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ from lakehouse.plans import signals
 if TYPE_CHECKING:
     from lakehouse.plans.settings import Plan
 
-RULE_VERSION = "dr-2026.2"   # .2: signals beside the model in the targeted share
+RULE_VERSION = "dr-2026.3"   # .2: signals beside the model in the targeted share; .3: cross-district staffing fallback
 REGISTER_COLUMNS = {
     "uscc": "string", "entity_name": "string", "enterprise_type": "string", "registration_status": "string",
     "establishment_date": "date", "industry_code": "string", "district_code": "string", "town_code": "string",
@@ -57,7 +58,7 @@ OPTIONAL_REGISTER_COLUMNS = {"hotspot": False, "cluster_alert": False}
 TASK_COLUMNS = [
     "plan_id", "task_no", "task_id", "uscc", "entity_name", "district_code", "town_code", "industry_code",
     "industry_section", "stratum", "share", "inspection_mode", "inspection_item", "risk_class", "probability",
-    "priority", "signals", "inspectors",
+    "priority", "signals", "inspectors", "cross_district", "staffed_from",
 ]
 
 
@@ -348,9 +349,14 @@ def draw(plan: Plan, register: pd.DataFrame, inspectors: pd.DataFrame, seed: str
                         "must be recomputed with the release that implements it")
     res = select_entities(plan, register, seed, rule_version)
     material = key_material(seed, plan.id, rule_version)
-    assigned, loads = assign_inspectors(res.tasks, inspectors, plan.inspectors_per_task, plan.workload_cap, plan.recusal, material)
-    res.tasks["inspectors"] = assigned
+    staffing = assign_inspectors(res.tasks, inspectors, plan.inspectors_per_task, plan.workload_cap, plan.recusal, material,
+                                 plan.fallback)
+    loads = staffing.loads
+    res.tasks["inspectors"] = staffing.inspectors
+    res.tasks["cross_district"] = staffing.cross_district
+    res.tasks["staffed_from"] = staffing.staffed_from
     res.tasks = res.tasks[TASK_COLUMNS]
+    res.summary["cross_district"] = int(sum(staffing.cross_district))
     res.summary["inspectors_used"] = int(sum(1 for v in loads.values() if v))
     res.summary["workload_max"] = int(max(loads.values(), default=0))
     res.summary["workload_min_used"] = int(min((v for v in loads.values() if v), default=0))

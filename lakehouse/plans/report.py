@@ -306,7 +306,8 @@ def write_report(tables: Tables, plan_id: str, reports_root: str, answer_key_roo
     folder.mkdir(parents=True, exist_ok=True)
     charts = _charts(m, case, folder, "effectiveness")
     meta = {"plan": plan_id, "drawn at": rev["at"], "operator": rev["operator"], "rule version": com["rule_version"],
-            "seed hash": com["seed_hash"], "inputs": json.dumps(com["input_versions"], sort_keys=True),
+            "commitment": com.get("commitment_hash") or "none (drawn before issue 29's two phases)",
+            "T": str(com.get("reveal_after") or ""), "seed": rev["seed"], "inputs": json.dumps(com["input_versions"], sort_keys=True),
             "entity profile as of": com["profile_as_of"], "scores of": com["score_date"],
             "answer key": str(truth_path) if truth is not None else "none", "report written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     page = render_html(plan_id, plan.name, m, case, charts, meta)

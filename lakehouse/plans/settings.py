@@ -60,6 +60,49 @@ class Signals(_Section):
         return self.model_dump()
 
 
+FOSHAN_NEIGHBOURS = {
+    # Foshan's districts and the districts they border, nearest first (the recorded fallback order)
+    "440604": ["440605", "440606"],                      # 禅城 Chancheng: Nanhai, Shunde
+    "440605": ["440604", "440606", "440607", "440608"],  # 南海 Nanhai: Chancheng, Shunde, Sanshui, Gaoming
+    "440606": ["440604", "440605"],                      # 顺德 Shunde: Chancheng, Nanhai
+    "440607": ["440605", "440608"],                      # 三水 Sanshui: Nanhai, Gaoming
+    "440608": ["440607", "440605"],                      # 高明 Gaoming: Sanshui, Nanhai
+}
+
+
+class Fallback(_Section):
+    """Cross-district staffing: where a task's own district cannot staff it (too few qualified, non-recused
+    inspectors below the workload cap), its inspectors come from the neighbouring districts in the order
+    listed, then from the city-level register (every inspector of the city). The order is part of the plan
+    (recorded with the commitment); a task staffed from outside its district is marked cross-district."""
+
+    enabled: bool = Field(True, description="Fall back to neighbouring districts and then the city register; false: a task its district cannot staff fails the plan.")
+    neighbours: dict[str, list[str]] = Field(default_factory=lambda: {k: list(v) for k, v in FOSHAN_NEIGHBOURS.items()},
+                                             description="District → neighbouring districts, in the order they are tried.")
+    city: bool = Field(True, description="After the neighbours, the city-level register: every active inspector of the city (city-level bureau included).")
+
+
+class Randomness(_Section):
+    """Where a draw's unpredictability comes from (``lakehouse.plans.randomness``).
+
+    ``regulake plan commit`` publishes the commitment (register fingerprint, share hashes) and fixes T =
+    commitment time + ``delay_seconds``; ``regulake plan draw`` is allowed only once the public value for T
+    exists: the seed is SHA-256 of the revealed shares and that value."""
+
+    source: Literal["drand", "published", "local"] = Field("drand", description="drand: the first round of a drand beacon at or after T (BLS-verified); published: the first value of a published-values file (e.g. a lottery's numbers) at or after T; local: no public value, the shares of several parties only (closed network).")
+    delay_seconds: int = Field(86400, ge=0, description="T = commitment time + this delay; at least one day in production, 0 only for demos.")
+    min_parties: int = Field(1, ge=1, description="Fewest parties whose shares are committed before T (local mode needs at least 2 to mean anything).")
+    parties: list[str] = Field(default_factory=list, description="Parties besides the operator (e.g. a discipline-inspection officer) who must commit a share before T and reveal it at the draw.")
+    drand_chain: str = Field("quicknet", description="A known drand chain (quicknet, default) or 'custom' with drand_info.")
+    drand_urls: list[str] = Field(default_factory=lambda: ["https://api.drand.sh", "https://api2.drand.sh", "https://drand.cloudflare.com"], description="drand HTTP relays tried in order.")
+    drand_info: dict | None = Field(None, description="Chain info of a custom chain: hash, public_key, period, genesis_time, schemeID.")
+    published_file: str | None = Field(None, description="published: a JSON-lines file of values (source, ref, value, published_at, url), entered with 'regulake plan enter-value'.")
+    published_source: str | None = Field(None, description="published: which source of that file the draw uses (e.g. 'China Welfare Lottery 3D').")
+    secrets_dir: str = Field("./secrets/plans", description="Where 'plan commit' keeps the operator's secret share until the draw (never in the warehouse).")
+    abandon_after_hours: float = Field(168, ge=0, description="A commitment not drawn this long after T is shown as abandoned in the public tables.")
+    timeout_seconds: float = Field(10, gt=0, description="HTTP timeout of a beacon request.")
+
+
 class InspectorSimulation(_Section):
     """The simulated inspector register (执法检查人员名录库) for the demo; a real deployment loads its catalog."""
 
@@ -95,6 +138,8 @@ class PlansSettings(_Section):
     recusal: RecusalRules = Field(default_factory=RecusalRules)
     signals: Signals = Field(default_factory=Signals)
     inspectors: InspectorSimulation = Field(default_factory=InspectorSimulation)
+    fallback: Fallback = Field(default_factory=Fallback)
+    randomness: Randomness = Field(default_factory=Randomness)
     simulate_inspectors: bool = Field(True, description="Create gold.inspectors from the simulator when it does not exist (demo); false: it must be loaded.")
     operator: str | None = Field(None, description="Who draws, recorded in the audit table; default the OS user (override with --operator).")
 
@@ -191,6 +236,8 @@ class Plan(_Section):
     recusal: RecusalRules | None = None
     exclusions: Exclusions | None = None
     signals: Signals | None = Field(None, description="Weights of the complaint-hotspot and registration-cluster signals in the targeted share; default plans.signals.")
+    fallback: Fallback | None = Field(None, description="Cross-district staffing order; default plans.fallback.")
+    randomness: Randomness | None = Field(None, description="The draw's randomness (source, delay, parties); default plans.randomness.")
     task_number: int | None = Field(None, ge=100000, le=899999, description="Number of the plan's task in task ids SJ<year>-<number>; default derived from the id.")
     score_date: dt.date | None = Field(None, description="Risk scores of this date; default the latest in gold.risk_scores.")
     profile_as_of: dt.date | None = Field(None, description="Entity profile as of this date; default the latest in gold.entity_profile.")
@@ -225,11 +272,24 @@ class Plan(_Section):
         data["recusal"] = (self.recusal or defaults.recusal).model_dump()
         data["exclusions"] = (self.exclusions or defaults.exclusions).model_dump()
         data["signals"] = (self.signals or defaults.signals).model_dump()
+        data["fallback"] = (self.fallback or defaults.fallback).model_dump()
+        if self.randomness is not None:   # the plan's own keys over plans.randomness; the secrets folder stays out of the plan
+            merged = self.randomness_settings(defaults).model_dump()
+            merged.pop("secrets_dir")
+            data["randomness"] = merged
         if self.targeting.mode == "share" and self.targeting.share is None:
             data["targeting"]["share"] = defaults.targeted_share
         if self.task_number is None:
             data["task_number"] = 100000 + int(hashlib.sha256(self.id.encode()).hexdigest(), 16) % 800000
         return Plan.model_validate(data)
+
+    def randomness_settings(self, defaults: PlansSettings) -> Randomness:
+        """``plans.randomness`` with the keys the plan file sets itself over it (the source, delay and parties the
+        commitment records); the secrets folder always comes from ``plans.randomness``."""
+        if self.randomness is None:
+            return defaults.randomness
+        own = {k: getattr(self.randomness, k) for k in self.randomness.model_fields_set if k != "secrets_dir"}
+        return defaults.randomness.model_copy(update=own)
 
     def canonical_json(self) -> str:
         import json

@@ -94,6 +94,9 @@ DEFAULT_PLAN_FIELDS = [
     "authority", "period_start", "period_end", "items", "item_names", "rule_version", "seed_hash", "drawn_at", "input_versions",
     "verify_command", "results_reported", "problems_found", "inspection_item", "inspection_item_name", "inspection_result",
     "inspection_result_name",
+    # issue 29: the commitment, T, the randomness and the value used; cross-district staffing
+    "status", "attempt", "abandoned_attempts", "commitment_hash", "committed_at", "reveal_after", "randomness_source",
+    "randomness_target", "public_value", "cross_district_tasks", "cross_district",
     # a one-row-per-task gold.plan_disclosure
     "plan_id", "plan_name", "period", "plan_type", "department", "department_code", "department_name", "item_code", "item_name",
     "inspection_item", "task_id", "uscc", "entity_name", "entity_type", "district_code", "district_name", "town_code", "town_name",

@@ -73,7 +73,7 @@ def warehouse(spark, tmp_path_factory, test_config):
 
 @pytest.fixture(scope="module")
 def world(spark, warehouse):
-    from lakehouse.plans.settings import InspectorSimulation, PlansSettings
+    from lakehouse.plans.settings import InspectorSimulation, PlansSettings, Randomness
 
     tables, tmp_path = warehouse
 
@@ -106,7 +106,8 @@ def world(spark, warehouse):
         "id: t1\nname: 测试计划\nperiod: {start: 2026-01-05, end: 2026-03-31}\n"
         "items: [{code: '01'}, {code: '03', industry_sections: [F, H]}]\nsize: {total: 60}\nworkload_cap: 30\n", encoding="utf-8")
     settings = PlansSettings(plans_dir=str(plans), reports_root=str(tmp_path / "reports"),
-                             inspectors=InspectorSimulation(per_1000_entities=50, min_per_district=6))
+                             inspectors=InspectorSimulation(per_1000_entities=50, min_per_district=6),
+                             randomness=Randomness(source="local", delay_seconds=0, secrets_dir=str(tmp_path / "secrets")))
     return settings, key, truth
 
 
@@ -139,16 +140,21 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
         want = 1 - (1 - t.probability) * (0.8 if uscc in (u[5], u[6]) else 1) * (0.7 if uscc in (u[6], u[8]) else 1)
         assert t.priority == pytest.approx(want) and t.signals
 
-    # the audit trail: seed hash committed in an earlier commit than the tasks, seed revealed after them
+    # the audit trail: the commitment (share hash) in an earlier commit than the tasks, seed and share revealed after them
+    from lakehouse.plans import commitment as cm
+
     hist = {h["version"]: h for h in tables.history(audit.DRAWS)}
     evts = audit.events(tables, "t1")
     assert [e["event"] for e in evts] == ["committed", "revealed"]
     com, rev = evts
-    assert com["seed"] is None and com["seed_hash"] == out.seed_hash and rev["seed"] == out.seed
+    assert com["seed"] is None and com["commitment_hash"] == out.commitment_hash == rev["commitment_hash"] and rev["seed"] == out.seed
+    assert json.loads(rev["shares_json"]) and cm.share_hash("t1", "operator", json.loads(rev["shares_json"])["operator"]) == com["seed_hash"]
     assert com["operator"] == "tester" and com["rule_version"] and com["input_versions"] == rev["input_versions"]
     first = audit.read_rows(tables, audit.DRAWS, version=min(hist))
     assert first[0]["event"] == "committed" and first[0]["seed"] is None
-    for name in (audit.DRAWS, audit.REGISTERS, audit.TASKS, "gold.inspectors"):
+    ledger = audit.ledger(tables, "t1")
+    assert [e["event"] for e in ledger] == ["committed", "drawn"] and ledger[1]["seed"] == out.seed
+    for name in (audit.DRAWS, audit.REGISTERS, audit.TASKS, "gold.inspectors", cm.LEDGER):
         props = tables.properties(name)
         assert "365 days" in props.get("delta.logRetentionDuration", "") and "365 days" in props.get("delta.deletedFileRetentionDuration", "")
 
@@ -157,8 +163,12 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert not excluded & set(tasks["uscc"])
     assert all(len(set(i)) == 2 for i in tasks["inspectors"])
 
+    # drawn with publish=False: the public results do not list the tasks yet, which verify names
     v = verify_plan(spark, tables, "t1")
-    assert v.ok, v.checks
+    assert not v.ok and {c.name: c.status for c in v.checks}["public tasks"] == "mismatch"
+    disclosure.publish(spark, tables, "t1")
+    v = verify_plan(spark, tables, "t1")
+    assert v.ok, [c for c in v.checks if c.status != "ok"]
     assert {c.name: c.status for c in v.checks}["inputs"] == "ok"
 
     # a plan is drawn once
@@ -205,8 +215,18 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert len(public) == 60 and set(public["plan_id"]) == {"t1"} and public["inspection_result"].notna().all()
     assert not [c for c in public.columns if any(f in c for f in disclosure.FORBIDDEN)]
     assert not inspector_ids & set(public.astype(str).to_numpy().ravel())
-    plans_row = audit.read_rows(tables, disclosure.PUBLIC_PLANS)[0]
-    assert plans_row["seed"] == out.seed and plans_row["seed_hash"] == out.seed_hash and plans_row["results_reported"] == 60
+    plans_row = audit.read_rows(tables, disclosure.PUBLIC_PLANS, filters=[("plan_id", "=", "t1")])[0]
+    assert plans_row["seed"] == out.seed and plans_row["seed_hash"] == com["seed_hash"] and plans_row["results_reported"] == 60
+    assert plans_row["status"] == "drawn" and plans_row["commitment_hash"] == out.commitment_hash
+    assert plans_row["committed_at"] <= plans_row["reveal_after"] <= plans_row["drawn_at"] and "local" in plans_row["randomness_source"]
+    assert plans_row["public_value"].startswith("none") and plans_row["cross_district_tasks"] == int(public["cross_district"].sum())
+
+    # anyone: the standalone verifier over the published tables (and the auditor's copy with --full)
+    from lakehouse.plans import verifier
+
+    assert verifier.main(["t1", "--tables", tables.root]) == 0
+    full = verifier.verify_folder(tables.root, "t1", full=True)
+    assert {c.name: c.status for c in full.checks}["draw"] == "ok" and {c.name: c.status for c in full.checks}["tasks now"] == "mismatch"
     api = disclosure.read_public(tables.root, disclosure.PUBLIC_RESULTS, "t1")
     assert len(api) == 60 and "inspectors" not in api[0]
 
@@ -242,7 +262,165 @@ def test_infeasible_plan_fails_with_explanation_and_is_recorded(spark, warehouse
     settings, _, _ = world
     plan = Plan.model_validate({"id": "t2", "name": "x", "period": {"start": "2026-01-05", "end": "2026-02-01"},
                                 "items": [{"code": "01"}], "size": {"total": 150}, "workload_cap": 10})
-    with pytest.raises(InfeasiblePlanError, match=r"district 4406\d\d, item 01: .* workload cap 10"):
-        draw_plan(spark, tables, settings, plan, seed="s")
+    with pytest.raises(InfeasiblePlanError, match=r"the whole city, item 01: .* workload cap 10"):
+        draw_plan(spark, tables, settings, plan)
     evts = audit.events(tables, "t2")
     assert [e["event"] for e in evts] == ["committed", "failed"] and "cannot be staffed" in evts[1]["message"]
+    assert [e["event"] for e in audit.ledger(tables, "t2")] == ["committed", "failed"]
+    from lakehouse.plans import disclosure
+
+    row = audit.read_rows(tables, disclosure.PUBLIC_PLANS, filters=[("plan_id", "=", "t2")])[0]
+    assert row["status"] == "failed" and row["tasks"] == 0
+
+
+def _test_chain(genesis: int):
+    """A drand-style chain with a test key pair (quicknet's scheme: G1 signatures); not the League's key."""
+    from py_ecc.bls.hash_to_curve import hash_to_G1
+    from py_ecc.bls.point_compression import compress_G1, compress_G2
+    from py_ecc.optimized_bls12_381 import G2, multiply
+
+    from lakehouse.plans.randomness import DST_G1
+
+    sk = int.from_bytes(hashlib.sha256(b"regulake spark test beacon").digest(), "big") % (2 ** 250)
+    pk = compress_G2(multiply(G2, sk))
+    info = {"hash": "cd" * 32, "public_key": pk[0].to_bytes(48, "big").hex() + pk[1].to_bytes(48, "big").hex(), "period": 1,
+            "genesis_time": genesis, "schemeID": "bls-unchained-g1-rfc9380", "beaconID": "test"}
+
+    def sign(round_: int) -> dict:
+        msg = hashlib.sha256(round_.to_bytes(8, "big")).digest()
+        sig = compress_G1(multiply(hash_to_G1(msg, DST_G1, hashlib.sha256), sk)).to_bytes(48, "big").hex()
+        return {"round": round_, "signature": sig, "randomness": hashlib.sha256(bytes.fromhex(sig)).hexdigest()}
+
+    return info, sign
+
+
+def test_two_phases_with_a_beacon_two_parties_refusals_and_an_abandoned_commitment(spark, warehouse, world):
+    """Issue 29 against a warehouse: commit, a draw before T refused, a second party's share, a wrong share and a
+    forged beacon round refused, an unreachable beacon waited for, the draw after T, verify; a replaced commitment
+    is public as abandoned."""
+    import time
+
+    from lakehouse.errors import RegulakeError
+    from lakehouse.plans import audit, disclosure, verifier
+    from lakehouse.plans import commitment as cm
+    from lakehouse.plans.randomness import InvalidPublicValue, ValueNotYet, utc
+    from lakehouse.plans.settings import Plan, Randomness
+    from lakehouse.plans.workflow import DrawTooEarly, commit_plan, commit_share, draw_committed, verify_plan
+
+    tables = warehouse[0]
+    settings, _, _ = world
+    info, sign = _test_chain(int(time.time()) - 1000)
+    rs = Randomness(source="drand", drand_chain="custom", drand_info=info, drand_urls=["https://relay.test"], delay_seconds=8,
+                    parties=["discipline"], min_parties=2, secrets_dir=settings.randomness.secrets_dir)
+    plan = Plan.model_validate({"id": "t3", "name": "两阶段", "period": {"start": "2026-01-05", "end": "2026-02-01"},
+                                "items": [{"code": "01"}], "size": {"total": 20}, "randomness": rs.model_dump()})
+    c = commit_plan(spark, tables, settings, plan, operator="tester")
+    assert c.target["kind"] == "drand" and utc(c.target["due"]) > c.reveal_after
+    row = audit.read_rows(tables, disclosure.PUBLIC_PLANS, filters=[("plan_id", "=", "t3")])[0]
+    assert row["status"] == "committed" and row["tasks"] == 0 and f"drand round {c.target['round']}" in row["randomness_target"]
+    with pytest.raises(DrawTooEarly, match="allowed only after T"):
+        draw_committed(spark, tables, settings, "t3")
+    share = cm.new_share()
+    commit_share(spark, tables, settings, "t3", "discipline", cm.share_hash("t3", "discipline", share))
+    with pytest.raises(RegulakeError, match="not among the parties"):
+        commit_share(spark, tables, settings, "t3", "stranger", "ab" * 32)
+    time.sleep(max(0.0, (utc(c.target["due"]) - audit.now()).total_seconds()) + 0.5)
+    with pytest.raises(RegulakeError, match="share given for party 'discipline' does not match"):
+        draw_committed(spark, tables, settings, "t3", shares={"discipline": cm.new_share()}, fetch=lambda u, t: sign(int(u.rsplit("/", 1)[1])))
+    with pytest.raises(InvalidPublicValue):
+        draw_committed(spark, tables, settings, "t3", shares={"discipline": share}, fetch=lambda u, t: {**sign(c.target["round"]), "signature": sign(1)["signature"]})
+
+    def down(url, timeout):
+        raise OSError("network unreachable")
+
+    with pytest.raises(ValueNotYet, match="network unreachable"):
+        draw_committed(spark, tables, settings, "t3", shares={"discipline": share}, fetch=down)
+    with pytest.raises(RegulakeError, match="commit-share|T .* has passed"):
+        commit_share(spark, tables, settings, "t3", "discipline", "ab" * 32)
+    assert [e["event"] for e in audit.ledger(tables, "t3")] == ["committed", "share_committed"]      # refusals changed nothing
+    out = draw_committed(spark, tables, settings, "t3", shares={"discipline": share}, fetch=lambda u, t: sign(int(u.rsplit("/", 1)[1])))
+    assert out.public_value["round"] == c.target["round"] and out.tasks == 20
+    v = verify_plan(spark, tables, "t3")
+    assert v.ok, v.checks
+    st = {x.name: x for x in v.checks}
+    assert "2 share(s) (discipline, operator)" in st["shares"].detail and "published in the ledger's Delta commit" in st["commitment before T"].detail
+    assert verifier.verify_folder(tables.root, "t3").ok
+    row = audit.read_rows(tables, disclosure.PUBLIC_PLANS, filters=[("plan_id", "=", "t3")])[0]
+    assert row["status"] == "drawn" and row["public_value"].startswith(f"round {c.target['round']}")
+
+    # a commitment replaced before its draw: public as abandoned
+    plan4 = Plan.model_validate({**plan.model_dump(mode="json"), "id": "t4", "randomness": {**rs.model_dump(), "delay_seconds": 3600}})
+    commit_plan(spark, tables, settings, plan4)
+    with pytest.raises(RegulakeError, match="open commitment"):
+        commit_plan(spark, tables, settings, plan4)
+    commit_plan(spark, tables, settings, plan4, replace=True, reason="register corrected")
+    assert [(e["attempt"], e["event"]) for e in audit.ledger(tables, "t4")] == [(1, "committed"), (1, "abandoned"), (2, "committed")]
+    row = audit.read_rows(tables, disclosure.PUBLIC_PLANS, filters=[("plan_id", "=", "t4")])[0]
+    assert row["status"] == "committed" and row["attempt"] == 2 and row["abandoned_attempts"] == 1
+    assert not verify_plan(spark, tables, "t4").ok
+
+
+def test_the_plan_job_commits_and_draws_a_zero_delay_local_plan_in_one_run(spark, warehouse, world, test_config):
+    """What 'regulake demo' runs (jobs/plan.py): local mode, delay 0 — committed, drawn, verified, reported; a plan
+    with a delay is committed and left waiting, saying why."""
+    from jobs import plan as plan_job
+    from lakehouse.plans import audit, verifier
+
+    tables, tmp_path = warehouse
+    settings, key, _ = world
+    folder = tmp_path / "job-plans"
+    folder.mkdir()
+    base = "name: 作业\nperiod: {start: 2026-01-05, end: 2026-03-31}\nitems: [{code: '01'}]\nsize: {total: 15}\n"
+    (folder / "t5.yaml").write_text("id: t5\n" + base + "randomness: {source: local, delay_seconds: 0}\n", encoding="utf-8")
+    (folder / "t6.yaml").write_text("id: t6\n" + base + "randomness: {source: local, delay_seconds: 3600}\n", encoding="utf-8")
+    plans = settings.model_copy(update={"plans_dir": str(folder)})
+    cfg = test_config.model_copy(update={"plans": plans,
+                                         "warehouse": test_config.warehouse.model_copy(update={"root": tables.root}),
+                                         "landing": test_config.landing.model_copy(update={"answer_key_root": str(key)})})
+    said = []
+    done = plan_job.run(cfg, spark, progress=said.append)
+    assert done == ["t5"]
+    assert [e["event"] for e in audit.ledger(tables, "t5")] == ["committed", "drawn"]
+    assert verifier.verify_folder(tables.root, "t5").ok
+    assert [e["event"] for e in audit.ledger(tables, "t6")] == ["committed"]
+    assert any("t6: committed, not drawn yet" in m and "allowed only after T" in m for m in said)
+    assert plan_job.run(cfg, spark, progress=said.append) == ["t5"] and any("t5: drawn already" in m for m in said)
+
+
+def test_the_cli_commits_draws_waits_and_verifies(spark, warehouse, world, monkeypatch):
+    """`regulake plan commit | draw | verify | list | show` wired to the warehouse (the shared Spark session)."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from lakehouse.plans.cli import plan_app
+
+    tables, tmp_path = warehouse
+    folder = tmp_path / "cli-plans"
+    folder.mkdir()
+    base = "name: 命令行\nperiod: {start: 2026-01-05, end: 2026-03-31}\nitems: [{code: '01'}]\nsize: {total: 12}\n"
+    (folder / "t7.yaml").write_text("id: t7\n" + base + "randomness: {source: local, delay_seconds: 0}\n", encoding="utf-8")
+    (folder / "t8.yaml").write_text("id: t8\n" + base + "randomness: {source: local, delay_seconds: 3600}\n", encoding="utf-8")
+    env = {"REGULAKE__WAREHOUSE__ROOT": tables.root, "REGULAKE__PLANS__PLANS_DIR": str(folder), "REGULAKE__RUNS__ROOT": str(tmp_path / "runs"),
+           "REGULAKE__PLANS__RANDOMNESS__SECRETS_DIR": str(tmp_path / "cli-secrets"),
+           "REGULAKE_CONF_DIR": str(Path(__file__).resolve().parents[2] / "conf")}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    run = CliRunner()
+    for pid in ("t7", "t8"):
+        out = run.invoke(plan_app, ["commit", pid, "--env", "test"], terminal_width=250)
+        assert out.exit_code == 0, (out.output, out.exception)
+        assert "committed" in out.output and "keep it secret" in out.output
+    out = run.invoke(plan_app, ["draw", "t8", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 3 and "waiting" in out.output and "allowed only after T" in out.output
+    out = run.invoke(plan_app, ["draw", "t7", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 0, (out.output, out.exception)
+    assert "t7 drawn" in out.output and "(none: local mode)" in out.output
+    out = run.invoke(plan_app, ["verify", "t7", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 0 and "verified" in out.output, out.output
+    out = run.invoke(plan_app, ["verify", "t8", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 1 and "has no published draw" in out.output
+    out = run.invoke(plan_app, ["list", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 0 and "drawn" in out.output and "committed" in out.output, out.output
+    out = run.invoke(plan_app, ["show", "t7", "--env", "test"], terminal_width=250)
+    assert out.exit_code == 0 and "public status: drawn" in out.output, out.output

@@ -83,8 +83,10 @@ def test_another_seed_another_plan(world):
 def test_draw_keys_are_sha256_prefixes():
     import hashlib
 
+    from lakehouse.plans.draw import RULE_VERSION
+
     m = key_material("s", "p")
-    assert m == hashlib.sha256(b"regulake-plan|dr-2026.2|p|s").digest()
+    assert m == hashlib.sha256(f"regulake-plan|{RULE_VERSION}|p|s".encode()).digest()
     k = draw_keys(m, "random", ["X"])[0]
     assert int(k) == int.from_bytes(hashlib.sha256(m + b"|random|X").digest()[:8], "big")
 
@@ -145,16 +147,64 @@ def test_unscored_register_cannot_be_targeted(world):
         draw(make_plan(), reg2, insp, "s")
 
 
-def test_infeasible_plan_names_the_stratum_lacking_inspectors(world):
+def test_a_district_lacking_inspectors_falls_back_to_its_neighbours(world):
+    """Issue 29: one district without qualified inspectors for an item no longer stops the plan."""
     reg, insp = world
     weak = insp.copy()
     weak["qualifications"] = [[q for q in qs if q != "03"] if d == "440605" else qs for qs, d in zip(weak.qualifications, weak.district_code)]
+    res = draw(make_plan(size={"total": 300}), reg, weak, "s")
+    t = res.tasks
+    lacking = t[(t.district_code == "440605") & (t.inspection_item == "03")]
+    assert len(lacking) and lacking.cross_district.all()
+    by_id = weak.set_index("inspector_id")
+    first_neighbour = make_plan().fallback.neighbours["440605"][0]       # 440604 (Chancheng), the recorded order
+    for task in lacking.itertuples():
+        homes = {by_id.loc[i, "district_code"] for i in task.inspectors}
+        assert homes == {first_neighbour} and task.staffed_from == first_neighbour
+        assert all("03" in by_id.loc[i, "qualifications"] for i in task.inspectors)
+    others = t.drop(lacking.index)
+    assert not others.cross_district.any() and (others.staffed_from == others.district_code).all()
+    assert res.summary["cross_district"] == len(lacking)
+    # without fallback, the old refusal naming the district and item
     with pytest.raises(InfeasiblePlanError) as exc:
-        draw(make_plan(size={"total": 300}), reg, weak, "s")
+        draw(make_plan(size={"total": 300}, fallback={"enabled": False}), reg, weak, "s")
     assert "district 440605, item 03: 0 qualified inspector(s), 2 needed per task" in str(exc.value)
+
+
+def test_neighbours_are_tried_in_order_and_the_city_register_last(world):
+    reg, insp = world
+    # 440605 lacks item 03; its first neighbour 440604 too: the next in order (440606) staffs it
+    weak = insp.copy()
+    weak["qualifications"] = [[q for q in qs if q != "03"] if d in ("440605", "440604") else qs
+                              for qs, d in zip(weak.qualifications, weak.district_code)]
+    plan = make_plan(size={"total": 300}, fallback={"neighbours": {"440605": ["440604", "440606"], "440604": ["440605"]}})
+    t = draw(plan, reg, weak, "s").tasks
+    assert set(t[(t.district_code == "440605") & (t.inspection_item == "03")].staffed_from) == {"440606"}
+    # 440604's only neighbour lacks it too: the city register (here 440606 and a city-level bureau) staffs it
+    city = pd.DataFrame({"inspector_id": ["ZF4406000001", "ZF4406000002"], "district_code": "440600", "department": "SCJG",
+                         "qualifications": [["01", "02", "03"]] * 2, "conflicts": [[], []], "home_town_code": None, "active": True,
+                         "source": "test"})
+    t2 = draw(plan, reg, pd.concat([weak, city], ignore_index=True), "s").tasks
+    far = t2[(t2.district_code == "440604") & (t2.inspection_item == "03")]
+    assert len(far) and far.cross_district.all() and set(far.staffed_from) <= {"440606", "440600", "440606,440600", "440600,440606"}
+
+
+def test_only_a_city_that_cannot_staff_a_task_fails_the_plan(world):
+    reg, insp = world
+    none = insp.assign(qualifications=[[q for q in qs if q != "03"] for qs in insp.qualifications])
+    with pytest.raises(InfeasiblePlanError) as exc:
+        draw(make_plan(size={"total": 300}), reg, none, "s")
+    assert "the whole city, item 03: 0 qualified inspector(s), 2 needed per task" in str(exc.value)
     few = insp.groupby("district_code").head(3)
-    with pytest.raises(InfeasiblePlanError, match="workload cap"):
+    with pytest.raises(InfeasiblePlanError, match="the whole city, item .*workload cap 5"):
         draw(make_plan(size={"total": 300}, workload_cap=5), reg, few, "s")
+    # the clear per-task message when recusals exhaust the whole city
+    one = insp[insp.district_code == "440604"].head(3).copy()
+    res = select_entities(make_plan(size={"total": 5}, items=[{"code": "01"}]), reg, "s")
+    victim = res.tasks.uscc.iloc[0]
+    one["conflicts"] = [[victim], [victim], []]
+    with pytest.raises(InfeasiblePlanError, match=rf"task for {victim}: 3 qualified in .*the city register, 2 recused, 0 at the workload cap 50; 2 needed"):
+        draw(make_plan(size={"total": 5}, items=[{"code": "01"}]), reg, one, "s")
 
 
 def test_plan_config_refuses_single_inspector_and_bad_items():
@@ -206,10 +256,11 @@ def test_quotas_recusal_and_workload_hold_for_any_plan(n, total_frac, share, see
         res = draw(plan, reg, insp, seed)
     except InfeasiblePlanError as exc:
         # only when it is true: some task of that district and item has fewer than 2 qualified, non-recused inspectors
+        # (with the fallback on, not in the whole city)
         p = exc.problems[0]
         uscc = p["reason"].split("task for ")[1].split(":")[0]
         town = reg.set_index("uscc").loc[uscc, "town_code"]
-        ok = insp[(insp.district_code == p["district_code"]) & insp.qualifications.map(lambda q: p["inspection_item"] in q)
+        ok = insp[insp.qualifications.map(lambda q: p["inspection_item"] in q)
                   & ~insp.conflicts.map(lambda c: uscc in c) & (insp.home_town_code != town)]
         assert len(ok) < 2
         return
@@ -234,7 +285,8 @@ def test_quotas_recusal_and_workload_hold_for_any_plan(n, total_frac, share, see
         assert len(task.inspectors) == 2 == len(set(task.inspectors))
         for i in task.inspectors:
             r = by_id.loc[i]
-            assert r.district_code == task.district_code
+            assert r.district_code == task.district_code or task.cross_district
+            assert r.district_code in task.staffed_from.split(",")
             assert task.inspection_item in r.qualifications
             assert task.uscc not in r.conflicts
             assert r.home_town_code != task.town_code
@@ -257,7 +309,8 @@ def test_assignment_balances_and_respects_cap_and_recusal(n_tasks, n_insp, cap, 
     })
     rules = RecusalRules()
     try:
-        assigned, loads = assign_inspectors(tasks, insp, 2, cap, rules, seed)
+        staffing = assign_inspectors(tasks, insp, 2, cap, rules, seed)
+        assigned, loads = staffing.inspectors, staffing.loads
     except InfeasiblePlanError as exc:
         assert exc.problems and "D" in str(exc)
         return
@@ -384,3 +437,17 @@ def test_a_flipped_signal_changes_the_register_hash(world):
     plain = register_hash(normalise_register(reg))
     assert register_hash(normalise_register(reg.assign(hotspot=reg.uscc == reg.uscc.iloc[0]))) != plain
     assert register_hash(normalise_register(reg.assign(hotspot=False, cluster_alert=None))) == plain   # absent = no signal
+
+
+def test_a_plans_randomness_overrides_only_what_it_sets():
+    s = PlansSettings(randomness={"source": "drand", "delay_seconds": 7200, "secrets_dir": "/vault", "parties": ["discipline"]})
+    raw = Plan.model_validate({"id": "r", "name": "r", "period": {"start": "2026-01-05", "end": "2026-03-31"}, "items": [{"code": "01"}],
+                               "size": {"total": 5}, "randomness": {"source": "local", "delay_seconds": 0}})
+    plan = raw.resolved(s)
+    assert raw.randomness_settings(s) == plan.randomness_settings(s)
+    rs = plan.randomness_settings(s)
+    assert (rs.source, rs.delay_seconds, rs.parties, rs.secrets_dir) == ("local", 0, ["discipline"], "/vault")
+    back = Plan.model_validate_json(plan.canonical_json())             # as the commitment records it: every key set
+    assert back.randomness_settings(s).secrets_dir == "/vault"          # the secrets folder is never a plan's
+    assert make_plan().randomness_settings(s) is s.randomness
+    assert "/vault" not in plan.canonical_json()
