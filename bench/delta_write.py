@@ -3,8 +3,8 @@
     .venv/bin/python bench/delta_write.py [--rows 5000000] [--repeats 3]
 
 Writes N rows x 10 mixed columns (unpartitioned, and partitioned by district) once as
-plain ``df.write.parquet`` and once through ``Tables.write`` (Spark writes, delta-rs
-commits with stats), alternating, and prints median times and their ratio (goal ≤ 1.1).
+plain ``df.write.parquet`` and once through ``Tables.write`` (delta-spark's writer and
+commit), alternating, and prints median times and their ratio (goal ≤ 1.1).
 Then a filtered read (one partition + a range on a stats column) through the table
 layer against the same filter over the plain Parquet folder.
 """
