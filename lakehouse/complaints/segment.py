@@ -79,7 +79,7 @@ def parse_userdict(lines: Iterable[str]) -> list[tuple[str, int | None, str | No
                 freq = int(p)
             else:
                 tag = p
-        out.append((unicodedata.normalize("NFKC", word), freq, tag))
+        out.append((unicodedata.normalize("NFKC", word).lower(), freq, tag))
     return out
 
 
@@ -92,7 +92,7 @@ def load_resources(settings: ComplaintsSettings) -> Resources:
         terms += parse_userdict(_lines(resolve_path(p), "user dictionary"))
     stop: set[str] = set()
     for p in settings.stopword_lists:
-        stop.update(unicodedata.normalize("NFKC", w) for w in _lines(resolve_path(p), "stopword list"))
+        stop.update(unicodedata.normalize("NFKC", w).lower() for w in _lines(resolve_path(p), "stopword list"))
     vocab = {t[0] for t in terms}
     pos = settings.pos
     return Resources(tuple(terms), frozenset(stop - vocab), resolve_path(settings.jieba_cache_dir), settings.min_word_length,
@@ -150,6 +150,12 @@ def _is_word(token: str, res: Resources, vocab: frozenset[str]) -> bool:
 _FUNCTION_HEADS = frozenset("r rr rz rg d df dg p c u ud ug uj ul uv uz y e o".split())
 
 
+def _normal(text: str) -> str:
+    """NFKC (full-width → half-width), Latin letters in lower case (XP, xp → xp)."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.lower() if not text.islower() else text
+
+
 class Segmenter:
     """One process's segmenter for ``res``: jieba's tokenizer, plus its part-of-speech tagger when a tag set is given.
 
@@ -205,7 +211,7 @@ class Segmenter:
         """Every token of the (NFKC-normalised) text with its part of speech (before any filter)."""
         if not text:
             return []
-        text = unicodedata.normalize("NFKC", text)
+        text = _normal(text)
         if self.pos is None:
             raise RegulakeError("part-of-speech tagging is off (complaints.pos.enabled: false)")
         if self.res.tagger == "lookup":
@@ -217,7 +223,7 @@ class Segmenter:
         if not text:
             return []
         res, vocab = self.res, self.vocab
-        text = unicodedata.normalize("NFKC", text)
+        text = _normal(text)
         if self.pos is None:
             return [t for t in self.tok.lcut(text) if _is_word(t, res, vocab)]
         keep = res.keep_tags
