@@ -49,8 +49,8 @@ class PosSettings(_Section):
         "time (t), place (s) and direction (f) words, distinguishing words (b), interjections (e, o), unknown (x). "
         "User-dictionary terms are always kept, whatever their tag."))
     tagger: Literal["lookup", "posseg", "posseg_no_hmm"] = Field("lookup", description=(
-        "lookup: jieba's plain lcut tokens tagged from posseg's dictionary tag table (HMM-found words tagged by posseg, cached per "
-        "distinct token) - the speed of lcut; posseg: jieba.posseg's own cut with HMM (slower: 0.15-0.4x); posseg_no_hmm: without HMM."))
+        "lookup: jieba's plain lcut tokens tagged from posseg's dictionary tag table (HMM-found words from their dictionary pieces, "
+        "cached per distinct token) - about the speed of lcut; posseg: jieba.posseg's own cut with HMM (slower: 0.15-0.4x); posseg_no_hmm: without HMM."))
     userdict_tag: str = Field("nz", min_length=1, description="Tag of user-dictionary terms that give none.")
 
 
