@@ -231,3 +231,59 @@ def join_phrase_col(a: Column, b: Column) -> Column:
 
     latin = F.substring(a, -1, 1).rlike("^[\\x00-\\x7F]$") & F.substring(b, 1, 1).rlike("^[\\x00-\\x7F]$")
     return F.when(latin, F.concat(a, F.lit(" "), b)).otherwise(F.concat(a, b))
+
+
+# -- command line: hot words of a text file --------------------------------------------------
+
+def text_file_report(path: str, top: int = 30, settings=None) -> dict[str, list[str]]:
+    """Top words of a text file (one text per line): plain counts before, hot words by keyness after (POS filter, phrases)."""
+    import dataclasses
+
+    from lakehouse.complaints import segment
+    from lakehouse.complaints.settings import ComplaintsSettings
+
+    settings = settings or ComplaintsSettings()
+    with open(path, encoding="utf-8") as fh:
+        texts = [line.strip() for line in fh if line.strip()]
+    res = segment.load_resources(settings)
+    plain = segment.segmenter(dataclasses.replace(res, keep_tags=None))
+    before = Counter(w for t in texts for w in plain.words(t))
+    docs = [segment.segmenter(res).words(t) for t in texts]
+    ph, kn = settings.phrases, settings.keyness
+    found = find_phrases(docs, ph.window, ph.min_count, ph.min_llr, ph.max_per_period) if ph.enabled else []
+    pm = {(p.word_a, p.word_b): p.phrase for p in found}
+    counts = Counter(w for d in docs for w in d)
+    for d in docs:
+        counts.update(phrase_occurrences(d, pm, ph.window))
+    ranked = hot_words(counts, background(kn.background_path), kn.smoothing_per_million, kn.min_count,
+                       {p.phrase: (p.word_a, p.word_b) for p in found}, top)
+    return {
+        "before": [f"{w} {n}" for w, n in before.most_common(top)],
+        "after": [f"{h.word}{' (phrase)' if h.kind == 'phrase' else ''} {h.count} / {h.keyness:.0f}" for h in ranked],
+        "phrases": [f"{p.phrase} {p.count}" for p in found[:top]],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m lakehouse.complaints.keyness FILE [--top N]``: before/after top words of a text file."""
+    import argparse
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("file")
+    ap.add_argument("--top", type=int, default=30)
+    a = ap.parse_args(argv)
+    report = text_file_report(a.file, a.top)
+    print(f"{'rank':>4}  {'before: plain jieba, count':28s}  {'after: POS filter + phrases, by keyness (count / keyness)':s}")
+    for i in range(a.top):
+        b = report["before"][i] if i < len(report["before"]) else ""
+        f = report["after"][i] if i < len(report["after"]) else ""
+        print(f"{i + 1:>4}  {b:28s}  {f}")
+    print("strongest phrases:", ", ".join(report["phrases"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -147,7 +147,7 @@ def _is_word(token: str, res: Resources, vocab: frozenset[str]) -> bool:
 
 # A token jieba's lcut found with its HMM (not in any dictionary) whose dictionary pieces start with
 # one of these is a grammatical phrase (很差, 不太, 这是, 我要), not a content word.
-_FUNCTION_HEADS = frozenset("r rr rz rg d df dg p c u ud ug uj ul uv uz y e o".split())
+_FUNCTION_HEADS = frozenset("r rr rz rg d df dg zg p c u ud ug uj ul uv uz y e o".split())  # zg: 很
 
 
 def _normal(text: str) -> str:
