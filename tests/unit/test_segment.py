@@ -108,3 +108,25 @@ def test_pos_settings_forbid_unknown_keys():
         ComplaintsSettings(pos={"tagger": "hmm"})
     with pytest.raises(ValidationError):
         ComplaintsSettings(keyness={"smoothing": 1})
+
+
+def test_keyness_background_and_formulas(tmp_path):
+    from lakehouse.complaints import keyness as K
+
+    counts, total = K.background()
+    assert len(counts) > 300_000 and total > 50_000_000 and counts["酒店"] > 0 and "食品变质" not in counts
+    own = tmp_path / "bg.txt"
+    own.write_text("投诉 10\n酒店 90 n\n", encoding="utf-8")
+    assert K.background(str(own)) == ({"投诉": 10, "酒店": 90}, 100)
+    with pytest.raises(RegulakeError, match="background_path"):
+        K.background(str(tmp_path / "missing.txt"))
+    # a word absent from the background: per_million / k + 1; as common as in general text: 1
+    assert K.keyness(5, 1000, 0, 100, 10) == pytest.approx(5000 / 10 + 1)
+    assert K.keyness(1, 1000, 1, 1000, 10) == pytest.approx(1.0)
+    assert K.log_likelihood(50, 1000, 1, 1000) > 0 > K.log_likelihood(1, 1000, 50, 1000)
+    assert K.bigram_llr(20, 20, 20, 10_000) > 10.83 > K.bigram_llr(1, 100, 100, 10_000)
+    assert K.join_phrase("虚假", "宣传") == "虚假宣传" and K.join_phrase("check", "in") == "check in"
+    docs = [["商家", "虚假", "宣传", "退款"]] * 6 + [["宣传", "单页"], ["虚假", "发票"]]
+    found = K.find_phrases(docs, window=1, min_count=5, min_llr=0)
+    assert "虚假宣传" in {p.phrase for p in found}
+    assert K.phrase_occurrences(["虚假", "宣传"], {("虚假", "宣传"): "虚假宣传"}, 1) == ["虚假宣传"]
