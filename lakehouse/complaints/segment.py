@@ -168,7 +168,7 @@ class Segmenter:
       function word (很差, 不太, 这是), cached per distinct token. About the speed of ``lcut``
       (jieba.posseg's own HMM tagger on such tokens cost ~0.7 ms each, 0.36x on real text).
     * ``posseg``: ``jieba.posseg`` on the whole text (its own joint segmentation and tagging with
-      its HMM): about 0.15-0.4x the speed of ``lcut``.
+      its HMM): 0.12-0.45x the speed of ``lcut`` (bench/segmentation.py --tagging).
     * ``posseg_no_hmm``: ``jieba.posseg`` without HMM (unknown spans fall apart into characters).
 
     User-dictionary terms are always kept, with their own tag (``userdict_tag`` when none is given).

@@ -50,7 +50,7 @@ class PosSettings(_Section):
         "User-dictionary terms are always kept, whatever their tag."))
     tagger: Literal["lookup", "posseg", "posseg_no_hmm"] = Field("lookup", description=(
         "lookup: jieba's plain lcut tokens tagged from posseg's dictionary tag table (HMM-found words from their dictionary pieces, "
-        "cached per distinct token) - about the speed of lcut; posseg: jieba.posseg's own cut with HMM (slower: 0.15-0.4x); posseg_no_hmm: without HMM."))
+        "cached per distinct token) - about the speed of lcut; posseg: jieba.posseg's own cut with HMM (slower: 0.12-0.45x); posseg_no_hmm: without HMM."))
     userdict_tag: str = Field("nz", min_length=1, description="Tag of user-dictionary terms that give none.")
 
 
