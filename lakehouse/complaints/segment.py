@@ -16,6 +16,7 @@ Example::
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -46,13 +47,13 @@ class Resources:
     tagger: str = "lookup"                  # lookup | posseg | posseg_no_hmm (see :class:`Segmenter`)
     userdict_tag: str = "nz"                # tag of user-dictionary terms that give none
 
-    @property
+    @functools.cached_property  # computed once per instance: words() looks the segmenter up by it on every call
     def digest(self) -> str:
         key = (self.terms, sorted(self.stopwords), self.min_length, sorted(self.keep_tags or ()), self.keep_tags is None,
                self.tagger, self.userdict_tag)
         return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:16]
 
-    @property
+    @functools.cached_property
     def vocabulary(self) -> frozenset[str]:
         return frozenset(t[0] for t in self.terms)
 
