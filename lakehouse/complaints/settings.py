@@ -31,6 +31,48 @@ class WordcloudSettings(_Section):
     height: int = Field(500, ge=100)
 
 
+# jieba's tags (ICTCLAS set, as in jieba/dict.txt and jieba.posseg)
+CONTENT_TAGS = [
+    "n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nl",  # nouns; person, place, organisation and other proper names
+    "v", "vn", "vi",                                    # verbs, verbal nouns (服务, 驱动), intransitive verbs
+    "a", "an",                                          # adjectives, adjectival nouns (麻烦)
+    "i", "l", "j",                                      # idioms, set phrases, abbreviations
+    "eng",                                              # Latin-script words (XP, CPU, USB): product and brand names
+]
+
+
+class PosSettings(_Section):
+    enabled: bool = Field(True, description="Filter words by part of speech (jieba.posseg's tags).")
+    keep_tags: list[str] = Field(default_factory=lambda: list(CONTENT_TAGS), min_length=1, description=(
+        "Tags kept (jieba's ICTCLAS set). Default: content nouns and names, verbs, adjectives, idioms, abbreviations, Latin words; "
+        "dropped: adverbs (d, ad), pronouns (r), conjunctions (c), prepositions (p), particles (u*, y), numerals (m), measure words (q), "
+        "time (t), place (s) and direction (f) words, distinguishing words (b), interjections (e, o), unknown (x). "
+        "User-dictionary terms are always kept, whatever their tag."))
+    tagger: Literal["lookup", "posseg", "posseg_no_hmm"] = Field("lookup", description=(
+        "lookup: jieba's plain lcut tokens tagged from posseg's dictionary tag table (HMM-found words from their dictionary pieces, "
+        "cached per distinct token) - about the speed of lcut; posseg: jieba.posseg's own cut with HMM (slower: 0.12-0.45x); posseg_no_hmm: without HMM."))
+    userdict_tag: str = Field("nz", min_length=1, description="Tag of user-dictionary terms that give none.")
+
+
+class KeynessSettings(_Section):
+    background_path: str | None = Field(None, description=(
+        "Background word frequencies of general Chinese ('word count [tag]' per line); default: jieba's own dictionary "
+        "(jieba/dict.txt, ~349k words, 60M tokens), without the user dictionaries."))
+    smoothing_per_million: float = Field(10.0, gt=0, description=(
+        "k of keyness = (per_million + k) / (background_per_million + k): small k favours rare words absent from the background, "
+        "large k frequent ones."))
+    hot_words_top: int = Field(100, ge=1, description="Hot words kept per period x scope in gold.complaint_hot_words (by keyness).")
+    min_count: int = Field(2, ge=1, description="A hot word occurs at least this many times in its scope and period.")
+
+
+class PhraseSettings(_Section):
+    enabled: bool = Field(True, description="Find two-word phrases (虚假 宣传 -> 虚假宣传) and count them as terms in the hot-word tables.")
+    window: int = Field(1, ge=1, le=5, description="The second word follows the first within this many content words (1: next content word).")
+    min_count: int = Field(5, ge=2, description="A phrase occurs at least this many times in the period, city-wide.")
+    min_llr: float = Field(10.83, ge=0, description="... with a log-likelihood ratio (Dunning) of at least this against chance (10.83: p < 0.001).")
+    max_per_period: int = Field(300, ge=1, description="Most phrases kept per period (strongest log-likelihood first).")
+
+
 class ComplaintsSettings(_Section):
     catalog: str = Field("SCJG-008", description="Catalog of the complaints in silver.complaints.")
     period: Literal["month", "quarter", "year"] = Field("quarter", description="Grain of the word tables and hotspots.")
@@ -54,6 +96,9 @@ class ComplaintsSettings(_Section):
     hotspot_min_complaints: int = Field(5, ge=1, description="... with at least this many complaints in the period ...")
     hotspot_min_z: float = Field(3.0, ge=0, description="... and (observed - expected) / sqrt(expected) at least this.")
     hotspot_entity_min_complaints: int = Field(1, ge=1, description="Entities of a hotspot with at least this many complaints in the period become risk signals (gold.hotspot_entities).")
+    pos: PosSettings = Field(default_factory=PosSettings)
+    keyness: KeynessSettings = Field(default_factory=KeynessSettings)
+    phrases: PhraseSettings = Field(default_factory=PhraseSettings)
     wordcloud: WordcloudSettings = Field(default_factory=WordcloudSettings)
 
     @property

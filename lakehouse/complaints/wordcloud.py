@@ -76,30 +76,25 @@ def render(frequencies: dict[str, float], path: str | Path, font_path: str, widt
     return path
 
 
-def render_period(period: str, words: list[tuple[str | None, str | None, str, int]], hotspots: list[tuple[str, str]],
+def render_period(period: str, words: list[tuple[str, str | None, str | None, str, float]], hotspots: list[tuple[str, str]],
                   root: str | Path, font_path: str, scopes: list[str], width: int, height: int, max_words: int) -> list[Path]:
-    """All clouds of one period from (district_code, industry_section, word, count) rows."""
-    from collections import Counter
-
+    """All clouds of one period from gold.complaint_hot_words rows (scope, district_code, industry_section, word, keyness):
+    city from scope ``city``, districts from ``district``, hotspots from their ``district_industry`` rows; words sized by keyness."""
     out: list[Path] = []
     folder = Path(root) / period
-    city: Counter = Counter()
-    districts: dict[str, Counter] = {}
-    pairs: dict[tuple, Counter] = {}
-    for d, s, w, n in words:
-        city[w] += n
-        if d:
-            districts.setdefault(d, Counter())[w] += n
-        pairs.setdefault((d, s), Counter())[w] += n
-    jobs: list[tuple[str, Counter]] = []
+    by_scope: dict[tuple, dict[str, float]] = {}
+    for scope, d, s, w, k in words:
+        if k is not None:
+            by_scope.setdefault((scope, d, s), {})[w] = float(k)
+    jobs: list[tuple[str, dict[str, float]]] = []
     if "city" in scopes:
-        jobs.append(("city", city))
+        jobs.append(("city", by_scope.get(("city", None, None), {})))
     if "district" in scopes:
-        jobs += [(f"district-{d}", c) for d, c in sorted(districts.items())]
+        jobs += [(f"district-{d}", f) for (scope, d, _), f in sorted(by_scope.items(), key=lambda kv: str(kv[0])) if scope == "district" and d]
     if "hotspot" in scopes:
-        jobs += [(f"hotspot-{d}-{s}", pairs.get((d, s), Counter())) for d, s in hotspots]
-    for name, counter in jobs:
-        p = render(dict(counter), folder / f"{name}.png", font_path, width, height, max_words)
+        jobs += [(f"hotspot-{d}-{s}", by_scope.get(("district_industry", d, s), {})) for d, s in hotspots]
+    for name, freqs in jobs:
+        p = render(freqs, folder / f"{name}.png", font_path, width, height, max_words)
         if p is not None:
             out.append(p)
     return out

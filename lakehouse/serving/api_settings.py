@@ -79,7 +79,9 @@ class ApiTables(_Section):
     public_plans: str = Field("gold.public_inspection_plans", description="Published plans, one row per plan (the plan-level fields); used when it exists.")
     public_results: str = Field("gold.public_inspection_results", description="Published tasks and results, one row per task (with public_plans).")
     plan_disclosure: str = Field("gold.plan_disclosure", description="Fallback when public_plans does not exist: one row per task, grouped by plan_id.")
-    hotwords: str = Field("gold.complaint_rising_words", description="Complaint hot words; the latest period is served.")
+    hotwords: str = Field("gold.complaint_hot_words", description=(
+        "Complaint hot words, ranked by keyness against general Chinese; the latest period is served "
+        "(gold.complaint_rising_words serves the rising words instead, by their period-over-period ratio)."))
 
     @field_validator("*")
     @classmethod
@@ -107,6 +109,7 @@ DEFAULT_PLAN_FIELDS = [
 DEFAULT_HOTWORD_FIELDS = [
     "period", "previous_period", "scope", "district_code", "district_name", "industry_section", "industry_name", "rank", "word",
     "count", "previous_count", "share", "previous_share", "ratio", "growth", "is_new", "complaints",
+    "kind", "parts", "keyness", "log_likelihood", "per_million", "background_per_million", "total_words",
 ]
 
 

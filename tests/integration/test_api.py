@@ -110,6 +110,7 @@ def hotwords_table():
                 rows.append({"period": period, "previous_period": prev, "scope": scope, "district_code": dist, "industry_section": ind,
                              "rank": rank, "word": word + ("" if period == "2026Q1" else "旧"), "count": 100 - rank,
                              "previous_count": 10, "share": 0.01, "previous_share": 0.001, "ratio": 10.0 - rank, "is_new": False,
+                             "kind": "phrase" if word == "虚假宣传" else "word", "keyness": 500.0 / rank,
                              "complainant_phone": "13800138000"})
     return pa.Table.from_pylist(rows)
 
@@ -231,7 +232,7 @@ def warehouse(tmp_path_factory):
     write_table(root, "gold.risk_scores", scores_table(N, D2), partition_by=["score_date"], mode="append")
     write_table(root, "gold.factor_catalog", catalog_table())
     write_table(root, "gold.plan_disclosure", plans_table())
-    write_table(root, "gold.complaint_rising_words", hotwords_table(), partition_by=["period"])
+    write_table(root, "gold.complaint_hot_words", hotwords_table(), partition_by=["period"])
     return root
 
 

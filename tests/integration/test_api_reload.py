@@ -47,7 +47,7 @@ def test_reload_on_new_gold_versions_and_champion(setup):
     r = c.get("/v1/plans/P2026Q1-001")
     assert r.status_code == 404 and "not published" in r.json()["detail"] and "gold.plan_disclosure" in r.json()["detail"]
     r = c.get("/v1/hotwords")
-    assert r.status_code == 503 and "gold.complaint_rising_words" in r.json()["detail"]
+    assert r.status_code == 503 and "gold.complaint_hot_words" in r.json()["detail"]
     assert str(root) not in r.text and str(root) not in c.get("/readyz").text        # no server paths in public answers
 
     # a new score date lands: served without restart

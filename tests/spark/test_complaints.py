@@ -90,6 +90,32 @@ def test_mining_finds_the_planted_hotspot_and_its_words(spark, tables, mined, tm
     assert "食品变质" in top and top["食品变质"]["is_new"] and top["食品变质"]["previous_period"] == "2025-Q3"
     assert not rows(tables, build.RISING_TABLE, "period = '2025-Q3'")  # 2025-Q2 had no complaints: nothing can rise
 
+    # keyness against jieba's dictionary beside the counts; phrases as terms of their own, not in the totals
+    from lakehouse.complaints import keyness as K
+
+    bg_counts, bg_total = K.background()
+    q4 = rows(tables, build.WORDS_TABLE, "period = '2025-Q4' and district_code = '440605' and industry_section = 'H'")
+    assert sum(r["count"] for r in q4 if r["kind"] == "word") == q4[0]["total_words"]
+    for r in q4:
+        assert r["background_count"] == bg_counts.get(r["word"], 0)
+        assert r["keyness"] == pytest.approx(K.keyness(r["count"], r["total_words"], r["background_count"], bg_total, 10.0))
+        assert r["log_likelihood"] == pytest.approx(K.log_likelihood(r["count"], r["total_words"], r["background_count"], bg_total))
+    phrases = rows(tables, build.PHRASES_TABLE, "period = '2025-Q4'")
+    assert phrases and all(p["count"] >= settings.phrases.min_count and p["llr"] >= settings.phrases.min_llr for p in phrases)
+    for p in phrases:
+        assert p["phrase"] == K.join_phrase(p["word_a"], p["word_b"])
+        assert p["llr"] == pytest.approx(K.bigram_llr(p["count"], p["count_a"], p["count_b"], p["period_words"]))
+    assert {("就餐", "腹泻")} <= {(p["word_a"], p["word_b"]) for p in phrases}
+    as_terms = {r["word"]: r for r in q4 if r["kind"] == "phrase"}
+    assert as_terms["就餐腹泻"]["parts"] == ["就餐", "腹泻"] and as_terms["就餐腹泻"]["count"] == 60
+    hot_words = rows(tables, build.HOT_WORDS_TABLE, "period = '2025-Q4'")
+    top = sorted((r for r in hot_words if r["scope"] == "district_industry" and r["district_code"] == "440605" and r["industry_section"] == "H"),
+                 key=lambda r: r["rank"])
+    assert top[0]["word"] == "食品变质" and top[0]["count"] == 120 and top[0]["keyness"] > top[1]["keyness"]
+    city = sorted((r for r in hot_words if r["scope"] == "city"), key=lambda r: r["rank"])
+    assert [r["keyness"] for r in city] == sorted((r["keyness"] for r in city), reverse=True)
+    assert {"city", "district", "district_industry"} == {r["scope"] for r in hot_words}
+
     pairs = {(r["word_a"], r["word_b"]): r for r in rows(tables, build.COOCCURRENCE_TABLE, "period = '2025-Q4'")}
     pair = pairs[tuple(sorted(("腹泻", "食品变质")))]
     assert pair["complaints"] == 60 and pair["lift"] > 1.5

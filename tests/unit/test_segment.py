@@ -69,3 +69,64 @@ def test_user_dictionary_format_and_missing_files(tmp_path):
     assert "扶梯夹脚" in got and "食品变质" in got  # the packaged dictionary stays, the extra one adds
     bare = segment.load_resources(ComplaintsSettings(builtin_userdict=False, builtin_stopwords=False, jieba_cache_dir=str(tmp_path)))
     assert bare.terms == () and not bare.stopwords
+
+
+def test_part_of_speech_filter_keeps_content_words(res):
+    seg = segment.segmenter(res)
+    got = seg.words("这家店的服务态度非常恶劣，我们一共等了三个小时，居然还多收钱款")
+    for w in ("服务态度", "恶劣", "钱款", "多收"):
+        assert w in got, (w, got)
+    for w in ("非常", "我们", "三个", "居然"):  # adverbs, pronouns, numerals
+        assert w not in got, (w, got)
+    tags = dict(seg.tagged("该店虚假宣传，非常恶劣"))
+    assert tags["虚假宣传"] == "nz" and tags["非常"] == "d" and tags["恶劣"] == "a"   # user-dictionary term: its own tag
+
+
+def test_userdict_tags_and_taggers(tmp_path):
+    extra = tmp_path / "extra.txt"
+    extra.write_text("扶梯夹脚 n\n", encoding="utf-8")
+    base = dict(userdict_paths=[str(extra)], jieba_cache_dir=str(tmp_path))
+    for tagger in ("lookup", "posseg", "posseg_no_hmm"):
+        res = segment.load_resources(ComplaintsSettings(**base, pos={"tagger": tagger}))
+        seg = segment.segmenter(res)
+        assert dict(seg.tagged("商场扶梯夹脚伤人"))["扶梯夹脚"] == "n"
+        assert "食品变质" in seg.words("他们的食品变质了") and "他们" not in seg.words("他们的食品变质了")
+    # a user term is kept whatever its tag and the kept set
+    res = segment.load_resources(ComplaintsSettings(**base, pos={"keep_tags": ["v"]}))
+    assert segment.segmenter(res).words("商场扶梯夹脚，食品变质") == ["扶梯夹脚", "食品变质"]   # 商场 (n) is not kept
+    off = segment.load_resources(ComplaintsSettings(**base, pos={"enabled": False}))
+    assert "居然" in segment.segmenter(off).words("居然多收钱款")
+    assert "居然" not in segment.segmenter(segment.load_resources(ComplaintsSettings(**base))).words("居然多收钱款")
+
+
+def test_pos_settings_forbid_unknown_keys():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        ComplaintsSettings(pos={"keep": ["n"]})
+    with pytest.raises(ValidationError):
+        ComplaintsSettings(pos={"tagger": "hmm"})
+    with pytest.raises(ValidationError):
+        ComplaintsSettings(keyness={"smoothing": 1})
+
+
+def test_keyness_background_and_formulas(tmp_path):
+    from lakehouse.complaints import keyness as K
+
+    counts, total = K.background()
+    assert len(counts) > 300_000 and total > 50_000_000 and counts["酒店"] > 0 and "食品变质" not in counts
+    own = tmp_path / "bg.txt"
+    own.write_text("投诉 10\n酒店 90 n\n", encoding="utf-8")
+    assert K.background(str(own)) == ({"投诉": 10, "酒店": 90}, 100)
+    with pytest.raises(RegulakeError, match="background_path"):
+        K.background(str(tmp_path / "missing.txt"))
+    # a word absent from the background: per_million / k + 1; as common as in general text: 1
+    assert K.keyness(5, 1000, 0, 100, 10) == pytest.approx(5000 / 10 + 1)
+    assert K.keyness(1, 1000, 1, 1000, 10) == pytest.approx(1.0)
+    assert K.log_likelihood(50, 1000, 1, 1000) > 0 > K.log_likelihood(1, 1000, 50, 1000)
+    assert K.bigram_llr(20, 20, 20, 10_000) > 10.83 > K.bigram_llr(1, 100, 100, 10_000)
+    assert K.join_phrase("虚假", "宣传") == "虚假宣传" and K.join_phrase("check", "in") == "check in"
+    docs = [["商家", "虚假", "宣传", "退款"]] * 6 + [["宣传", "单页"], ["虚假", "发票"]]
+    found = K.find_phrases(docs, window=1, min_count=5, min_llr=0)
+    assert "虚假宣传" in {p.phrase for p in found}
+    assert K.phrase_occurrences(["虚假", "宣传"], {("虚假", "宣传"): "虚假宣传"}, 1) == ["虚假宣传"]

@@ -7,7 +7,7 @@
 | POST /v1/score | scope risk:score | factor values in, the champion's probability, class and reasons out |
 | GET /v1/model | scope risk:score | the champion's factors with their descriptions |
 | GET /v1/plans/{plan_id} | public | an inspection plan's public view (gold.public_inspection_plans + _results, or gold.plan_disclosure) |
-| GET /v1/hotwords | public | the latest period's rising complaint words |
+| GET /v1/hotwords | public | the latest period's complaint hot words (by keyness against general Chinese) |
 | /healthz, /readyz, /metrics | public (metrics: configurable) | liveness, readiness (snapshots loaded), Prometheus metrics |
 
 Everything served comes from in-memory snapshots (:mod:`lakehouse.serving.api.state`) that a
@@ -444,7 +444,7 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
     top = settings.hotwords_top
 
     @app.get("/v1/hotwords", tags=["public"], response_model=Hotwords, responses=_errors(422, 429, 503),
-             summary="Rising complaint words of the latest period")
+             summary="Complaint hot words of the latest period, by keyness")
     async def hotwords(scope: Annotated[str | None, Query(max_length=64, description="city, district or district_industry (default: "
                                                           "from the filters given)")] = None,
                        district_code: Annotated[str | None, Query(max_length=64)] = None,
