@@ -197,4 +197,12 @@ def get_spark(cfg: RegulakeConfig) -> SparkSession:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(cfg.spark.log_level)
+    if submitted:
+        try:
+            spark.sparkContext._jvm.java.lang.Class.forName("io.delta.sql.DeltaSparkSessionExtension")
+        except Exception:  # noqa: BLE001 - py4j wraps the ClassNotFoundException
+            raise RegulakeError(
+                "spark-submit started the driver without Delta Lake's jars on its classpath; pass them with "
+                "--jars (regulake spark-settings prints the line: --jars " + spark_conf(cfg)["spark.jars"] + ")"
+            ) from None
     return spark

@@ -2,8 +2,12 @@
 
 ::
 
-    spark-submit --master spark://host:7077 --conf spark.pyspark.python=/opt/regulake/bin/python \\
+    spark-submit --master spark://host:7077 --jars "$(ls .jvm/spark-jars/*.jar | paste -sd,)" \\
+        --conf spark.pyspark.python=/opt/regulake/bin/python \\
         "$(python -c 'import lakehouse.submit as m; print(m.__file__)')" run gold --env cluster
+
+``--jars`` puts the Delta Lake jars on the driver's classpath (spark-submit starts the driver JVM
+before regulake's session settings are read; ``regulake spark-settings`` prints the whole line).
 
 Everything after the file is the ``regulake`` command line. spark-submit's ``--master`` and
 ``--conf`` settings win over the configuration's (see :func:`lakehouse.spark.submitted_conf`).

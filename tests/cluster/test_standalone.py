@@ -129,9 +129,12 @@ def _jobs(root: Path, city: dict[str, Path], master: str | None) -> dict[str, fl
     if master:
         # The master only on spark-submit's command line: conf/test.yaml says local[2], and --master must win.
         import lakehouse.submit
+        from lakehouse.config import load_config
+        from lakehouse.spark import delta_jars
 
+        jars = ",".join(delta_jars(load_config("test", environ={}))[0])  # on the driver's classpath: --jars
         seconds["gold"] = _run(
-            [str(spark_home() / "bin" / "spark-submit"), "--master", master, "--name", "regulake-cluster-gold",
+            [str(spark_home() / "bin" / "spark-submit"), "--master", master, "--name", "regulake-cluster-gold", "--jars", jars,
              "--conf", f"spark.pyspark.python={PYTHON}", lakehouse.submit.__file__, "run", "gold"],
             env, cwd, root / "gold.log",
         )
