@@ -196,7 +196,8 @@ class Tables:
             df.schema  # resolves the snapshot now, so a missing version fails here
         except Exception as exc:
             what = f"version {version}" if timestamp is None else f"a version as of {timestamp}"
-            if "VERSION" in str(exc).upper() or "TIMESTAMP" in str(exc).upper():
+            if any(s in str(exc) for s in ("DELTA_VERSION_NOT_FOUND", "VersionNotFoundException", "DELTA_TIMESTAMP_",
+                                           "DELTA_CANNOT_TIME_TRAVEL", "TimestampEarlierThanCommitRetention")):
                 raise TableNotFoundError(f"table {tn} has no {what} ({str(exc).splitlines()[0]}); "
                                          f"see 'regulake table history {tn}' for the versions kept") from None
             raise spark_delta.error(exc, tn, "read") from exc

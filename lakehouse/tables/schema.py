@@ -79,6 +79,16 @@ def check_partition_columns(schema: StructType, partition_by: list[str], table: 
             )
 
 
+def _shape(t: Any) -> Any:
+    """A type's JSON without nullability (``containsNull``, ``valueContainsNull``, nested ``nullable``) or
+    field metadata: Delta stores every column nullable, Arrow and Spark sources may say otherwise."""
+    if isinstance(t, dict):
+        return {k: _shape(v) for k, v in t.items() if k not in ("containsNull", "valueContainsNull", "nullable", "metadata")}
+    if isinstance(t, list):
+        return [_shape(v) for v in t]
+    return t
+
+
 def evolve(table_schema: StructType, incoming: StructType, table: str, add_columns: bool) -> list:
     """Compare incoming columns with the table's.
 
@@ -97,7 +107,7 @@ def evolve(table_schema: StructType, incoming: StructType, table: str, add_colum
                 continue
             new_fields.append(f)
             continue
-        if json.loads(cur.dataType.json()) != json.loads(f.dataType.json()):
+        if _shape(json.loads(cur.dataType.json())) != _shape(json.loads(f.dataType.json())):
             problems.append(
                 f"column '{f.name}' is {f.dataType.simpleString()} but the table has {cur.dataType.simpleString()}; "
                 f"cast it to {cur.dataType.simpleString()} (changing a column's type needs a full rewrite)"

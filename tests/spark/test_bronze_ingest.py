@@ -111,13 +111,13 @@ def test_a_small_batch_written_by_the_driver_equals_the_tasks_write(spark, table
     in_driver = bronze.ingest(spark, by_driver, str(landing), CATALOGS, driver_write_max_bytes=2**20)
     assert (in_driver.records, in_driver.rejected_lines, in_driver.lines_by_catalog) == \
         (on_spark.records, on_spark.rejected_lines, on_spark.lines_by_catalog)
-    # one pyarrow file per catalog, in the partition folders Spark would use
+    # one file per catalog written by delta-rs (write_deltalake), in the partition folders Spark would use
     import pyarrow.parquet as pq
 
     files = by_driver.snapshot(bronze.RECORDS).files
     assert sorted(f.path.split("/")[0] for f in files) == ["catalog=SCJG-001", "catalog=SCJG-003", "catalog=SW-001"]
     storage = by_driver.storage(bronze.RECORDS)
-    assert all("parquet-cpp-arrow" in pq.ParquetFile(storage.abs(f.path)).metadata.created_by for f in files)
+    assert all("parquet-rs" in pq.ParquetFile(storage.abs(f.path)).metadata.created_by for f in files)
 
     def rows(t, name):
         df = t.read(name).drop("ingested_at", "planned_at")
