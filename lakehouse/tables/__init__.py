@@ -348,6 +348,7 @@ class Tables:
         schemas.check_partition_columns(data_schema, parts, tn)
         predicate = replace_where_sql(replace_where, parts, tn) if replace_where else None
         config = self.table_properties(audit, properties) if snap is None else None
+        before = snap.version if snap is not None else None
         commit_id = uuid.uuid4().hex
         if is_staged(df):
             if list(df.partition_by) != list(parts):
@@ -370,16 +371,23 @@ class Tables:
                            bool(new_fields), app_txn, config, commit_id, self.settings.commit_retries)
         else:
             spark_delta.write(df, self.uri(name), tn, mode, parts, predicate, bool(new_fields), app_txn, config, commit_id)
-        return self._committed(name, tn, commit_id, app_txn)
+        return self._committed(name, tn, commit_id, app_txn, before)
 
-    def _committed(self, name: str, tn: str, commit_id: str, app_txn: tuple[str, int] | None, lookback: int = 50) -> CommitResult:
-        """The version holding commit ``commit_id`` (skipped: an app transaction another writer committed first)."""
+    def _committed(self, name: str, tn: str, commit_id: str, app_txn: tuple[str, int] | None, before: int | None = None,
+                   lookback: int = 50) -> CommitResult:
+        """The version holding commit ``commit_id`` (skipped: an app transaction another writer committed first).
+
+        ``before``: the version the write read; when nobody committed since and the commit is not in the log, the
+        write had nothing to change (an overwrite of an empty partition with no rows: Delta commits nothing).
+        """
         dt = self._delta_rs(name)
         for entry in dt.history(lookback):
             if entry.get("userMetadata") == commit_id:
                 return CommitResult(int(entry["version"]), False)
         if app_txn and _done_dt(dt, app_txn):
             return CommitResult(None, True)
+        if before is not None and dt.version() == before:
+            return CommitResult(before, False)
         raise LostCommitError(
             f"{tn}: the write reported success but none of the last {lookback} versions holds commit {commit_id}; "
             "the storage does not give atomic puts — configure a locking provider or conditional put in warehouse.storage_options"

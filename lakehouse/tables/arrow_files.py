@@ -87,13 +87,16 @@ def conform_stream(data, schema: StructType, fill_missing: bool = False):
     """``conform`` for an Arrow table or a stream of record batches (a stream stays a stream)."""
     import pyarrow as pa
 
+    def nullable(t: pa.Table) -> pa.Table:  # every column nullable, as Spark writes them (Delta's convention)
+        return t.cast(pa.schema([f.with_nullable(True) for f in t.schema]))
+
     if isinstance(data, pa.Table):
-        return conform(data, schema, fill_missing)
-    target = conform(data.schema.empty_table(), schema, fill_missing).schema
+        return nullable(conform(data, schema, fill_missing))
+    target = nullable(conform(data.schema.empty_table(), schema, fill_missing)).schema
 
     def batches():
         for batch in data:
-            yield from conform(pa.Table.from_batches([batch]), schema, fill_missing).to_batches()
+            yield from nullable(conform(pa.Table.from_batches([batch]), schema, fill_missing)).to_batches()
 
     return pa.RecordBatchReader.from_batches(target, batches())
 

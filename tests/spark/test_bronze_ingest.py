@@ -117,7 +117,7 @@ def test_a_small_batch_written_by_the_driver_equals_the_tasks_write(spark, table
     files = by_driver.snapshot(bronze.RECORDS).files
     assert sorted(f.path.split("/")[0] for f in files) == ["catalog=SCJG-001", "catalog=SCJG-003", "catalog=SW-001"]
     storage = by_driver.storage(bronze.RECORDS)
-    assert all("parquet-rs" in pq.ParquetFile(storage.abs(f.path)).metadata.created_by for f in files)
+    assert all("delta-rs" in pq.ParquetFile(storage.abs(f.path)).metadata.created_by for f in files)
 
     def rows(t, name):
         df = t.read(name).drop("ingested_at", "planned_at")

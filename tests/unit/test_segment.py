@@ -14,6 +14,9 @@ def res(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tok(res):
+    # the tokenizer is cached per process by the resources' digest: another module's (other cache folder) must not be reused
+    segment._TOKENIZERS.pop(res.digest, None)
+    segment.LOADS.pop(res.digest, None)
     return segment.tokenizer(res)
 
 
