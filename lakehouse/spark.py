@@ -199,8 +199,8 @@ def get_spark(cfg: RegulakeConfig) -> SparkSession:
     spark.sparkContext.setLogLevel(cfg.spark.log_level)
     if submitted:
         try:
-            spark.sparkContext._jvm.java.lang.Class.forName("io.delta.sql.DeltaSparkSessionExtension")
-        except Exception:  # noqa: BLE001 - py4j wraps the ClassNotFoundException
+            delta_version(spark)  # through py4j's class loading, which sees what --jars added
+        except RegulakeError:
             raise RegulakeError(
                 "spark-submit started the driver without Delta Lake's jars on its classpath; pass them with "
                 "--jars (regulake spark-settings prints the line: --jars " + spark_conf(cfg)["spark.jars"] + ")"
