@@ -34,7 +34,7 @@ DELTA_JAR = re.compile(r"^delta-spark_(?:(?P<spark>\d+\.\d+)_)?(?P<scala>\d+\.\d
 REQUIRED_CONF = {
     # Timestamps as INT64 micros so per-file min/max stats exist (INT96 has none).
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-    # Staging folders are committed by delta-rs, not by a _SUCCESS marker.
+    # Delta's log, not a _SUCCESS marker, says which files a write committed.
     "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
     "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version": "2",
 }

@@ -1,1 +1,2 @@
-"""Risk model: factors, selection, distributed LightGBM, tuning, registry, scoring."""
+"""Placeholder: the risk model and trainer still live in ``lakehouse.risk`` and ``lakehouse.ml``;
+moving them here is the layout step still open."""

@@ -69,18 +69,19 @@ def session_settings(spark: SparkSession, settings: dict[str, str | None]) -> It
     with _SESSION_SETTINGS:
         before = {k: spark.conf.get(k, None) for k in settings}
         try:
-            for k, v in settings.items():
-                if v is None:
-                    spark.conf.unset(k)
-                else:
-                    spark.conf.set(k, v)
+            _apply(spark, settings)
             yield
         finally:
-            for k, v in before.items():
-                if v is None:
-                    spark.conf.unset(k)
-                else:
-                    spark.conf.set(k, v)
+            _apply(spark, before)
+
+
+def _apply(spark: SparkSession, settings: dict[str, str | None]) -> None:
+    """Set each setting; None unsets it."""
+    for k, v in settings.items():
+        if v is None:
+            spark.conf.unset(k)
+        else:
+            spark.conf.set(k, v)
 
 
 def _txn_settings(app_txn: tuple[str, int] | None, commit_id: str, merge_schema: bool = False) -> dict[str, str | None]:
