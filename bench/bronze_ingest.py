@@ -29,7 +29,7 @@ def main() -> None:
     from catalog import load_catalog
     from lakehouse.bronze.ingest import ingest
     from lakehouse.config import load_config
-    from lakehouse.landing.simulate import Settings, simulate
+    from simulator.simulate import Settings, simulate
     from lakehouse.spark import get_spark
     from lakehouse.tables import Tables
 

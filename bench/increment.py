@@ -9,7 +9,7 @@ copied into the landing zone. Then ``regulake increment`` runs, in one process a
 session as a daily schedule would, with wall time and peak memory (bench/scale.py) and each
 job's time from its run record: bronze, silver, and rescore (the champion's factors and scores
 for the entities the day's deliveries touched; the others are carried over, see
-lakehouse/risk/rescoring.py). ``--full`` runs bronze, silver, gold, factors and score instead,
+ml/rescoring.py). ``--full`` runs bronze, silver, gold, factors and score instead,
 each in its own process: the full recomputation of the profile and every entity's factors and
 scores. Goal (issue 9): ≤ 3
 minutes at SF 1 (≈ 180k records).
@@ -28,7 +28,7 @@ from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark 
 
 import scale  # noqa: E402
 
-from lakehouse.landing.increment import deliver_new_days  # noqa: E402
+from simulator.increment import deliver_new_days  # noqa: E402
 
 STAGES = ["bronze", "silver", "rescore"]
 FULL_STAGES = ["bronze", "silver", "gold", "factors", "score"]

@@ -29,8 +29,8 @@ def main() -> None:
     from sklearn.metrics import roc_auc_score
 
     from lakehouse.config import load_config
-    from lakehouse.ml.barrier import list_array
-    from lakehouse.ml.classifier import LightGBMClassifier
+    from ml.estimator.barrier import list_array
+    from ml.estimator.classifier import LightGBMClassifier
     from lakehouse.spark import get_spark
 
     spark = get_spark(load_config("local", overrides={"spark.conf": {"spark.driver.maxResultSize": "4g"}, "spark.ui_enabled": False}, environ={}))

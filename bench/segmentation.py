@@ -1,6 +1,6 @@
 """Benchmark: complaint segmentation in Spark (mapInArrow) vs plain jieba in one process.
 
-Both sides run the same function (:func:`lakehouse.complaints.segment.words`: jieba with the
+Both sides run the same function (:func:`lakehouse.gold.complaints.segment.words`: jieba with the
 user dictionary, then stopwords and noise removed) over the same simulated complaint texts.
 Plain: one Python process, tokenizer already loaded. Spark: ``local[N]``, texts cached in
 the JVM, workers warmed up once (dictionary loaded), then timed end to end including Arrow
@@ -36,7 +36,7 @@ from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark 
 def texts(n: int, seed: int = 7) -> list[str]:
     import numpy as np
 
-    from lakehouse.landing.complaints import ComplaintTexts
+    from simulator.complaints import ComplaintTexts
 
     hot = [{"district_code": "440605", "district": "南海区", "section": "H", "keyword": "食品变质", "label": "餐饮", "boost": 5.0}]
     ct = ComplaintTexts(hot, seed)
@@ -51,8 +51,8 @@ REAL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "
 def tagging(a) -> None:
     import dataclasses
 
-    from lakehouse.complaints import segment
-    from lakehouse.complaints.settings import ComplaintsSettings
+    from lakehouse.gold.complaints import segment
+    from lakehouse.config.complaints import ComplaintsSettings
 
     base = segment.load_resources(ComplaintsSettings())
     sets = {"simulated": texts(a.texts), "real": open(REAL, encoding="utf-8").read().splitlines()}
@@ -121,8 +121,8 @@ def main() -> None:
         tagging(a)
         return
 
-    from lakehouse.complaints import segment
-    from lakehouse.complaints.settings import ComplaintsSettings
+    from lakehouse.gold.complaints import segment
+    from lakehouse.config.complaints import ComplaintsSettings
 
     data = texts(a.texts)
     res = segment.load_resources(ComplaintsSettings())

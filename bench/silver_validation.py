@@ -99,7 +99,7 @@ def main() -> None:
     from catalog import load_catalog
     from lakehouse.bronze.ingest import ingest
     from lakehouse.config import load_config
-    from lakehouse.landing.simulate import Settings, simulate
+    from simulator.simulate import Settings, simulate
     from lakehouse.privacy import hmac_key
     from lakehouse.silver.standardise import ERRORS, area_plans, standardise
     from lakehouse.spark import get_spark

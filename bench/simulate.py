@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="Keep the output here (default: a temporary folder, removed).")
     args = ap.parse_args()
 
-    from lakehouse.landing.simulate import simulate
+    from simulator.simulate import simulate
 
     root = args.out or Path(tempfile.mkdtemp(prefix="regulake-bench-"))
     try:

@@ -72,9 +72,9 @@ def main() -> None:
     import duckdb
     from deltalake import DeltaTable
 
-    from lakehouse.serving.settings import TrinoSettings, TrinoUser
-    from lakehouse.serving.trino.launcher import TrinoServer
-    from lakehouse.serving.trino.sync import sync
+    from lakehouse.config.serving import TrinoSettings, TrinoUser
+    from serving.trino.launcher import TrinoServer
+    from serving.trino.sync import sync
     from lakehouse.tables import Tables
 
     root = Path(tempfile.mkdtemp(prefix="bench_trino_"))

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from jobs.gold import latest_batch_date
-    from lakehouse.clusters import build
-    from lakehouse.clusters.settings import settings_of
+    from lakehouse.gold.clusters import build
+    from lakehouse.config.clusters import settings_of
     from lakehouse.errors import RegulakeError
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables

@@ -11,10 +11,10 @@ if TYPE_CHECKING:
 
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from jobs.gold import latest_batch_date
-    from lakehouse.complaints import build
-    from lakehouse.complaints.keyness import background
-    from lakehouse.complaints.settings import settings_of
-    from lakehouse.complaints.wordcloud import find_font
+    from lakehouse.gold.complaints import build
+    from lakehouse.gold.complaints.keyness import background
+    from lakehouse.config.complaints import settings_of
+    from lakehouse.gold.complaints.wordcloud import find_font
     from lakehouse.errors import RegulakeError
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables

@@ -19,7 +19,7 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     from pathlib import Path
 
     from jobs import bronze, clusters, complaints, factors, gold, plan, score, silver, train
-    from lakehouse.landing.simulate import Settings, simulate
+    from simulator.simulate import Settings, simulate
     from lakehouse.tables import Tables
 
     landing, key = Path(config.landing.root), Path(config.landing.answer_key_root)
@@ -46,7 +46,7 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
         f"({'champion' if trained.promoted else 'not promoted'}); reports in {trained.report_dir}")
     score.run(config, spark, progress=step)
     say("scores: gold.risk_scores with risk classes and reasons")
-    from lakehouse.plans.settings import get_plan
+    from lakehouse.config.plans import get_plan
 
     rs = get_plan(config.plans, DEMO_PLAN).randomness_settings(config.plans)
     if rs.source == "local" and rs.delay_seconds == 0:
@@ -55,7 +55,7 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
             "only; a real plan uses a drand beacon or published values after a delay of at least a day (docs/plans.md)")
     for result in plan.run(config, spark, progress=step, plan_ids=[DEMO_PLAN]):
         say(f"plan {result}: committed, drawn and published; check it with 'regulake plan verify {result}' "
-            f"or 'python -m lakehouse.plans.verifier {result} --tables {config.warehouse.root}'")
+            f"or 'python -m lakehouse.gold.plans.verifier {result} --tables {config.warehouse.root}'")
     say(f"effectiveness report: {config.plans.reports_root}/{DEMO_PLAN}/effectiveness.html")
     tables = Tables.from_config(config, spark)
     summary = {name: tables.describe(name) for name in tables.list()}

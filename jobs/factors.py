@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from catalog import load_catalog
     from lakehouse.errors import RegulakeError
-    from lakehouse.risk import factors
+    from ml import factors
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
 

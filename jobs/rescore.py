@@ -1,6 +1,6 @@
 """Job: re-score the entities the deliveries since the last scores touched (the daily increment).
 
-See :mod:`lakehouse.risk.rescoring`: the champion's factors only, for the affected entities only;
+See :mod:`ml.rescoring`: the champion's factors only, for the affected entities only;
 every other entity is carried over from the previous score date with the date of its factors."""
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from catalog import load_catalog
     from jobs.factors import score_date
     from lakehouse.errors import RegulakeError
-    from lakehouse.risk import rescoring
-    from lakehouse.risk.tracking import Tracker
+    from ml import rescoring
+    from ml.tracking import Tracker
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
 

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from jobs.factors import score_date
-    from lakehouse.risk import scoring
-    from lakehouse.risk.tracking import Tracker
+    from ml import scoring
+    from ml.tracking import Tracker
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
 

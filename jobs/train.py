@@ -13,7 +13,7 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from pathlib import Path
 
     from catalog import load_catalog
-    from lakehouse.risk import training
+    from ml import training
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
 

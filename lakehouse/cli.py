@@ -176,15 +176,15 @@ def table_checkpoint(name: str, env: Optional[str] = EnvOpt) -> None:
 
 
 # --- commands of the catalog and the city simulator (issue 3) -------------------
-# (catalog/cli.py and lakehouse/landing/cli.py register themselves here)
+# (catalog/cli.py and simulator/cli.py register themselves here)
 from catalog.cli import app as catalog_app  # noqa: E402  (kept inside the marked block)
-from lakehouse.landing.cli import simulate  # noqa: E402
+from simulator.cli import simulate  # noqa: E402
 
 app.add_typer(catalog_app, name="catalog")
-from lakehouse.serving.cli import serve_app, trino_app  # noqa: E402
+from serving.cli import serve_app, trino_app  # noqa: E402
 
 app.add_typer(trino_app, name="trino")
-from lakehouse.plans.cli import plan_app, simulate_inspections  # noqa: E402
+from lakehouse.gold.plans.cli import plan_app, simulate_inspections  # noqa: E402
 
 app.add_typer(plan_app, name="plan")
 app.command("simulate-inspections")(simulate_inspections)

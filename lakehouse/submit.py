@@ -26,7 +26,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     # Run as a script, this file's folder (lakehouse/) is sys.path[0], where lakehouse.tables,
-    # lakehouse.ml, ... would shadow top-level modules (PyTables is 'tables', the repo has 'ml').
+    # ml.estimator, ... would shadow top-level modules (PyTables is 'tables', the repo has 'ml').
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
     main()

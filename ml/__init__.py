@@ -1,2 +1,1 @@
-"""Placeholder: the risk model and trainer still live in ``lakehouse.risk`` and ``lakehouse.ml``;
-moving them here is the layout step still open."""
+"""The risk model: factors, labels, selection, tuning, training, tracking, scoring, rescoring, and the LightGBM estimator (``ml.estimator``)."""

@@ -1,2 +1,1 @@
-"""Placeholder: the serving code (FastAPI app, Trino launcher and export) still lives in ``lakehouse.serving``;
-moving it here is the layout step still open."""
+"""Serving: the scoring API (``serving.api``) and the Trino server over the gold tables (``serving.trino``: launcher, catalog sync, export for an existing cluster)."""

@@ -1,1 +1,1 @@
-"""landing layer."""
+"""The landing zone: discovering the files the departments delivered (the simulator that writes them is ``simulator``)."""

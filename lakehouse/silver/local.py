@@ -24,19 +24,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Collection, Iterator
 
 from lakehouse.bronze.ingest import RECORDS as BRONZE_RECORDS
+from lakehouse.silver.contract import (
+    KEYS, LATEST_FIRST, QUALITY, QUALITY_SCHEMA, REJECT_COLUMNS, REJECTS, SUPERSEDED, AreaResult, DataDocs, app_id, ge_quality_rows, quality_rows,
+)
 from lakehouse.silver.standardise import ERRORS, UNMAPPED, AreaPlan, standardise_catalog
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from lakehouse.silver.process import AreaResult, DataDocs
     from lakehouse.tables.rs_delta import ArrowMerge
     from lakehouse.tables import Tables
     from lakehouse.tables.snapshot import Snapshot, SnapshotFile
     from lakehouse.tables.storage import TableStorage
 
 BRONZE_COLUMNS = ["catalog", "department", "batch_date", "file", "line", "ingest_batch", "record"]
-ORDER = [("batch_date", "descending"), ("source_file", "descending"), ("source_line", "descending")]  # the latest first
 UNKNOWN_ROWS = 10**12
 
 
@@ -156,9 +157,9 @@ def latest_per_key(checked: pa.Table, among: pa.Array | None = None) -> tuple[pa
     if len(rows) == 0:
         empty = checked.slice(0, 0)
         return empty, empty.append_column("_winner_file", pa.array([], pa.string())).append_column("_winner_line", pa.array([], pa.int32())), {}
-    small = checked.select(["catalog", "record_key", *(c for c, _ in ORDER)]).take(pa.array(rows))
-    keys, _ = key_strings(small, ["catalog", "record_key"])
-    order = pc.sort_indices(small.append_column("_key", keys), sort_keys=[("_key", "ascending"), *ORDER], null_placement="at_end")
+    small = checked.select(["catalog", "record_key", *(c for c, _ in LATEST_FIRST)]).take(pa.array(rows))
+    keys, _ = key_strings(small, KEYS)
+    order = pc.sort_indices(small.append_column("_key", keys), sort_keys=[("_key", "ascending"), *LATEST_FIRST], null_placement="at_end")
     k = keys.take(order).combine_chunks()
     first = np.ones(len(rows), dtype=bool)
     if len(rows) > 1:
@@ -179,8 +180,6 @@ def rejects(checked: pa.Table, losers: pa.Table) -> pa.Table:
     """One row per failed rule and one per superseded record, as ``silver.rejects`` holds them."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    from lakehouse.silver.process import REJECT_COLUMNS, SUPERSEDED
 
     lists = checked.column(ERRORS).combine_chunks()
     errors = pc.list_flatten(lists)
@@ -233,7 +232,6 @@ def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac
 
     import pyarrow as pa
 
-    from lakehouse.silver.process import QUALITY, QUALITY_SCHEMA, REJECTS, AreaResult, app_id, quality_rows
     from lakehouse.tables.arrow_files import rows_table
 
     batch = bronze.batch
@@ -304,7 +302,7 @@ def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max
         path = f"{spill}/{j}.arrow"
         with pa.OSFile(path, "wb") as fh, pa.ipc.new_file(fh, checked.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
             writer.write_table(checked)
-        small = checked.select(["catalog", "record_key", *(c for c, _ in ORDER)])
+        small = checked.select(["catalog", "record_key", *(c for c, _ in LATEST_FIRST)])
         small = small.append_column("_slice", pa.array(np.full(len(small), j, np.int32))).append_column("_row", pa.array(np.arange(len(small))))
         keys.append(small.filter(_good(checked)))
         paths.append(path)
@@ -333,7 +331,6 @@ def _validate(checked: pa.Table, data_docs: DataDocs, plan: AreaPlan, batch: int
     import pyarrow.compute as pc
 
     from lakehouse.silver.expectations import validate_with_data_docs
-    from lakehouse.silver.process import ge_quality_rows
 
     out = []
     codes = checked.column("catalog")

@@ -14,11 +14,14 @@ Per (bronze batch, subject area), all with the Delta app transaction
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from lakehouse.bronze.ingest import BATCHES as BRONZE_BATCHES
 from lakehouse.bronze.ingest import RECORDS as BRONZE_RECORDS
+from lakehouse.silver.contract import (  # noqa: F401  (re-exported: the names silver's callers use)
+    KEYS, LATEST_FIRST, QUALITY, QUALITY_SCHEMA, REJECT_COLUMNS, REJECTS, REJECTS_SCHEMA, SUPERSEDED, AreaResult, DataDocs, app_id,
+    ge_quality_rows, quality_rows,
+)
 from lakehouse.silver.standardise import ERRORS, LINEAGE, UNMAPPED, AreaPlan, area_plans, standardise, unmapped_columns
 
 if TYPE_CHECKING:
@@ -32,33 +35,6 @@ log = logging.getLogger(__name__)
 
 BROADCAST_KEYS = 500_000  # repeated keys up to this many are broadcast to the dedup joins
 ONE_TASK_ROWS = 200_000  # an area's batch up to this many rows is merged by one task (few, larger files)
-
-REJECTS = "silver.rejects"
-QUALITY = "silver.quality"
-QUALITY_SCHEMA = "ingest_batch long, subject_area string, catalog string, metric string, rule string, count long"
-SUPERSEDED = "同一主键有更新的记录 / superseded by a later record with the same key ("  # + "<file> line <n>)"
-REJECT_COLUMNS = ["ingest_batch", "catalog", "department", "batch_date", "source_file", "source_line", "record_key"]  # + the failure
-REJECTS_SCHEMA = (
-    "ingest_batch long, catalog string, department string, batch_date date, source_file string, source_line int, "
-    "record_key string, field string, standard string, reason string, raw_value string"
-)
-
-
-@dataclass
-class AreaResult:
-    area: str
-    batch: int
-    rows_in: int = 0
-    rows_out: int = 0
-    rejected: int = 0
-    superseded: int = 0
-    skipped: bool = False
-    versions: dict[str, int | None] = field(default_factory=dict)
-
-
-def app_id(area: str) -> str:
-    return f"silver.{area}"
-
 
 def completed_bronze_batches(tables: Tables) -> list[int]:
     if not tables.exists(BRONZE_BATCHES):
@@ -82,14 +58,14 @@ def _latest_per_key(good: DataFrame) -> tuple[DataFrame, DataFrame, dict[str, in
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    keys = ["catalog", "record_key"]
+    keys = KEYS
     repeated = good.groupBy(*keys).count().where(F.col("count") > 1).localCheckpoint(eager=True)
     per_catalog = repeated.groupBy("catalog").agg(F.count(F.lit(1)).alias("keys"), F.sum(F.col("count") - 1).alias("superseded")).collect()
     superseded = {r["catalog"]: int(r["superseded"]) for r in per_catalog}
     # a few hundred thousand keys broadcast; a full redelivery falls back to a shuffled join
     repeated = repeated.select(*keys)
     repeated = F.broadcast(repeated) if sum(r["keys"] for r in per_catalog) <= BROADCAST_KEYS else repeated
-    order = Window.partitionBy(*keys).orderBy(F.col("batch_date").desc(), F.col("source_file").desc(), F.col("source_line").desc())
+    order = Window.partitionBy(*keys).orderBy(*(F.col(c).desc() for c, _ in LATEST_FIRST))
     ranked = good.join(repeated, keys, "left_semi").withColumn("_rank", F.row_number().over(order)).withColumn(
         "_winner", F.first(F.struct("source_file", "source_line")).over(order.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
     )
@@ -111,37 +87,6 @@ def _tallies(checked: DataFrame) -> tuple[dict[tuple[str, bool], int], list, lis
     rule_counts = [(r["catalog"], r["key"], r["count"]) for r in out if r["kind"] == "rule"]
     unmapped_counts = [(r["catalog"], r["key"], r["count"]) for r in out if r["kind"] == "unmapped"]
     return counts, rule_counts, unmapped_counts
-
-
-def quality_rows(batch: int, area: str, counts: dict[tuple[str, bool], int], superseded: dict[str, int],
-                 rule_counts: list, unmapped: list) -> list[tuple]:
-    """The rows of ``silver.quality`` for one area's batch (``QUALITY_SCHEMA``), from the tallies."""
-    rows = []
-    for c in sorted({c for c, _ in counts}):
-        n_in = counts.get((c, False), 0) + counts.get((c, True), 0)
-        n_bad = counts.get((c, True), 0)
-        rows += [(batch, area, c, "rows_in", None, n_in), (batch, area, c, "rows_rejected", None, n_bad),
-                 (batch, area, c, "rows_superseded", None, superseded.get(c, 0)),
-                 (batch, area, c, "rows_out", None, n_in - n_bad - superseded.get(c, 0))]
-    rows += [(batch, area, c, "rule_failed", rule, n) for c, rule, n in rule_counts]
-    rows += [(batch, area, c, "unmapped_column", column, n) for c, column, n in unmapped]
-    return rows
-
-
-def ge_quality_rows(batch: int, area: str, code: str, summary: dict) -> list[tuple]:
-    """The quality rows of one catalog's Great Expectations validation."""
-    rows = [(batch, area, code, "ge_expectations", None, summary["expectations"])]
-    return rows + [(batch, area, code, "ge_expectation_failed", f"{f['expectation']}({f['column']})", int(f["unexpected"] or 0))
-                   for f in summary["failed"]]
-
-
-@dataclass
-class DataDocs:
-    """Which catalogs get Great Expectations validation and Data Docs, and where."""
-
-    root: str
-    catalogs: list[str]
-    standards: dict
 
 
 def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int, hmac_key: bytes,

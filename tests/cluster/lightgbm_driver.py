@@ -27,7 +27,7 @@ def data(spark):
 
 def main(out_path: str) -> None:
     from lakehouse.config import load_config
-    from lakehouse.ml.classifier import LightGBMClassifier
+    from ml.estimator.classifier import LightGBMClassifier
     from lakehouse.spark import get_spark
 
     cfg = load_config()

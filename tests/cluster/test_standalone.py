@@ -261,7 +261,7 @@ def cluster_lightgbm(cluster, tmp_path_factory):
 def test_barrier_training_on_two_executors_matches_local_mode(cluster_lightgbm, cluster, spark):
     from sklearn.metrics import roc_auc_score
 
-    from lakehouse.ml.classifier import LightGBMClassificationModel, LightGBMClassifier
+    from ml.estimator.classifier import LightGBMClassificationModel, LightGBMClassifier
     from tests.cluster.lightgbm_driver import PARAMS, data
 
     # local mode, in this process, while the cluster's driver works

@@ -23,7 +23,7 @@ def trino_unavailable(reason: str):
 
 
 def check_trino_installed(settings) -> None:
-    from lakehouse.serving.trino.launcher import TrinoError, find_java, install_dir
+    from serving.trino.launcher import TrinoError, find_java, install_dir
 
     try:
         install_dir(settings)
@@ -65,7 +65,7 @@ def write_served_tables(tables) -> None:
 
 @pytest.fixture(scope="session")
 def trino_settings(tmp_path_factory):
-    from lakehouse.serving.settings import TrinoSettings, TrinoUser
+    from lakehouse.config.serving import TrinoSettings, TrinoUser
 
     return TrinoSettings(port=0, users=[TrinoUser(name="analyst")],
                          tables=["audit.plan_draws", "audit.plan_registers", "silver.registration"],
@@ -86,8 +86,8 @@ def trino_warehouse(spark, tmp_path_factory, test_config, trino_settings):
 @pytest.fixture(scope="session")
 def trino_server(trino_warehouse, trino_settings):
     """(server, sync result): Trino started once for the session, every served table registered."""
-    from lakehouse.serving.trino.launcher import TrinoServer
-    from lakehouse.serving.trino.sync import sync
+    from serving.trino.launcher import TrinoServer
+    from serving.trino.sync import sync
 
     server = TrinoServer(trino_settings, trino_warehouse.root)
     server.start()

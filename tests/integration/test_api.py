@@ -82,7 +82,7 @@ def plans_table():
 
 
 def public_plan_tables():
-    """The layout of lakehouse.plans.disclosure: one row per plan, one row per task."""
+    """The layout of lakehouse.gold.plans.disclosure: one row per plan, one row per task."""
     import pyarrow as pa
 
     plans = pa.Table.from_pylist([{
@@ -195,7 +195,7 @@ class LiveServer:
 
 
 def api_settings(**kw):
-    from lakehouse.serving.api_settings import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
+    from lakehouse.config.api import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
 
     keys = [ApiKey(name="reader", key_hash=hash_api_key(KEYS["reader"]), scopes=["risk:read"]),
             ApiKey(name="scorer", key_hash=hash_api_key(KEYS["scorer"]), scopes=["risk:read", "risk:score"]),
@@ -208,7 +208,7 @@ def api_settings(**kw):
 
 
 def assert_no_personal_data(payload) -> None:
-    from lakehouse.serving.api_settings import is_personal_field
+    from lakehouse.config.api import is_personal_field
 
     def walk(x):
         if isinstance(x, dict):
@@ -238,7 +238,7 @@ def warehouse(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def champion(tmp_path_factory):
-    from lakehouse.risk.tracking import Tracker
+    from ml.tracking import Tracker
 
     cfg = mlflow_config(tmp_path_factory, "api_mlflow")
     tracker = Tracker(cfg)
@@ -248,7 +248,7 @@ def champion(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(warehouse, champion):
-    from lakehouse.serving.api.app import create_app
+    from serving.api.app import create_app
 
     app = create_app(api_settings(), str(warehouse), mlflow_cfg=champion[0], class_thresholds=[0.1, 0.2, 0.4], reasons=2)
     with LiveServer(app) as server:
@@ -340,7 +340,7 @@ def test_batch(client):
 
 
 def test_score_with_the_champion(client, champion):
-    from lakehouse.risk.scoring import risk_class
+    from ml.scoring import risk_class
 
     _, tracker = champion
     booster = tracker.champion().booster
@@ -402,7 +402,7 @@ def test_rate_limit(client):
 
 
 def test_rate_limiter_per_address():
-    from lakehouse.serving.api.ratelimit import RateLimiter
+    from serving.api.ratelimit import RateLimiter
 
     rl = RateLimiter(10, 3)
     assert [rl.take("i:1.2.3.4", 1, 3) == 0 for _ in range(4)] == [True, True, True, False]
@@ -426,7 +426,7 @@ def test_metrics_and_openapi(client):
 def test_settings_refuse_personal_fields_and_bad_hashes():
     from pydantic import ValidationError
 
-    from lakehouse.serving.api_settings import ApiKey, ApiSettings
+    from lakehouse.config.api import ApiKey, ApiSettings
 
     with pytest.raises(ValidationError, match="personal data"):
         ApiSettings(plan_fields=["plan_id", "legal_rep_name"])
@@ -468,7 +468,7 @@ def test_configuration_and_cli_wiring(tmp_path):
     from lakehouse.cli import app
     from lakehouse.config import load_config
     from lakehouse.errors import ConfigError
-    from lakehouse.serving.api_settings import ApiKey
+    from lakehouse.config.api import ApiKey
     from tests.conftest import REPO
 
     cfg = load_config("test", conf_dir=REPO / "conf", overrides={"serving.api.port": 9001, "serving.api.tables.hotwords": "gold.x"},
@@ -482,7 +482,7 @@ def test_configuration_and_cli_wiring(tmp_path):
     key = out.output.split("): ", 1)[1].split()[0]
     entry = out.output.split("key_hash: ", 1)[1].split()[0]
     assert ApiKey(name="app", key_hash=entry).key_hash == entry
-    from lakehouse.serving.api_settings import hash_api_key
+    from lakehouse.config.api import hash_api_key
 
     assert hash_api_key(key) == entry
     assert CliRunner().invoke(app, ["serve", "api", "--help"]).exit_code == 0

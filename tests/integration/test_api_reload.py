@@ -24,8 +24,8 @@ def wait_for(fetch, predicate, timeout: float = 15.0):
 def setup(tmp_path_factory):
     import httpx
 
-    from lakehouse.risk.tracking import Tracker
-    from lakehouse.serving.api.app import create_app
+    from ml.tracking import Tracker
+    from serving.api.app import create_app
 
     root = tmp_path_factory.mktemp("api_reload_wh")
     write_table(root, "gold.risk_scores", scores_table(50, D1), partition_by=["score_date"])
@@ -75,7 +75,7 @@ def test_reload_on_new_gold_versions_and_champion(setup):
     write_table(root, "gold.factor_catalog", catalog_table())
     r = wait_for(lambda: c.get("/v1/plans/P2026Q1-001"), lambda r: r.status_code == 200)
     assert r.status_code == 200 and r.json()["task_count"] == 4
-    # the published two-table layout (lakehouse.plans.disclosure) takes over once it exists
+    # the published two-table layout (lakehouse.gold.plans.disclosure) takes over once it exists
     plans, results = public_plan_tables()
     write_table(root, "gold.public_inspection_results", results)
     write_table(root, "gold.public_inspection_plans", plans)

@@ -43,7 +43,7 @@ def test_serve_refuses_a_public_host_without_authentication(tmp_path):
 
 
 def test_serve_sync_port_in_use_and_sigterm(spark, tmp_path, test_config, trino_settings):
-    from lakehouse.serving.trino.launcher import connect, free_port
+    from serving.trino.launcher import connect, free_port
     from lakehouse.tables import Tables
 
     check_trino_installed(trino_settings)
@@ -114,9 +114,9 @@ def test_password_file_authentication_over_https(trino_warehouse, trino_settings
     import trino
     from trino.exceptions import HttpError, TrinoUserError
 
-    from lakehouse.serving.settings import TrinoSettings, TrinoUser, hash_password
-    from lakehouse.serving.trino.launcher import TrinoServer
-    from lakehouse.serving.trino.sync import sync
+    from lakehouse.config.serving import TrinoSettings, TrinoUser, hash_password
+    from serving.trino.launcher import TrinoServer
+    from serving.trino.sync import sync
 
     for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         monkeypatch.delenv(var, raising=False)        # requests would trust them instead of verify=<our cert>
@@ -148,8 +148,8 @@ def test_password_file_authentication_over_https(trino_warehouse, trino_settings
 
 
 def test_a_trino_that_fails_to_start_reports_trinos_message(trino_warehouse, tmp_path):
-    from lakehouse.serving.settings import TrinoSettings
-    from lakehouse.serving.trino.launcher import TrinoError, TrinoServer
+    from lakehouse.config.serving import TrinoSettings
+    from serving.trino.launcher import TrinoError, TrinoServer
 
     bad = TrinoSettings(port=0, heap="1G", query_max_memory="1GB", state_dir=str(tmp_path / "bad"))
     server = TrinoServer(bad, trino_warehouse.root)
@@ -160,8 +160,8 @@ def test_a_trino_that_fails_to_start_reports_trinos_message(trino_warehouse, tmp
 
 
 def test_a_trino_that_does_not_answer_in_time_is_stopped(trino_warehouse, tmp_path):
-    from lakehouse.serving.settings import TrinoSettings
-    from lakehouse.serving.trino.launcher import TrinoError, TrinoServer
+    from lakehouse.config.serving import TrinoSettings
+    from serving.trino.launcher import TrinoError, TrinoServer
 
     slow = TrinoSettings(port=0, heap="1G", start_timeout_s=1, state_dir=str(tmp_path / "slow"))
     server = TrinoServer(slow, trino_warehouse.root)

@@ -30,7 +30,7 @@ def polars_count(tables, name: str) -> int:
 
 
 def test_every_served_table_registered_once(trino_server, trino_warehouse, trino_settings):
-    from lakehouse.serving.trino.sync import sync
+    from serving.trino.sync import sync
 
     server, first = trino_server
     assert first.served == SERVED                         # audit.plan_registers does not exist: skipped

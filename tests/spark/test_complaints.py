@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from lakehouse.complaints import build, segment
-from lakehouse.complaints.settings import ComplaintsSettings, WordcloudSettings
+from lakehouse.gold.complaints import build, segment
+from lakehouse.config.complaints import ComplaintsSettings, WordcloudSettings
 
 DISTRICTS = ["440604", "440605", "440606"]
 SECTIONS = {"F": "5211", "H": "6210"}  # a retail class and a catering class
@@ -52,7 +52,7 @@ def jieba_cache(tmp_path_factory):
 def mined(spark, tables, tmp_path, jieba_cache):
     silver_tables(spark, tables)
     try:
-        from lakehouse.complaints.wordcloud import find_font
+        from lakehouse.gold.complaints.wordcloud import find_font
 
         font = find_font()
     except Exception:
@@ -91,7 +91,7 @@ def test_mining_finds_the_planted_hotspot_and_its_words(spark, tables, mined, tm
     assert not rows(tables, build.RISING_TABLE, "period = '2025-Q3'")  # 2025-Q2 had no complaints: nothing can rise
 
     # keyness against jieba's dictionary beside the counts; phrases as terms of their own, not in the totals
-    from lakehouse.complaints import keyness as K
+    from lakehouse.gold.complaints import keyness as K
 
     bg_counts, bg_total = K.background()
     q4 = rows(tables, build.WORDS_TABLE, "period = '2025-Q4' and district_code = '440605' and industry_section = 'H'")
@@ -139,7 +139,7 @@ def test_mining_finds_the_planted_hotspot_and_its_words(spark, tables, mined, tm
     import json
 
     from jobs import complaints as job
-    from lakehouse.complaints import settings as settings_module
+    from lakehouse.gold.complaints import settings as settings_module
     from lakehouse.config import load_config
 
     before = {n: sorted(map(str, tables.read(n).collect())) for n in build.TABLES}
@@ -169,7 +169,7 @@ def test_segmentation_in_spark_loads_the_dictionary_once_per_worker(spark, jieba
 
         import pyarrow as pa
 
-        from lakehouse.complaints import segment as seg
+        from lakehouse.gold.complaints import segment as seg
 
         for b in seg.segment_batches(batches, res, "text"):
             yield pa.RecordBatch.from_pydict({"pid": [os.getpid()] * b.num_rows, "loads": [seg.LOADS.get(digest, 0)] * b.num_rows})

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.landing.simulate import Settings, simulate
+from simulator.simulate import Settings, simulate
 
 
 @pytest.mark.slow

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lakehouse.ml.barrier import TrainingError
-from lakehouse.ml.classifier import LightGBMClassifier
+from ml.estimator.barrier import TrainingError
+from ml.estimator.classifier import LightGBMClassifier
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_synapseml_engine_needs_its_jar(data):
 
 
 def test_config_parameter_list_matches_the_estimator():
-    from lakehouse.ml.params import MODEL_PARAMS
+    from lakehouse.config.lightgbm import MODEL_PARAMS
 
     names = {p.name for p in LightGBMClassifier().params}
     assert set(MODEL_PARAMS) <= names

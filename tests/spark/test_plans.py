@@ -73,7 +73,7 @@ def warehouse(spark, tmp_path_factory, test_config):
 
 @pytest.fixture(scope="module")
 def world(spark, warehouse):
-    from lakehouse.plans.settings import InspectorSimulation, PlansSettings, Randomness
+    from lakehouse.config.plans import InspectorSimulation, PlansSettings, Randomness
 
     tables, tmp_path = warehouse
 
@@ -112,12 +112,12 @@ def world(spark, warehouse):
 
 
 def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse, world, tmp_path, test_config):
-    from lakehouse.landing.writers import read_file
-    from lakehouse.plans import audit, disclosure
-    from lakehouse.plans.closed_loop import simulate_inspections
-    from lakehouse.plans.report import write_report
-    from lakehouse.plans.settings import get_plan
-    from lakehouse.plans.workflow import draw_plan, verify_plan
+    from simulator.writers import read_file
+    from lakehouse.gold.plans import audit, disclosure
+    from simulator.inspections import simulate_inspections
+    from lakehouse.gold.plans.report import write_report
+    from lakehouse.config.plans import get_plan
+    from lakehouse.gold.plans.workflow import draw_plan, verify_plan
     from lakehouse.errors import RegulakeError
 
     tables = warehouse[0]
@@ -141,7 +141,7 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
         assert t.priority == pytest.approx(want) and t.signals
 
     # the audit trail: the commitment (share hash) in an earlier commit than the tasks, seed and share revealed after them
-    from lakehouse.plans import commitment as cm
+    from lakehouse.gold.plans import commitment as cm
 
     hist = {h["version"]: h for h in tables.history(audit.DRAWS)}
     evts = audit.events(tables, "t1")
@@ -222,7 +222,7 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert plans_row["public_value"].startswith("none") and plans_row["cross_district_tasks"] == int(public["cross_district"].sum())
 
     # anyone: the standalone verifier over the published tables (and the auditor's copy with --full)
-    from lakehouse.plans import verifier
+    from lakehouse.gold.plans import verifier
 
     assert verifier.main(["t1", "--tables", tables.root]) == 0
     full = verifier.verify_folder(tables.root, "t1", full=True)
@@ -231,7 +231,7 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert len(api) == 60 and "inspectors" not in api[0]
 
     # … and the next training uses them: the plan's score date becomes a training cutoff, labelled by the random share
-    from lakehouse.risk.training import labelled_rows, training_cutoffs
+    from ml.training import labelled_rows, training_cutoffs
 
     _write(tables, "gold.factors", [(AS_OF, u, float(i)) for i, u in enumerate(truth["uscc"])], "as_of date, uscc string, ent_x float64", ["as_of"])
     assert training_cutoffs(tables, test_config) == sorted(test_config.risk.train_cutoffs) + [AS_OF]
@@ -253,10 +253,10 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
 
 
 def test_infeasible_plan_fails_with_explanation_and_is_recorded(spark, warehouse, world):
-    from lakehouse.plans import audit
-    from lakehouse.plans.assign import InfeasiblePlanError
-    from lakehouse.plans.settings import Plan
-    from lakehouse.plans.workflow import draw_plan
+    from lakehouse.gold.plans import audit
+    from lakehouse.gold.plans.assign import InfeasiblePlanError
+    from lakehouse.config.plans import Plan
+    from lakehouse.gold.plans.workflow import draw_plan
 
     tables = warehouse[0]
     settings, _, _ = world
@@ -267,7 +267,7 @@ def test_infeasible_plan_fails_with_explanation_and_is_recorded(spark, warehouse
     evts = audit.events(tables, "t2")
     assert [e["event"] for e in evts] == ["committed", "failed"] and "cannot be staffed" in evts[1]["message"]
     assert [e["event"] for e in audit.ledger(tables, "t2")] == ["committed", "failed"]
-    from lakehouse.plans import disclosure
+    from lakehouse.gold.plans import disclosure
 
     row = audit.read_rows(tables, disclosure.PUBLIC_PLANS, filters=[("plan_id", "=", "t2")])[0]
     assert row["status"] == "failed" and row["tasks"] == 0
@@ -279,7 +279,7 @@ def _test_chain(genesis: int):
     from py_ecc.bls.point_compression import compress_G1, compress_G2
     from py_ecc.optimized_bls12_381 import G2, multiply
 
-    from lakehouse.plans.randomness import DST_G1
+    from lakehouse.gold.plans.randomness import DST_G1
 
     sk = int.from_bytes(hashlib.sha256(b"regulake spark test beacon").digest(), "big") % (2 ** 250)
     pk = compress_G2(multiply(G2, sk))
@@ -301,11 +301,11 @@ def test_two_phases_with_a_beacon_two_parties_refusals_and_an_abandoned_commitme
     import time
 
     from lakehouse.errors import RegulakeError
-    from lakehouse.plans import audit, disclosure, verifier
-    from lakehouse.plans import commitment as cm
-    from lakehouse.plans.randomness import InvalidPublicValue, ValueNotYet, utc
-    from lakehouse.plans.settings import Plan, Randomness
-    from lakehouse.plans.workflow import DrawTooEarly, commit_plan, commit_share, draw_committed, verify_plan
+    from lakehouse.gold.plans import audit, disclosure, verifier
+    from lakehouse.gold.plans import commitment as cm
+    from lakehouse.gold.plans.randomness import InvalidPublicValue, ValueNotYet, utc
+    from lakehouse.config.plans import Plan, Randomness
+    from lakehouse.gold.plans.workflow import DrawTooEarly, commit_plan, commit_share, draw_committed, verify_plan
 
     tables = warehouse[0]
     settings, _, _ = world
@@ -364,7 +364,7 @@ def test_the_plan_job_commits_and_draws_a_zero_delay_local_plan_in_one_run(spark
     """What 'regulake demo' runs (jobs/plan.py): local mode, delay 0 — committed, drawn, verified, reported; a plan
     with a delay is committed and left waiting, saying why."""
     from jobs import plan as plan_job
-    from lakehouse.plans import audit, verifier
+    from lakehouse.gold.plans import audit, verifier
 
     tables, tmp_path = warehouse
     settings, key, _ = world
@@ -393,7 +393,7 @@ def test_the_cli_commits_draws_waits_and_verifies(spark, warehouse, world, monke
 
     from typer.testing import CliRunner
 
-    from lakehouse.plans.cli import plan_app
+    from lakehouse.gold.plans.cli import plan_app
 
     tables, tmp_path = warehouse
     folder = tmp_path / "cli-plans"

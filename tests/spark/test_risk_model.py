@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lakehouse.landing.simulate import Settings, simulate
+from simulator.simulate import Settings, simulate
 
 CODES = ["SCJG-001", "SCJG-002", "SCJG-003", "SCJG-004", "SCJG-005", "SCJG-006", "SCJG-007", "SCJG-008",
          "SCJG-009", "SWJ-001", "SBJ-001"]
@@ -50,10 +50,10 @@ def test_factors_labels_training_registry_and_scores(spark, risk_city):
     from jobs import factors as factors_job
     from jobs import score as score_job
     from jobs import train as train_job
-    from lakehouse.risk import labels
-    from lakehouse.risk.factors import FACTOR_CATALOG, FACTORS
-    from lakehouse.risk.scoring import SCORES
-    from lakehouse.risk.tracking import Tracker
+    from ml import labels
+    from ml.factors import FACTOR_CATALOG, FACTORS
+    from ml.scoring import SCORES
+    from ml.tracking import Tracker
 
     cfg, tables, key = risk_city
     dates = factors_job.run(cfg, spark)
@@ -149,7 +149,7 @@ def test_factors_labels_training_registry_and_scores(spark, risk_city):
 
 def test_training_refuses_rows_without_labels(spark, tables, test_config):
     from lakehouse.errors import RegulakeError
-    from lakehouse.risk import training
+    from ml import training
 
     with pytest.raises(RegulakeError, match="gold.factors does not exist"):
         training.labelled_rows(tables, test_config)
@@ -167,11 +167,11 @@ def test_daily_rescore_of_the_affected_entities(spark, risk_city, tmp_path):
     from jobs import train as train_job
     from lakehouse.bronze.ingest import ingest_all
     from lakehouse.errors import RegulakeError
-    from lakehouse.landing.increment import deliver_new_days
+    from simulator.increment import deliver_new_days
     from lakehouse.privacy import hmac_key
-    from lakehouse.risk import rescoring
-    from lakehouse.risk.scoring import SCORES
-    from lakehouse.risk.tracking import Tracker
+    from ml import rescoring
+    from ml.scoring import SCORES
+    from ml.tracking import Tracker
     from lakehouse.silver.process import process
 
     cfg, tables, key = risk_city

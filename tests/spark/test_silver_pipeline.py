@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from lakehouse.landing.simulate import Settings, simulate
+from simulator.simulate import Settings, simulate
 
 CODES = ["SCJG-001", "SCJG-003", "SCJG-004", "SCJG-006", "SBJ-001"]
 

@@ -6,7 +6,7 @@ def test_spark_trials_run_in_spark_and_log_nested_runs(spark, tmp_path, test_con
     import mlflow
     from sklearn.datasets import make_classification
 
-    from lakehouse.risk import tuning
+    from ml import tuning
 
     X, y = make_classification(n_samples=600, n_features=6, random_state=2)
     cfg = test_config.risk.tuning.model_copy(update={"mode": "spark_trials", "max_evals": 3, "parallelism": 2})

@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from lakehouse.clusters.address import address_key, clean, cn_to_int, parse
-from lakehouse.clusters.detect import windows
+from lakehouse.gold.clusters.address import address_key, clean, cn_to_int, parse
+from lakehouse.gold.clusters.detect import windows
 
 BASE = "广东省佛山市禅城区石湾镇街道黎冲村创中大街374号8栋2层"
 VARIANTS = [

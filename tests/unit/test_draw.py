@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lakehouse.plans.assign import InfeasiblePlanError, assign_inspectors
-from lakehouse.plans.draw import (
+from lakehouse.gold.plans.assign import InfeasiblePlanError, assign_inspectors
+from lakehouse.gold.plans.draw import (
     DrawError, allocate, draw, draw_keys, key_material, register_hash, select_entities, stratum_labels, tasks_hash, with_derived,
 )
-from lakehouse.plans.registers import simulate_inspectors
-from lakehouse.plans.settings import InspectorSimulation, Plan, PlansSettings, RecusalRules
+from lakehouse.gold.plans.registers import simulate_inspectors
+from lakehouse.config.plans import InspectorSimulation, Plan, PlansSettings, RecusalRules
 
 DISTRICTS = ["440604", "440605", "440606"]
 SECTIONS = ["C", "F", "H", "L"]
@@ -83,7 +83,7 @@ def test_another_seed_another_plan(world):
 def test_draw_keys_are_sha256_prefixes():
     import hashlib
 
-    from lakehouse.plans.draw import RULE_VERSION
+    from lakehouse.gold.plans.draw import RULE_VERSION
 
     m = key_material("s", "p")
     assert m == hashlib.sha256(f"regulake-plan|{RULE_VERSION}|p|s".encode()).digest()
@@ -330,7 +330,7 @@ def test_assignment_balances_and_respects_cap_and_recusal(n_tasks, n_insp, cap, 
 
 
 def test_industry_section_from_either_spelling():
-    from lakehouse.plans.draw import industry_parts
+    from lakehouse.gold.plans.draw import industry_parts
 
     assert industry_parts("C3381") == ("C", "33")
     assert industry_parts("3381") == ("C", "33")
@@ -343,7 +343,7 @@ def test_shipped_plan_files_are_valid():
     from pathlib import Path
 
     from lakehouse.errors import ConfigError
-    from lakehouse.plans.settings import get_plan, load_plans
+    from lakehouse.config.plans import get_plan, load_plans
 
     s = PlansSettings(plans_dir=str(Path(__file__).resolve().parents[2] / "conf" / "plans"))
     plans = load_plans(s)
@@ -356,7 +356,7 @@ def test_shipped_plan_files_are_valid():
 
 def test_bad_plan_file_is_one_clear_error(tmp_path):
     from lakehouse.errors import ConfigError
-    from lakehouse.plans.settings import load_plans
+    from lakehouse.config.plans import load_plans
 
     (tmp_path / "x.yaml").write_text("id: x\nname: x\nperiod: {start: 2026-01-01, end: 2026-02-01}\nitems: [{code: '01'}]\n"
                                      "size: {total: 5}\ninspectors_per_task: 1\ncolour: red\n")
@@ -366,7 +366,7 @@ def test_bad_plan_file_is_one_clear_error(tmp_path):
 
 
 def test_effectiveness_oracle_ratio_is_one_when_the_model_knows_the_truth(world):
-    from lakehouse.plans.report import avoided, case_setting, effectiveness
+    from lakehouse.gold.plans.report import avoided, case_setting, effectiveness
 
     reg, insp = world
     truth = reg[["uscc", "probability"]].rename(columns={"probability": "propensity"}).fillna({"propensity": 0.1})
@@ -385,7 +385,7 @@ def test_effectiveness_oracle_ratio_is_one_when_the_model_knows_the_truth(world)
 
 
 def test_simulated_outcomes_are_seeded_and_follow_the_propensity():
-    from lakehouse.plans.closed_loop import outcomes
+    from simulator.inspections import outcomes
 
     n = 4000
     tasks = pd.DataFrame({"task_no": range(1, n + 1), "uscc": [f"U{i}" for i in range(n)]})
@@ -432,7 +432,7 @@ def test_signals_raise_priority_in_the_targeted_share(world):
 
 def test_a_flipped_signal_changes_the_register_hash(world):
     reg, _ = world
-    from lakehouse.plans.draw import normalise_register
+    from lakehouse.gold.plans.draw import normalise_register
 
     plain = register_hash(normalise_register(reg))
     assert register_hash(normalise_register(reg.assign(hotspot=reg.uscc == reg.uscc.iloc[0]))) != plain

@@ -13,7 +13,7 @@ def _env(tmp_path):
 
 
 def test_plan_list_shows_the_configured_plans(tmp_path, monkeypatch):
-    from lakehouse.plans.cli import plan_app
+    from lakehouse.gold.plans.cli import plan_app
 
     for k, v in _env(tmp_path).items():
         monkeypatch.setenv(k, v)
@@ -23,7 +23,7 @@ def test_plan_list_shows_the_configured_plans(tmp_path, monkeypatch):
 
 
 def test_show_of_an_undrawn_plan_is_a_clear_error(tmp_path, monkeypatch):
-    from lakehouse.plans.cli import plan_app
+    from lakehouse.gold.plans.cli import plan_app
 
     for k, v in _env(tmp_path).items():
         monkeypatch.setenv(k, v)
@@ -34,7 +34,7 @@ def test_show_of_an_undrawn_plan_is_a_clear_error(tmp_path, monkeypatch):
 def test_simulate_inspections_rejects_a_bad_date(tmp_path, monkeypatch):
     import typer
 
-    from lakehouse.plans.cli import simulate_inspections
+    from lakehouse.gold.plans.cli import simulate_inspections
 
     for k, v in _env(tmp_path).items():
         monkeypatch.setenv(k, v)
@@ -45,7 +45,7 @@ def test_simulate_inspections_rejects_a_bad_date(tmp_path, monkeypatch):
 
 
 def test_plan_list_shows_not_committed(tmp_path, monkeypatch):
-    from lakehouse.plans.cli import plan_app
+    from lakehouse.gold.plans.cli import plan_app
 
     for k, v in _env(tmp_path).items():
         monkeypatch.setenv(k, v)
@@ -54,8 +54,8 @@ def test_plan_list_shows_not_committed(tmp_path, monkeypatch):
 
 
 def test_plan_share_makes_a_share_and_its_hash(tmp_path):
-    from lakehouse.plans import commitment as cm
-    from lakehouse.plans.cli import plan_app
+    from lakehouse.gold.plans import commitment as cm
+    from lakehouse.gold.plans.cli import plan_app
 
     f = tmp_path / "mine.share"
     out = CliRunner().invoke(plan_app, ["share", "p1", "--party", "discipline", "--out", str(f)], terminal_width=200)
@@ -66,8 +66,8 @@ def test_plan_share_makes_a_share_and_its_hash(tmp_path):
 
 
 def test_enter_value_and_bad_share_options(tmp_path, monkeypatch):
-    from lakehouse.plans.cli import plan_app
-    from lakehouse.plans.randomness import read_values
+    from lakehouse.gold.plans.cli import plan_app
+    from lakehouse.gold.plans.randomness import read_values
 
     for k, v in _env(tmp_path).items():
         monkeypatch.setenv(k, v)
@@ -89,8 +89,8 @@ def test_public_router_serves_the_commitments_ledger(tmp_path):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from lakehouse.plans.commitment import LEDGER
-    from lakehouse.plans.disclosure import public_router
+    from lakehouse.gold.plans.commitment import LEDGER
+    from lakehouse.gold.plans.disclosure import public_router
 
     root = tmp_path / "w"
     rows = [{"plan_id": "p1", "attempt": 1, "event": "committed", "at": dt.datetime(2026, 1, 1), "commitment_hash": "ab" * 32,

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from lakehouse.risk.factors import AREA_METRICS, AREA_WINDOWS, CATALOG_METRICS, EventPivot, column_name
+from ml.factors import AREA_METRICS, AREA_WINDOWS, CATALOG_METRICS, EventPivot, column_name
 
 AREAS = {"tax": ["TAX-001", "TAX-002", "TAX-003"], "utilities": ["UTIL-01"], "silent": ["SIL-1"]}
 AREA_OF = {c: a for a, codes in AREAS.items() for c in codes}

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from lakehouse.plans import commitment as cm
-from lakehouse.plans import randomness as rnd
-from lakehouse.plans.verifier import verify_public
+from lakehouse.gold.plans import commitment as cm
+from lakehouse.gold.plans import randomness as rnd
+from lakehouse.gold.plans.verifier import verify_public
 
 # Recorded rounds of the League of Entropy's mainnet, as published in the README of the python-drand-verify
 # package (github.com/very-lame-username/python-drand-verify): quicknet round 657413 and default-chain round 3311596.

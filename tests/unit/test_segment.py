@@ -1,8 +1,8 @@
 """Segmentation with real jieba: supervision terms kept whole, stopwords and noise dropped."""
 import pytest
 
-from lakehouse.complaints import segment
-from lakehouse.complaints.settings import ComplaintsSettings
+from lakehouse.gold.complaints import segment
+from lakehouse.config.complaints import ComplaintsSettings
 from lakehouse.errors import RegulakeError
 
 
@@ -114,7 +114,7 @@ def test_pos_settings_forbid_unknown_keys():
 
 
 def test_keyness_background_and_formulas(tmp_path):
-    from lakehouse.complaints import keyness as K
+    from lakehouse.gold.complaints import keyness as K
 
     counts, total = K.background()
     assert len(counts) > 300_000 and total > 50_000_000 and counts["酒店"] > 0 and "食品变质" not in counts

@@ -9,9 +9,9 @@ import pytest
 
 from catalog.loader import load_catalog
 from catalog.standards import validate_value
-from lakehouse.landing.answer_key import read_dirty, read_faults
-from lakehouse.landing.simulate import simulate
-from lakehouse.landing.writers import read_file
+from simulator.answer_key import read_dirty, read_faults
+from simulator.simulate import simulate
+from simulator.writers import read_file
 
 SCALE, DAYS, SEED = 0.0005, 2, 11
 
@@ -137,7 +137,7 @@ def test_added_column_appears_in_later_batches_only(city_run):
 
 def test_late_corrections_point_at_real_earlier_records(tmp_path):
     from lakehouse.config import SimulatorConfig
-    from lakehouse.landing.simulate import Settings
+    from simulator.simulate import Settings
 
     cfg = SimulatorConfig(late_correction_rate=1.0)
     settings = Settings.from_config(cfg, SCALE, 2, SEED, tmp_path / "l", tmp_path / "k")
@@ -178,7 +178,7 @@ def test_late_corrections_take_chunked_columns():
     import numpy as np
     import pyarrow as pa
 
-    from lakehouse.landing.simulate import _late_corrections
+    from simulator.simulate import _late_corrections
 
     cols = {"id": pa.chunked_array([["1", "2"], ["3"]]), "v": pa.chunked_array([["a", "b"], ["c"]])}
     samples = [{"values": {"id": "9", "v": "z"}, "row": 4, "file": "old.csv"}]

