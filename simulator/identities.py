@@ -11,11 +11,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
-_ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
-_RIC_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-_RIC_CHECK = np.array(list("10X98765432"))
+from lakehouse.check_digits import USCC_ALPHABET, as_bytes, ric_check_chars, uscc_check_values
+
+_ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])  # GB 11714 organisation code (inside the USCC)
 
 # common surnames, roughly by frequency (weights are relative)
 SURNAMES = list("李王张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -66,7 +64,7 @@ def uscc_array(n: int, district_codes: np.ndarray, kind_prefix: np.ndarray, rng:
         digits[:, 2 + j] = _char_digit(dc, j)
     digits[:, 8:16] = body
     digits[:, 16] = org_check
-    check = (a - (digits * _USCC_WEIGHTS).sum(axis=1) % a) % a
+    check = uscc_check_values(digits)
     alphabet = np.array(list(USCC_ALPHABET))
     chars = alphabet[np.concatenate([digits, check[:, None]], axis=1)]
     return _join_rows(chars)
@@ -88,12 +86,6 @@ def _join_rows(chars: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(chars.astype("U1")).view(f"U{w}").reshape(n)
 
 
-def uscc_check_char(first17: str) -> str:
-    a = len(USCC_ALPHABET)
-    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS))
-    return USCC_ALPHABET[(a - total % a) % a]
-
-
 def resident_ids(n: int, rng: np.random.Generator, birth_from: int = 1955, birth_to: int = 2003, female: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``n`` citizen ID numbers with valid region, birth date and check digit; returns
     (ids, gender codes '1'/'2') with the sequence digit's parity matching the gender."""
@@ -107,8 +99,7 @@ def resident_ids(n: int, rng: np.random.Generator, birth_from: int = 1955, birth
     seq = rng.integers(0, 500, n) * 2 + np.where(female, 0, 1)  # odd = male
     seq_s = np.char.zfill(seq.astype(str), 3)
     body = np.char.add(np.char.add(region, birth), seq_s)
-    digits = body.view("U1").reshape(n, 17).astype(np.int64)
-    check = _RIC_CHECK[(digits * _RIC_WEIGHTS).sum(axis=1) % 11]
+    check = ric_check_chars(as_bytes(body.tolist(), 17)).view("S1").astype("U1")
     ids = np.char.add(body, check)
     return ids, np.where(female, "2", "1")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.silver.rules import USCC_ALPHABET
+from lakehouse.check_digits import USCC_PATTERN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +35,7 @@ def expectation_specs(catalog: Catalog, standards: dict[str, Standard]) -> list[
             specs.append(("ExpectColumnValuesToNotBeNull", {"column": col}, std))
         v = std.validator
         if v == "uscc":
-            specs.append(("ExpectColumnValuesToMatchRegex", {"column": col, "regex": f"^[0-9]{{8}}[{USCC_ALPHABET}]{{10}}$"}, std))
+            specs.append(("ExpectColumnValuesToMatchRegex", {"column": col, "regex": USCC_PATTERN}, std))
         elif v == "code_table" and 0 < len(std.codes) <= MAX_VALUE_SET:
             specs.append(("ExpectColumnValuesToBeInSet", {"column": col, "value_set": sorted(std.codes)}, std))
         elif v in ("pattern", "text"):

@@ -18,15 +18,13 @@ import pyarrow.compute as pc
 
 from catalog.standards import validate_value
 
+from lakehouse.check_digits import (  # noqa: F401  (USCC_ALPHABET, USCC_WEIGHTS: the names silver's checks are known by)
+    RIC_PATTERN, USCC_ALPHABET, USCC_PATTERN, USCC_WEIGHTS, as_bytes, ric_checks_match, valid_usccs,
+)
+
 if TYPE_CHECKING:
     from catalog.standards import Standard
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = np.array((1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28), dtype=np.int64)
-_USCC_INDEX = np.full(256, -1, dtype=np.int64)
-for _i, _c in enumerate(USCC_ALPHABET):
-    _USCC_INDEX[ord(_c)] = _i
-_USCC_CHARS = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
 FULL_WIDTH = r"[\x{FF01}-\x{FF5E}\x{3000}]"
 PHONE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8})$"
 
@@ -74,18 +72,11 @@ def _matches(text: pa.Array, regex: str) -> np.ndarray:
 def _uscc_fast(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Well-formed codes whose check character is right (upper-cased, without separators)."""
     value = pc.replace_substring_regex(pc.utf8_upper(text), "[ -]", "")
-    ok = _matches(value, f"^[0-9]{{8}}[{USCC_ALPHABET}]{{10}}$")
+    ok = _matches(value, USCC_PATTERN)
     if ok.any():
         idx = np.flatnonzero(ok)
-        codes = np.frombuffer("".join(value.take(pa.array(idx)).to_pylist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-        total = (_USCC_INDEX[codes[:, :17]] * USCC_WEIGHTS).sum(axis=1)
-        expected = _USCC_CHARS[(31 - total % 31) % 31]
-        ok[idx[codes[:, 17] != expected]] = False
+        ok[idx[~valid_usccs(as_bytes(value.take(pa.array(idx)).to_pylist()))]] = False
     return ok, value
-
-
-RIC_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)  # GB 11643: 2^(17-i) mod 11
-_RIC_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)  # check character by weighted sum mod 11
 
 
 @lru_cache(maxsize=65536)
@@ -105,12 +96,10 @@ def _ric_fast(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Resident IDs in plain form with a right check character, a real birth date and an area code
     python-stdnum knows for the birth year (asked once per distinct area and year)."""
     value = pc.utf8_upper(text)
-    ok = _matches(value, r"^[0-9]{17}[0-9X]$")
+    ok = _matches(value, RIC_PATTERN)
     if ok.any():
         idx = np.flatnonzero(ok)
-        codes = np.frombuffer("".join(value.take(pa.array(idx)).to_pylist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-        total = ((codes[:, :17].astype(np.int64) - ord("0")) * RIC_WEIGHTS).sum(axis=1)
-        good = codes[:, 17] == _RIC_CHECK[total % 11]
+        good = ric_checks_match(as_bytes(value.take(pa.array(idx)).to_pylist()))
         born = pc.utf8_slice_codeunits(value.take(pa.array(idx)), 6, 14)
         dated, _ = _iso_round_trip(born, r"^[0-9]{8}$", "%Y%m%d")
         good &= dated

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from lakehouse.check_digits import valid_usccs
 from lakehouse.config.api import ApiSettings, is_personal_field
 
 log = logging.getLogger("regulake.api")
@@ -33,25 +34,6 @@ class SourceMissing(Exception):
 
 
 # -- risk scores ------------------------------------------------------------------
-
-
-_ALPHABET = b"0123456789ABCDEFGHJKLMNPQRTUWXY"
-_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
-_VALUE = np.full(256, -1, dtype=np.int64)
-_VALUE[np.frombuffer(_ALPHABET, dtype=np.uint8)] = np.arange(len(_ALPHABET))
-
-
-def valid_usccs(codes: np.ndarray) -> np.ndarray:
-    """Vectorised GB 32100 check of canonical codes (S18): the rules of ``stdnum.cn.uscc.validate``
-    (eight digits, then the 31-character alphabet, then the check digit), so every key the index
-    holds is a code the API accepts."""
-    if len(codes) == 0:
-        return np.zeros(0, dtype=bool)
-    b = np.frombuffer(codes.tobytes(), dtype=np.uint8).reshape(len(codes), USCC_LEN)
-    v = _VALUE[b]
-    ok = (v >= 0).all(axis=1) & (v[:, :8] <= 9).all(axis=1)
-    check = (31 - (np.where(v[:, :17] < 0, 0, v[:, :17]) @ _WEIGHTS) % 31) % 31
-    return ok & (v[:, 17] == check)
 
 
 def _codes(arr) -> tuple[np.ndarray, list]:

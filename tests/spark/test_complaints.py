@@ -139,7 +139,7 @@ def test_mining_finds_the_planted_hotspot_and_its_words(spark, tables, mined, tm
     import json
 
     from jobs import complaints as job
-    from lakehouse.gold.complaints import settings as settings_module
+    from lakehouse.config import complaints as settings_module
     from lakehouse.config import load_config
 
     before = {n: sorted(map(str, tables.read(n).collect())) for n in build.TABLES}
