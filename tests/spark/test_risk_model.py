@@ -88,11 +88,12 @@ def test_factors_labels_training_registry_and_scores(spark, risk_city):
     res = train_job.run(cfg, spark)[0]
     assert len(res.selected) == cfg.risk.selected_factors
     assert res.promoted and res.version == "1"
-    assert 0 <= res.metrics["auc"] <= 1 and res.metrics["rows"] > 0
+    assert res.metrics["rows"] > 0
+    assert res.metrics["auc"] > 0.55, f"the model ranks the planted drivers no better than chance: {res.metrics}"
     assert (res.report_dir / "selection.md").exists() and (res.report_dir / "hit_rate_by_share.png").exists()
     tracker = Tracker(cfg.risk.mlflow)
     run = mlflow.get_run(res.run_id)
-    assert "auc" in run.data.metrics and run.data.params["label_source"] == "random"
+    assert run.data.metrics["auc"] == pytest.approx(res.metrics["auc"]) and run.data.params["label_source"] == "random"
     trials = mlflow.search_runs([tracker.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{res.run_id}'")
     assert len(trials) == cfg.risk.tuning.max_evals
     arts = {a.path for a in tracker.client.list_artifacts(res.run_id, "plots")}

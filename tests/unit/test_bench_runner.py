@@ -20,10 +20,12 @@ def test_runs_a_benchmark_and_writes_its_row(run_all, tmp_path):
     rows = run_all.main(["--scale", "0.0005", "--only", "simulate", "--out", str(tmp_path / "RESULTS.md")])
     assert [r["bench"] for r in rows] == ["simulate"]
     r = rows[0]
-    assert r["ratio"] > 0 and r["met"] in (True, False) and "records in" in r["figure"]
+    assert r["ratio"] > 0 and "records in" in r["figure"]
+    assert r["met"] is (r["ratio"] >= 1)  # the goal is a rate: met when the ratio to it reaches 1 (memory is far below 4 GiB here)
     text = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "| simulate | `python bench/simulate.py --scale 0.0005 --workers 2` |" in text
     assert f"{r['ratio']:.2f}" in text
+    assert text.rstrip().endswith("| yes |" if r["met"] else "| **no** |")
     assert (tmp_path / "logs" / "simulate.log").read_text().count("BENCH_RESULT ") == 1
 
 

@@ -208,11 +208,13 @@ def test_only_a_city_that_cannot_staff_a_task_fails_the_plan(world):
 
 
 def test_plan_config_refuses_single_inspector_and_bad_items():
-    with pytest.raises(Exception, match="greater than or equal to 2"):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="greater than or equal to 2"):
         make_plan(inspectors_per_task=1)
-    with pytest.raises(Exception, match="unknown inspection item"):
+    with pytest.raises(ValidationError, match="unknown inspection item"):
         make_plan(items=[{"code": "99"}])
-    with pytest.raises(Exception, match="exactly one"):
+    with pytest.raises(ValidationError, match="exactly one"):
         make_plan(size={"total": 5, "population_share": 0.1})
 
 

@@ -19,7 +19,8 @@ def test_plan_list_shows_the_configured_plans(tmp_path, monkeypatch):
         monkeypatch.setenv(k, v)
     out = CliRunner().invoke(plan_app, ["list", "--env", "test"], terminal_width=200)
     assert out.exit_code == 0, out.output
-    assert "demo-2026q1" in out.output and "no" in out.output
+    row = next(line for line in out.output.splitlines() if "demo-2026q1" in line)
+    assert "not committed" in row and row.rstrip(" │|").rstrip().endswith("no"), row  # status, then 'drawn: no'
 
 
 def test_show_of_an_undrawn_plan_is_a_clear_error(tmp_path, monkeypatch):

@@ -134,9 +134,9 @@ def test_published_values_file_first_value_after_t(tmp_path):
         rnd.verify(src.describe(), target, {**value, "value": "908"}, str(path))
     with pytest.raises(rnd.InvalidPublicValue, match="not after T"):
         rnd.verify(src.describe(), target, {**value, "published_at": "2026-01-01T11:00:00Z"})
-    with pytest.raises(Exception, match="never changed"):
+    with pytest.raises(rnd.RegulakeError, match="never changed"):
         rnd.enter_value(path, "福彩3D", "2026002", "000", dt.datetime(2026, 1, 1, 21, 15), None, "op", now)
-    with pytest.raises(Exception, match="in the future"):
+    with pytest.raises(rnd.RegulakeError, match="in the future"):
         rnd.enter_value(path, "福彩3D", "2026009", "1", dt.datetime(2026, 2, 1), None, "op", now)
 
 
