@@ -30,6 +30,7 @@ INSTALL_REQUIRES = [
     # serving
     "fastapi==0.165.0",
     "uvicorn==0.54.0",
+    "prometheus_client==0.26.0",
     "uvloop==0.23.0",
     "httptools==0.9.0",
     "orjson==3.13.0",

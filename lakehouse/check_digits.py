@@ -47,10 +47,13 @@ def uscc_check_chars(values: np.ndarray) -> np.ndarray:
 
 
 def valid_usccs(codes: np.ndarray) -> np.ndarray:
-    """Rows of ``codes`` (n, 18) that are valid USCCs as ``stdnum.cn.uscc.validate`` has it: eight
-    digits, then ten characters of the alphabet, the last the check character."""
+    """Rows of ``codes`` (n, 18), or fixed-width byte strings (``S18``), that are valid USCCs as
+    ``stdnum.cn.uscc.validate`` has it: eight digits, then ten characters of the alphabet, the last
+    the check character."""
     if len(codes) == 0:
         return np.zeros(0, dtype=bool)
+    if codes.dtype.kind == "S":
+        codes = np.frombuffer(codes.astype("S18").tobytes(), dtype=np.uint8).reshape(len(codes), 18)
     v = uscc_values(codes)
     ok = (v >= 0).all(axis=1) & (v[:, :8] <= 9).all(axis=1)
     return ok & (v[:, 17] == uscc_check_values(np.where(v < 0, 0, v)))

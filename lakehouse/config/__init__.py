@@ -334,7 +334,32 @@ def load_config(
     except ValidationError as exc:
         lines = [_describe_error(e, origins, RegulakeConfig) for e in exc.errors()]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    _refuse_demo_key(cfg, conf_dir, environ)
     return _resolve_paths(cfg)
+
+
+DEMO_ENVS = ("local", "test")
+
+
+def _refuse_demo_key(cfg: RegulakeConfig, conf_dir: Path, environ: dict[str, str]) -> None:
+    """Outside the laptop environments, the HMAC key of personal data must not be one of the keys
+    committed in conf/local.yaml or conf/test.yaml: everyone holding the repository knows those."""
+    if cfg.env in DEMO_ENVS:
+        return
+    demo = {}
+    for env in DEMO_ENVS:
+        path = conf_dir / f"{env}.yaml"
+        key = ((_read_yaml(path).get("privacy") or {}).get("hmac_key")) if path.exists() else None
+        if key:
+            demo[str(key)] = path.name
+    key = cfg.privacy.hmac_key or environ.get(cfg.privacy.hmac_key_env)
+    if key in demo:
+        raise ConfigError(
+            f"environment '{cfg.env}' uses the demo HMAC key of conf/{demo[key]}, which is public; "
+            f"set a secret of its own in the environment variable {cfg.privacy.hmac_key_env} "
+            f"(e.g. export {cfg.privacy.hmac_key_env}=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')) "
+            f"and leave privacy.hmac_key out of conf/{cfg.env}.yaml"
+        )
 
 
 def _nest(dotted: str, value: Any) -> dict[str, Any]:

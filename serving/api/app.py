@@ -33,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from serving.api.auth import HEADER, KeyRing
+from serving.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from serving.api.metrics import Metrics
 from serving.api.ratelimit import RateLimiter
 from serving.api.state import ApiState
@@ -477,7 +478,7 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
              responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}} | (_errors(401, 403) if metrics_deps else {}),
              response_class=Response)
     async def prometheus():
-        return Response(metrics.render(state), media_type="text/plain; version=0.0.4; charset=utf-8")
+        return Response(metrics.render(state), media_type=METRICS_CONTENT_TYPE)
 
     return app
 

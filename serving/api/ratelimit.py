@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import time
 
+OVERFLOW = "\0overflow"  # the bucket of new identities while the table is full of active ones
+
 
 class RateLimiter:
+    """Buckets for up to ``MAX_BUCKETS`` identities (plus the shared overflow bucket)."""
+
     MAX_BUCKETS = 100_000
 
     def __init__(self, default_rate: float, default_burst: int):
@@ -24,7 +28,13 @@ class RateLimiter:
         if b is None:
             if len(self._buckets) >= self.MAX_BUCKETS:
                 self._prune(now)
-            b = self._buckets[identity] = [float(burst), now]
+            if len(self._buckets) >= self.MAX_BUCKETS:
+                # still full of active callers: newcomers share one bucket, so a flood from new
+                # addresses is limited as one caller and every existing bucket keeps its count
+                identity = OVERFLOW
+                b = self._buckets.get(identity)
+            if b is None:
+                b = self._buckets[identity] = [float(burst), now]
         tokens = min(float(burst), b[0] + (now - b[1]) * rate)
         b[1] = now
         if tokens >= cost:
@@ -36,7 +46,5 @@ class RateLimiter:
     def _prune(self, now: float) -> None:
         """Forget buckets idle long enough to be full again (they would start full anyway)."""
         idle = self.default_burst / self.default_rate
-        for k in [k for k, (_, last) in self._buckets.items() if now - last > idle]:
+        for k in [k for k, (_, last) in self._buckets.items() if now - last > idle and k != OVERFLOW]:
             del self._buckets[k]
-        if len(self._buckets) >= self.MAX_BUCKETS:
-            self._buckets.clear()

@@ -410,12 +410,29 @@ def test_rate_limiter_per_address():
     assert 0 < rl.take("i:1.2.3.4", 1, 3) <= 1
 
 
+def test_a_flood_of_new_addresses_does_not_lift_the_limit_of_others():
+    from serving.api.ratelimit import RateLimiter
+
+    rl = RateLimiter(0.001, 2)               # buckets refill slowly: none is idle during the test
+    rl.MAX_BUCKETS = 50
+    assert [rl.take("i:victim") == 0 for _ in range(3)] == [True, True, False]
+    flood = [rl.take(f"i:10.0.{i // 250}.{i % 250}") == 0 for i in range(500)]
+    assert sum(flood) == 49 + 2              # 49 get a bucket of their own; the rest share one of burst 2
+    assert rl.take("i:victim") > 0           # still limited: its bucket was neither dropped nor refilled
+
+
 def test_metrics_and_openapi(client):
     client.get(f"/v1/entities/{make_uscc(1)}/risk", headers=h("reader"))
-    text = client.get("/metrics").text
-    assert 'regulake_api_requests_total{method="GET",route="/v1/entities/{uscc}/risk",status="200"}' in text
-    assert 'regulake_api_source_version{source="risk_scores"} 1' in text and "regulake_api_scored_entities 300" in text
-    assert 'regulake_api_request_duration_seconds_bucket{route="/v1/entities/{uscc}/risk",le="+Inf"}' in text
+    from prometheus_client.parser import text_string_to_metric_families
+
+    samples = {(x.name, tuple(sorted(x.labels.items()))): x.value
+               for fam in text_string_to_metric_families(client.get("/metrics").text) for x in fam.samples}
+    route = "/v1/entities/{uscc}/risk"
+    assert samples[("regulake_api_requests_total", (("method", "GET"), ("route", route), ("status", "200")))] >= 1
+    assert samples[("regulake_api_source_version", (("source", "risk_scores"),))] == 1
+    assert samples[("regulake_api_scored_entities", ())] == 300
+    assert samples[("regulake_api_request_duration_seconds_bucket", (("le", "+Inf"), ("route", route)))] == \
+        samples[("regulake_api_request_duration_seconds_count", (("route", route),))] >= 1
     spec = client.get("/openapi.json").json()
     assert {"/v1/entities/{uscc}/risk", "/v1/risk:batch", "/v1/score", "/v1/plans/{plan_id}", "/v1/hotwords"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"

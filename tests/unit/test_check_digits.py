@@ -28,7 +28,9 @@ def test_uscc_check_character_is_stdnums(bodies):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(candidates, min_size=1, max_size=20))
 def test_uscc_validity_is_stdnums(codes):
-    assert valid_usccs(as_bytes(codes)).tolist() == [uscc.is_valid(c) for c in codes]
+    expected = [uscc.is_valid(c) for c in codes]
+    assert valid_usccs(as_bytes(codes)).tolist() == expected
+    assert valid_usccs(np.array([c.encode() for c in codes], dtype="S18")).tolist() == expected   # the API's index form
 
 
 @settings(max_examples=300, deadline=None)

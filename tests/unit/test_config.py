@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lakehouse.config import load_config
 from lakehouse.errors import ConfigError
@@ -74,3 +75,24 @@ def test_invalid_yaml_is_reported(tmp_path):
     conf = write_conf(tmp_path, "spark: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config("local", conf_dir=conf, environ={})
+
+
+def test_the_demo_hmac_key_is_refused_outside_local_and_test(tmp_path):
+    import shutil
+
+    for name in ("base.yaml", "local.yaml", "test.yaml", "cluster.example.yaml"):
+        shutil.copy(REPO / "conf" / name, tmp_path / name)
+    demo = yaml.safe_load((REPO / "conf" / "local.yaml").read_text(encoding="utf-8"))["privacy"]["hmac_key"]
+    assert load_config("local", conf_dir=tmp_path, environ={}).privacy.hmac_key == demo       # fine on a laptop
+    for environ in ({"REGULAKE_HMAC_KEY": demo}, {"REGULAKE__PRIVACY__HMAC_KEY": demo}):
+        with pytest.raises(ConfigError, match=r"environment 'cluster.example' uses the demo HMAC key of conf/local.yaml.*REGULAKE_HMAC_KEY"):
+            load_config("cluster.example", conf_dir=tmp_path, environ=environ)
+    cfg = load_config("cluster.example", conf_dir=tmp_path, environ={"REGULAKE_HMAC_KEY": "a-secret-of-this-deployment-only"})
+    assert cfg.env == "cluster.example"
+
+
+def test_the_default_api_settings_pass_their_own_validation():
+    from lakehouse.config.api import ApiSettings
+
+    # pydantic does not validate defaults: a default the validators refuse would only show up when copied
+    assert ApiSettings.model_validate(ApiSettings().model_dump()) == ApiSettings()
