@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lakehouse.serving.api_settings import ApiSettings
+from serving.inspections.settings import InspectionSettings
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 SCHEMAS_ALLOWED = ("gold", "silver", "audit")
@@ -124,6 +125,7 @@ class TrinoSettings(_Section):
 class ServingSettings(_Section):
     trino: TrinoSettings = Field(default_factory=TrinoSettings)
     api: ApiSettings = Field(default_factory=ApiSettings, description="The scoring API ('regulake serve api').")
+    inspections: InspectionSettings = Field(default_factory=InspectionSettings, description="Electronic inspection records (issue 28).")
 
 
 def serving_settings(cfg) -> ServingSettings:
