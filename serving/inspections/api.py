@@ -165,14 +165,12 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
     @app.put("/v1/inspections/tasks/{task_id}/draft", tags=["inspections"], responses=errs(400, 401, 403, 404, 409, 422, 429),
              summary="Save draft answers")
     def put_draft(task_id: Id, body: DraftIn, key: WriteKey):
+        """Drafts never touch records: after a sealed record they prepare its correction."""
         inspector = inspector_of(key)
         with store.LOCK:
             t = drawn_task(task_id, inspector)
             form = form_of(t)
             check_items(form, body.answers)
-            if any(s.status == "sealed" for s in store.task_records(tables, T.records, task_id)):
-                raise ApiError(409, f"task {task_id} has a sealed record; a correction is a new record (POST …/records with corrects)",
-                               "sealed")
             import json
 
             answers = dict(sorted(body.answers.items()))
