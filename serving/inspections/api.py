@@ -2,15 +2,15 @@
 
 | endpoint | access | what |
 |---|---|---|
-| GET  /v1/inspections/tasks/{task_id}/form | inspection:write, a drawn inspector | the task, its form (check items), the latest draft, its records |
-| PUT  /v1/inspections/tasks/{task_id}/draft | inspection:write, a drawn inspector | save answers so far (any subset of the form's items) |
-| POST /v1/inspections/tasks/{task_id}/records | inspection:write, a drawn inspector | final submission: every item answered; returns the canonical record to sign |
+| GET  /v1/inspections/tasks/{task_id}/{uscc}/form | inspection:write, a drawn inspector | the task, its form (check items), the latest draft, its records |
+| PUT  /v1/inspections/tasks/{task_id}/{uscc}/draft | inspection:write, a drawn inspector | save answers so far (any subset of the form's items) |
+| POST /v1/inspections/tasks/{task_id}/{uscc}/records | inspection:write, a drawn inspector | final submission: every item answered; returns the canonical record to sign |
 | POST /v1/inspections/records/{record_id}/signatures | inspection:write, the record's inspector | the inspector's device signature (Ed25519) and handwritten image |
 | POST /v1/inspections/records/{record_id}/party-signature | inspection:write, the record's inspector | the inspected party's handwritten signature (after both inspectors); seals, archives, delivers |
 | GET  /v1/inspections/records/{record_id} | inspection:write | a record's state |
 | POST /v1/inspections/records/{record_id}/delivery | inspection:write | a fresh delivery link (and SMS) for a sealed record |
 | GET  /v1/inspections/documents/{record_id}.pdf?expires=&sig= | the signed link | the archived PDF; 403 for an expired or tampered link |
-| GET  /v1/public/inspections/{task_id} (+ /page, /qr.png) | public | the task's public result, its page and QR code |
+| GET  /v1/public/inspections/{task_id}/{uscc} (+ /page, /qr.png) | public | the task's public result, its page and QR code |
 
 Every refusal is a 4xx with a ``reason`` and leaves nothing stored: the checks run before the
 one append that records an accepted step.
@@ -98,10 +98,10 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
             raise ApiError(403, f"the key '{key.name}' is not enrolled as an inspector (serving.inspections.inspectors)", "not_an_inspector")
         return insp.inspector_id
 
-    def drawn_task(task_id: str, inspector: str) -> dict:
-        t = store.task(tables, T.tasks, task_id)
+    def drawn_task(task_id: str, uscc: str, inspector: str) -> dict:
+        t = store.task(tables, T.tasks, task_id, uscc)
         if t is None:
-            raise ApiError(404, f"no task '{task_id}' in {T.tasks}", "not_found")
+            raise ApiError(404, f"no task '{task_id}' for entity {uscc} in {T.tasks}", "not_found")
         if inspector not in (t["inspectors"] or []):
             raise ApiError(403, f"inspector '{inspector}' is not one of the inspectors drawn for task {task_id}; only they submit and sign",
                            "not_drawn")
@@ -146,48 +146,48 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
 
     # -- inspectors ------------------------------------------------------------------------
 
-    @app.get("/v1/inspections/tasks/{task_id}/form", tags=["inspections"], responses=errs(401, 403, 404, 422, 429),
+    @app.get("/v1/inspections/tasks/{task_id}/{uscc}/form", tags=["inspections"], responses=errs(401, 403, 404, 422, 429),
              summary="A drawn task's inspection form")
-    def get_form(task_id: Id, key: WriteKey):
+    def get_form(task_id: Id, uscc: Id, key: WriteKey):
         """The task (no personal data), the form its inspection item needs with every check item, the caller's latest
         draft and the task's records."""
         inspector = inspector_of(key)
-        t = drawn_task(task_id, inspector)
+        t = drawn_task(task_id, uscc, inspector)
         form = form_of(t)
-        draft = store.latest_draft(tables, T.drafts, task_id)
+        draft = store.latest_draft(tables, T.drafts, task_id, uscc)
         import json
 
         return {"task": {k: t.get(k) for k in ("plan_id", "task_id", "uscc", "entity_name", "district_code", "industry_section",
                                                "inspection_mode", "inspection_item", "inspectors")},
                 "form": form.as_dict(), "draft": json.loads(draft["answers_json"]) if draft else {},
-                "records": [s.public_view() | {"record": None} for s in store.task_records(tables, T.records, task_id)]}
+                "records": [s.public_view() | {"record": None} for s in store.task_records(tables, T.records, task_id, uscc)]}
 
-    @app.put("/v1/inspections/tasks/{task_id}/draft", tags=["inspections"], responses=errs(400, 401, 403, 404, 409, 422, 429),
+    @app.put("/v1/inspections/tasks/{task_id}/{uscc}/draft", tags=["inspections"], responses=errs(400, 401, 403, 404, 409, 422, 429),
              summary="Save draft answers")
-    def put_draft(task_id: Id, body: DraftIn, key: WriteKey):
+    def put_draft(task_id: Id, uscc: Id, body: DraftIn, key: WriteKey):
         """Drafts never touch records: after a sealed record they prepare its correction."""
         inspector = inspector_of(key)
         with store.LOCK:
-            t = drawn_task(task_id, inspector)
+            t = drawn_task(task_id, uscc, inspector)
             form = form_of(t)
             check_items(form, body.answers)
             import json
 
             answers = dict(sorted(body.answers.items()))
-            store.append(tables, T.drafts, store.DRAFTS, [{"task_id": task_id, "inspector_id": inspector,
+            store.append(tables, T.drafts, store.DRAFTS, [{"task_id": task_id, "uscc": uscc, "inspector_id": inspector,
                                                            "answers_json": json.dumps(answers, ensure_ascii=False), "at": store.now()}],
                          audit=False)
         return {"task_id": task_id, "answered": len(answers), "items": len(form.items),
                 "missing": len(form.items) - len(answers)}
 
-    @app.post("/v1/inspections/tasks/{task_id}/records", tags=["inspections"], status_code=201,
+    @app.post("/v1/inspections/tasks/{task_id}/{uscc}/records", tags=["inspections"], status_code=201,
               responses=errs(400, 401, 403, 404, 409, 422, 429), summary="Final submission of a task's record")
-    def submit(task_id: Id, body: RecordIn, key: WriteKey):
+    def submit(task_id: Id, uscc: Id, body: RecordIn, key: WriteKey):
         """Every item of the form answered (finding `inspected`) or none (`unreachable`, `refused`). Returns the canonical
         record: both drawn inspectors sign its bytes (``record_json``) with their devices."""
         inspector = inspector_of(key)
         with store.LOCK:
-            t = drawn_task(task_id, inspector)
+            t = drawn_task(task_id, uscc, inspector)
             form = form_of(t)
             today = dt.datetime.now(CHINA).date()
             if body.inspection_date > today:
@@ -201,12 +201,12 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
                                    "(PUT …/draft)", "missing_answer", items=missing[:50])
             elif body.answers:
                 raise ApiError(422, f"a record with finding '{body.finding}' carries no answers", "unexpected_answers")
-            existing = store.task_records(tables, T.records, task_id)
+            existing = store.task_records(tables, T.records, task_id, uscc)
             open_ = [s for s in existing if s.status != "sealed"]
             if open_:
                 raise ApiError(409, f"record {open_[-1].record_id} of task {task_id} awaits signatures; sign it, it cannot be resubmitted",
                                "resubmission", record_id=open_[-1].record_id)
-            current = store.latest_per_task(existing).get(task_id)
+            current = store.latest_per_task(existing).get((task_id, uscc))
             if body.corrects is None and current is not None:
                 raise ApiError(409, f"task {task_id} has the sealed record {current.record_id}; records are immutable — submit a "
                                f"correction with corrects='{current.record_id}'", "resubmission", record_id=current.record_id)
@@ -228,7 +228,7 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
 
             at = store.now()
             record = {
-                "schema": "regulake.inspection_record/1", "record_id": f"{task_id}-R{len(existing) + 1}", "task_id": task_id,
+                "schema": "regulake.inspection_record/1", "record_id": f"{task_id}-{uscc}-R{len(existing) + 1}", "task_id": task_id,
                 "plan_id": t["plan_id"], "uscc": t["uscc"], "entity_name": t["entity_name"], "inspection_mode": t["inspection_mode"],
                 "inspection_item": t["inspection_item"], "form_id": form.form_id, "form_version": form.version,
                 "inspectors": sorted(t["inspectors"]), "authority": _authority(t.get("district_code"), _district_names()),
@@ -239,7 +239,7 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
             text = canonical(record).decode("utf-8")
             digest = sha256_hex(text.encode("utf-8"))
             store.append(tables, T.records, store.RECORD_EVENTS, [{
-                "record_id": record["record_id"], "task_id": task_id, "plan_id": t["plan_id"], "event": "submitted",
+                "record_id": record["record_id"], "task_id": task_id, "uscc": uscc, "plan_id": t["plan_id"], "event": "submitted",
                 "inspector_id": inspector, "record_json": text, "record_sha256": digest, "corrects": body.corrects, "result": result,
                 "at": at}])
         return {"record_id": record["record_id"], "status": "awaiting_signatures", "record_sha256": digest, "record_json": text,
@@ -266,7 +266,7 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
                                f"(SHA-256 {st.record_sha256}) and the device key given", "bad_signature")
             image = png(body.image_png, "image_png")
             store.append(tables, T.records, store.RECORD_EVENTS, [{
-                "record_id": record_id, "task_id": st.task_id, "plan_id": st.plan_id, "event": "inspector_signed", "inspector_id": inspector,
+                "record_id": record_id, "task_id": st.task_id, "uscc": st.uscc, "plan_id": st.plan_id, "event": "inspector_signed", "inspector_id": inspector,
                 "record_sha256": st.record_sha256, "signature": body.signature, "public_key": body.public_key, "image_png": image,
                 "image_sha256": hashlib.sha256(image).hexdigest(), "at": store.now()}])
             st = the_record(record_id)
@@ -296,7 +296,7 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
             image = png(body.image_png, "image_png")
             at = store.now()
             store.append(tables, T.records, store.RECORD_EVENTS, [{
-                "record_id": record_id, "task_id": st.task_id, "plan_id": st.plan_id, "event": "party_signed", "inspector_id": inspector,
+                "record_id": record_id, "task_id": st.task_id, "uscc": st.uscc, "plan_id": st.plan_id, "event": "party_signed", "inspector_id": inspector,
                 "record_sha256": st.record_sha256, "image_png": image, "image_sha256": hashlib.sha256(image).hexdigest(),
                 "signer_role": body.signer_role, "at": at}])
             st = the_record(record_id)
@@ -308,12 +308,12 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
         st.sealed_at = at
         row = archive.archive_record(tables, settings, st, forms.forms[st.record["form_id"]])
         store.append(tables, T.records, store.RECORD_EVENTS, [{
-            "record_id": st.record_id, "task_id": st.task_id, "plan_id": st.plan_id, "event": "sealed", "record_sha256": st.record_sha256,
+            "record_id": st.record_id, "task_id": st.task_id, "uscc": st.uscc, "plan_id": st.plan_id, "event": "sealed", "record_sha256": st.record_sha256,
             "corrects": st.record.get("corrects"), "result": st.record["result"], "at": at}])
         url, expires_at = delivery.make_link(secret, settings, st.record_id)
         out = {"status": "sealed", "record_sha256": st.record_sha256, "archive_sha256": row["sha256"], "pages": row["pages"],
                "delivery_url": url, "delivery_expires": expires_at.isoformat() + "Z",
-               "public_url": public.public_url(settings.delivery.base_url, st.task_id)}
+               "public_url": public.public_url(settings.delivery.base_url, st.task_id, st.uscc)}
         if mobile:
             out["sms"] = delivery.queue_sms(tables, settings, st.record, mobile, url, expires_at)
         return out
@@ -363,24 +363,24 @@ def add_routes(app: FastAPI, settings: InspectionSettings, tables, require_write
 
     # -- public ----------------------------------------------------------------------------
 
-    def public_of(task_id: str) -> dict:
-        states = store.task_records(tables, T.records, task_id)
-        current = store.latest_per_task(states).get(task_id)
+    def public_of(task_id: str, uscc: str) -> dict:
+        states = store.task_records(tables, T.records, task_id, uscc)
+        current = store.latest_per_task(states).get((task_id, uscc))
         if current is None:
-            raise ApiError(404, f"task '{task_id}' has no published result", "not_found")
+            raise ApiError(404, f"task '{task_id}' has no published result for entity {uscc}", "not_found")
         return public.public_result(current, corrected=sum(1 for s in states if s.sealed_at) - 1)
 
-    @app.get("/v1/public/inspections/{task_id}", tags=["public"], responses=errs(404, 422, 429), summary="A finished task's public result")
-    def public_json(task_id: Id):
-        return public_of(task_id)
+    @app.get("/v1/public/inspections/{task_id}/{uscc}", tags=["public"], responses=errs(404, 422, 429), summary="A finished task's public result")
+    def public_json(task_id: Id, uscc: Id):
+        return public_of(task_id, uscc)
 
-    @app.get("/v1/public/inspections/{task_id}/page", tags=["public"],
+    @app.get("/v1/public/inspections/{task_id}/{uscc}/page", tags=["public"],
              responses={200: {"content": {"text/html": {}}}} | errs(404, 422, 429), summary="A finished task's public result page")
-    def public_page(task_id: Id):
-        return HTMLResponse(public.page_html(public_of(task_id), f"/v1/public/inspections/{task_id}/qr.png"))
+    def public_page(task_id: Id, uscc: Id):
+        return HTMLResponse(public.page_html(public_of(task_id, uscc), f"/v1/public/inspections/{task_id}/{uscc}/qr.png"))
 
-    @app.get("/v1/public/inspections/{task_id}/qr.png", tags=["public"],
+    @app.get("/v1/public/inspections/{task_id}/{uscc}/qr.png", tags=["public"],
              responses={200: {"content": {"image/png": {}}}} | errs(404, 422, 429), summary="QR code of the public result page")
-    def public_qr(task_id: Id):
-        public_of(task_id)
-        return Response(public.qr_png(public.public_url(settings.delivery.base_url, task_id)), media_type="image/png")
+    def public_qr(task_id: Id, uscc: Id):
+        public_of(task_id, uscc)
+        return Response(public.qr_png(public.public_url(settings.delivery.base_url, task_id, uscc)), media_type="image/png")

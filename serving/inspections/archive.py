@@ -218,7 +218,7 @@ def archive_record(tables: Tables, settings: InspectionSettings, state: RecordSt
         tmp = path.with_suffix(".pdf.part")
         tmp.write_bytes(data)
         tmp.replace(path)
-    row = {"record_id": state.record_id, "task_id": state.task_id, "plan_id": state.plan_id, "uscc": state.record["uscc"],
+    row = {"record_id": state.record_id, "task_id": state.task_id, "plan_id": state.plan_id, "uscc": state.uscc,
            "form_id": form.form_id, "path": str(rel), "sha256": digest, "bytes": len(data), "pages": pages,
            "record_sha256": state.record_sha256, "corrects": state.record.get("corrects"), "archived_at": now()}
     append(tables, settings.tables.archives, ARCHIVES, [row])

@@ -79,12 +79,12 @@ def answers_for(form: dict, result: str) -> tuple[str, dict[str, str]]:
     return "inspected", answers
 
 
-def inspect_task(http, task_id: str, inspectors: dict[str, Inspector], result: str, inspection_date: dt.date,
+def inspect_task(http, task_id: str, uscc: str, inspectors: dict[str, Inspector], result: str, inspection_date: dt.date,
                  mobile: str | None = None, corrects: str | None = None) -> dict:
     """The on-site check of one task through the API; returns the sealing response (or the last one)."""
     resp = None
     for probe in inspectors.values():        # the form opens only for the task's drawn inspectors
-        resp = http.get(f"/v1/inspections/tasks/{task_id}/form", headers=probe.headers)
+        resp = http.get(f"/v1/inspections/tasks/{task_id}/{uscc}/form", headers=probe.headers)
         if resp.status_code != 403:
             break
     first = _ok(resp, f"form of {task_id}")
@@ -96,8 +96,8 @@ def inspect_task(http, task_id: str, inspectors: dict[str, Inspector], result: s
     finding, answers = answers_for(first["form"], result)
     if answers:
         half = dict(list(answers.items())[: len(answers) // 2])
-        _ok(http.put(f"/v1/inspections/tasks/{task_id}/draft", headers=a.headers, json={"answers": half}), f"draft of {task_id}")
-    rec = _ok(http.post(f"/v1/inspections/tasks/{task_id}/records", headers=a.headers,
+        _ok(http.put(f"/v1/inspections/tasks/{task_id}/{uscc}/draft", headers=a.headers, json={"answers": half}), f"draft of {task_id}")
+    rec = _ok(http.post(f"/v1/inspections/tasks/{task_id}/{uscc}/records", headers=a.headers,
                         json={"inspection_date": inspection_date.isoformat(), "finding": finding, "answers": answers, "corrects": corrects}),
               f"record of {task_id}")
     message = rec["record_json"].encode("utf-8")
@@ -136,7 +136,7 @@ def simulate_season(http, tables, plan_id: str, answer_key_root: str, inspectors
     res = outcomes(tasks, truth, rev["seed"], plan.period.start, plan.period.end)
     sealed = problems = 0
     for r in res.itertuples():
-        out = inspect_task(http, r.task_id, inspectors, r.inspection_result, r.inspection_date, mobile=mobile)
+        out = inspect_task(http, r.task_id, r.uscc, inspectors, r.inspection_result, r.inspection_date, mobile=mobile)
         sealed += out.get("status") == "sealed"
         problems += r.inspection_result != "1"
     return {"plan_id": plan_id, "tasks": len(tasks), "sealed": sealed, "problems": problems, "missing_in_answer_key": len(tasks) - len(res)}

@@ -52,7 +52,7 @@ def deliver(tables: Tables, settings: InspectionSettings, landing_root: str, bat
     latest = list(store.latest_per_task(new).values())
     if not latest:
         return Delivery(batch, None, 0, 0)
-    latest.sort(key=lambda s: (s.record["plan_id"], s.task_id))
+    latest.sort(key=lambda s: (s.record["plan_id"], s.task_id, s.uscc))
     cat = load_catalog().catalogs[CATALOG]
     values = {
         "task_id": [s.task_id for s in latest], "uscc": [s.record["uscc"] for s in latest],

@@ -23,8 +23,8 @@ def public_result(state, corrected: int = 0) -> dict:
     return out
 
 
-def public_url(base_url: str, task_id: str) -> str:
-    return f"{base_url.rstrip('/')}/v1/public/inspections/{task_id}/page"
+def public_url(base_url: str, task_id: str, uscc: str) -> str:
+    return f"{base_url.rstrip('/')}/v1/public/inspections/{task_id}/{uscc}/page"
 
 
 def page_html(result: dict, qr_path: str) -> str:

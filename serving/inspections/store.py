@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 LOCK = threading.RLock()
 
 RECORD_EVENTS = pa.schema([
-    ("record_id", pa.string()), ("task_id", pa.string()), ("plan_id", pa.string()), ("event", pa.string()),
+    ("record_id", pa.string()), ("task_id", pa.string()), ("uscc", pa.string()), ("plan_id", pa.string()), ("event", pa.string()),
     ("inspector_id", pa.string()), ("record_json", pa.string()), ("record_sha256", pa.string()), ("signature", pa.string()),
     ("public_key", pa.string()), ("image_png", pa.binary()), ("image_sha256", pa.string()), ("signer_role", pa.string()),
     ("corrects", pa.string()), ("result", pa.string()), ("at", pa.timestamp("us")),
 ])
-DRAFTS = pa.schema([("task_id", pa.string()), ("inspector_id", pa.string()), ("answers_json", pa.string()), ("at", pa.timestamp("us"))])
+DRAFTS = pa.schema([("task_id", pa.string()), ("uscc", pa.string()), ("inspector_id", pa.string()), ("answers_json", pa.string()), ("at", pa.timestamp("us"))])
 
 
 def now() -> dt.datetime:
@@ -52,6 +52,7 @@ def append(tables: Tables, name: str, schema: pa.Schema, rows: list[dict[str, An
 class RecordState:
     record_id: str
     task_id: str
+    uscc: str
     plan_id: str
     record: dict
     record_json: str
@@ -66,7 +67,7 @@ class RecordState:
         return "sealed" if self.sealed_at else "awaiting_signatures"
 
     def public_view(self) -> dict:
-        return {"record_id": self.record_id, "task_id": self.task_id, "plan_id": self.plan_id, "status": self.status,
+        return {"record_id": self.record_id, "task_id": self.task_id, "uscc": self.uscc, "plan_id": self.plan_id, "status": self.status,
                 "record_sha256": self.record_sha256, "record": self.record,
                 "signed_by": sorted(self.signatures), "party_signed": self.party is not None,
                 "submitted_at": self.submitted_at.isoformat() + "Z",
@@ -79,7 +80,7 @@ def fold(rows: list[dict]) -> dict[str, RecordState]:
         if r["event"] == "submitted":
             import json
 
-            out[r["record_id"]] = RecordState(r["record_id"], r["task_id"], r["plan_id"], json.loads(r["record_json"]), r["record_json"],
+            out[r["record_id"]] = RecordState(r["record_id"], r["task_id"], r["uscc"], r["plan_id"], json.loads(r["record_json"]), r["record_json"],
                                               r["record_sha256"], r["at"])
             continue
         st = out.get(r["record_id"])
@@ -94,9 +95,9 @@ def fold(rows: list[dict]) -> dict[str, RecordState]:
     return out
 
 
-def task_records(tables: Tables, name: str, task_id: str) -> list[RecordState]:
-    """A task's records, oldest first."""
-    states = fold(_rows(tables, name, [("task_id", "=", task_id)]))
+def task_records(tables: Tables, name: str, task_id: str, uscc: str) -> list[RecordState]:
+    """The records of one task's entity, oldest first."""
+    states = fold(_rows(tables, name, [("task_id", "=", task_id), ("uscc", "=", uscc)]))
     return sorted(states.values(), key=lambda s: s.submitted_at)
 
 
@@ -109,21 +110,21 @@ def sealed_records(tables: Tables, name: str, plan_id: str | None = None) -> lis
     return sorted((s for s in states.values() if s.sealed_at), key=lambda s: (s.sealed_at, s.record_id))
 
 
-def latest_per_task(records: list[RecordState]) -> dict[str, RecordState]:
-    """The record that stands for each task: the last sealed one of its correction chain."""
-    out: dict[str, RecordState] = {}
+def latest_per_task(records: list[RecordState]) -> dict[tuple[str, str], RecordState]:
+    """The record that stands for each (task_id, uscc): the last sealed one of its correction chain."""
+    out: dict[tuple[str, str], RecordState] = {}
     for s in sorted(records, key=lambda s: s.sealed_at or s.submitted_at):
         if s.sealed_at:
-            out[s.task_id] = s
+            out[(s.task_id, s.uscc)] = s
     return out
 
 
-def task(tables: Tables, name: str, task_id: str) -> dict | None:
-    """The drawn task (gold.inspection_tasks) — the latest version of the plan's tasks."""
-    rows = _rows(tables, name, [("task_id", "=", task_id)])
+def task(tables: Tables, name: str, task_id: str, uscc: str) -> dict | None:
+    """The drawn task of one entity (gold.inspection_tasks: a plan's task id is shared by its entities; the key is task_id + uscc)."""
+    rows = _rows(tables, name, [("task_id", "=", task_id), ("uscc", "=", uscc)])
     return rows[0] if rows else None
 
 
-def latest_draft(tables: Tables, name: str, task_id: str) -> dict | None:
-    rows = _rows(tables, name, [("task_id", "=", task_id)])
+def latest_draft(tables: Tables, name: str, task_id: str, uscc: str) -> dict | None:
+    rows = _rows(tables, name, [("task_id", "=", task_id), ("uscc", "=", uscc)])
     return max(rows, key=lambda r: r["at"]) if rows else None

@@ -20,10 +20,10 @@ PLAN = "P2026-INS"
 KEYS = {"INSP-A": "insp-a-key-0123456789abcdef", "INSP-B": "insp-b-key-0123456789abcdef",
         "INSP-C": "insp-c-key-0123456789abcdef", "reader": "reader-key-0123456789abcdef"}
 SECRET = "delivery-link-secret-0123456789abcdefghij"
-TASKS = [  # task_id, item, section, inspectors
-    ("P2026-INS-0001", "03", "H", ["INSP-A", "INSP-B"]),
-    ("P2026-INS-0002", "01", "F", ["INSP-A", "INSP-B"]),
-    ("P2026-INS-0003", "05", "K", ["INSP-B", "INSP-C"]),
+TASKS = [  # task_id (a plan's task id is shared by its entities: the key is task_id + uscc), item, section, inspectors
+    ("SJ2026-100001", "03", "H", ["INSP-A", "INSP-B"]),
+    ("SJ2026-100001", "01", "F", ["INSP-A", "INSP-B"]),
+    ("SJ2026-100001", "05", "K", ["INSP-B", "INSP-C"]),
 ]
 DATE = dt.date(2026, 3, 2)
 
@@ -110,31 +110,31 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
     from serving.inspections.signing import sign, sha256_hex
 
     tables, _, insp = world
-    tid = TASKS[0][0]
+    tid, u = TASKS[0][0], make_uscc(1)
     A, B, C = devices["INSP-A"], devices["INSP-B"], devices["INSP-C"]
 
     # the form the task needs: catering (section H) → JCB-11, every item with its three answers
-    r = http.get(f"/v1/inspections/tasks/{tid}/form", headers=H("INSP-A"))
+    r = http.get(f"/v1/inspections/tasks/{tid}/{u}/form", headers=H("INSP-A"))
     assert r.status_code == 200, r.text
     body = r.json()
     form = body["form"]
     assert form["form_id"] == "JCB-11" and len(form["items"]) == 50 and body["draft"] == {} and body["records"] == []
     assert all(it["answers"] == ["conforms", "does_not_conform", "not_applicable"] and it["legal_basis"] for it in form["items"])
     ids = [it["item_id"] for it in form["items"]]
-    assert http.get(f"/v1/inspections/tasks/{tid}/form", headers=H("INSP-C")).status_code == 403    # not drawn for this task
-    assert http.get(f"/v1/inspections/tasks/{tid}/form", headers=H("reader")).json()["reason"] == "forbidden"  # no scope
-    assert http.get(f"/v1/inspections/tasks/{tid}/form").status_code == 401
-    assert http.get("/v1/inspections/tasks/NOPE/form", headers=H("INSP-A")).status_code == 404
+    assert http.get(f"/v1/inspections/tasks/{tid}/{u}/form", headers=H("INSP-C")).status_code == 403    # not drawn for this task
+    assert http.get(f"/v1/inspections/tasks/{tid}/{u}/form", headers=H("reader")).json()["reason"] == "forbidden"  # no scope
+    assert http.get(f"/v1/inspections/tasks/{tid}/{u}/form").status_code == 401
+    assert http.get(f"/v1/inspections/tasks/{tid}/{make_uscc(99)}/form", headers=H("INSP-A")).status_code == 404
 
     # drafts: any subset; an unknown item is refused and nothing is stored
-    assert http.put(f"/v1/inspections/tasks/{tid}/draft", headers=H("INSP-A"), json={"answers": {ids[0]: "conforms"}}).json()["missing"] == 49
+    assert http.put(f"/v1/inspections/tasks/{tid}/{u}/draft", headers=H("INSP-A"), json={"answers": {ids[0]: "conforms"}}).json()["missing"] == 49
     before = versions(tables)
-    r = http.put(f"/v1/inspections/tasks/{tid}/draft", headers=H("INSP-A"), json={"answers": {"JCB-01-01-01": "conforms"}})
+    r = http.put(f"/v1/inspections/tasks/{tid}/{u}/draft", headers=H("INSP-A"), json={"answers": {"JCB-01-01-01": "conforms"}})
     assert r.status_code == 422 and r.json()["reason"] == "unknown_item" and "JCB-01-01-01" in r.json()["detail"]
-    r = http.put(f"/v1/inspections/tasks/{tid}/draft", headers=H("INSP-A"), json={"answers": {ids[0]: "maybe"}})
+    r = http.put(f"/v1/inspections/tasks/{tid}/{u}/draft", headers=H("INSP-A"), json={"answers": {ids[0]: "maybe"}})
     assert r.status_code == 422
     assert versions(tables) == before
-    assert http.get(f"/v1/inspections/tasks/{tid}/form", headers=H("INSP-B")).json()["draft"] == {ids[0]: "conforms"}
+    assert http.get(f"/v1/inspections/tasks/{tid}/{u}/form", headers=H("INSP-B")).json()["draft"] == {ids[0]: "conforms"}
 
     # final submission: a missing answer, an unknown item, a future date → 4xx, nothing stored
     answers = {i: "conforms" for i in ids}
@@ -142,29 +142,29 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
     answers[ids[6]] = "does_not_conform"         # 从业人员健康证明：是否符合…食品安全标准要求 → result 3 (the more serious)
     answers[ids[5]] = "not_applicable"
     partial = {k: v for k, v in answers.items() if k != ids[-1]}
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-A"), json={"inspection_date": str(DATE), "answers": partial})
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"), json={"inspection_date": str(DATE), "answers": partial})
     assert r.status_code == 422 and r.json()["reason"] == "missing_answer" and ids[-1] in r.json()["detail"]
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-A"),
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"),
                   json={"inspection_date": str(DATE), "answers": answers | {"JCB-11-99-01": "conforms"}})
     assert r.status_code == 422 and r.json()["reason"] == "unknown_item"
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-A"), json={"inspection_date": "2099-01-01", "answers": answers})
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"), json={"inspection_date": "2099-01-01", "answers": answers})
     assert r.status_code == 422 and r.json()["reason"] == "bad_date"
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-C"), json={"inspection_date": str(DATE), "answers": answers})
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-C"), json={"inspection_date": str(DATE), "answers": answers})
     assert r.status_code == 403 and r.json()["reason"] == "not_drawn"
     assert versions(tables) == before
 
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-A"), json={"inspection_date": str(DATE), "answers": answers})
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"), json={"inspection_date": str(DATE), "answers": answers})
     assert r.status_code == 201, r.text
     rec = r.json()
     rid = rec["record_id"]
-    assert rid == f"{tid}-R1" and rec["status"] == "awaiting_signatures"
+    assert rid == f"{tid}-{u}-R1" and rec["status"] == "awaiting_signatures"
     assert rec["record"]["result"] == "3" and rec["record"]["nonconforming"] == [ids[3], ids[6]]
     assert sha256_hex(rec["record_json"].encode()) == rec["record_sha256"]
     message = rec["record_json"].encode("utf-8")
 
     # a resubmission is refused
     before = versions(tables)
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-B"), json={"inspection_date": str(DATE), "answers": answers})
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-B"), json={"inspection_date": str(DATE), "answers": answers})
     assert r.status_code == 409 and r.json()["reason"] == "resubmission"
 
     # signatures: a third inspector, a signature over other bytes, an unenrolled device key, a broken image → refused
@@ -209,7 +209,7 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
     r = http.post(f"/v1/inspections/records/{rid}/party-signature", headers=H("INSP-B"),
                   json={"signer_role": "staff", "image_png": b64(signature_png("x"))})
     assert r.status_code == 409 and r.json()["reason"] == "sealed"
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-A"), json={"inspection_date": str(DATE), "answers": answers})
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"), json={"inspection_date": str(DATE), "answers": answers})
     assert r.status_code == 409 and f"corrects='{rid}'" in r.json()["detail"]
     assert versions(tables) == before
 
@@ -230,27 +230,27 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
     assert "13912345678" not in str(sealed)
 
     # the public result: no personal data, the QR code points at the page
-    pub = http.get(f"/v1/public/inspections/{tid}").json()
+    pub = http.get(f"/v1/public/inspections/{tid}/{u}").json()
     assert pub["result"] == "3" and pub["record_sha256"] == rec["record_sha256"] and pub["corrections"] == 0
-    text = str(pub) + http.get(f"/v1/public/inspections/{tid}/page").text
+    text = str(pub) + http.get(f"/v1/public/inspections/{tid}/{u}/page").text
     assert "INSP-A" not in text and "INSP-B" not in text and "13912345678" not in text and "signature" not in text
     assert "双随机抽查结果公示" in text
-    qr = http.get(f"/v1/public/inspections/{tid}/qr.png")
+    qr = http.get(f"/v1/public/inspections/{tid}/{u}/qr.png")
     assert qr.status_code == 200 and qr.content.startswith(b"\x89PNG")
-    check_qr(qr.content, f"http://regulake.example/v1/public/inspections/{tid}/page")
-    assert http.get("/v1/public/inspections/P2026-INS-0003").status_code == 404
+    check_qr(qr.content, f"http://regulake.example/v1/public/inspections/{tid}/{u}/page")
+    assert http.get(f"/v1/public/inspections/{tid}/{make_uscc(3)}").status_code == 404
 
     # a correction is a new, linked record; the public result shows it
     answers2 = dict(answers)
     answers2[ids[6]] = "conforms"
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-B"),
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-B"),
                   json={"inspection_date": str(DATE), "answers": answers2, "corrects": "other"})
     assert r.status_code == 422 and r.json()["reason"] == "bad_correction"
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-B"),
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-B"),
                   json={"inspection_date": str(DATE), "answers": answers2, "corrects": rid})
     assert r.status_code == 201
     rec2 = r.json()
-    assert rec2["record_id"] == f"{tid}-R2" and rec2["record"]["corrects"] == rid and rec2["record"]["result"] == "2"
+    assert rec2["record_id"] == f"{tid}-{u}-R2" and rec2["record"]["corrects"] == rid and rec2["record"]["result"] == "2"
     m2 = rec2["record_json"].encode()
     for who, dev in (("INSP-B", B), ("INSP-A", A)):
         assert http.post(f"/v1/inspections/records/{rec2['record_id']}/signatures", headers=H(who),
@@ -258,7 +258,7 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
                                "image_png": b64(signature_png(who))}).status_code == 201
     assert http.post(f"/v1/inspections/records/{rec2['record_id']}/party-signature", headers=H("INSP-A"),
                      json={"signer_role": "staff", "image_png": b64(signature_png("p2"))}).json()["status"] == "sealed"
-    pub = http.get(f"/v1/public/inspections/{tid}").json()
+    pub = http.get(f"/v1/public/inspections/{tid}/{u}").json()
     assert pub["record_id"] == rec2["record_id"] and pub["result"] == "2" and pub["corrections"] == 1
     # the first record is still there, unchanged
     first = http.get(f"/v1/inspections/records/{rid}", headers=H("INSP-A")).json()
@@ -329,8 +329,8 @@ def test_links_tampered_or_expired_are_403(http, server, world, devices):
     from serving.inspections.client import inspect_task
 
     tables, _, insp = world
-    tid = TASKS[1][0]
-    out = inspect_task(http, tid, devices, "6", DATE, mobile=None)
+    tid, u = TASKS[1][0], make_uscc(2)
+    out = inspect_task(http, tid, u, devices, "6", DATE, mobile=None)
     assert out["status"] == "sealed" and out["record_sha256"]
     good = local(out["delivery_url"], server)
     assert http.get(good).status_code == 200
@@ -375,13 +375,13 @@ def test_unreachable_entity_sealed_by_both_inspectors(http, server, world, devic
     from serving.inspections.client import inspect_task
 
     tables, _, _ = world
-    tid = TASKS[2][0]
-    r = http.post(f"/v1/inspections/tasks/{tid}/records", headers=H("INSP-B"),
+    tid, u = TASKS[2][0], make_uscc(3)
+    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-B"),
                   json={"inspection_date": str(DATE), "finding": "unreachable", "answers": {"JCB-28-01-01": "conforms"}})
     assert r.status_code == 422 and r.json()["reason"] == "unexpected_answers"
-    out = inspect_task(http, tid, devices, "4", DATE)
+    out = inspect_task(http, tid, u, devices, "4", DATE)
     assert out["status"] == "sealed"
-    assert http.get(f"/v1/public/inspections/{tid}").json()["result"] == "4"
+    assert http.get(f"/v1/public/inspections/{tid}/{u}").json()["result"] == "4"
 
 
 def test_settings_are_validated():

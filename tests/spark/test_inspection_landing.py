@@ -36,7 +36,7 @@ def test_sealed_records_land_in_bronze_and_silver_and_become_labels(spark, table
     from serving.inspections.signing import new_device_key
 
     pairs = [["INSP-1", "INSP-2"], ["INSP-2", "INSP-3"]]
-    rows = [{"plan_id": PLAN, "task_no": n, "task_id": f"SJ2026-{900000 + n:06d}", "uscc": make_uscc(500 + n), "entity_name": f"佛山市闭环测试有限公司{n}",
+    rows = [{"plan_id": PLAN, "task_no": n, "task_id": "SJ2026-900001", "uscc": make_uscc(500 + n), "entity_name": f"佛山市闭环测试有限公司{n}",
              "district_code": "440605", "town_code": "440605001", "industry_code": "5111", "industry_section": sec, "stratum": "s",
              "share": "random" if mode == "1" else "targeted", "inspection_mode": mode, "inspection_item": item, "risk_class": "C",
              "probability": 0.3, "priority": 0.3, "signals": "", "inspectors": pairs[n % 2], "cross_district": False,
@@ -56,7 +56,7 @@ def test_sealed_records_land_in_bronze_and_silver_and_become_labels(spark, table
 
     with LiveServer(create_app(api, tables.root, start_reloader=False, inspections=insp)) as server, \
             httpx.Client(base_url=server.url, timeout=60) as http:
-        sealed = {r["task_id"]: inspect_task(http, r["task_id"], devices, res, DATE, mobile="13800138000")
+        sealed = {r["uscc"]: inspect_task(http, r["task_id"], r["uscc"], devices, res, DATE, mobile="13800138000")
                   for r, (_, _, _, res) in zip(rows, TASKS)}
         assert all(s["status"] == "sealed" for s in sealed.values())
 
@@ -69,19 +69,19 @@ def test_sealed_records_land_in_bronze_and_silver_and_become_labels(spark, table
         bronze = jobs.bronze.run(cfg, spark)
         assert sum(r.records for r in bronze) == len(TASKS) and all(r.rejected_files == 0 for r in bronze)
         jobs.silver.run(cfg, spark)
-        silver = {r["task_id"]: r for r in tables.read("silver.inspections").where("catalog = 'SCJG-005'").collect()}
-        assert {t: r["inspection_result"] for t, r in silver.items()} == {r["task_id"]: res for r, (*_, res) in zip(rows, TASKS)}
+        silver = {r["uscc"]: r for r in tables.read("silver.inspections").where("catalog = 'SCJG-005'").collect()}
+        assert {t: r["inspection_result"] for t, r in silver.items()} == {r["uscc"]: res for r, (*_, res) in zip(rows, TASKS)}
         assert all(r["inspection_date"] == DATE and r["authority"].endswith("市场监督管理局") for r in silver.values())
 
         # a correction: the first task's record corrected (a problem found after all), delivered in the next batch
-        t1 = rows[0]["task_id"]
-        corrected = inspect_task(http, t1, devices, "2", DATE, corrects=sealed[t1]["record_id"])
-        assert corrected["status"] == "sealed" and corrected["record_id"] == f"{t1}-R2"
+        t1, u1 = rows[0]["task_id"], rows[0]["uscc"]
+        corrected = inspect_task(http, t1, u1, devices, "2", DATE, corrects=sealed[u1]["record_id"])
+        assert corrected["status"] == "sealed" and corrected["record_id"] == f"{t1}-{u1}-R2"
     second = deliver(rs, insp, str(landing), dt.date(2026, 2, 12))
     assert second.rows == 1
     jobs.bronze.run(cfg, spark)
     jobs.silver.run(cfg, spark)
-    now = tables.read("silver.inspections").where(f"catalog = 'SCJG-005' and task_id = '{t1}'").collect()
+    now = tables.read("silver.inspections").where(f"catalog = 'SCJG-005' and uscc = '{u1}'").collect()
     assert [r["inspection_result"] for r in now] == ["2"]
 
     # the next training's labels: the random share (mode 1) only, a problem found = 1; unreachable (4) is a problem
