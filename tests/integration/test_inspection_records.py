@@ -397,3 +397,22 @@ def test_settings_are_validated():
         InspectorDevice(inspector_id="x", api_key="x", device_public_keys=[b64(b"short")])
     with pytest.raises(ValidationError, match="Extra inputs"):
         InspectionSettings(delivery={"ttl": 3})
+
+
+def test_device_key_cli_makes_an_enrollable_key(tmp_path):
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from typer.testing import CliRunner
+
+    from lakehouse.cli import app
+    from serving.inspections.settings import InspectorDevice
+    from serving.inspections.signing import public_key_b64, sign, verify
+
+    out = tmp_path / "device.pem"
+    r = CliRunner().invoke(app, ["inspections", "device-key", str(out)])
+    assert r.exit_code == 0, r.output
+    pub = r.output.strip()
+    InspectorDevice(inspector_id="x", api_key="x", device_public_keys=[pub])
+    key = load_pem_private_key(out.read_bytes(), None)
+    assert public_key_b64(key) == pub and verify(pub, sign(key, b"record"), b"record") and not verify(pub, sign(key, b"a"), b"b")
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    assert CliRunner().invoke(app, ["inspections", "device-key", str(out)]).exit_code != 0
