@@ -344,6 +344,16 @@ def test_links_tampered_or_expired_are_403(http, server, world, devices):
                 path):
         r = http.get(bad)
         assert r.status_code == 403 and r.headers["content-type"].startswith("application/json") and b"%PDF" not in r.content, bad
+    # a PDF changed on disk is not served, even by a good link
+    from serving.inspections.archive import archive_dir, archived
+
+    pdf_path = archive_dir(insp, tables.root) / archived(tables, insp, out["record_id"])["path"]
+    original = pdf_path.read_bytes()
+    pdf_path.write_bytes(original.replace(b"%%EOF", b"%%EOF\n% tampered"))
+    r = http.get(good)
+    assert r.status_code == 503 and r.json()["reason"] == "integrity" and b"%PDF" not in r.content
+    pdf_path.write_bytes(original)
+    assert http.get(good).status_code == 200
     secret = SECRET.encode()
     old, _ = delivery.make_link(secret, insp, out["record_id"], now=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=3))
     r = http.get(local(old, server))
