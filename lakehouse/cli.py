@@ -190,6 +190,9 @@ app.add_typer(plan_app, name="plan")
 app.command("simulate-inspections")(simulate_inspections)
 app.add_typer(serve_app, name="serve")
 app.command("simulate")(simulate)
+from serving.inspections.cli import app as inspections_app  # noqa: E402  (issue 28)
+
+app.add_typer(inspections_app, name="inspections")
 # --- end of catalog and simulator commands ---------------------------------------
 
 

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from lakehouse.errors import RegulakeError
 from lakehouse.gold.plans import audit
+from lakehouse.gold.plans.disclosure import authority_of as _authority
 
 if TYPE_CHECKING:
     from lakehouse.tables import Tables
@@ -61,16 +62,11 @@ def outcomes(tasks: pd.DataFrame, truth: pd.DataFrame, seed: str, period_start: 
     return out.reset_index(drop=True)
 
 
-def _authority(district: str, names: dict[str, str]) -> str:
-    name = names.get(district)
-    return f"佛山市{name}市场监督管理局" if name else "佛山市市场监督管理局"
-
-
 def simulate_inspections(tables: Tables, plan_id: str, landing_root: str, answer_key_root: str,
                          batch_date: dt.date | None = None) -> SeasonResult:
     """Write the plan's results as a new SCJG-005 landing batch; returns what was written."""
     from catalog import load_catalog
-    from simulator.writers import ENCODINGS, render, write_file, write_manifest
+    from lakehouse.landing.writers import ENCODINGS, render, write_file, write_manifest
     from lakehouse.gold.plans.disclosure import _district_names
     from lakehouse.config.plans import Plan
 

@@ -225,7 +225,7 @@ def simulate_catalog(ci: int, code: str) -> dict:
     from simulator.answer_key import write_dirty
     from simulator.dirty import DirtyRecord, make_dirty
     from simulator.records import ColumnMaker, history_plans, increment_plan
-    from simulator.writers import ENCODINGS, EXTENSIONS, render, write_file, write_manifest
+    from lakehouse.landing.writers import ENCODINGS, EXTENSIONS, render, write_file, write_manifest
 
     city, registry, s = _STATE["city"], _STATE["registry"], _STATE["settings"]
     cat = registry.catalogs[code]

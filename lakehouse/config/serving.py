@@ -12,11 +12,12 @@ import os
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import Section
 
 from lakehouse.config.api import ApiSettings
+from lakehouse.config.inspections import InspectionSettings
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 SCHEMAS_ALLOWED = ("gold", "silver", "audit")
@@ -122,6 +123,7 @@ class TrinoSettings(Section):
 class ServingSettings(Section):
     trino: TrinoSettings = Field(default_factory=TrinoSettings)
     api: ApiSettings = Field(default_factory=ApiSettings, description="The scoring API ('regulake serve api').")
+    inspections: InspectionSettings = Field(default_factory=InspectionSettings, description="Electronic inspection records (issue 28).")
 
 
 def serving_settings(cfg) -> ServingSettings:

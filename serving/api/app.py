@@ -258,7 +258,7 @@ class Gate:
 
 def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict | None = None, mlflow_cfg=None,
                class_thresholds: list[float] | None = None, reasons: int = 3, start_reloader: bool = True,
-               state: ApiState | None = None) -> FastAPI:
+               state: ApiState | None = None, inspections=None) -> FastAPI:
     """The API over a warehouse; snapshots load at startup (lifespan) and reload in the background."""
     metrics = Metrics()
     keys = KeyRing(settings)
@@ -461,6 +461,17 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
         return _json({"period": snap.period, "previous_period": snap.previous_period, "scope": scope, "district_code": district_code,
                       "industry_section": industry_section, "words": words[:limit], "table_version": snap.version})
 
+    # -- inspection records (issue 28: serving/inspections) ------------------------------------
+    from lakehouse.config.inspections import InspectionSettings
+
+    inspections = inspections if inspections is not None else InspectionSettings()
+    if inspections.enabled:
+        from lakehouse.tables import Tables
+        from serving.inspections.api import add_routes
+
+        add_routes(app, inspections, Tables(warehouse_root, None, storage_options=storage_options), require("inspection:write"),
+                   ApiError, _errors)
+
     # -- ops ---------------------------------------------------------------------------------
 
     @app.get("/healthz", tags=["ops"], response_model=Health, summary="Liveness")
@@ -491,7 +502,7 @@ def app_from_config(cfg, start_reloader: bool = True) -> FastAPI:
 
     settings = serving_settings(cfg).api
     return create_app(settings, cfg.warehouse.root, cfg.warehouse.storage_options, cfg.risk.mlflow,
-                      list(cfg.risk.class_thresholds), cfg.risk.reasons, start_reloader)
+                      list(cfg.risk.class_thresholds), cfg.risk.reasons, start_reloader, inspections=serving_settings(cfg).inspections)
 
 
 def app_from_env() -> FastAPI:

@@ -112,7 +112,7 @@ def world(spark, warehouse):
 
 
 def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse, world, tmp_path, test_config):
-    from simulator.writers import read_file
+    from lakehouse.landing.writers import read_file
     from lakehouse.gold.plans import audit, disclosure
     from simulator.inspections import simulate_inspections
     from lakehouse.gold.plans.report import write_report

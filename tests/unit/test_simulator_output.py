@@ -11,7 +11,7 @@ from catalog.loader import load_catalog
 from catalog.standards import validate_value
 from simulator.answer_key import read_dirty, read_faults
 from simulator.simulate import simulate
-from simulator.writers import read_file
+from lakehouse.landing.writers import read_file
 
 SCALE, DAYS, SEED = 0.0005, 2, 11
 

@@ -103,7 +103,7 @@ def test_new_registrations_arrive_in_the_increments(tmp_path):
 
     from catalog.loader import load_catalog
     from simulator.simulate import simulate
-    from simulator.writers import read_file
+    from lakehouse.landing.writers import read_file
 
     run = simulate(0.002, 3, 4, tmp_path / "l", tmp_path / "k", catalogs=["SCJG-001"])
     truth = pq.read_table(tmp_path / "k" / "entities.parquet").to_pylist()

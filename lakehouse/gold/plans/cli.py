@@ -292,6 +292,8 @@ def plan_publish(plan_id: str = typer.Argument(...), env: Optional[str] = EnvOpt
 def simulate_inspections(
     plan_id: str = typer.Argument(..., help="A drawn plan."),
     batch_date: Optional[str] = typer.Option(None, "--batch-date", help="Delivery date YYYY-MM-DD (default: the day after the plan period)."),
+    via_api: bool = typer.Option(False, "--via-api", help="Fill, sign and seal every task's record through the records API on loopback "
+                                 "(the real path: PDFs, delivery links), then deliver the sealed records (issue 28)."),
     env: Optional[str] = EnvOpt,
 ) -> None:
     """Play a plan's season: its inspection results, drawn from the answer key, as a SCJG-005 landing batch."""
@@ -303,6 +305,13 @@ def simulate_inspections(
     except ValueError:
         raise RegulakeError(f"--batch-date must be YYYY-MM-DD, got {batch_date!r}") from None
     cfg, _, tables, _ = _context(env, spark=False)
+    if via_api:
+        from serving.simulated_inspections import simulate_via_api
+
+        out = simulate_via_api(cfg, tables, plan_id, day)
+        _console().print(f"[green]{plan_id}[/green]: {out['sealed']:,} records sealed through the API, {out['rows']:,} delivered as "
+                         f"{out['path']} (batch {out['batch_date']}); next: regulake run bronze && regulake run silver")
+        return
     res = run(tables, plan_id, cfg.landing.root, cfg.landing.answer_key_root, day)
     _console().print(f"[green]{plan_id}[/green]: {res.rows:,} inspection results ({res.problems:,} with problems) delivered as "
                      f"{res.path} (batch {res.batch_date}); next: regulake run bronze && regulake run silver")

@@ -65,6 +65,12 @@ def _code_names() -> tuple[dict, dict]:
     return items, results
 
 
+def authority_of(district: str, names: dict[str, str]) -> str:
+    """The market regulation authority of a district (the city's when the district is unknown)."""
+    name = names.get(district)
+    return f"佛山市{name}市场监督管理局" if name else "佛山市市场监督管理局"
+
+
 def _district_names() -> dict[str, str]:
     try:
         from catalog.divisions import load_divisions
