@@ -66,7 +66,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["lakehouse*", "jobs*", "ml*", "serving*", "simulator*", "catalog*"]),
     include_package_data=True,
-    package_data={"catalog": ["data/*", "data/**/*"], "lakehouse.gold.complaints": ["resources/*.txt"]},
+    package_data={"catalog": ["data/*", "data/**/*", "seed/*.yaml"], "lakehouse.gold.complaints": ["resources/*.txt"]},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
     entry_points={"console_scripts": ["regulake=lakehouse.cli:main"]},
