@@ -71,7 +71,25 @@ def schema_of(data) -> StructType:
 
 
 class Tables:
-    """The warehouse's tables by name."""
+    """The warehouse's tables by name (``layer.table``, e.g. ``silver.registration``): every read,
+    write, merge, delete and maintenance step goes through here, on Delta Lake's own transactions —
+    delta-spark for Spark DataFrames, delta-rs for Arrow data and reads without Spark.
+
+    Args:
+        warehouse_root: the warehouse folder or object-store URI (``s3://bucket/wh``).
+        spark: a session from ``lakehouse.spark.get_spark`` (needed for DataFrame reads and writes).
+        settings: ``tables`` of the configuration (retries, retention, file sizes).
+        storage_options: object-store credentials and endpoint for delta-rs.
+        audit_retention_days: how long ``audit.*`` tables keep their history (checked at vacuum).
+
+    Example::
+
+        tables = Tables.from_config(cfg, spark)
+        commit = tables.write("gold.kpi", df, mode="overwrite")   # a CommitResult (.version)
+        tables.merge("silver.registration", updates, keys=["uscc"])
+        tables.read("gold.kpi", version=commit.version).show()
+        tables.history("gold.kpi")                                 # Delta's DESCRIBE HISTORY
+    """
 
     def __init__(
         self,

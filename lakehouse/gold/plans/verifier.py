@@ -309,6 +309,22 @@ def full_check(ver: Verification, root: str, com: dict, drawn: dict) -> None:
 
 
 def verify_folder(root: str, plan_id: str, values_file: str | None = None, full: bool = False) -> Verification:
+    """Verify a plan from a copy of the published tables alone (no Spark, no warehouse access).
+
+    Args:
+        root: a folder holding the published Delta tables in the warehouse layout (``gold/public_plan_commitments``, ...).
+        plan_id: the plan to verify.
+        values_file: a copy of the published-values file, for a ``published`` randomness source.
+        full: also recompute the draw from the published register, when it is published.
+
+    Returns:
+        A ``Verification``; ``python -m lakehouse.gold.plans.verifier PLAN --tables ROOT`` prints it.
+
+    Example::
+
+        ver = verify_folder("/copy/of/public/tables", "demo-2026q1")
+        print(ver.ok)
+    """
     ledger = read_table(root, cm.LEDGER, plan_id)
     if ledger is None:
         ver = Verification(plan_id)

@@ -199,7 +199,24 @@ def draw_committed(spark: SparkSession, tables: Tables, settings: PlansSettings,
                    beacon_round: dict | None = None, operator: str | None = None, now: dt.datetime | None = None,
                    progress: Callable[[str], None] | None = None, publish: bool = True, fetch=None) -> DrawOutcome:
     """Phase 2, allowed only after T: the revealed shares (checked against their hashes) and the public value named by
-    the commitment (verified) give the seed; draw from the frozen register; publish."""
+    the commitment (verified) give the seed; draw from the frozen register; publish.
+
+    Args:
+        plan_id: a plan committed with :func:`commit_plan` (``regulake plan commit``).
+        shares: further parties' revealed shares by party name (the operator's is read from its secrets folder).
+        beacon_round: the public value already fetched (else it is fetched, or read from the published-values file).
+        now: the time of the draw (default: now); before T the draw is refused with ``DrawTooEarly``.
+        publish: also write the public tables (``gold.public_plan_*``).
+
+    Returns:
+        A ``DrawOutcome``: the attempt, the seed and its hash, the number of tasks and their hash,
+        the version of the tasks table and of every input read.
+
+    Example::
+
+        out = draw_committed(spark, tables, cfg.plans, "demo-2026q1")
+        print(out.seed_hash, out.tasks)
+    """
     say = progress or (lambda m: None)
     evts = audit.events(tables, plan_id)
     if audit.revealed(evts):
@@ -360,7 +377,20 @@ def _diff(expected: pd.DataFrame, actual: pd.DataFrame, limit: int = 5) -> str:
 
 def verify_plan(spark: SparkSession, tables: Tables, plan_id: str, values_file: str | None = None) -> Verification:
     """Every public check (``verifier``: commitment before T, shares, public value, seed, public tasks) and the
-    recomputation from the recorded inputs; ``ok`` only when all match exactly."""
+    recomputation from the recorded inputs; ``ok`` only when all match exactly.
+
+    Args:
+        plan_id: a drawn plan.
+        values_file: a copy of the published-values file, to check a ``published`` randomness source.
+
+    Returns:
+        A ``Verification``: ``.ok``, and ``.checks``, one per check with its status and what it compared.
+
+    Example::
+
+        ver = verify_plan(spark, tables, "demo-2026q1")
+        assert ver.ok, [(c.name, c.detail) for c in ver.checks if c.status != "ok"]
+    """
     from lakehouse.gold.plans import disclosure, verifier
 
     ver = Verification(plan_id, required=("seed", "public tasks", "draw"))
