@@ -9,8 +9,11 @@ links (nothing loads unless clicked).
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import mimetypes
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from serving.assets import url
@@ -51,7 +54,34 @@ def site_dir(root: str | None) -> Path | None:
     return (Path(root) / SITE) if root else None
 
 
+_TAG = re.compile(r"<(?:script|link)\b[^>]*>", re.S)
+_INTEGRITY = re.compile(r'\s(?:integrity|crossorigin)="[^"]*"')
+
+
+@lru_cache(maxsize=64)
+def _sri(local_url: str) -> str | None:
+    """sha384 Subresource Integrity of a served npm file (GE's tags pin the CDN files' hashes; popper's differs)."""
+    from serving.assets import PREFIX, node_modules
+
+    f = node_modules() / local_url[len(PREFIX) + 1:]
+    if not f.is_file():
+        return None
+    return "sha384-" + base64.b64encode(hashlib.sha384(f.read_bytes()).digest()).decode()
+
+
+def _tag(m: re.Match) -> str:
+    tag = m.group(0)
+    hit = _URLS.search(tag)
+    if not hit:
+        return tag
+    local = REWRITES[hit.group(0)]
+    tag = _INTEGRITY.sub("", tag.replace(hit.group(0), local))
+    sri = _sri(local)
+    return tag[:-1].rstrip("/ ") + (f' integrity="{sri}"' if sri else "") + (" />" if tag.endswith("/>") else ">")
+
+
 def rewrite(text: str) -> str:
+    text = _TAG.sub(_tag, text)
     text = _URLS.sub(lambda m: REWRITES[m.group(0)], text)
     return _REMOTE_IMG.sub(f'src="{BLANK}"', text)
 

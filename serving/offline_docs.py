@@ -3,7 +3,20 @@
 stay blank on a network that cannot reach it."""
 from __future__ import annotations
 
-from serving.assets import mount_assets, url
+from functools import lru_cache
+
+from serving.assets import mount_assets, node_modules, url
+
+REDOC_JS = "/assets/redoc.standalone.js"
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"       # the "powered by" logo in ReDoc's bundle: replaced by an empty image
+BLANK_SVG = "data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E"
+
+
+@lru_cache(maxsize=1)
+def _redoc_bundle() -> bytes:
+    """ReDoc's standalone bundle with its one CDN address (the sidebar logo) replaced by an empty image."""
+    text = (node_modules() / "redoc" / "bundles" / "redoc.standalone.js").read_text(encoding="utf-8")
+    return text.replace(REDOC_LOGO, BLANK_SVG).encode("utf-8")
 
 
 def install_offline_docs(app, title: str) -> None:
@@ -23,7 +36,13 @@ def install_offline_docs(app, title: str) -> None:
     async def swagger_ui_redirect():
         return get_swagger_ui_oauth2_redirect_html()
 
+    @app.get(REDOC_JS, include_in_schema=False)
+    async def redoc_js():
+        from starlette.responses import Response
+
+        return Response(_redoc_bundle(), media_type="application/javascript", headers={"Cache-Control": "public, max-age=3600"})
+
     @app.get("/redoc", include_in_schema=False)
     async def redoc():
-        return get_redoc_html(openapi_url=app.openapi_url, title=f"{title} - ReDoc", redoc_js_url=url("redoc", "bundles/redoc.standalone.js"),
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{title} - ReDoc", redoc_js_url=REDOC_JS,
                               redoc_favicon_url=favicon, with_google_fonts=False)

@@ -242,9 +242,12 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float | None, float | None,
 
 def risk(state, f: Filters, top: int = 20) -> dict[str, Any]:
     latest, prev = _scored(state)
-    out: dict[str, Any] = {"sources": [_src(state, "risk_scores"), _src(state, "entity_profile")]}
+    out: dict[str, Any] = {"sources": [_src(state, "risk_scores"), _src(state, "entity_profile"), _src(state, "factor_catalog")]}
     if latest is None:
         return out
+    fc = state.get("factor_catalog")
+    en = dict(zip(fc.frame.get_column("factor").to_list(), fc.frame.get_column("description_en").to_list())) \
+        if fc is not None and "description_en" in fc.frame.columns else {}
     cur = _where(latest, f)
     out["score_date"] = str(latest.get_column("score_date").max())
     out["scored"] = cur.height
@@ -273,12 +276,14 @@ def risk(state, f: Filters, top: int = 20) -> dict[str, Any]:
                 desc = "description_zh" if "description_zh" in r.columns else "factor"
                 g = r.group_by("factor").agg(pl.len().alias("count"), pl.col(desc).first().alias("description_zh")).sort(
                     ["count", "factor"], descending=[True, False]).head(10)
-                out["top_reasons"] = g.to_dicts()
+                out["top_reasons"] = [{**x, "description_en": en.get(x["factor"])} for x in g.to_dicts()]
     cols = [c for c in ("uscc", "entity_name", "risk_class", "probability", "district_code", "reasons") if c in cur.columns]
     hi = cur.sort(["probability", "uscc"], descending=[True, False]).head(top).select(cols).to_dicts()
     for h in hi:
         h["district_name"] = districts().get(h.get("district_code"), h.get("district_code"))
-        h["reasons"] = [x.get("description_zh") or x.get("factor") for x in (h.get("reasons") or [])][:3]
+        rs = (h.get("reasons") or [])[:3]
+        h["reasons"] = [x.get("description_zh") or x.get("factor") for x in rs]
+        h["reasons_en"] = [en.get(x.get("factor")) or x.get("factor") for x in rs]
     out["top_entities"] = hi
     if prev is not None:
         p = _where(prev, f)

@@ -29,6 +29,7 @@ SOURCES: dict[str, tuple[str, list[str]]] = {
                                                "abnormal_operations_count_all", "as_of"]),
     "kpi": ("gold.kpi", ["as_of", "metric", "dimension", "value"]),
     "risk_scores": ("gold.risk_scores", ["score_date", "uscc", "probability", "risk_class", "reasons", "model_version"]),
+    "factor_catalog": ("gold.factor_catalog", ["factor", "description_zh", "description_en"]),
     "inspection_tasks": ("gold.inspection_tasks", ["plan_id", "task_id", "uscc", "district_code", "industry_section", "share",
                                                    "risk_class"]),
     "public_plans": ("gold.public_inspection_plans", ["plan_id", "plan_name", "period_start", "period_end", "tasks",

@@ -12,7 +12,8 @@
          passRate: "通过率", lastDelivery: "最近报送", daysSince: "距今天数", late: "逾期", frequency: "频率", yes: "是", none: "（无）",
          movement: "较上次评分", previous: "上次评分", up: "风险上升", down: "风险下降", spared: "少打扰的守法主体（估计）",
          notReported: "尚无检查结果回填；命中率在结果公示后显示。", dereg: "每月注销", town: "镇街", status: "登记状态",
-         all: "全部", generation: "数据版本", asOf: "截至", scope: "范围", filtersApplied: "适用筛选", lateCatalogs: "逾期目录"},
+         all: "全部", generation: "数据版本", asOf: "截至", scope: "范围", filtersApplied: "适用筛选", lateCatalogs: "逾期目录",
+         deregMissing: "gold.entity_profile 只有登记状态，没有注销日期；按月注销数需要注销日期字段（登记变更记录）。"},
     en: {entities: "entities", registered: "registered per month", abnormal: "on the abnormal-operation list (365 days)", noData: "no data yet",
          table: "table", version: "version", district: "district", industry: "industry", cls: "class", probability: "probability",
          reasons: "top reasons", name: "name", uscc: "USCC", topReasons: "most frequent reasons", plan: "plan", tasks: "tasks", done: "done",
@@ -40,6 +41,7 @@
     if (!el) return;
     if (!charts[id]) charts[id] = echarts.init(el, null, {renderer: "canvas"});
     charts[id].clear();
+    option.animation = false;                 // a dashboard at a desk (and a screenshot) wants the final figure at once
     charts[id].setOption(option);
   }
   function empty(id, text) { if (charts[id]) { charts[id].dispose(); delete charts[id]; } var el = $(id); if (el) el.innerHTML = '<p class="missing">' + esc(text) + "</p>"; }
@@ -78,15 +80,17 @@
       $("ov-entities").textContent = num(d.entities); $("ov-entities").setAttribute("data-value", d.entities);
       $("ov-abnormal").textContent = num(d.abnormal_listed_365d); $("ov-abnormal").setAttribute("data-value", d.abnormal_listed_365d == null ? "" : d.abnormal_listed_365d);
       chart("ov-treemap", {title: {text: T.entities + " · " + T.district + "/" + T.town, textStyle: {fontSize: 13}}, tooltip: {},
-        series: [{type: "treemap", top: 28, roam: false, nodeClick: "zoomToNode", leafDepth: 1, data: d.treemap, label: {show: true, formatter: "{b}\n{c}"},
-                  upperLabel: {show: true, height: 18}}]});
+        series: [{type: "treemap", top: 28, bottom: 4, roam: false, nodeClick: false, breadcrumb: {show: false}, data: d.treemap,
+                  label: {show: true, formatter: "{b}\n{c}", fontSize: 10},
+                  levels: [{itemStyle: {borderColor: "#fff", borderWidth: 3, gapWidth: 3}, upperLabel: {show: true, height: 18, color: "#fff", fontWeight: "bold"}},
+                           {colorSaturation: [0.35, 0.6], itemStyle: {gapWidth: 1, borderColorSaturation: 0.7}}]}]});
       var months = d.registered_per_month || [];
       chart("ov-months", bar(months.map(function (m) { return m.month; }), [{name: T.registered, type: "bar", data: months.map(function (m) { return m.count; }), itemStyle: {color: "#1f77b4"}}],
         {title: {text: T.registered, textStyle: {fontSize: 13}}, legend: {show: false}}));
       var ab = d.abnormal_by_district || [];
       chart("ov-abnormal-chart", bar(ab.map(function (x) { return x.name; }), [{name: T.abnormal, type: "bar", data: ab.map(function (x) { return x.count; }), itemStyle: {color: "#c62828"}}],
         {title: {text: T.abnormal, textStyle: {fontSize: 13}}, legend: {show: false}}));
-      $("ov-dereg").textContent = T.dereg + ": " + T.noData + " — " + (d.deregistered_per_month && d.deregistered_per_month.missing || "");
+      $("ov-dereg").textContent = T.dereg + ": " + T.noData + " — " + (LANG === "en" ? (d.deregistered_per_month && d.deregistered_per_month.missing || "") : T.deregMissing);
       return true;
     },
     risk: function (d) {
@@ -95,20 +99,20 @@
         '<div class="tile"><b id="risk-scored" data-value="' + d.scored + '">' + num(d.scored) + "</b>" + T.asOf + " " + esc(d.score_date) + "</div>";
       function stacked(id, rows, title, byKey) {
         chart(id, bar(rows.map(function (r) { return byKey ? r.key : r.name; }), d.classes.map(function (c) { return {name: c, type: "bar", stack: "c", data: rows.map(function (r) { return r[c]; }), itemStyle: {color: COLORS[c]}}; }),
-          {title: {text: title, textStyle: {fontSize: 13}, top: 0, left: "right"}}));
+          {title: {text: title, textStyle: {fontSize: 13}, top: 0, left: "right"}, legend: {top: 0, left: 0}, grid: {left: 40, right: 10, top: 40, bottom: 40, containLabel: true}}));
       }
       stacked("risk-district", d.by_district || [], T.cls + " × " + T.district);
       stacked("risk-industry", d.by_industry || [], T.cls + " × " + T.industry + " (GB/T 4754)", true);
       var rs = (d.top_reasons || []).slice().reverse();
       chart("risk-reasons", {title: {text: T.topReasons, textStyle: {fontSize: 13}}, tooltip: {}, grid: {left: 10, right: 20, top: 30, bottom: 10, containLabel: true},
-        xAxis: {type: "value"}, yAxis: {type: "category", data: rs.map(function (r) { return r.description_zh || r.factor; }), axisLabel: {fontSize: 10, width: 160, overflow: "truncate"}},
+        xAxis: {type: "value"}, yAxis: {type: "category", data: rs.map(function (r) { return (LANG === "en" ? r.description_en : r.description_zh) || r.factor; }), axisLabel: {fontSize: 10, width: 160, overflow: "truncate"}},
         series: [{type: "bar", data: rs.map(function (r) { return r.count; }), itemStyle: {color: "#ff7043"}}]});
       if (d.previous_score_date) {
         $("risk-movement").innerHTML = T.movement + " (" + esc(d.previous_score_date) + " → " + esc(d.score_date) + "): " + d.classes.map(function (c) { return c + " " + num(d.previous_class_counts[c]) + "→" + num(d.class_counts[c]); }).join(", ") +
           "; " + T.up + " " + num(d.moved_up) + ", " + T.down + " " + num(d.moved_down);
       } else { $("risk-movement").innerHTML = '<span class="missing">' + T.movement + ": " + T.noData + " — " + esc(d.movement_missing) + "</span>"; }
       table("risk-top", [T.uscc, T.name, T.district, T.cls, T.probability, T.reasons], (d.top_entities || []).map(function (e) {
-        return [e.uscc, e.entity_name, e.district_name, {html: '<b style="color:' + COLORS[e.risk_class] + '">' + esc(e.risk_class) + "</b>"}, e.probability, (e.reasons || []).join("；")]; }));
+        return [e.uscc, e.entity_name, e.district_name, {html: '<b style="color:' + COLORS[e.risk_class] + '">' + esc(e.risk_class) + "</b>"}, e.probability, ((LANG === "en" ? e.reasons_en : e.reasons) || []).join(LANG === "en" ? "; " : "；")]; }));
       return true;
     },
     plans: function (d) {
@@ -158,7 +162,7 @@
     },
     governance: function (d) {
       if (!d.catalogs) { $("gv-departments").innerHTML = ""; return false; }
-      $("gv-summary").innerHTML = T.asOf + " " + esc(d.as_of) + " · " + T.catalogs + " " + num(d.catalogs.length) + ' · <span class="late">' + T.lateCatalogs + " " + num(d.late_catalogs) + "</span> · " + T.filtersApplied + ": " + esc(d.filters_applied);
+      $("gv-summary").innerHTML = T.asOf + " " + esc(d.as_of) + " · " + T.catalogs + " " + num(d.catalogs.length) + ' · <span class="late">' + T.lateCatalogs + " " + num(d.late_catalogs) + "</span> · " + T.filtersApplied + ": " + (LANG === "en" ? esc(d.filters_applied) : "期间（报送日期）；部门和数据目录不按区、行业拆分");
       table("gv-departments", [T.department, T.catalogs, T.delivered, T.rejected, T.passRate, T.late], d.departments.map(function (x) { return [x.department_name, x.catalogs, x.delivered, x.rejected, {html: pct(x.pass_rate), cls: "num"}, x.late]; }));
       var rows = d.catalogs.slice().sort(function (a, b) { return (b.late - a.late) || ((a.pass_rate == null ? 2 : a.pass_rate) - (b.pass_rate == null ? 2 : b.pass_rate)); });
       table("gv-catalogs", [T.catalog, T.name, T.department, T.frequency, T.delivered, T.rejected, T.passRate, T.lastDelivery, T.daysSince, T.late], rows.map(function (c) {
