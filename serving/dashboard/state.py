@@ -169,7 +169,16 @@ class DashboardState:
                 from serving.dashboard import panels
 
                 panels.clear_cache()
+                self._prewarm(panels)
             return any(changed)
+
+    def _prewarm(self, panels) -> None:
+        """Compute the unfiltered view of every panel now, when the data arrives, not at the first request."""
+        for name in panels.PANELS:
+            try:
+                panels.panel(self, name, panels.Filters())
+            except Exception:  # noqa: BLE001 - the request will say what is wrong
+                log.exception("dashboard: panel %s failed on the new snapshots", name)
 
     def start(self) -> None:
         if self._thread is None:
