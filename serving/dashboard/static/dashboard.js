@@ -138,7 +138,7 @@
       if (words.length) {
         var mx = Math.max.apply(null, words.map(function (w) { return w.count; }));
         chart("cp-cloud", {title: {text: (d.period || "") + " · " + esc(d.scope || ""), textStyle: {fontSize: 13}}, tooltip: {},
-          series: [{type: "wordCloud", top: 24, sizeRange: [12, 44], rotationRange: [0, 0], gridSize: 6, textStyle: {color: function () { return ["#0b3c5d", "#1f77b4", "#c62828", "#ff7043", "#2e7d32"][Math.floor(Math.random() * 5)]; }},
+          series: [{type: "wordCloud", top: 24, sizeRange: [12, 44], rotationRange: [0, 0], gridSize: 6, textStyle: {color: function (p) { return ["#c62828", "#0b3c5d", "#1f77b4", "#ff7043", "#2e7d32"][p.dataIndex % 5]; }},
                     data: words.map(function (w) { return {name: w.word, value: w.count}; })}]});
       } else { empty("cp-cloud", T.noData); }
       table("cp-words", ["#", T.word, T.count, T.keyness], words.slice(0, 30).map(function (w) { return [w.rank, w.word, w.count, Math.round(w.keyness)]; }));
