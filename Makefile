@@ -22,6 +22,7 @@ jvm:
 
 install: check-java $(STAMP) jvm
 	@sh scripts/install_fonts.sh
+	@sh scripts/install_web_assets.sh
 
 demo: install
 	$(BIN)/regulake demo

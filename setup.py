@@ -56,6 +56,7 @@ EXTRAS_REQUIRE = {
         "schemathesis==4.32.5",
         "duckdb==2.0.1",          # bench/trino_endpoint.py: the baseline Trino is compared with
         "pypdf==7.1.1",           # tests read the archived inspection PDFs
+        "playwright==1.65.2",     # tests/integration/test_dashboard_browser.py drives Debian's /usr/bin/chromium (no browser download)
     ],
 }
 
@@ -66,7 +67,8 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["lakehouse*", "jobs*", "ml*", "serving*", "simulator*", "catalog*"]),
     include_package_data=True,
-    package_data={"catalog": ["data/*", "data/**/*", "seed/*.yaml"], "lakehouse.gold.complaints": ["resources/*.txt"]},
+    package_data={"catalog": ["data/*", "data/**/*", "seed/*.yaml"], "lakehouse.gold.complaints": ["resources/*.txt"],
+                  "serving.dashboard": ["static/*"]},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
     entry_points={"console_scripts": ["regulake=lakehouse.cli:main"]},

@@ -74,7 +74,7 @@ def make_scores(root: Path, n: int) -> list[str]:
 
 
 def _app():
-    from serving.api.app import create_app
+    from serving.app import create_app
     from lakehouse.config.api import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
 
     settings = ApiSettings(api_keys=[ApiKey(name="bench", key_hash=hash_api_key(KEY), scopes=["risk:read"])],

@@ -64,4 +64,6 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     say(f"run records in {config.runs.root}; quality per batch in silver.quality, rejects with reasons in bronze.rejects and silver.rejects")
     if config.silver.data_docs_catalogs:
         say(f"Great Expectations Data Docs: {config.silver.data_docs_root}/gx/uncommitted/data_docs/local_site/index.html")
+    api = config.serving.api
+    say(f"dashboard: regulake serve dashboard --session-key  then open http://{api.host}:{api.port}/dashboard (English: ?lang=en)")
     return {"simulation": sim, "tables": summary}

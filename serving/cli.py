@@ -145,19 +145,32 @@ def serve_api(
     try:
         if n > 1:
             os.environ["REGULAKE_ENV"] = cfg.env
-            uvicorn.run("serving.api.app:app_from_env", factory=True, workers=n, **kwargs)
+            uvicorn.run("serving.app:app_from_env", factory=True, workers=n, **kwargs)
         else:
-            from serving.api.app import app_from_config
+            from serving.app import app_from_config
 
             uvicorn.run(app_from_config(cfg), **kwargs)
     except OSError as e:
         _fail(e)
 
 
+@serve_app.command("dashboard")
+def serve_dashboard(
+    host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default serving.api.host)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Port (default serving.api.port)."),
+    session_key: bool = typer.Option(False, "--session-key", help="Also accept a random dashboard:read key made now and printed once (gone when the server stops)."),
+    env: Optional[str] = EnvOpt,
+) -> None:
+    """The operations-centre dashboard (with the scoring API): http://HOST:PORT/dashboard (serving/dashboard, docs/dashboard.md)."""
+    from serving.dashboard.cli import run
+
+    run(env, host, port, session_key, _fail)
+
+
 @serve_app.command("api-key")
 def serve_api_key(
     name: str = typer.Option(..., "--name", help="Who gets the key (shown in logs and metrics)."),
-    scope: list[str] = typer.Option(["risk:read"], "--scope", help="risk:read, risk:score, metrics:read (repeat for several)."),
+    scope: list[str] = typer.Option(["risk:read"], "--scope", help="risk:read, risk:score, metrics:read, dashboard:read (repeat for several)."),
 ) -> None:
     """Make a random API key; print it once and the entry for serving.api.api_keys (which holds only its hash)."""
     from lakehouse.config.api import SCOPES, hash_api_key, new_api_key

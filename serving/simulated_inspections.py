@@ -49,7 +49,7 @@ def simulate_via_api(cfg: RegulakeConfig, tables: Tables, plan_id: str, batch_da
 
     from lakehouse.gold.plans import audit
     from lakehouse.config.plans import Plan
-    from serving.api.app import create_app
+    from serving.app import create_app
     from lakehouse.config.api import ApiKey, RateLimitSettings, hash_api_key, new_api_key
     from lakehouse.tables import Tables as _Tables
     from serving.inspections.client import Inspector, simulate_season

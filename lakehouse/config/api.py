@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from lakehouse.config.base import Section
 
 KEY_HASH_PREFIX = "sha256"
-SCOPES = ("risk:read", "risk:score", "metrics:read", "inspection:write")
+SCOPES = ("risk:read", "risk:score", "metrics:read", "inspection:write", "dashboard:read")
 _TABLE = re.compile(r"^(bronze|silver|gold|ml|audit|ops)\.[a-z][a-z0-9_]*$")
 
 # names the patterns below would catch that hold nothing personal (identifiers of plans and tasks, counts, the draw's seed hash)
@@ -51,9 +51,9 @@ def new_api_key() -> str:
 class ApiKey(Section):
     name: str = Field(..., min_length=1, description="Who holds the key (shown in logs and metrics, never the key).")
     key_hash: str = Field(..., description="sha256$<64 hex> of the key, from 'regulake serve api-key'.")
-    scopes: list[Literal["risk:read", "risk:score", "metrics:read", "inspection:write"]] = Field(
+    scopes: list[Literal["risk:read", "risk:score", "metrics:read", "inspection:write", "dashboard:read"]] = Field(
         default_factory=lambda: ["risk:read"], description="risk:read (entity lookups, batch), risk:score (POST /v1/score), metrics:read, "
-        "inspection:write (inspectors: records and signatures).")
+        "inspection:write (inspectors: records and signatures), dashboard:read (the dashboard's login and JSON).")
     rate_limit_per_second: float | None = Field(None, gt=0, description="This key's own limit (default rate_limit.per_key_per_second).")
     burst: int | None = Field(None, ge=1, description="This key's own burst (default rate_limit.burst).")
 

@@ -1,4 +1,4 @@
-"""The inspection-record routes of the API (registered by ``serving.api.app.create_app``).
+"""The inspection-record routes of the API (registered by ``serving.app.create_app``).
 
 | endpoint | access | what |
 |---|---|---|

@@ -248,7 +248,7 @@ def champion(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(warehouse, champion):
-    from serving.api.app import create_app
+    from serving.app import create_app
 
     app = create_app(api_settings(), str(warehouse), mlflow_cfg=champion[0], class_thresholds=[0.1, 0.2, 0.4], reasons=2)
     with LiveServer(app) as server:

@@ -25,7 +25,7 @@ def setup(tmp_path_factory):
     import httpx
 
     from ml.tracking import Tracker
-    from serving.api.app import create_app
+    from serving.app import create_app
 
     root = tmp_path_factory.mktemp("api_reload_wh")
     write_table(root, "gold.risk_scores", scores_table(50, D1), partition_by=["score_date"])

@@ -69,7 +69,7 @@ def world(tmp_path_factory, devices):
 
 @pytest.fixture(scope="module")
 def server(world):
-    from serving.api.app import create_app
+    from serving.app import create_app
 
     tables, api, insp = world
     app = create_app(api, tables.root, start_reloader=False, inspections=insp)

@@ -27,7 +27,7 @@ def test_sealed_records_land_in_bronze_and_silver_and_become_labels(spark, table
     import jobs.bronze
     import jobs.silver
     from ml import labels
-    from serving.api.app import create_app
+    from serving.app import create_app
     from lakehouse.config.api import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
     from lakehouse.tables import Tables
     from serving.inspections.client import Inspector, inspect_task

@@ -258,7 +258,7 @@ class Gate:
 
 def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict | None = None, mlflow_cfg=None,
                class_thresholds: list[float] | None = None, reasons: int = 3, start_reloader: bool = True,
-               state: ApiState | None = None, inspections=None) -> FastAPI:
+               state: ApiState | None = None, inspections=None, dashboard=None) -> FastAPI:
     """The API over a warehouse; snapshots load at startup (lifespan) and reload in the background."""
     metrics = Metrics()
     keys = KeyRing(settings)
@@ -271,6 +271,10 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
         import anyio
 
         await anyio.to_thread.run_sync(state.refresh)
+        if dashboard is not None:                 # issue 27: the dashboard's snapshots (serving/dashboard/state.py)
+            await anyio.to_thread.run_sync(dashboard.refresh)
+            if start_reloader:
+                dashboard.start()
         for key, st in state.status.items():
             if st.error:
                 log.warning("%s: %s", key, st.error)
@@ -280,6 +284,8 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
             yield
         finally:
             state.stop()
+            if dashboard is not None:
+                dashboard.stop()
 
     app = FastAPI(
         title="regulake scoring API",
@@ -289,7 +295,7 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
             "inspection plans (双随机、一公开) and complaint hot words. Protected endpoints need an `X-API-Key` header with "
             "the right scope; public endpoints are open. Never returns personal data."
         ),
-        docs_url="/docs" if settings.docs else None, redoc_url="/redoc" if settings.docs else None,
+        docs_url=None, redoc_url=None,            # self-hosted below (serving/assets/offline_docs.py): no CDN
         lifespan=lifespan,
         openapi_tags=[{"name": "risk", "description": "Risk scores (scope risk:read) and scoring (scope risk:score)."},
                       {"name": "public", "description": "Open to anyone: plans' public view, hot words."},
@@ -297,6 +303,14 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
     )
     app.state.api = state
     app.state.metrics = metrics
+    if settings.docs:
+        from serving.assets.offline_docs import install_offline_docs
+
+        install_offline_docs(app, app.title)
+    if dashboard is not None:
+        from serving.dashboard.routes import mount_dashboard
+
+        mount_dashboard(app, dashboard, keys)
 
     def fast_lookup(code: str):
         snap = state.scores
@@ -500,9 +514,13 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
 def app_from_config(cfg, start_reloader: bool = True) -> FastAPI:
     from lakehouse.config.serving import serving_settings
 
+    from serving.dashboard.state import DashboardState
+
     settings = serving_settings(cfg).api
+    dashboard = DashboardState(cfg.warehouse.root, cfg.warehouse.storage_options, settings.reload_interval_s, cfg.silver.data_docs_root)
     return create_app(settings, cfg.warehouse.root, cfg.warehouse.storage_options, cfg.risk.mlflow,
-                      list(cfg.risk.class_thresholds), cfg.risk.reasons, start_reloader, inspections=serving_settings(cfg).inspections)
+                      list(cfg.risk.class_thresholds), cfg.risk.reasons, start_reloader, inspections=serving_settings(cfg).inspections,
+                      dashboard=dashboard)
 
 
 def app_from_env() -> FastAPI:
