@@ -384,6 +384,14 @@ def _abs(path: str) -> str:
     return str(Path(path).expanduser().resolve())
 
 
+def _abs_sqlite(uri: str) -> str:
+    """``sqlite:///relative/file.db`` with its file made absolute (``sqlite:////abs/file.db``); other URIs as given."""
+    prefix = "sqlite:///"
+    if not uri.startswith(prefix) or uri.startswith(prefix + "/"):
+        return uri
+    return prefix + _abs(uri[len(prefix):])
+
+
 def _resolve_paths(cfg: RegulakeConfig) -> RegulakeConfig:
     """Relative local paths are taken from the current directory, made absolute once."""
     cfg.warehouse.root = _abs(cfg.warehouse.root)
@@ -395,6 +403,7 @@ def _resolve_paths(cfg: RegulakeConfig) -> RegulakeConfig:
         cfg.spark.local_dir = _abs(cfg.spark.local_dir)
     cfg.risk.reports_root = _abs(cfg.risk.reports_root)
     cfg.risk.mlflow.artifact_location = _abs(cfg.risk.mlflow.artifact_location)
+    cfg.risk.mlflow.tracking_uri = _abs_sqlite(cfg.risk.mlflow.tracking_uri)
     cfg.complaints.jieba_cache_dir = _abs(cfg.complaints.jieba_cache_dir)
     cfg.complaints.wordcloud.root = _abs(cfg.complaints.wordcloud.root)
     cfg.complaints.userdict_paths = [_abs(p) for p in cfg.complaints.userdict_paths]

@@ -30,6 +30,15 @@ def test_env_file_overrides_base_and_paths_become_absolute(tmp_path):
     assert Path(cfg.warehouse.root).is_absolute() and cfg.warehouse.root.endswith("/wh")
 
 
+def test_a_relative_sqlite_tracking_store_becomes_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    conf = write_conf(tmp_path, "risk:\n  mlflow:\n    tracking_uri: sqlite:///./mlruns/mlflow.db\n")
+    assert load_config("local", conf_dir=conf, environ={}).risk.mlflow.tracking_uri == f"sqlite:///{tmp_path}/mlruns/mlflow.db"
+    (tmp_path / "s").mkdir()
+    server = write_conf(tmp_path / "s", "risk:\n  mlflow:\n    tracking_uri: http://mlflow:5000\n")
+    assert load_config("local", conf_dir=server, environ={}).risk.mlflow.tracking_uri == "http://mlflow:5000"
+
+
 def test_environment_variables_override_files(tmp_path):
     conf = write_conf(tmp_path, "spark:\n  master: local[*]\n")
     cfg = load_config("local", conf_dir=conf, environ={"REGULAKE__SPARK__MASTER": "spark://h:7077", "REGULAKE__SPARK__SHUFFLE_PARTITIONS": "64"})
