@@ -114,13 +114,14 @@ def _spark_frame(spark: SparkSession, pdf: pd.DataFrame, cols: list[str], valid:
     return spark.createDataFrame(pa.table(data))
 
 
-def _classifier(cfg: RegulakeConfig, params: dict[str, Any], **extra):
+def _classifier(cfg: RegulakeConfig, params: dict[str, Any], names: list[str] | None = None, **extra):
     from lakehouse.ml.classifier import LightGBMClassifier
 
     r = cfg.risk
     return LightGBMClassifier(
         featuresCol="features", labelCol=LABEL, engine=r.engine, numTasks=r.num_tasks, localMaxRows=r.local_max_rows,
-        timeout=r.timeout_seconds, seed=r.seed, **{**r.params, **params}, **extra,
+        timeout=r.timeout_seconds, seed=r.seed, categoricalSlotIndexes=factors.categorical_slots(names or []),
+        **{**r.params, **params}, **extra,
     )
 
 
@@ -176,7 +177,7 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
             from lakehouse.risk import tuning
 
             def fit_and_score(params):
-                m = _classifier(cfg, params, validationIndicatorCol="is_valid", earlyStoppingRound=r.tuning.early_stopping_rounds).fit(sdf)
+                m = _classifier(cfg, params, chosen, validationIndicatorCol="is_valid", earlyStoppingRound=r.tuning.early_stopping_rounds).fit(sdf)
                 return _auc(m.booster, Xv, yv), m.training_info.get("best_iteration")
 
             if r.tuning.mode == "spark_trials":
@@ -189,7 +190,7 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
             mlflow.log_dict(history, "tuning/trials.json")
         params = {**r.params, **best}
         mlflow.log_params({f"lgbm_{k}": v for k, v in params.items()})
-        model = _classifier(cfg, best, validationIndicatorCol="is_valid",
+        model = _classifier(cfg, best, chosen, validationIndicatorCol="is_valid",
                             earlyStoppingRound=r.tuning.early_stopping_rounds).fit(sdf)
         sdf.unpersist()
         booster = _named_booster(model.model_string, chosen)
