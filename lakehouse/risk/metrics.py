@@ -269,31 +269,25 @@ def _finite(v):
 
 def answer_key_truth(answer_key, rows) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(true propensity, observable logit) of labelled rows (``uscc``, ``as_of``) from an answer key
-    folder (evaluation only). Uses ``inspections.parquet`` (the propensity of each inspection at its
-    date) when the simulator wrote one — the mean over the row's inspections after its cutoff —
-    else the entity's propensity in ``entities.parquet``. ``None`` where the key lacks a column."""
+    folder (evaluation only). With ``propensity_by_year.parquet`` (the propensity an inspection of
+    each year met): the year the row's label window mostly covers (``as_of`` + 182 days); else the
+    entity's propensity in ``entities.parquet``. ``None`` where the key lacks a column or a row."""
     from pathlib import Path
 
     import pandas as pd
 
     root = Path(answer_key)
-    ins = root / "inspections.parquet"
-    if ins.exists() and "as_of" in rows:
-        k = pd.read_parquet(ins)
-        k = k[k["mode"] == "1"] if "mode" in k else k
-        r = rows[["uscc", "as_of"]].copy()
-        r["as_of"] = pd.to_datetime(r["as_of"])
-        k["inspection_date"] = pd.to_datetime(k["inspection_date"])
-        j = r.reset_index(names="_row").merge(k, on="uscc", how="left")
-        j = j[(j["inspection_date"] > j["as_of"]) | j["inspection_date"].isna()]
-        cols = [c for c in ("propensity", "observable_logit") if c in j]
-        g = j.groupby("_row")[cols].mean().reindex(range(len(r)))
+    by_year = root / "propensity_by_year.parquet"
+    if by_year.exists() and "as_of" in rows:
+        k = pd.read_parquet(by_year)
+        r = rows[["uscc"]].assign(year=(pd.to_datetime(rows["as_of"]) + pd.Timedelta(days=182)).dt.year.to_numpy())
+        g = r.merge(k, on=["uscc", "year"], how="left")
     else:
         ent = pd.read_parquet(root / "entities.parquet")
         cols = [c for c in ("propensity", "observable_logit") if c in ent]
         g = rows[["uscc"]].merge(ent[["uscc", *cols]], on="uscc", how="left")
     truth = g["propensity"].to_numpy(float) if "propensity" in g else None
     obs = g["observable_logit"].to_numpy(float) if "observable_logit" in g else None
-    if truth is not None and np.isnan(truth).any():
+    if truth is None or np.isnan(truth).any():
         return None, None
     return truth, obs

@@ -76,12 +76,13 @@ def test_every_figure_stands_beside_its_baseline():
     assert all(isinstance(v, float) for k, v in metrics.flat(m).items())
 
 
-def test_answer_key_truth_prefers_the_propensity_of_each_inspection(tmp_path):
+def test_answer_key_truth_prefers_the_propensity_of_the_inspection_year(tmp_path):
     pd.DataFrame({"uscc": ["A", "B"], "propensity": [0.1, 0.9], "observable_logit": [-2.0, 2.0]}).to_parquet(tmp_path / "entities.parquet")
     rows = pd.DataFrame({"uscc": ["B", "A"], "as_of": pd.to_datetime(["2024-12-31", "2024-12-31"])})
     truth, obs = metrics.answer_key_truth(tmp_path, rows)
     assert list(truth) == [0.9, 0.1] and list(obs) == [2.0, -2.0]
-    pd.DataFrame({"uscc": ["A", "A", "B"], "inspection_date": pd.to_datetime(["2024-06-01", "2025-03-01", "2025-05-01"]),
-                  "mode": ["1", "1", "1"], "propensity": [0.5, 0.2, 0.7], "observable_logit": [0.0, -1.0, 1.0]}).to_parquet(tmp_path / "inspections.parquet")
+    pd.DataFrame({"uscc": ["A", "A", "B", "B"], "year": [2024, 2025, 2024, 2025], "propensity": [0.5, 0.2, 0.6, 0.7],
+                  "observable_logit": [0.0, -1.0, 0.5, 1.0]}).to_parquet(tmp_path / "propensity_by_year.parquet")
     truth, obs = metrics.answer_key_truth(tmp_path, rows)
-    assert list(truth) == [0.7, 0.2] and list(obs) == [1.0, -1.0]  # A's 2024-06 inspection precedes the cutoff
+    assert list(truth) == [0.7, 0.2] and list(obs) == [1.0, -1.0]  # the label window after 2024-12-31 is 2025
+    assert metrics.answer_key_truth(tmp_path, rows.assign(uscc=["B", "Z"])) == (None, None)  # a row the key lacks
