@@ -227,7 +227,24 @@ def _charts(m: dict, case: dict | None, folder: Path, stem: str) -> list[tuple[s
     return out
 
 
-def render_html(plan_id: str, plan_name: str, m: dict, case: dict | None, charts: list[tuple[str, str]], meta: dict) -> str:
+def _staffing_table(st: dict | None) -> str:
+    if not st:
+        return ""
+    def pct(x):
+        return "–" if x is None else f"{100 * x:+.0f}%"
+
+    cells = "".join(
+        f"<tr><th>{html.escape(r['district_code'])}</th><td>{r['tasks']:,}</td><td>{r['assignments']:,}</td><td>{r['inspectors']:,}</td>"
+        f"<td>{r['capacity']:,}</td><td>{pct(r['margin'])}</td></tr>" for r in st["districts"])
+    total = pct(st["margin"])
+    return (f"<h2>Staffing margin</h2><p>Capacity (active inspectors × workload cap) against assignments (tasks × inspectors per task): "
+            f"city {st['capacity']:,} vs {st['assignments']:,} ({total}); {st['cross_district'] or 0:,} task(s) staffed across districts.</p>"
+            "<table><tr><th>district</th><td><b>tasks</b></td><td><b>assignments</b></td><td><b>inspectors</b></td><td><b>capacity</b></td>"
+            f"<td><b>margin</b></td></tr>{cells}</table>")
+
+
+def render_html(plan_id: str, plan_name: str, m: dict, case: dict | None, charts: list[tuple[str, str]], meta: dict,
+                staffing: dict | None = None) -> str:
     e, o = m.get("expected"), m.get("observed")
     rows = []
 
@@ -286,6 +303,7 @@ th{{background:#f5f5f5;font-weight:normal}}figure{{margin:1em 0}}img{{max-width:
 <table><tr><th></th><td><b>expected (answer key)</b></td><td><b>observed (delivered results)</b></td><td><b>the case</b></td></tr>{table2}</table>
 <h2>The case's setting replayed on this register</h2>
 <table><tr><th></th><td><b>here</b></td><td><b>the case (Foshan)</b></td></tr>{table3}</table>
+{_staffing_table(staffing)}
 {imgs}
 <h2>Provenance</h2><ul>{metas}</ul>
 <p>Hit rate: share of inspected entities found in violation. Law-abiding inspections avoided (targeted share):
@@ -345,8 +363,15 @@ def write_report(tables: Tables, plan_id: str, reports_root: str, answer_key_roo
             "T": str(com.get("reveal_after") or ""), "seed": rev["seed"], "inputs": json.dumps(com["input_versions"], sort_keys=True),
             "entity profile as of": com["profile_as_of"], "scores of": com["score_date"],
             "answer key": str(truth_path) if truth is not None else "none", "report written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    page = render_html(plan_id, plan.name, m, case, charts, meta)
+    staffing = None
+    version = com.get("inspectors_version") or (com.get("input_versions") or {}).get("gold.inspectors")
+    if version is not None and "inspectors" in tasks:
+        from lakehouse.plans import staffing as staffing_
+        from lakehouse.plans.registers import read_inspectors
+
+        staffing = staffing_.margin(tasks, read_inspectors(tables, int(version)), plan.inspectors_per_task, plan.workload_cap)
+    page = render_html(plan_id, plan.name, m, case, charts, meta, staffing)
     (folder / "effectiveness.html").write_text(page, encoding="utf-8")
-    metrics = {"plan": m, "case_setting": case, "case": CASE, "oracle_goal": ORACLE_GOAL}
+    metrics = {"plan": m, "case_setting": case, "case": CASE, "oracle_goal": ORACLE_GOAL, "staffing": staffing}
     (folder / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return {"html": str(folder / "effectiveness.html"), "charts": [str(folder / n) for n, _ in charts], **metrics}
