@@ -36,6 +36,7 @@ SIZES = {
     "lightgbm_distributed": lambda sf: ["--rows", str(max(20_000, int(10_000_000 * sf))), "--repeat", "1"],
     "trino_endpoint": lambda sf: ["--rows", str(max(2_000, int(2_000_000 * sf))), "--repeat", "5"],
     "api_lookup": lambda sf: ["--entities", str(max(10_000, int(9_000_000 * sf)))],
+    "effectiveness": lambda sf: ["--scale", f"{max(sf, 0.002):g}", "--seeds", "1", "2"],
 }
 
 

@@ -1,8 +1,6 @@
 """Evaluation of a risk model on held-out labelled rows, and its plots.
 
-Metrics: accuracy (beside the case's 77.6%), AUC, precision and recall at 0.5, the base hit
-rate of the held-out double-random stream (what an unguided random draw finds), and the hit
-rate among the ``top_share`` highest scores (what a risk-targeted draw of that share finds).
+Metrics: those of :mod:`ml.metrics` (each beside its baseline, with intervals).
 Plots (PNG): ROC, precision-recall, calibration, hit rate by share inspected, importance.
 """
 from __future__ import annotations
@@ -20,24 +18,17 @@ def hit_rate_at(y: np.ndarray, p: np.ndarray, share: float) -> float:
     return float(y[top].mean())
 
 
-def metrics(y: np.ndarray, p: np.ndarray, top_share: float) -> dict[str, float]:
-    from sklearn.metrics import accuracy_score, average_precision_score, precision_score, recall_score, roc_auc_score
+def metrics(y: np.ndarray, p: np.ndarray, top_share: float, threshold: float | None = None,
+            truth: np.ndarray | None = None, observable: np.ndarray | None = None) -> dict[str, float]:
+    """The honest figures of :mod:`ml.metrics`, flattened for MLflow (``at_k.hit_rate``...),
+    plus the short names older callers read (``top_hit_rate``, ``random_hit_rate``, ``lift_at_top``)."""
+    from ml import metrics as honest
 
-    pred = (p >= 0.5).astype(int)
-    return {
-        "rows": float(len(y)),
-        "accuracy": float(accuracy_score(y, pred)),
-        "case_accuracy": CASE_ACCURACY,
-        "auc": float(roc_auc_score(y, p)) if len(np.unique(y)) > 1 else float("nan"),
-        "average_precision": float(average_precision_score(y, p)) if len(np.unique(y)) > 1 else float("nan"),
-        "precision": float(precision_score(y, pred, zero_division=0)),
-        "recall": float(recall_score(y, pred, zero_division=0)),
-        "random_hit_rate": float(y.mean()),
-        "top_share": top_share,
-        "top_hit_rate": hit_rate_at(y, p, top_share),
-        "top35_hit_rate": hit_rate_at(y, p, 0.35),
-        "lift_at_top": hit_rate_at(y, p, top_share) / float(y.mean()) if y.mean() > 0 else float("nan"),
-    }
+    full = honest.evaluate(y, p, top_share, threshold=threshold, truth=truth, observable=observable)
+    out = honest.flat(full)
+    out.update(top_share=float(top_share), top_hit_rate=full["at_k"]["hit_rate"], random_hit_rate=full["base_rate"],
+               lift_at_top=full["at_k"]["lift"])
+    return out
 
 
 def plots(y: np.ndarray, p: np.ndarray, importance: dict[str, float], out_dir: Path) -> list[Path]:

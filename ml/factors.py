@@ -71,15 +71,42 @@ ENTITY_FACTORS = [
     Factor("ent_registered_capital", "注册资本（万元）", "registered capital (10k yuan)", "register"),
     Factor("ent_type_code", "市场主体类型代码", "enterprise type code", "register"),
     Factor("ent_individual", "是否个体工商户", "individual business (1) or not (0)", "register"),
-    Factor("ent_industry_section", "行业门类（序号）", "industry section (A=1 ... T=20)", "register"),
-    Factor("ent_industry_division", "行业大类代码", "industry division (2-digit GB/T 4754 code)", "register"),
+    Factor("ent_industry_section", "行业门类（类别特征，A=1 … T=20 为类别编号）", "industry section, categorical (A=1 ... T=20 are labels, not an order)", "register"),
+    Factor("ent_industry_division", "行业大类（类别特征，GB/T 4754 两位代码）", "industry division, categorical (2-digit GB/T 4754 code)", "register"),
     Factor("ent_district", "所属区代码", "district code", "register"),
-    Factor("ent_status", "登记状态代码", "registration status code", "register"),
+    Factor("ent_status", "截止日登记状态代码", "registration status code as of the cutoff", "register"),
     Factor("net_same_address", "同一住所登记的其他主体数", "other entities registered at the same address", "network"),
     Factor("net_same_address_180d", "同一住所180天内登记的其他主体数", "other entities registered at the same address within 180 days", "network"),
     Factor("net_same_legal_rep", "同一法定代表人的其他主体数", "other entities with the same legal representative", "network"),
     Factor("net_same_phone", "同一联系电话的其他主体数", "other entities with the same phone", "network"),
 ]
+
+
+# factors whose values are labels, not quantities: the model treats them as categories
+CATEGORICAL = ("ent_industry_section", "ent_industry_division")
+
+
+def categorical_slots(names: list[str]) -> list[int]:
+    """Positions of the categorical factors in a feature list (LightGBM's categorical_feature)."""
+    return [i for i, n in enumerate(names) if n in CATEGORICAL]
+
+
+def due_year(cutoff: dt.date) -> int:
+    """The latest year whose annual report is due by ``cutoff`` (a year's report is due by 30 June of the next)."""
+    return cutoff.year - 1 if cutoff >= dt.date(cutoff.year, 7, 1) else cutoff.year - 2
+
+
+def _status_as_of(reg: DataFrame, cutoff: dt.date) -> Column:
+    """Registration status as of the cutoff. The register holds today's status; a status change is an
+    update of the entity's register record, so a non-active status on a record last updated after the
+    cutoff was not yet in force then: the entity was active (1) at the cutoff."""
+    from pyspark.sql import functions as F
+
+    status = F.expr("try_cast(registration_status as int)")
+    if "update_time" not in reg.columns:
+        return status
+    later = F.col("update_time").cast("date") > F.lit(cutoff)
+    return F.when(later & (status != 1), F.lit(1)).otherwise(status)
 
 
 def entity_factors(tables: Tables, cutoff: dt.date) -> DataFrame:
@@ -97,7 +124,7 @@ def entity_factors(tables: Tables, cutoff: dt.date) -> DataFrame:
         (F.ascii(F.substring(ind, 1, 1)) - 64).alias("ent_industry_section"),
         F.expr("try_cast(substring(industry_code, 2, 2) as int)").alias("ent_industry_division"),
         F.expr("try_cast(district_code as int)").alias("ent_district"),
-        F.expr("try_cast(registration_status as int)").alias("ent_status"),
+        _status_as_of(reg, cutoff).alias("ent_status"),
         "address", "establishment_date", "legal_rep_id_hash", "legal_rep_phone_hash",
     )
 
@@ -193,11 +220,10 @@ def history_factors(tables: Tables, cutoff: dt.date) -> list[DataFrame]:
         ))
     if (ar := _by_catalog(tables, "annual_reports", "SCJG-003")) is not None:
         # a year's report is due by 30 June of the next year
-        due_year = cutoff.year - 1 if cutoff >= dt.date(cutoff.year, 7, 1) else cutoff.year - 2
         filed = ar.where(F.col("report_date") <= c)
         out.append(filed.groupBy("uscc").agg(
             F.count(F.lit(1)).alias("hist_annual_reports"),
-            F.max((F.col("report_year").cast("int") == due_year).cast("int")).alias("_filed_due"),
+            F.max((F.col("report_year").cast("int") == due_year(cutoff)).cast("int")).alias("_filed_due"),
         ))
     if (ch := _by_catalog(tables, "registration", "SCJG-004")) is not None:
         out.append(ch.where((F.col("change_date") <= c) & (F.col("change_date") > F.lit(cutoff - dt.timedelta(days=365))))
@@ -512,7 +538,10 @@ def carried_factors(tables: Tables, cutoff: dt.date, wanted: set[str] | None = N
             frame = frame.join(subset(h), "uscc", "left")
             hist_names.update(c for c in h.columns if c != "uscc")
     if "_filed_due" in hist_names:
-        frame = frame.withColumn("hist_annual_report_missing", F.when(F.coalesce(F.col("_filed_due"), F.lit(0)) == 1, 0).otherwise(1)).drop("_filed_due")
+        # missing only when due: the entity existed by the end of the due year and filed no report for it
+        due = F.col("ent_age_days") >= (cutoff - dt.date(due_year(cutoff), 12, 31)).days
+        frame = frame.withColumn("hist_annual_report_missing",
+                                 F.when(due & (F.coalesce(F.col("_filed_due"), F.lit(0)) == 0), 1).otherwise(0)).drop("_filed_due")
         hist_names = (hist_names - {"_filed_due"}) | {"hist_annual_report_missing"}
     factors += [f for f in HISTORY_FACTORS if f.name in hist_names]
     counts = [f.name for f in factors if f.name.startswith(COUNT_PREFIXES)]

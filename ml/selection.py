@@ -71,7 +71,7 @@ class SelectionReport:
         return "\n".join(lines) + "\n"
 
 
-def _fold_importance(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> np.ndarray:
+def _fold_importance(X: np.ndarray, y: np.ndarray, folds: int, seed: int, categorical: list[int] | None = None) -> np.ndarray:
     import lightgbm as lgb
     from sklearn.model_selection import StratifiedKFold
 
@@ -80,7 +80,7 @@ def _fold_importance(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> np.
               "deterministic": True, "verbosity": -1, "num_threads": 2}
     out = []
     for i, (idx, _) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y)):
-        ds = lgb.Dataset(X[idx], y[idx], free_raw_data=True)
+        ds = lgb.Dataset(X[idx], y[idx], free_raw_data=True, categorical_feature=categorical or "auto")
         b = lgb.train({**params, "seed": seed + i}, ds, num_boost_round=150)
         out.append(b.feature_importance("gain"))
     return np.vstack(out)
@@ -104,7 +104,9 @@ def select(frame: pd.DataFrame, factors: list[str], label: str, k: int, *, thres
     y = frame[label].to_numpy(dtype=float)
     X = frame[factors].to_numpy(dtype=float)
     folds = max(2, min(folds, int(min(y.sum(), len(y) - y.sum()))))
-    imp = _fold_importance(X, y, folds, seed)
+    from ml.factors import categorical_slots
+
+    imp = _fold_importance(X, y, folds, seed, categorical_slots(factors))
     mean = imp.mean(axis=0)
     top = 3 * k
     ranks = (-imp).argsort(axis=1).argsort(axis=1)          # 0 = most important, per fold

@@ -41,12 +41,21 @@ def _artifact_uri(location: str) -> str:
     return path.as_uri()
 
 
+def _compact(summary: dict[str, Any], limit: int = 5000) -> str:
+    """JSON within the registry's tag limit: the reliability bins go first if it is too long."""
+    text = json.dumps(summary, separators=(",", ":"))
+    if len(text) > limit:
+        text = json.dumps({k: v for k, v in summary.items() if k != "reliability"}, separators=(",", ":"))
+    return text
+
+
 @dataclass
 class Champion:
     booster: Any
     version: str
     factors: list[str]
     name: str
+    metrics: dict[str, Any] | None = None
 
 
 class Tracker:
@@ -64,7 +73,8 @@ class Tracker:
         exp = self.client.get_experiment_by_name(cfg.experiment)
         self.experiment_id = exp.experiment_id if exp else self.client.create_experiment(cfg.experiment, artifact_location=_artifact_uri(cfg.artifact_location))
 
-    def log_model(self, booster: lgb.Booster, factors: list[str], example: pd.DataFrame, metrics: dict[str, float]) -> str:
+    def log_model(self, booster: lgb.Booster, factors: list[str], example: pd.DataFrame, metrics: dict[str, float],
+                  summary: dict[str, Any] | None = None) -> str:
         """Log and register the booster; returns the new version number."""
         import lightgbm
         import mlflow
@@ -82,6 +92,8 @@ class Tracker:
         self.client.set_model_version_tag(self.cfg.model_name, version, "factors", json.dumps(factors))
         for k, v in metrics.items():
             self.client.set_model_version_tag(self.cfg.model_name, version, f"validation_{k}", f"{v:.6f}")
+        if summary is not None:  # the honest held-out figures GET /v1/model serves (ml.metrics.public)
+            self.client.set_model_version_tag(self.cfg.model_name, version, "metrics", _compact(summary))
         return version
 
     def champion(self) -> Champion | None:
@@ -93,7 +105,7 @@ class Tracker:
             return None
         booster = mlflow.lightgbm.load_model(f"models:/{self.cfg.model_name}@{CHAMPION}")
         factors = json.loads(mv.tags.get("factors", "[]"))
-        return Champion(booster, str(mv.version), factors, self.cfg.model_name)
+        return Champion(booster, str(mv.version), factors, self.cfg.model_name, json.loads(mv.tags["metrics"]) if "metrics" in mv.tags else None)
 
     def require_champion(self) -> Champion:
         c = self.champion()

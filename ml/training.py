@@ -28,6 +28,7 @@ import pandas as pd
 
 from lakehouse.errors import RegulakeError
 from ml import evaluation, factors, labels, planted, selection
+from ml import metrics as honest
 from ml.tracking import Tracker
 
 if TYPE_CHECKING:
@@ -113,13 +114,14 @@ def _spark_frame(spark: SparkSession, pdf: pd.DataFrame, cols: list[str], valid:
     return spark.createDataFrame(pa.table(data))
 
 
-def _classifier(cfg: RegulakeConfig, params: dict[str, Any], **extra):
+def _classifier(cfg: RegulakeConfig, params: dict[str, Any], names: list[str] | None = None, **extra):
     from ml.estimator.classifier import LightGBMClassifier
 
     r = cfg.risk
     return LightGBMClassifier(
         featuresCol="features", labelCol=LABEL, engine=r.engine, numTasks=r.num_tasks, localMaxRows=r.local_max_rows,
-        timeout=r.timeout_seconds, seed=r.seed, **{**r.params, **params}, **extra,
+        timeout=r.timeout_seconds, seed=r.seed, categoricalSlotIndexes=factors.categorical_slots(names or []),
+        **{**r.params, **params}, **extra,
     )
 
 
@@ -175,7 +177,7 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
             from ml import tuning
 
             def fit_and_score(params):
-                m = _classifier(cfg, params, validationIndicatorCol="is_valid", earlyStoppingRound=r.tuning.early_stopping_rounds).fit(sdf)
+                m = _classifier(cfg, params, chosen, validationIndicatorCol="is_valid", earlyStoppingRound=r.tuning.early_stopping_rounds).fit(sdf)
                 return _auc(m.booster, Xv, yv), m.training_info.get("best_iteration")
 
             if r.tuning.mode == "spark_trials":
@@ -188,27 +190,32 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
             mlflow.log_dict(history, "tuning/trials.json")
         params = {**r.params, **best}
         mlflow.log_params({f"lgbm_{k}": v for k, v in params.items()})
-        model = _classifier(cfg, best, validationIndicatorCol="is_valid",
+        model = _classifier(cfg, best, chosen, validationIndicatorCol="is_valid",
                             earlyStoppingRound=r.tuning.early_stopping_rounds).fit(sdf)
         sdf.unpersist()
         booster = _named_booster(model.model_string, chosen)
         X_test, y_test = test_df[chosen].to_numpy(float), test_df[LABEL].to_numpy(float)
         p_test = booster.predict(X_test)
-        m = evaluation.metrics(y_test, p_test, r.top_share)
+        truth, observable = honest.answer_key_truth(answer_key, test_df) if answer_key is not None else (None, None)
+        full = honest.evaluate(y_test, p_test, r.top_share, threshold=float(train_df[LABEL].mean()), truth=truth, observable=observable)
+        m = evaluation.metrics(y_test, p_test, r.top_share, threshold=float(train_df[LABEL].mean()), truth=truth, observable=observable)
         mlflow.log_metrics({k: v for k, v in m.items() if np.isfinite(v)})
         importance = dict(zip(chosen, map(float, booster.feature_importance("gain"))))
         for path in evaluation.plots(y_test, p_test, importance, report_dir):
             mlflow.log_artifact(str(path), "plots")
         (report_dir / "selection.md").write_text(report.markdown(descriptions), encoding="utf-8")
         (report_dir / "selection.json").write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-        (report_dir / "evaluation.json").write_text(json.dumps({"metrics": m, "params": params, "training": model.training_info}, indent=1))
+        (report_dir / "evaluation.json").write_text(json.dumps({"metrics": m, "honest": honest.public(full), "params": params,
+                                                                "training": model.training_info}, indent=1))
+        (report_dir / "model_card.md").write_text(model_card(chosen, descriptions, params, cutoffs, len(frame), full), encoding="utf-8")
+        mlflow.log_artifact(str(report_dir / "model_card.md"))
         mlflow.log_artifact(str(report_dir / "selection.md"), "selection")
         mlflow.log_artifact(str(report_dir / "selection.json"), "selection")
         mlflow.log_dict(model.training_info, "training_info.json")
         if report.planted:
             mlflow.log_metric("planted_recovered", report.planted["recovered"])
 
-        version = tracker.log_model(booster, chosen, test_df[chosen].astype(float), m)
+        version = tracker.log_model(booster, chosen, test_df[chosen].astype(float), m, honest.public(full))
         champ = tracker.champion()
         champ_auc = None
         if champ is not None:
@@ -219,10 +226,19 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
                 champ_auc = float(mv.tags.get("validation_auc", "nan"))
         promoted = tracker.promote_if_better(version, m["auc"], champ_auc)
         mlflow.set_tags({"model_version": version, "promoted": str(promoted)})
-        progress(f"model version {version}: AUC {m['auc']:.3f}, accuracy {m['accuracy']:.3f}, hit rate top {r.top_share:.1%} "
-                 f"{m['top_hit_rate']:.1%} vs random {m['random_hit_rate']:.1%}; "
+        progress(f"model version {version}: {honest.summary_line(full)}; "
                  + ("promoted to champion" if promoted else f"champion kept (AUC {champ_auc:.3f})"))
     return TrainResult(run.info.run_id, version, promoted, chosen, m, champ_auc, params, report_dir, model.training_info)
+
+
+def model_card(factors_: list[str], descriptions: dict[str, str], params: dict[str, Any], cutoffs: list[dt.date], rows: int,
+               full: dict[str, Any]) -> str:
+    """The model card (Markdown): data, factors, parameters and the honest held-out metrics."""
+    lines = ["# Risk model card", "", f"Labelled rows: {rows:,} from cutoffs {', '.join(map(str, cutoffs))}; "
+             f"held-out rows are a double-random stream untouched before evaluation.", "", "## Factors", ""]
+    lines += [f"- `{f}` {descriptions.get(f) or ''}".rstrip() for f in factors_]
+    lines += ["", "## Parameters", "", "```", json.dumps(params, sort_keys=True, default=str, indent=1), "```", ""]
+    return "\n".join(lines) + honest.markdown(full)
 
 
 def _named_booster(model_str: str, names: list[str]):

@@ -145,6 +145,10 @@ class ModelInfo(BaseModel):
     model_version: str
     factors: list[ModelFactor]
     class_thresholds: list[float]
+    metrics: dict[str, Any] | None = Field(None, description="Held-out figures, each beside its baseline: AUC with its 95% interval, "
+                                           "average precision and base rate, balanced accuracy at the base-rate threshold (case 77.6%), "
+                                           "accuracy and always-0, hit rate / lift / recall at k with Wilson intervals, Brier, "
+                                           "reliability bins, oracle ratios (with the simulator's answer key).")
 
 
 class Plan(BaseModel):
@@ -438,7 +442,7 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
         c = _champion()
         desc = state.factor_catalog.descriptions if state.factor_catalog else {}
         return _json({"model_name": c.name, "model_version": c.version, "class_thresholds": thresholds,
-                      "factors": [{"factor": f, **desc.get(f, {})} for f in c.factors]})
+                      "factors": [{"factor": f, **desc.get(f, {})} for f in c.factors], "metrics": c.metrics})
 
     # -- public ------------------------------------------------------------------------------
 

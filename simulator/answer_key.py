@@ -3,7 +3,8 @@
 Layout (see docs/landing.md)::
 
     <answer_key_root>/run.json              scale, seed, days, counts, planted rates
-    <answer_key_root>/entities.parquet      one row per entity: USCC, planted factors, propensity, violation, shell, cluster
+    <answer_key_root>/entities.parquet      one row per entity: USCC, planted factors, propensity, observable logit, violation, shell, cluster
+    <answer_key_root>/propensity_by_year.parquet  uscc, year, propensity and observable logit as of 1 July of each inspection year
     <answer_key_root>/clusters.csv          registration-cluster membership
     <answer_key_root>/hotspots.csv          planted complaint hotspots
     <answer_key_root>/file_faults.csv       added column, GBK invalid byte, truncated file
@@ -46,10 +47,24 @@ def write_truth(city: City, root: Path, days: int = 0) -> None:
         "shell": pa.array(c["shell"]),
         "cluster_id": pa.array(c["cluster_id"]),
         "latent_risk": pa.array(c["z"]),
+        "observable_logit": pa.array(c["observable_logit"]),
     }
     for k in FACTOR_WEIGHTS:
         cols["factor_" + k] = pa.array(c["factor." + k])
     pq.write_table(pa.table(cols).slice(0, city.existing(days)), root / "entities.parquet")
+    # the propensity each inspection year met (an inspection of year y meets the entity as of 1 July y)
+    from simulator.entities import observable_at, year_day
+
+    y0 = int(str(city.start)[:4])
+    h = np.arange(city.n_history)
+    parts = []
+    for y in range(y0 - 3, y0):
+        obs = observable_at(city, h, year_day(y))
+        exists = c["establishment"][h].astype("datetime64[Y]").astype(int) + 1970 <= y  # as the inspections draw them
+        parts.append(pa.table({"uscc": city.text["uscc"].take(pa.array(h[exists])), "year": pa.array(np.full(int(exists.sum()), y)),
+                               "propensity": pa.array(1 / (1 + np.exp(-(obs + c["noise"][h])))[exists]),
+                               "observable_logit": pa.array(obs[exists])}))
+    pq.write_table(pa.concat_tables(parts), root / "propensity_by_year.parquet")
     with (root / "clusters.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["cluster_id", "uscc", "entity_name", "address", "establishment_date", "shell"])

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from catalog.catalogs import Catalog, CatalogField, Registry
 from catalog.standards import Standard
-from simulator.entities import City
+from simulator.entities import City, propensity_at, year_day
 
 HISTORY_MONTHS = 24
 NONCASH_METHODS = np.array(["2", "3", "4", "5", "6", "9"])
@@ -113,13 +113,14 @@ def _plan_inspections(city, block, rng):
         ents.append(drawn)
         yrs.append(np.full(len(drawn), y))
         modes.append(np.full(len(drawn), "1"))
-        found.append(rng.random(len(drawn)) < city["propensity"][drawn])
+        # found with the propensity of the entity as it was that year (age, licence expiry then)
+        found.append(rng.random(len(drawn)) < propensity_at(city, drawn, year_day(y)))
         # targeted checks follow complaints and suspicion, and hit far more often
         t = block[(est_year <= y) & (rng.random(len(block)) < 0.01 * (1 + np.minimum(city["complaints"][block], 5)))]
         ents.append(t)
         yrs.append(np.full(len(t), y))
         modes.append(np.where(city["complaints"][t] > 0, "3", "2"))
-        found.append(rng.random(len(t)) < np.minimum(1.0, 2.5 * city["propensity"][t]))
+        found.append(rng.random(len(t)) < np.minimum(1.0, 2.5 * propensity_at(city, t, year_day(y))))
     ent = np.concatenate(ents)
     return {"ent": ent, "year": np.concatenate(yrs), "mode": np.concatenate(modes), "found": np.concatenate(found)}
 
@@ -588,6 +589,17 @@ class ColumnMaker:
             return _with_nulls(_fmt_amount(x, 2), rng.random(n) < 0.1)
         return _with_nulls(_fmt_amount(rng.lognormal(np.log(80_000), 1.5, n), 2), rng.random(n) < 0.1)
 
+    def _licence_issue(self, plan: Plan, batch: Batch, ent: np.ndarray, rng) -> np.ndarray:
+        """Issue days of licences: within five years; an expired one 1-5 years before its expiry."""
+        if "_issue" not in plan:
+            issue = self.window(batch, ent, rng, years=5)
+            if batch.history:
+                c = self.city
+                before = c["licence_expiry"][ent] - 365 - (rng.random(len(ent)) * 4 * 365).astype(np.int64)
+                issue = np.where(c["licence_expired"][ent], np.minimum(issue, np.maximum(c["est_day"][ent], before)), issue)
+            plan["_issue"] = issue
+        return plan["_issue"]
+
     def date_field(self, name: str, plan: Plan, batch: Batch, rng) -> pa.Array:
         city, ent = self.city, plan["ent"]
         n = len(ent)
@@ -605,14 +617,16 @@ class ColumnMaker:
             months = self.months(plan, batch, n) + 1
             return _dates(np.minimum(end, months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + rng.integers(0, 15, n)))
         if name == "expiry_date":
-            issue = plan.setdefault("_issue", self.window(batch, ent, rng, years=5))
+            issue = self._licence_issue(plan, batch, ent, rng)
             expired = city["licence_expired"][ent]
-            exp = np.where(expired, end - rng.integers(10, 300, n), np.maximum(issue + 5 * 365, end + rng.integers(30, 900, n)))
+            # an expired licence expired on the entity's own day, spread over its life (entities.py)
+            gone = np.minimum(city["licence_expiry"][ent], end - 10) if batch.history else end - rng.integers(10, 300, n)
+            exp = np.where(expired, gone, np.maximum(issue + 5 * 365, end + rng.integers(30, 900, n)))
             return _dates(exp)
         if name in ("decision_date", "filing_date"):
             return _dates(plan.setdefault("_event_day", self.window(batch, ent, rng)))
         if name == "issue_date":
-            return _dates(plan.setdefault("_issue", self.window(batch, ent, rng, years=5)))
+            return _dates(self._licence_issue(plan, batch, ent, rng))
         if name == "removal_date":
             listed = plan.setdefault("_listed", self.window(batch, ent, rng))
             removed = listed + rng.integers(30, 365, n)

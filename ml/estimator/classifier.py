@@ -82,6 +82,7 @@ class _LightGBMParams(
     verbosity = Param(Params._dummy(), "verbosity", "LightGBM verbosity", TypeConverters.toInt)
     featuresShapCol = Param(Params._dummy(), "featuresShapCol", "output column of SHAP contributions (last element: base value)", TypeConverters.toString)
     featureNames = Param(Params._dummy(), "featureNames", "names of the vector's elements", TypeConverters.toListString)
+    categoricalSlotIndexes = Param(Params._dummy(), "categoricalSlotIndexes", "positions of categorical features in the vector", TypeConverters.toListInt)
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -90,7 +91,7 @@ class _LightGBMParams(
             featureFraction=1.0, baggingFraction=1.0, baggingFreq=0, lambdaL1=0.0, lambdaL2=0.0, maxBin=255,
             isUnbalance=False, earlyStoppingRound=0, metric="auc", numTasks=0, numThreads=1, engine="auto",
             localMaxRows=500_000, timeout=1800.0, startupTimeout=120.0, bindRetries=2, verbosity=-1, seed=42,
-            featuresShapCol="", featureNames=[],
+            featuresShapCol="", featureNames=[], categoricalSlotIndexes=[],
         )
 
     def lightgbm_params(self) -> dict[str, Any]:
@@ -104,6 +105,7 @@ class _LightGBMParams(
             "lambda_l1": g(self.lambdaL1), "lambda_l2": g(self.lambdaL2), "max_bin": g(self.maxBin),
             "is_unbalance": g(self.isUnbalance), "metric": g(self.metric), "num_threads": g(self.numThreads),
             "seed": g(self.seed), "deterministic": True, "verbosity": g(self.verbosity),
+            **({"categorical_feature": ",".join(map(str, g(self.categoricalSlotIndexes)))} if g(self.categoricalSlotIndexes) else {}),
         }
 
 
@@ -254,7 +256,7 @@ class LightGBMClassifier(Estimator, _LightGBMParams):
 
         names = ["featuresCol", "labelCol", "numIterations", "learningRate", "numLeaves", "maxDepth", "minDataInLeaf",
                  "featureFraction", "baggingFraction", "baggingFreq", "lambdaL1", "lambdaL2", "maxBin", "isUnbalance",
-                 "earlyStoppingRound", "metric", "numThreads", "seed"]
+                 "earlyStoppingRound", "metric", "numThreads", "seed", "categoricalSlotIndexes"]
         kwargs = {n: self.getOrDefault(getattr(self, n)) for n in names}
         m = SynapseClassifier(**kwargs).fit(df)
         return m.getNativeModel(), 0, {"tasks": None}

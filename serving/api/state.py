@@ -334,6 +334,7 @@ class ChampionSnapshot:
     factors: list[str]
     booster: Any
     loaded_at: float = field(default_factory=time.time)
+    metrics: dict[str, Any] | None = None  # held-out figures of ml.metrics.public
 
     def score(self, values: dict[str, float | None], thresholds: list[float], k: int,
               catalog: FactorCatalog | None) -> dict[str, Any]:
@@ -538,7 +539,7 @@ class ApiState:
             c = tr.champion()
             if c is None:
                 raise SourceMissing("the champion alias vanished while loading")
-            self.champion = ChampionSnapshot(c.name, str(c.version), list(c.factors), c.booster)
+            self.champion = ChampionSnapshot(c.name, str(c.version), list(c.factors), c.booster, metrics=c.metrics)
             st.version, st.loaded_at, st.error = str(c.version), time.time(), None
             st.reloads += 1
             log.info("loaded champion %s version %s (%d factors)", c.name, c.version, len(c.factors))

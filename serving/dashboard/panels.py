@@ -9,13 +9,14 @@ registered name, classes and figures.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import polars as pl
+
+from lakehouse import intervals
 
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 FREQUENCY_DAYS = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "yearly": 366}
@@ -229,15 +230,11 @@ def _scored(state) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     return _memo(("scored", s.version, ver), build)
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float | None, float | None, float | None]:
-    """Share and its 95% Wilson score interval."""
+def wilson(k: int, n: int) -> tuple[float | None, float | None, float | None]:
+    """Share and its 95% Wilson score interval (``None`` for no tasks done)."""
     if n <= 0:
         return None, None, None
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+    return (k / n, *intervals.wilson(k, n))
 
 
 def risk(state, f: Filters, top: int = 20) -> dict[str, Any]:

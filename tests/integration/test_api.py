@@ -159,8 +159,13 @@ def train_booster(seed: int):
 
 
 def register_champion(tracker, seed: int) -> str:
+    from ml import metrics
+
     booster, X = train_booster(seed)
-    version = tracker.log_model(booster, FACTORS, X, {"auc": 0.7})
+    rng = np.random.default_rng(seed + 100)
+    p = booster.predict(X[FACTORS].to_numpy(float))
+    y = (rng.uniform(0, 1, len(p)) < p).astype(int)
+    version = tracker.log_model(booster, FACTORS, X, {"auc": 0.7}, metrics.public(metrics.evaluate(y, p, 0.1)))
     tracker.client.set_registered_model_alias(tracker.cfg.model_name, "champion", version)
     return version
 
@@ -367,6 +372,10 @@ def test_score_with_the_champion(client, champion):
     assert client.post("/v1/score", json={"factors": {"ent_age_days": "many"}}, headers=h("scorer")).status_code == 422
     m = client.get("/v1/model", headers=h("scorer")).json()
     assert [f["factor"] for f in m["factors"]] == FACTORS and m["factors"][0]["description_zh"] == "成立天数"
+    # the honest held-out figures registered with the version, each beside its baseline
+    hm = m["metrics"]
+    assert hm["auc_low"] < hm["auc"] < hm["auc_high"] and hm["always_0_accuracy"] == pytest.approx(1 - hm["base_rate"])
+    assert hm["at_k"]["k"] == 40 and hm["at_k"]["hit_rate_low"] <= hm["at_k"]["hit_rate"] <= hm["at_k"]["hit_rate_high"]
 
 
 def test_plan_public_view_without_personal_data(client):

@@ -249,6 +249,10 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert e["targeted_hit_rate"] > e["random_plan_hit_rate"]
     assert 0 < e["oracle_ratio"] <= 1.0 + 1e-9
     assert (tmp_path / "reports" / "t1" / "effectiveness.html").exists()
+    # the staffing margin: capacity of the inspector register against the plan's assignments
+    st = rep["staffing"]
+    assert st["assignments"] == 2 * rep["plan"]["tasks"] and st["capacity"] > 0 and st["margin"] == pytest.approx(st["capacity"] / st["assignments"] - 1)
+    assert "Staffing margin" in (tmp_path / "reports" / "t1" / "effectiveness.html").read_text(encoding="utf-8")
     assert rep["charts"] and all(open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n" for p in rep["charts"])
 
 

@@ -94,6 +94,13 @@ def test_factors_labels_training_registry_and_scores(spark, risk_city):
     tracker = Tracker(cfg.risk.mlflow)
     run = mlflow.get_run(res.run_id)
     assert run.data.metrics["auc"] == pytest.approx(res.metrics["auc"]) and run.data.params["label_source"] == "random"
+    # honest metrics: each beside its baseline, in MLflow, the model card and the registered version
+    for k in ("auc_low", "balanced_accuracy", "always_0_accuracy", "at_k.hit_rate_low", "brier_base_rate", "answer_key.oracle_ratio"):
+        assert k in run.data.metrics, k
+    assert run.data.metrics["always_0_accuracy"] == pytest.approx(1 - run.data.metrics["base_rate"])
+    card = (res.report_dir / "model_card.md").read_text(encoding="utf-8")
+    assert "balanced accuracy" in card and "always 'no violation'" in card and "oracle ratio" in card
+    assert tracker.champion().metrics["auc"] == pytest.approx(res.metrics["auc"])
     trials = mlflow.search_runs([tracker.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{res.run_id}'")
     assert len(trials) == cfg.risk.tuning.max_evals
     arts = {a.path for a in tracker.client.list_artifacts(res.run_id, "plots")}

@@ -377,6 +377,13 @@ def test_effectiveness_oracle_ratio_is_one_when_the_model_knows_the_truth(world)
     e = m["expected"]
     assert e["oracle_ratio"] == pytest.approx(1.0)
     assert e["targeted_hit_rate"] > e["random_plan_hit_rate"]
+    lo, hi = e["targeted_hit_rate_range"]
+    assert lo < e["targeted_hit_rate"] < hi and "observable_oracle_ratio" in e and e["observable_oracle_ratio"] is None
+    # with the answer key's observable logit: a noisy observable signal, the model (= truth) beats it
+    rng = np.random.default_rng(0)
+    noisy = truth.assign(observable_logit=np.log(truth.propensity / (1 - truth.propensity)) + rng.normal(0, 2, len(truth)))
+    e2 = effectiveness(res.tasks, res.register, noisy)["expected"]
+    assert e2["observable_oracle_hit_rate"] <= e2["oracle_hit_rate"] and e2["observable_oracle_ratio"] >= 1.0
     assert avoided(0.86, 0.176) == pytest.approx(0.83, abs=0.005)          # the case's −83%
     # a model that knows nothing: the targeted share is no better than random
     blind = reg.assign(probability=0.5)

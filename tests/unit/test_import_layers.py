@@ -12,7 +12,7 @@ PACKAGES = ("catalog", "lakehouse", "simulator", "ml", "serving", "jobs")
 
 # Rank of each part of the tree: a module may import only modules of the same or a lower rank.
 RANKS = [
-    (0, ("catalog", "lakehouse.errors", "lakehouse.config", "lakehouse.privacy", "lakehouse.check_digits")),
+    (0, ("catalog", "lakehouse.errors", "lakehouse.config", "lakehouse.privacy", "lakehouse.check_digits", "lakehouse.intervals")),
     (1, ("lakehouse.spark", "lakehouse.tables", "lakehouse.runs")),
     (2, ("lakehouse.landing", "lakehouse.bronze", "lakehouse.silver", "lakehouse.gold")),
     (3, ("simulator",)),

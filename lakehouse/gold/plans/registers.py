@@ -134,7 +134,8 @@ def build_entity_register(tables: Tables, versions: dict[str, int], as_of: dt.da
 # inspectors
 
 
-def simulate_inspectors(register: pd.DataFrame, sim: InspectorSimulation, min_qualified: int = 2) -> pd.DataFrame:
+def simulate_inspectors(register: pd.DataFrame, sim: InspectorSimulation, min_qualified: int = 2,
+                        need: dict[tuple[str, str], int] | None = None) -> pd.DataFrame:
     """A simulated inspector register for the districts of ``register`` (pure; seeded by ``sim.seed``).
 
     Per district ``max(min_per_district, ceil(entities × per_1000 / 1000))`` inspectors; each is
@@ -142,7 +143,12 @@ def simulate_inspectors(register: pd.DataFrame, sim: InspectorSimulation, min_qu
     ``min_qualified + 2`` inspectors qualified for every item, so recusals leave enough), lives in a town of the district
     (from the reference divisions, so not every town holds entities), and declares
     Poisson(``conflicts_per_inspector``) conflicts with entities of the district.
+
+    ``need`` (:func:`lakehouse.gold.plans.staffing.need`): inspectors needed per (district, item) and per
+    (district, "*") to staff the configured plans; a district gets at least that many, and at least
+    that many qualified for each item.
     """
+    need = need or {}
     import hashlib
 
     from lakehouse.config.plans import ITEM_CODES
@@ -158,12 +164,14 @@ def simulate_inspectors(register: pd.DataFrame, sim: InspectorSimulation, min_qu
     for district, g in reg.groupby("district_code", sort=True):
         seed = int.from_bytes(hashlib.sha256(f"inspectors|{sim.seed}|{district}".encode()).digest()[:8], "big")
         rng = np.random.Generator(np.random.PCG64(seed))
-        n = max(sim.min_per_district, math.ceil(len(g) * sim.per_1000_entities / 1000))
+        item_need = {item: need.get((str(district), item), 0) for item in ITEM_CODES}
+        n = max(sim.min_per_district, math.ceil(len(g) * sim.per_1000_entities / 1000), need.get((str(district), "*"), 0),
+                *(v + min_qualified for v in item_need.values()))
         quals = {item: rng.random(n) < sim.qualification_rates.get(item, 0.3) for item in ITEM_CODES}
         for item, q in quals.items():
-            need = min(n, min_qualified + 2) - int(q.sum())
-            if need > 0:
-                q[rng.permutation(np.flatnonzero(~q))[:need]] = True
+            missing = min(n, max(min_qualified + 2, item_need[item] + min_qualified)) - int(q.sum())
+            if missing > 0:
+                q[rng.permutation(np.flatnonzero(~q))[:missing]] = True
         towns = sorted(set(ref_towns.get(str(district), [])) | set(t for t in g["town_code"].dropna().astype(str)))
         towns = towns or [f"{district}000"]
         uscc = g["uscc"].astype(str).to_numpy()
@@ -195,12 +203,17 @@ def read_inspectors(tables: Tables, version: int) -> pd.DataFrame:
     return normalise_inspectors(pd.DataFrame(rows, columns=INSPECTOR_COLUMNS + ["source"]))
 
 
-def ensure_inspectors(spark: SparkSession, tables: Tables, settings: PlansSettings, register: pd.DataFrame, k: int) -> int:
-    """The version of gold.inspectors, simulating it first when it is missing and simulation is on."""
+def ensure_inspectors(spark: SparkSession, tables: Tables, settings: PlansSettings, register: pd.DataFrame, k: int,
+                      plans: list | None = None) -> int:
+    """The version of gold.inspectors, simulating it first when it is missing and simulation is on
+    (sized to staff ``plans``, resolved: see :mod:`lakehouse.gold.plans.staffing`)."""
     if tables.exists(INSPECTORS):
         return tables.version(INSPECTORS)
     if not settings.simulate_inspectors:
         raise RegulakeError(f"{INSPECTORS} does not exist; load the inspector register (执法检查人员名录库) into it, "
                             "or set plans.simulate_inspectors: true for a demo")
-    version = write_inspectors(spark, tables, simulate_inspectors(register, settings.inspectors, k))
+    from lakehouse.gold.plans import staffing
+
+    need = staffing.need(register, plans) if plans else None
+    version = write_inspectors(spark, tables, simulate_inspectors(register, settings.inspectors, k, need))
     return int(version)

@@ -44,6 +44,19 @@ def _rate(x) -> float | None:
     return float(x.mean()) if len(x) else None
 
 
+def _spread(p) -> list[float] | None:
+    """95% range of the hit rate observed when entities with propensities ``p`` are inspected."""
+    p = np.asarray(p, dtype=float)
+    if not len(p):
+        return None
+    sd = float(np.sqrt((p * (1 - p)).sum())) / len(p)
+    return [max(0.0, float(p.mean()) - 1.96 * sd), min(1.0, float(p.mean()) + 1.96 * sd)]
+
+
+def _range(x) -> str:
+    return "" if not x else f" [{100 * x[0]:.1f}%, {100 * x[1]:.1f}%]"
+
+
 def avoided(h_targeted: float | None, h_random: float | None) -> float | None:
     """Share of law-abiding inspections avoided by targeting n entities instead of drawing n at random."""
     if h_targeted is None or h_random is None or h_random >= 1:
@@ -72,11 +85,19 @@ def effectiveness(tasks: pd.DataFrame, register: pd.DataFrame, truth: pd.DataFra
         h_r = _rate(tp.loc[tp["share"] == "random", "p"].dropna())
         pool = el[~el["uscc"].isin(tasks.loc[tasks["share"] == "random", "uscc"])]
         h_oracle = _rate(np.sort(pool["p"].to_numpy())[::-1][:n_t]) if n_t else None
+        h_obs = None
+        if "observable_logit" in truth and n_t:  # the best any model of the observable data can do
+            pool_o = pool.assign(o=pool["uscc"].map(truth.set_index("uscc")["observable_logit"]))
+            h_obs = _rate(pool_o.sort_values(["o", "uscc"], ascending=[False, True])["p"].to_numpy()[:n_t])
         law_plan = n_t * (1 - (h_t or 0)) + n_r * (1 - (h_r or 0))
         law_random = len(tasks) * (1 - h_pop)
         out["expected"] = {
             "random_plan_hit_rate": h_pop, "random_share_hit_rate": h_r, "targeted_hit_rate": h_t, "oracle_hit_rate": h_oracle,
             "oracle_ratio": (h_t / h_oracle) if h_t is not None and h_oracle else None,
+            "observable_oracle_hit_rate": h_obs, "observable_oracle_ratio": (h_t / h_obs) if h_t is not None and h_obs else None,
+            # where the observed hit rate of the targeted share falls 95% of the time (its propensities, normal approximation)
+            "targeted_hit_rate_range": _spread(tp.loc[tp["share"] == "targeted", "p"].dropna()),
+            "random_share_hit_rate_range": _spread(tp.loc[tp["share"] == "random", "p"].dropna()),
             "law_abiding_avoided_targeted": avoided(h_t, h_pop),
             "law_abiding_plan": law_plan, "law_abiding_random_plan": law_random,
             "law_abiding_avoided_plan": 1 - law_plan / law_random if law_random else None,
@@ -93,12 +114,16 @@ def effectiveness(tasks: pd.DataFrame, register: pd.DataFrame, truth: pd.DataFra
         out["by_class"] = {str(c): {"entities": int(len(g)), "hit_rate": float(g["p"].mean())}
                            for c, g in el.groupby(el["risk_class"].fillna("-"))}
     if observed is not None and len(observed):
+        # the one metrics module (evaluation code, like this report's use of the answer key)
+        from lakehouse.intervals import wilson
+
         o = {}
         for share in ("targeted", "random"):
             g = observed[observed["share"] == share]
             o[f"{share}_inspected"] = int(len(g))
             o[f"{share}_hits"] = int(g["hit"].sum())
             o[f"{share}_hit_rate"] = float(g["hit"].mean()) if len(g) else None
+            o[f"{share}_hit_rate_wilson"] = list(wilson(float(g["hit"].sum()), len(g))) if len(g) else None
         o["law_abiding_avoided_targeted"] = avoided(o["targeted_hit_rate"], o["random_hit_rate"])
         out["observed"] = o
     return out
@@ -202,7 +227,24 @@ def _charts(m: dict, case: dict | None, folder: Path, stem: str) -> list[tuple[s
     return out
 
 
-def render_html(plan_id: str, plan_name: str, m: dict, case: dict | None, charts: list[tuple[str, str]], meta: dict) -> str:
+def _staffing_table(st: dict | None) -> str:
+    if not st:
+        return ""
+    def pct(x):
+        return "–" if x is None else f"{100 * x:+.0f}%"
+
+    cells = "".join(
+        f"<tr><th>{html.escape(r['district_code'])}</th><td>{r['tasks']:,}</td><td>{r['assignments']:,}</td><td>{r['inspectors']:,}</td>"
+        f"<td>{r['capacity']:,}</td><td>{pct(r['margin'])}</td></tr>" for r in st["districts"])
+    total = pct(st["margin"])
+    return (f"<h2>Staffing margin</h2><p>Capacity (active inspectors × workload cap) against assignments (tasks × inspectors per task): "
+            f"city {st['capacity']:,} vs {st['assignments']:,} ({total}); {st['cross_district'] or 0:,} task(s) staffed across districts.</p>"
+            "<table><tr><th>district</th><td><b>tasks</b></td><td><b>assignments</b></td><td><b>inspectors</b></td><td><b>capacity</b></td>"
+            f"<td><b>margin</b></td></tr>{cells}</table>")
+
+
+def render_html(plan_id: str, plan_name: str, m: dict, case: dict | None, charts: list[tuple[str, str]], meta: dict,
+                staffing: dict | None = None) -> str:
     e, o = m.get("expected"), m.get("observed")
     rows = []
 
@@ -215,9 +257,14 @@ def render_html(plan_id: str, plan_name: str, m: dict, case: dict | None, charts
     rows.clear()
     if e:
         row("hit rate, purely random plan of the same size", _pct(e["random_plan_hit_rate"]), "–", _pct(CASE["random_hit_rate"]))
-        row("hit rate, random share", _pct(e["random_share_hit_rate"]), _pct(o and o.get("random_hit_rate")), "–")
-        row("hit rate, targeted share", _pct(e["targeted_hit_rate"]), _pct(o and o.get("targeted_hit_rate")), _pct(CASE["targeted_hit_rate"]))
+        row("hit rate, random share [95% range of what inspections would find]", _pct(e["random_share_hit_rate"]) + _range(e.get("random_share_hit_rate_range")),
+            _pct(o and o.get("random_hit_rate")) + _range(o and o.get("random_hit_rate_wilson")), "–")
+        row("hit rate, targeted share [95% range; observed: Wilson 95%]", _pct(e["targeted_hit_rate"]) + _range(e.get("targeted_hit_rate_range")),
+            _pct(o and o.get("targeted_hit_rate")) + _range(o and o.get("targeted_hit_rate_wilson")), _pct(CASE["targeted_hit_rate"]))
         row("hit rate, oracle: same candidates ranked by true propensity", _pct(e["oracle_hit_rate"]), "–", "–")
+        if e.get("observable_oracle_hit_rate") is not None:
+            row("hit rate, observable oracle: ranked by the planted signal without its noise", _pct(e["observable_oracle_hit_rate"]), "–", "–")
+            row("observable-oracle ratio: targeted ÷ observable oracle", f"{e['observable_oracle_ratio']:.3f}", "–", "–")
         row("law-abiding inspections avoided (targeted share vs as many at random)", _pct(e["law_abiding_avoided_targeted"]),
             _pct(o and o.get("law_abiding_avoided_targeted")), "−83%")
         row("law-abiding inspections avoided (whole plan vs a purely random plan)", _pct(e["law_abiding_avoided_plan"]), "–", "–")
@@ -225,8 +272,8 @@ def render_html(plan_id: str, plan_name: str, m: dict, case: dict | None, charts
         verdict = "–" if ratio is None else (f"{ratio:.3f} ✓ (goal ≥ {ORACLE_GOAL})" if ratio >= ORACLE_GOAL else f"{ratio:.3f} ✗ (goal ≥ {ORACLE_GOAL})")
         row("oracle ratio: targeted ÷ top-by-true-propensity at the same size", verdict, "–", "–")
     elif o:
-        row("hit rate, random share", "–", _pct(o["random_hit_rate"]), _pct(CASE["random_hit_rate"]))
-        row("hit rate, targeted share", "–", _pct(o["targeted_hit_rate"]), _pct(CASE["targeted_hit_rate"]))
+        row("hit rate, random share [Wilson 95%]", "–", _pct(o["random_hit_rate"]) + _range(o.get("random_hit_rate_wilson")), _pct(CASE["random_hit_rate"]))
+        row("hit rate, targeted share [Wilson 95%]", "–", _pct(o["targeted_hit_rate"]) + _range(o.get("targeted_hit_rate_wilson")), _pct(CASE["targeted_hit_rate"]))
         row("law-abiding inspections avoided (targeted share)", "–", _pct(o["law_abiding_avoided_targeted"]), "−83%")
     table2 = "".join(rows)
     rows.clear()
@@ -234,10 +281,12 @@ def render_html(plan_id: str, plan_name: str, m: dict, case: dict | None, charts
         ce = case["expected"]
         row("setting", f"{case['targeted']:,} targeted = {100 * case['targeted'] / max(case['register'], 1):.2f}% of {case['register']:,} entities; "
                        f"{case['tasks']:,} tasks, {100 * case['targeted_share']:.0f}% targeted", "≈29k of ≈900k (3.2%); 35% of the plan")
-        row("hit rate: random → targeted", f"{_pct(ce['random_plan_hit_rate'])} → {_pct(ce['targeted_hit_rate'])}", "17.6% → 86%")
+        row("hit rate: random → targeted", f"{_pct(ce['random_plan_hit_rate'])} → {_pct(ce['targeted_hit_rate'])}{_range(ce.get('targeted_hit_rate_range'))}", "17.6% → 86%")
         row("best possible targeted hit rate (true propensity)", _pct(ce["oracle_hit_rate"]), "–")
         row("law-abiding inspections avoided (targeted)", _pct(ce["law_abiding_avoided_targeted"]), "−83%")
         row("oracle ratio", "–" if ce["oracle_ratio"] is None else f"{ce['oracle_ratio']:.3f}", "–")
+        if ce.get("observable_oracle_ratio") is not None:
+            row("observable-oracle ratio", f"{ce['observable_oracle_ratio']:.3f}", "–")
     table3 = "".join(rows)
     imgs = "".join(f'<figure><img src="{html.escape(n)}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}</figcaption></figure>' for n, cap in charts)
     metas = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in meta.items())
@@ -254,6 +303,7 @@ th{{background:#f5f5f5;font-weight:normal}}figure{{margin:1em 0}}img{{max-width:
 <table><tr><th></th><td><b>expected (answer key)</b></td><td><b>observed (delivered results)</b></td><td><b>the case</b></td></tr>{table2}</table>
 <h2>The case's setting replayed on this register</h2>
 <table><tr><th></th><td><b>here</b></td><td><b>the case (Foshan)</b></td></tr>{table3}</table>
+{_staffing_table(staffing)}
 {imgs}
 <h2>Provenance</h2><ul>{metas}</ul>
 <p>Hit rate: share of inspected entities found in violation. Law-abiding inspections avoided (targeted share):
@@ -294,7 +344,10 @@ def write_report(tables: Tables, plan_id: str, reports_root: str, answer_key_roo
     truth = None
     truth_path = Path(answer_key_root) / "entities.parquet" if answer_key_root else None
     if truth_path and truth_path.exists():
-        truth = pd.read_parquet(truth_path, columns=["uscc", "propensity"])
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(truth_path).names
+        truth = pd.read_parquet(truth_path, columns=["uscc", "propensity"] + (["observable_logit"] if "observable_logit" in names else []))
     observed = observed_results(tables, tasks)
     m = effectiveness(tasks, register, truth, observed)
     case = None
@@ -310,8 +363,15 @@ def write_report(tables: Tables, plan_id: str, reports_root: str, answer_key_roo
             "T": str(com.get("reveal_after") or ""), "seed": rev["seed"], "inputs": json.dumps(com["input_versions"], sort_keys=True),
             "entity profile as of": com["profile_as_of"], "scores of": com["score_date"],
             "answer key": str(truth_path) if truth is not None else "none", "report written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    page = render_html(plan_id, plan.name, m, case, charts, meta)
+    staffing = None
+    version = com.get("inspectors_version") or (com.get("input_versions") or {}).get("gold.inspectors")
+    if version is not None and "inspectors" in tasks:
+        from lakehouse.gold.plans import staffing as staffing_
+        from lakehouse.gold.plans.registers import read_inspectors
+
+        staffing = staffing_.margin(tasks, read_inspectors(tables, int(version)), plan.inspectors_per_task, plan.workload_cap)
+    page = render_html(plan_id, plan.name, m, case, charts, meta, staffing)
     (folder / "effectiveness.html").write_text(page, encoding="utf-8")
-    metrics = {"plan": m, "case_setting": case, "case": CASE, "oracle_goal": ORACLE_GOAL}
+    metrics = {"plan": m, "case_setting": case, "case": CASE, "oracle_goal": ORACLE_GOAL, "staffing": staffing}
     (folder / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return {"html": str(folder / "effectiveness.html"), "charts": [str(folder / n) for n, _ in charts], **metrics}

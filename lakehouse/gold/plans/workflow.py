@@ -97,6 +97,17 @@ def _iso(t):
     return randomness.iso(t) if t is not None else None
 
 
+def _configured_plans(settings: PlansSettings, plan: Plan) -> list[Plan]:
+    """This plan and every plan of the plans folder, resolved: the ones a simulated inspector register must staff."""
+    from lakehouse.config.plans import load_plans
+
+    try:
+        others = [p.resolved(settings) for pid, p in load_plans(settings).items() if pid != plan.id]
+    except Exception:  # noqa: BLE001 - a broken plan file fails when that plan is used, not here
+        others = []
+    return [plan, *others]
+
+
 def commit_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, plan: Plan, operator: str | None = None,
                 progress: Callable[[str], None] | None = None, now: dt.datetime | None = None, share: str | None = None,
                 replace: bool = False, reason: str | None = None) -> CommitOutcome:
@@ -126,7 +137,8 @@ def commit_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, pl
     as_of, score_date = registers.resolve_dates(tables, versions, plan.profile_as_of, plan.score_date)
     say(f"{plan.id}: entity register as of {as_of}, scores of {score_date}")
     register = registers.build_entity_register(tables, versions, as_of, score_date)
-    versions[registers.INSPECTORS] = registers.ensure_inspectors(spark, tables, settings, register, plan.inspectors_per_task)
+    versions[registers.INSPECTORS] = registers.ensure_inspectors(spark, tables, settings, register, plan.inspectors_per_task,
+                                                                 _configured_plans(settings, plan))
     reg_hash = register_hash(register)
     reg_version = audit.freeze_register(spark, tables, plan.id, register)
     if abandoned is not None:
