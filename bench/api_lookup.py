@@ -74,8 +74,8 @@ def make_scores(root: Path, n: int) -> list[str]:
 
 
 def _app():
-    from serving.app import create_app
     from lakehouse.config.api import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
+    from serving.app import create_app
 
     settings = ApiSettings(api_keys=[ApiKey(name="bench", key_hash=hash_api_key(KEY), scopes=["risk:read"])],
                            rate_limit=RateLimitSettings(per_key_per_second=1e6, per_ip_per_second=1e6, burst=1_000_000))

@@ -29,9 +29,9 @@ def main() -> None:
     from catalog import load_catalog
     from lakehouse.bronze.ingest import ingest
     from lakehouse.config import load_config
-    from simulator.simulate import Settings, simulate
     from lakehouse.spark import get_spark
     from lakehouse.tables import Tables
+    from simulator.simulate import Settings, simulate
 
     work = Path(tempfile.mkdtemp(prefix="regulake-bench-bronze-"))
     cfg = load_config("local", overrides={"warehouse.root": str(work / "warehouse"), "spark.ui_enabled": False}, environ={})

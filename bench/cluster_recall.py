@@ -22,11 +22,11 @@ def simulate_and_run(scale: float, seed: int, cluster_entities_sf1: int, workdir
     from jobs import clusters as clusters_job
     from lakehouse.bronze.ingest import ingest_all
     from lakehouse.config import load_config
-    from simulator.simulate import Settings, simulate
     from lakehouse.privacy import hmac_key
     from lakehouse.silver.process import process
     from lakehouse.spark import get_spark
     from lakehouse.tables import Tables
+    from simulator.simulate import Settings, simulate
 
     root = Path(workdir).resolve()
     cfg = load_config(env, overrides={

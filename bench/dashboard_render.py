@@ -71,8 +71,8 @@ def main(argv=None) -> None:
     import uvicorn
     from playwright.sync_api import sync_playwright
 
-    from serving.app import create_app
     from lakehouse.config.api import ApiKey, ApiSettings, hash_api_key
+    from serving.app import create_app
     from serving.dashboard.state import DashboardState
 
     tmp = Path(tempfile.mkdtemp(prefix="dash-bench-"))

@@ -82,9 +82,11 @@ def main() -> None:
 
             # alternate the order so neither side always runs on a warmer JVM
             if i % 2 == 0:
-                plain_times.append(timed(plain)); delta_times.append(timed(delta))
+                plain_times.append(timed(plain))
+                delta_times.append(timed(delta))
             else:
-                delta_times.append(timed(delta)); plain_times.append(timed(plain))
+                delta_times.append(timed(delta))
+                plain_times.append(timed(plain))
         p, d = statistics.median(plain_times), statistics.median(delta_times)
         results.append((f"write, {label}", p, d))
 
@@ -101,8 +103,9 @@ def main() -> None:
         spark.read.parquet(plain_dir).where((F.col("district") == "440605") & (F.col("id") >= lo) & (F.col("id") < hi)).agg(F.sum("capital")).collect()
 
     rt_plain, rt_delta = [], []
-    for i in range(args.repeats * 2):
-        rt_plain.append(timed(read_plain)); rt_delta.append(timed(read_delta))
+    for _ in range(args.repeats * 2):
+        rt_plain.append(timed(read_plain))
+        rt_delta.append(timed(read_delta))
     results.append(("filtered read (1 partition, 2% id range)", statistics.median(rt_plain), statistics.median(rt_delta)))
 
     print(f"{'operation':45s} {'parquet s':>10s} {'delta s':>10s} {'ratio':>7s}")

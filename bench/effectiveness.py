@@ -75,12 +75,12 @@ def pipeline(scale: float, seed: int, root: Path, say) -> dict:
     from jobs import train as train_job
     from lakehouse.bronze.ingest import ingest_all
     from lakehouse.config import load_config
-    from simulator.simulate import Settings, simulate
     from lakehouse.privacy import hmac_key
-    from ml.scoring import SCORES
     from lakehouse.silver.process import process
     from lakehouse.spark import get_spark
     from lakehouse.tables import Tables
+    from ml.scoring import SCORES
+    from simulator.simulate import Settings, simulate
 
     cfg = load_config("local", conf_dir=ROOT / "conf", environ={}, overrides={
         "warehouse.root": str(root / "warehouse"), "landing.root": str(root / "landing"),

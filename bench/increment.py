@@ -24,9 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark runs)
-
 import scale  # noqa: E402
+from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark runs)
 
 from simulator.increment import deliver_new_days  # noqa: E402
 

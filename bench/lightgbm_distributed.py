@@ -12,7 +12,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark runs)
 
 
@@ -29,9 +28,9 @@ def main() -> None:
     from sklearn.metrics import roc_auc_score
 
     from lakehouse.config import load_config
+    from lakehouse.spark import get_spark
     from ml.estimator.barrier import list_array
     from ml.estimator.classifier import LightGBMClassifier
-    from lakehouse.spark import get_spark
 
     spark = get_spark(load_config("local", overrides={"spark.conf": {"spark.driver.maxResultSize": "4g"}, "spark.ui_enabled": False}, environ={}))
     X, y = make_classification(n_samples=args.rows, n_features=args.features, n_informative=args.features // 2,

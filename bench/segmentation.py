@@ -51,8 +51,8 @@ REAL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "
 def tagging(a) -> None:
     import dataclasses
 
-    from lakehouse.gold.complaints import segment
     from lakehouse.config.complaints import ComplaintsSettings
+    from lakehouse.gold.complaints import segment
 
     base = segment.load_resources(ComplaintsSettings())
     sets = {"simulated": texts(a.texts), "real": open(REAL, encoding="utf-8").read().splitlines()}
@@ -121,8 +121,8 @@ def main() -> None:
         tagging(a)
         return
 
-    from lakehouse.gold.complaints import segment
     from lakehouse.config.complaints import ComplaintsSettings
+    from lakehouse.gold.complaints import segment
 
     data = texts(a.texts)
     res = segment.load_resources(ComplaintsSettings())

@@ -44,12 +44,12 @@ def main() -> None:
     from catalog import load_catalog
     from lakehouse.bronze.ingest import ingest, ingest_all
     from lakehouse.config import load_config
-    from simulator.increment import deliver_new_days
-    from simulator.simulate import simulate
     from lakehouse.privacy import hmac_key
     from lakehouse.silver.process import process
     from lakehouse.spark import get_spark
     from lakehouse.tables import Tables
+    from simulator.increment import deliver_new_days
+    from simulator.simulate import simulate
 
     work = Path(tempfile.mkdtemp(prefix="regulake-bench-daily-"))
     base = work / "base"

@@ -99,11 +99,11 @@ def main() -> None:
     from catalog import load_catalog
     from lakehouse.bronze.ingest import ingest
     from lakehouse.config import load_config
-    from simulator.simulate import Settings, simulate
     from lakehouse.privacy import hmac_key
     from lakehouse.silver.standardise import ERRORS, area_plans, standardise
     from lakehouse.spark import get_spark
     from lakehouse.tables import Tables
+    from simulator.simulate import Settings, simulate
 
     work = Path(tempfile.mkdtemp(prefix="regulake-bench-silver-"))
     cfg = load_config("local", overrides={"warehouse.root": str(work / "warehouse"), "spark.ui_enabled": False}, environ={})

@@ -73,9 +73,9 @@ def main() -> None:
     from deltalake import DeltaTable
 
     from lakehouse.config.serving import TrinoSettings, TrinoUser
+    from lakehouse.tables import Tables
     from serving.trino.launcher import TrinoServer
     from serving.trino.sync import sync
-    from lakehouse.tables import Tables
 
     root = Path(tempfile.mkdtemp(prefix="bench_trino_"))
     make_table(root, args.rows)

@@ -11,9 +11,9 @@ if TYPE_CHECKING:
 
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from jobs.gold import latest_batch_date
-    from lakehouse.gold.clusters import build
     from lakehouse.config.clusters import settings_of
     from lakehouse.errors import RegulakeError
+    from lakehouse.gold.clusters import build
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
 

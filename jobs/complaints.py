@@ -11,11 +11,11 @@ if TYPE_CHECKING:
 
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from jobs.gold import latest_batch_date
+    from lakehouse.config.complaints import settings_of
+    from lakehouse.errors import RegulakeError
     from lakehouse.gold.complaints import build
     from lakehouse.gold.complaints.keyness import background
-    from lakehouse.config.complaints import settings_of
     from lakehouse.gold.complaints.wordcloud import find_font
-    from lakehouse.errors import RegulakeError
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
 

@@ -19,8 +19,8 @@ def run(config: RegulakeConfig, spark: SparkSession, say=print) -> dict:
     from pathlib import Path
 
     from jobs import bronze, clusters, complaints, factors, gold, plan, score, silver, train
-    from simulator.simulate import Settings, simulate
     from lakehouse.tables import Tables
+    from simulator.simulate import Settings, simulate
 
     landing, key = Path(config.landing.root), Path(config.landing.answer_key_root)
     settings = Settings.from_config(config.simulator, DEMO_SCALE, DEMO_DAYS, DEMO_SEED, landing, key)

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from catalog import load_catalog
     from lakehouse.errors import RegulakeError
-    from ml import factors
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
+    from ml import factors
 
     tables = Tables.from_config(config, spark)
     if not tables.exists("silver.registration"):

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 
 def run(config: RegulakeConfig, spark: SparkSession, progress=None, plan_ids: list[str] | None = None,
         operator: str | None = None, report: bool = True) -> list:
+    from lakehouse.config.plans import load_plans, plans_dir, settings_of
     from lakehouse.errors import RegulakeError
     from lakehouse.gold.plans import audit
     from lakehouse.gold.plans import commitment as cm
     from lakehouse.gold.plans.randomness import ValueNotYet
     from lakehouse.gold.plans.report import write_report
-    from lakehouse.config.plans import load_plans, plans_dir, settings_of
     from lakehouse.gold.plans.workflow import DrawTooEarly, commit_plan, draw_committed
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables

@@ -16,10 +16,10 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from catalog import load_catalog
     from jobs.factors import score_date
     from lakehouse.errors import RegulakeError
-    from ml import rescoring
-    from ml.tracking import Tracker
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
+    from ml import rescoring
+    from ml.tracking import Tracker
 
     tables = Tables.from_config(config, spark)
     if not tables.exists(rescoring.scoring.SCORES):

@@ -11,10 +11,10 @@ if TYPE_CHECKING:
 
 def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from jobs.factors import score_date
-    from ml import scoring
-    from ml.tracking import Tracker
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
+    from ml import scoring
+    from ml.tracking import Tracker
 
     tables = Tables.from_config(config, spark)
     date = score_date(config, tables)

@@ -13,9 +13,9 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     from pathlib import Path
 
     from catalog import load_catalog
-    from ml import training
     from lakehouse.runs import record_run
     from lakehouse.tables import Tables
+    from ml import training
 
     tables = Tables.from_config(config, spark)
     key = Path(config.landing.answer_key_root)

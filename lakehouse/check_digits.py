@@ -9,7 +9,7 @@ Arrays of codes are ``uint8`` matrices, one row of ASCII bytes per code (``as_by
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 
     from catalog.catalogs import Registry
     from lakehouse.config import RiskConfig
-    from ml.tracking import Champion
     from lakehouse.tables import Tables
+    from ml.tracking import Champion
 
 NETWORK_KEYS = {"net_same_address": "address", "net_same_address_180d": "address",
                 "net_same_legal_rep": "legal_rep_id_hash", "net_same_phone": "legal_rep_phone_hash"}

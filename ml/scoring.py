@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from lakehouse.config import RiskConfig
-    from ml.tracking import Champion
     from lakehouse.tables import Tables
+    from ml.tracking import Champion
 
 SCORES = "gold.risk_scores"
 CLASSES = ("A", "B", "C", "D")

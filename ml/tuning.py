@@ -12,7 +12,8 @@ MLflow run of the training run (parameters, validation AUC, rounds used).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 

@@ -23,21 +23,21 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import orjson
-from stdnum.cn import uscc as _uscc
-from stdnum.exceptions import InvalidChecksum
 from fastapi import FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from stdnum.cn import uscc as _uscc
+from stdnum.exceptions import InvalidChecksum
 
+from lakehouse.config.api import ApiKey, ApiSettings
 from serving.api.auth import HEADER, KeyRing
 from serving.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from serving.api.metrics import Metrics
 from serving.api.ratelimit import RateLimiter
 from serving.api.state import ApiState
-from lakehouse.config.api import ApiKey, ApiSettings
 
 log = logging.getLogger("regulake.api")
 JSON = "application/json"
@@ -517,7 +517,6 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
 
 def app_from_config(cfg, start_reloader: bool = True) -> FastAPI:
     from lakehouse.config.serving import serving_settings
-
     from serving.dashboard.state import DashboardState
 
     settings = serving_settings(cfg).api

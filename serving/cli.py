@@ -35,8 +35,8 @@ def trino_export(
 ) -> None:
     """Write a real Trino cluster's Delta Lake catalog, its register_table calls and access rules (same generator as serve trino)."""
     from lakehouse.errors import RegulakeError
-    from serving.trino.export import export
     from lakehouse.tables.exceptions import TableError
+    from serving.trino.export import export
 
     cfg, settings = _load(env)
     try:
@@ -50,9 +50,9 @@ def trino_export(
 def trino_sync(env: Optional[str] = EnvOpt) -> None:
     """Register on the running Trino ('regulake serve trino') the tables created since it started; write missing comments."""
     from lakehouse.errors import RegulakeError
+    from lakehouse.tables import Tables
     from serving.trino.launcher import connect, running_server
     from serving.trino.sync import sync
-    from lakehouse.tables import Tables
 
     cfg, settings = _load(env)
     try:
@@ -83,9 +83,9 @@ def serve_trino(
     import threading
 
     from lakehouse.errors import RegulakeError
+    from lakehouse.tables import Tables
     from serving.trino.launcher import TrinoServer
     from serving.trino.sync import sync
-    from lakehouse.tables import Tables
 
     cfg, settings = _load(env)
     server = TrinoServer(settings, cfg.warehouse.root, host, port)
@@ -126,8 +126,8 @@ def serve_api(
 
     import uvicorn
 
-    from lakehouse.errors import RegulakeError
     from lakehouse.config.serving import serving_settings
+    from lakehouse.errors import RegulakeError
 
     try:
         from lakehouse.config import load_config

@@ -47,14 +47,14 @@ class _Server:
 def simulate_via_api(cfg: RegulakeConfig, tables: Tables, plan_id: str, batch_date: dt.date | None = None) -> dict:
     import httpx
 
-    from lakehouse.gold.plans import audit
-    from lakehouse.config.plans import Plan
-    from serving.app import create_app
     from lakehouse.config.api import ApiKey, RateLimitSettings, hash_api_key, new_api_key
+    from lakehouse.config.inspections import InspectorDevice
+    from lakehouse.config.plans import Plan
+    from lakehouse.gold.plans import audit
     from lakehouse.tables import Tables as _Tables
+    from serving.app import create_app
     from serving.inspections.client import Inspector, simulate_season
     from serving.inspections.landing import deliver
-    from lakehouse.config.inspections import InspectorDevice
     from serving.inspections.signing import new_device_key
 
     pair = audit.revealed(audit.events(tables, plan_id))

@@ -24,7 +24,8 @@ def simulate(
     from rich.console import Console
 
     from lakehouse.config import load_config
-    from simulator.simulate import Settings, simulate as run_simulation
+    from simulator.simulate import Settings
+    from simulator.simulate import simulate as run_simulation
 
     cfg = load_config(env)
     out = out_dir or Path(cfg.landing.root)

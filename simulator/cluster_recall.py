@@ -19,8 +19,8 @@ import csv
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 
 def planted(answer_key_root: str | Path) -> dict[str, int]:

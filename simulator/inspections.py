@@ -66,9 +66,9 @@ def simulate_inspections(tables: Tables, plan_id: str, landing_root: str, answer
                          batch_date: dt.date | None = None) -> SeasonResult:
     """Write the plan's results as a new SCJG-005 landing batch; returns what was written."""
     from catalog import load_catalog
-    from lakehouse.landing.writers import ENCODINGS, render, write_file, write_manifest
-    from lakehouse.gold.plans.disclosure import _district_names
     from lakehouse.config.plans import Plan
+    from lakehouse.gold.plans.disclosure import _district_names
+    from lakehouse.landing.writers import ENCODINGS, render, write_file, write_manifest
 
     pair = audit.revealed(audit.events(tables, plan_id))
     if not pair:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 import pyarrow as pa
@@ -49,7 +50,7 @@ class Settings:
     file_faults: bool = True
 
     @classmethod
-    def from_config(cls, sim, scale: float, days: int, seed: int, out_dir, answer_key_dir) -> "Settings":
+    def from_config(cls, sim, scale: float, days: int, seed: int, out_dir, answer_key_dir) -> Settings:
         return cls(
             scale=scale, days=days, seed=seed, out_dir=Path(out_dir), answer_key_dir=Path(answer_key_dir),
             start=sim.start_date, entities_sf1=sim.entities_sf1, daily_records_sf1=sim.daily_records_sf1,
@@ -222,10 +223,10 @@ def _simulate_catalog_job(job: tuple[int, str]) -> dict:
 
 def simulate_catalog(ci: int, code: str) -> dict:
     """All batches of one catalog (runs in a worker process when --workers > 1)."""
+    from lakehouse.landing.writers import ENCODINGS, EXTENSIONS, render, write_file, write_manifest
     from simulator.answer_key import write_dirty
     from simulator.dirty import DirtyRecord, make_dirty
     from simulator.records import ColumnMaker, history_plans, increment_plan
-    from lakehouse.landing.writers import ENCODINGS, EXTENSIONS, render, write_file, write_manifest
 
     city, registry, s = _STATE["city"], _STATE["registry"], _STATE["settings"]
     cat = registry.catalogs[code]
@@ -328,7 +329,7 @@ def _late_corrections(cols, names, key_fields, samples, nrows, rng):
     if not editable or nrows == 0:
         return cols, []
     rows, extra = [], []
-    for j in range(int(rng.integers(1, 4))):
+    for _ in range(int(rng.integers(1, 4))):
         smp = samples[int(rng.integers(len(samples)))]
         fname = editable[int(rng.integers(len(editable)))]
         donor = cols[fname][int(rng.integers(nrows))].as_py()

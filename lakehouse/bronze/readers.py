@@ -13,8 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator, Literal
+from typing import BinaryIO, Literal
 
 Format = Literal["csv_utf8", "csv_gbk", "jsonl", "xlsx"]
 ENCODINGS = {"csv_utf8": "utf-8", "csv_gbk": "gbk", "jsonl": "utf-8"}
@@ -55,7 +56,7 @@ class _Lines:
     text of the record being read, for its reject row.
     """
 
-    def __init__(self, fh: BinaryIO, encoding: str, state: "_State"):
+    def __init__(self, fh: BinaryIO, encoding: str, state: _State):
         self.fh, self.encoding, self.state = fh, encoding, state
         self.pending: list[str] = []
         self.pending_chars = 0
@@ -254,7 +255,7 @@ def parse_file(data: bytes, fmt: str) -> Parsed:
     return next(iter_parse(io.BytesIO(data), fmt, None))
 
 
-def read_csv_arrow(path: str, encoding: str = "utf-8") -> tuple[list[str], "object"] | None:
+def read_csv_arrow(path: str, encoding: str = "utf-8") -> tuple[list[str], object] | None:
     """A clean CSV read by Arrow's C++ reader: (header, table of string columns), or None when the
     file needs the line-by-line reader (``iter_parse``) to account for every line.
 

@@ -26,15 +26,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from lakehouse.config.base import Section, default_conf_dir
-
-from lakehouse.errors import ConfigError
 from lakehouse.config.clusters import ClustersSettings
 from lakehouse.config.complaints import ComplaintsSettings
 from lakehouse.config.plans import PlansSettings
 from lakehouse.config.serving import ServingSettings
+from lakehouse.errors import ConfigError
 
 ENV_PREFIX = "REGULAKE__"
 

@@ -15,7 +15,7 @@ import re
 import secrets
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import Section
 
@@ -137,7 +137,7 @@ class ApiSettings(Section):
         return list(dict.fromkeys(v))
 
     @model_validator(mode="after")
-    def _unique_keys(self) -> "ApiSettings":
+    def _unique_keys(self) -> ApiSettings:
         names = [k.name for k in self.api_keys]
         hashes = [k.key_hash for k in self.api_keys]
         if len(set(names)) != len(names) or len(set(hashes)) != len(hashes):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from lakehouse.config.base import Section
 
@@ -21,7 +21,7 @@ class ScoreWeights(Section):
     capital: float = Field(0.15, ge=0, description="Capital pattern: the larger of the share with identical registered capital and the mean unpaid share of subscribed capital.")
 
     @model_validator(mode="after")
-    def _some_weight(self) -> "ScoreWeights":
+    def _some_weight(self) -> ScoreWeights:
         if sum(self.model_dump().values()) <= 0:
             raise ValueError("at least one score weight must be positive")
         return self

@@ -81,7 +81,7 @@ class InspectionSettings(Section):
     tables: InspectionTables = Field(default_factory=InspectionTables)
 
     @model_validator(mode="after")
-    def _unique(self) -> "InspectionSettings":
+    def _unique(self) -> InspectionSettings:
         ids = [i.inspector_id for i in self.inspectors]
         keys = [i.api_key for i in self.inspectors]
         if len(set(ids)) != len(ids) or len(set(keys)) != len(keys):

@@ -23,7 +23,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import Section, default_conf_dir
 
@@ -159,7 +159,7 @@ class Period(Section):
     end: dt.date
 
     @model_validator(mode="after")
-    def _order(self) -> "Period":
+    def _order(self) -> Period:
         if self.end < self.start:
             raise ValueError("period.end is before period.start")
         return self
@@ -194,7 +194,7 @@ class Size(Section):
     population_share: float | None = Field(None, gt=0, le=1, description="Tasks as a share of the eligible population (the case: ≈29k/0.35 of ≈900k ≈ 0.092).")
 
     @model_validator(mode="after")
-    def _one(self) -> "Size":
+    def _one(self) -> Size:
         if (self.total is None) == (self.population_share is None):
             raise ValueError("give exactly one of size.total and size.population_share")
         return self
@@ -207,7 +207,7 @@ class Targeting(Section):
     ratios: dict[str, float] = Field(default_factory=dict, description="mode class_ratios: class → share of the class drawn, e.g. {A: 0.01, B: 0.02, C: 0.10, D: 0.30}.")
 
     @model_validator(mode="after")
-    def _ratios(self) -> "Targeting":
+    def _ratios(self) -> Targeting:
         if self.mode == "class_ratios":
             if set(self.ratios) != set(CLASSES):
                 raise ValueError(f"targeting.ratios needs a ratio for each class {', '.join(CLASSES)}")
@@ -251,7 +251,7 @@ class Plan(Section):
         return v
 
     @model_validator(mode="after")
-    def _unique_items(self) -> "Plan":
+    def _unique_items(self) -> Plan:
         codes = [i.code for i in self.items]
         if len(codes) != len(set(codes)):
             raise ValueError("an inspection item is listed twice")
@@ -259,7 +259,7 @@ class Plan(Section):
             raise ValueError("a plan with targeting mode 'share' needs a size (size.total or size.population_share)")
         return self
 
-    def resolved(self, defaults: PlansSettings) -> "Plan":
+    def resolved(self, defaults: PlansSettings) -> Plan:
         """The plan with every default filled in from the ``plans:`` section (what the draw records)."""
         import hashlib
 

@@ -14,9 +14,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from lakehouse.config.base import Section
-
 from lakehouse.config.api import ApiSettings
+from lakehouse.config.base import Section
 from lakehouse.config.inspections import InspectionSettings
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -97,7 +96,7 @@ class TrinoSettings(Section):
         return list(dict.fromkeys(v))
 
     @model_validator(mode="after")
-    def _tls_pair(self) -> "TrinoSettings":
+    def _tls_pair(self) -> TrinoSettings:
         if bool(self.tls_cert_file) != bool(self.tls_key_file):
             raise ValueError("tls_cert_file and tls_key_file go together")
         return self

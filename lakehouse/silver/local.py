@@ -20,20 +20,32 @@ local disk: the driver's memory follows the part, and the area's table still get
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Collection, Iterator
+from typing import TYPE_CHECKING
 
 from lakehouse.bronze.ingest import RECORDS as BRONZE_RECORDS
 from lakehouse.silver.contract import (
-    KEYS, LATEST_FIRST, QUALITY, QUALITY_SCHEMA, REJECT_COLUMNS, REJECTS, SUPERSEDED, AreaResult, DataDocs, app_id, ge_quality_rows, quality_rows,
+    KEYS,
+    LATEST_FIRST,
+    QUALITY,
+    QUALITY_SCHEMA,
+    REJECT_COLUMNS,
+    REJECTS,
+    SUPERSEDED,
+    AreaResult,
+    DataDocs,
+    app_id,
+    ge_quality_rows,
+    quality_rows,
 )
 from lakehouse.silver.standardise import ERRORS, UNMAPPED, AreaPlan, standardise_catalog
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from lakehouse.tables.rs_delta import ArrowMerge
     from lakehouse.tables import Tables
+    from lakehouse.tables.rs_delta import ArrowMerge
     from lakehouse.tables.snapshot import Snapshot, SnapshotFile
     from lakehouse.tables.storage import TableStorage
 

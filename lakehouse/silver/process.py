@@ -14,13 +14,25 @@ Per (bronze batch, subject area), all with the Delta app transaction
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lakehouse.bronze.ingest import BATCHES as BRONZE_BATCHES
 from lakehouse.bronze.ingest import RECORDS as BRONZE_RECORDS
 from lakehouse.silver.contract import (  # noqa: F401  (re-exported: the names silver's callers use)
-    KEYS, LATEST_FIRST, QUALITY, QUALITY_SCHEMA, REJECT_COLUMNS, REJECTS, REJECTS_SCHEMA, SUPERSEDED, AreaResult, DataDocs, app_id,
-    ge_quality_rows, quality_rows,
+    KEYS,
+    LATEST_FIRST,
+    QUALITY,
+    QUALITY_SCHEMA,
+    REJECT_COLUMNS,
+    REJECTS,
+    REJECTS_SCHEMA,
+    SUPERSEDED,
+    AreaResult,
+    DataDocs,
+    app_id,
+    ge_quality_rows,
+    quality_rows,
 )
 from lakehouse.silver.standardise import ERRORS, LINEAGE, UNMAPPED, AreaPlan, area_plans, standardise, unmapped_columns
 
@@ -168,7 +180,6 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
     larger catalog in slices; larger batches on Spark.
     """
     from lakehouse.silver.local import BronzeBatch
-
     from lakehouse.tables.arrow_files import rows_table
 
     plans = area_plans(registry)

@@ -17,9 +17,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from catalog.standards import validate_value
-
 from lakehouse.check_digits import (  # noqa: F401  (USCC_ALPHABET, USCC_WEIGHTS: the names silver's checks are known by)
-    RIC_PATTERN, USCC_ALPHABET, USCC_PATTERN, USCC_WEIGHTS, as_bytes, ric_checks_match, valid_usccs,
+    RIC_PATTERN,
+    USCC_ALPHABET,
+    USCC_PATTERN,
+    USCC_WEIGHTS,
+    as_bytes,
+    ric_checks_match,
+    valid_usccs,
 )
 
 if TYPE_CHECKING:

@@ -8,8 +8,9 @@ data gets a keyed hash and a masked display value beside the restricted raw colu
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from lakehouse.privacy import PII_MASKED, hmac_hex, mask_value
 from lakehouse.silver.rules import arrow_type, check

@@ -18,7 +18,8 @@ Example::
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from lakehouse.tables import schema as schemas
 from lakehouse.tables.exceptions import LostCommitError, PartitionFilterViolationError, SchemaMismatchError, TableError, TableNotFoundError
@@ -108,7 +109,7 @@ class Tables:
         self.audit_retention_days = audit_retention_days
 
     @classmethod
-    def from_config(cls, cfg: RegulakeConfig, spark: SparkSession | None = None) -> "Tables":
+    def from_config(cls, cfg: RegulakeConfig, spark: SparkSession | None = None) -> Tables:
         """The tables of ``cfg``'s warehouse; ``spark`` is needed for reads and writes of DataFrames."""
         return cls(cfg.warehouse.root, spark, cfg.tables, cfg.warehouse.storage_options, cfg.warehouse.audit_retention_days)
 
@@ -211,7 +212,7 @@ class Tables:
             self._check_files_kept(name, tn, version, timestamp)
         try:
             df = spark_delta.read(self.spark, self.uri(name), version, timestamp)
-            df.schema  # resolves the snapshot now, so a missing version fails here
+            _ = df.schema  # resolves the snapshot now, so a missing version fails here
         except Exception as exc:
             what = f"version {version}" if timestamp is None else f"a version as of {timestamp}"
             if any(s in str(exc) for s in ("DELTA_VERSION_NOT_FOUND", "VersionNotFoundException", "DELTA_TIMESTAMP_",
@@ -439,7 +440,7 @@ class Tables:
         per key; that is checked (a shuffle of the keys) unless the caller built it so and says
         ``unique_keys=True``. Returns the version and Delta's row and file counts.
         """
-        from lakehouse.tables import rs_delta, spark_delta
+        from lakehouse.tables import spark_delta
 
         tn = str(TableName.parse(name))
         app_txn = _app_txn(app_id, app_version)

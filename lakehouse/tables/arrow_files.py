@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
+from lakehouse.tables.exceptions import TableError
 from lakehouse.tables.predicates import partition_string
 from lakehouse.tables.results import FileAdd
-from lakehouse.tables.exceptions import TableError
 from lakehouse.tables.stats import HIVE_NULL, escape_path_name, file_stats, stats_json
 
 if TYPE_CHECKING:

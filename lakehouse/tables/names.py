@@ -15,7 +15,7 @@ class TableName(NamedTuple):
     name: str
 
     @classmethod
-    def parse(cls, text: str) -> "TableName":
+    def parse(cls, text: str) -> TableName:
         """``"silver.registration"`` → ``TableName("silver", "registration")``."""
         parts = text.split(".")
         if len(parts) != 2:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.tables.exceptions import PartitionFilterViolationError, SchemaMismatchError, TableError
 

@@ -18,7 +18,8 @@ import os
 import shutil
 import tempfile
 import time
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from lakehouse.tables import schema as schemas
 from lakehouse.tables.exceptions import ConcurrentModificationError, DuplicateKeyError, SchemaMismatchError, TableError

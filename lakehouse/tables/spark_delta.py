@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from lakehouse.tables.exceptions import ConcurrentModificationError, SchemaMismatchError, TableError, TableNotFoundError
 from lakehouse.tables.storage import spark_uri

@@ -16,8 +16,9 @@ removes a killed Spark writer's.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from lakehouse.tables.results import FileAdd
 

@@ -16,8 +16,9 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -391,9 +392,9 @@ class ApiState:
 
     def __init__(self, settings: ApiSettings, warehouse_root: str, storage_options: dict | None = None, mlflow_cfg=None,
                  class_thresholds: list[float] | None = None, reasons: int = 3, dumps: Callable[[Any], bytes] | None = None):
-        from lakehouse.tables.names import TableName, table_uri
-
         import orjson
+
+        from lakehouse.tables.names import TableName, table_uri
 
         self.settings = settings
         self.root = warehouse_root

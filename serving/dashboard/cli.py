@@ -8,10 +8,10 @@ def run(env, host, port, session_key: bool, fail) -> None:
     import uvicorn
 
     from lakehouse.config import load_config
-    from lakehouse.errors import RegulakeError
-    from serving.app import app_from_config
     from lakehouse.config.api import ApiKey, hash_api_key, new_api_key
     from lakehouse.config.serving import serving_settings
+    from lakehouse.errors import RegulakeError
+    from serving.app import app_from_config
     from serving.assets import missing, node_modules
 
     try:

@@ -28,8 +28,8 @@ from fastapi import FastAPI, Path, Query, Security
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import HTMLResponse, Response
 
-from serving.inspections import store
 from lakehouse.config.inspections import InspectionSettings
+from serving.inspections import store
 from serving.inspections.signing import canonical, sha256_hex, verify
 
 log = logging.getLogger("regulake.inspections")

@@ -21,8 +21,8 @@ from lakehouse.errors import RegulakeError
 
 if TYPE_CHECKING:
     from catalog.inspection_forms import Form
-    from lakehouse.tables import Tables
     from lakehouse.config.inspections import InspectionSettings
+    from lakehouse.tables import Tables
     from serving.inspections.store import RecordState
 
 FONT = "regulake-cjk"

@@ -119,9 +119,9 @@ def simulate_season(http, tables, plan_id: str, answer_key_root: str, inspectors
     """Every task of a drawn plan inspected through the API, outcomes from the answer key; returns counts."""
     import pandas as pd
 
+    from lakehouse.config.plans import Plan
     from lakehouse.gold.plans import audit
     from simulator.inspections import outcomes
-    from lakehouse.config.plans import Plan
 
     pair = audit.revealed(audit.events(tables, plan_id))
     if not pair:

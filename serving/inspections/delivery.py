@@ -25,8 +25,8 @@ import pyarrow as pa
 from lakehouse.errors import ConfigError
 
 if TYPE_CHECKING:
-    from lakehouse.tables import Tables
     from lakehouse.config.inspections import InspectionSettings
+    from lakehouse.tables import Tables
 
 log = logging.getLogger("regulake.inspections")
 OUTBOX = pa.schema([
@@ -50,7 +50,7 @@ def link_secret(settings: InspectionSettings) -> bytes:
 
 
 def _mac(secret: bytes, record_id: str, expires: int) -> str:
-    return hmac.new(secret, f"{record_id}|{expires}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(secret, f"{record_id}|{expires}".encode(), hashlib.sha256).hexdigest()
 
 
 def make_link(secret: bytes, settings: InspectionSettings, record_id: str, now: dt.datetime | None = None) -> tuple[str, dt.datetime]:

@@ -22,8 +22,8 @@ from lakehouse.errors import RegulakeError
 from serving.inspections import store
 
 if TYPE_CHECKING:
-    from lakehouse.tables import Tables
     from lakehouse.config.inspections import InspectionSettings
+    from lakehouse.tables import Tables
 
 CATALOG = "SCJG-005"
 CHINA = dt.timezone(dt.timedelta(hours=8))

@@ -33,8 +33,8 @@ class ExportResult:
 
 
 def export(settings: TrinoSettings, warehouse_root: str, out_dir: str | Path, storage_options: dict | None = None) -> ExportResult:
-    from serving.trino.sync import served_tables
     from lakehouse.tables import Tables
+    from serving.trino.sync import served_tables
 
     names = served_tables(settings, Tables(warehouse_root, storage_options=storage_options))
     out = Path(out_dir)

@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakehouse.errors import RegulakeError
 from lakehouse.config.serving import TrinoSettings
+from lakehouse.errors import RegulakeError
 from serving.trino.files import ADMIN_USER, ServerLayout, jvm_options, write_server_files
 
 REPO = Path(__file__).resolve().parents[2]
@@ -228,7 +228,7 @@ class TrinoServer:
                    f"-Dlog.output-file={lay.log_file}", "-Dlog.enable-console=false",
                    "-cp", str(self.install / "lib" / "*"), "io.trino.server.TrinoServer"])
 
-    def start(self) -> "TrinoServer":
+    def start(self) -> TrinoServer:
         t0 = time.monotonic()
         layout = self.prepare()
         layout.log_file.unlink(missing_ok=True)
@@ -300,7 +300,7 @@ class TrinoServer:
             self._console.close()
         (self.state_dir / "server.json").unlink(missing_ok=True)
 
-    def __enter__(self) -> "TrinoServer":
+    def __enter__(self) -> TrinoServer:
         return self.start() if not self.running() else self
 
     def __exit__(self, *exc) -> None:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from serving.trino.comments import column_comment, table_comment
 from lakehouse.config.serving import TrinoSettings
-from serving.trino.files import registration_statements, ident, q
+from serving.trino.comments import column_comment, table_comment
+from serving.trino.files import ident, q, registration_statements
 from serving.trino.launcher import TrinoError
 
 

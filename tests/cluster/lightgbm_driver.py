@@ -27,8 +27,8 @@ def data(spark):
 
 def main(out_path: str) -> None:
     from lakehouse.config import load_config
-    from ml.estimator.classifier import LightGBMClassifier
     from lakehouse.spark import get_spark
+    from ml.estimator.classifier import LightGBMClassifier
 
     cfg = load_config()
     spark = get_spark(cfg)

@@ -122,7 +122,7 @@ class StandaloneCluster:
                 raise ClusterError(f"timed out after {timeout:.0f} s waiting for {what}\n{tails}")
             time.sleep(0.5)
 
-    def start(self) -> "StandaloneCluster":
+    def start(self) -> StandaloneCluster:
         env = self._env()
         port, ui_port = free_port(), free_port()
         master = self._spawn("master", [

@@ -183,7 +183,7 @@ class LiveServer:
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 60
         while not self.server.started:
@@ -465,7 +465,8 @@ def test_settings_refuse_personal_fields_and_bad_hashes():
 # -- schemathesis -----------------------------------------------------------------------------
 
 schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, settings as hsettings  # noqa: E402
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hsettings  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -493,8 +494,8 @@ def test_configuration_and_cli_wiring(tmp_path):
 
     from lakehouse.cli import app
     from lakehouse.config import load_config
-    from lakehouse.errors import ConfigError
     from lakehouse.config.api import ApiKey
+    from lakehouse.errors import ConfigError
     from tests.conftest import REPO
 
     cfg = load_config("test", conf_dir=REPO / "conf", overrides={"serving.api.port": 9001, "serving.api.tables.hotwords": "gold.x"},

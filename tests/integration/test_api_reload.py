@@ -6,8 +6,20 @@ import time
 import pytest
 
 from tests.integration.test_api import (
-    D1, D2, KEYS, LiveServer, api_settings, assert_no_personal_data, catalog_table, make_uscc, mlflow_config, plans_table,
-    public_plan_tables, register_champion, scores_table, write_table,
+    D1,
+    D2,
+    KEYS,
+    LiveServer,
+    api_settings,
+    assert_no_personal_data,
+    catalog_table,
+    make_uscc,
+    mlflow_config,
+    plans_table,
+    public_plan_tables,
+    register_champion,
+    scores_table,
+    write_table,
 )
 
 

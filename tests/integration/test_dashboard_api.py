@@ -130,8 +130,8 @@ def small_tables(root):
 def server(tmp_path_factory):
     import uvicorn
 
-    from serving.app import create_app
     from lakehouse.config.api import ApiKey, ApiSettings, hash_api_key
+    from serving.app import create_app
     from serving.dashboard.state import DashboardState
 
     root = tmp_path_factory.mktemp("dash") / "warehouse"

@@ -68,8 +68,8 @@ def demo_config(tmp_path_factory, spark):
 def server(demo_config):
     import uvicorn
 
-    from serving.app import app_from_config
     from lakehouse.config.api import ApiKey, hash_api_key
+    from serving.app import app_from_config
 
     api = demo_config.serving.api
     api.api_keys = [*api.api_keys, ApiKey(name="browser-test", key_hash=hash_api_key(KEY), scopes=["dashboard:read"])]

@@ -52,8 +52,8 @@ def world(tmp_path_factory, devices):
     from deltalake import write_deltalake
 
     from lakehouse.config.api import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
-    from lakehouse.tables import Tables
     from lakehouse.config.inspections import DeliverySettings, InspectionSettings, InspectorDevice
+    from lakehouse.tables import Tables
 
     root = tmp_path_factory.mktemp("insp_wh")
     tables = Tables(str(root))
@@ -107,7 +107,7 @@ def local(url: str, server) -> str:
 
 def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world, devices, tmp_path):
     from serving.inspections.client import signature_png
-    from serving.inspections.signing import sign, sha256_hex
+    from serving.inspections.signing import sha256_hex, sign
 
     tables, _, insp = world
     tid, u = TASKS[0][0], make_uscc(1)

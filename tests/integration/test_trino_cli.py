@@ -43,8 +43,8 @@ def test_serve_refuses_a_public_host_without_authentication(tmp_path):
 
 
 def test_serve_sync_port_in_use_and_sigterm(spark, tmp_path, test_config, trino_settings):
-    from serving.trino.launcher import connect, free_port
     from lakehouse.tables import Tables
+    from serving.trino.launcher import connect, free_port
 
     check_trino_installed(trino_settings)
     root, state = tmp_path / "wh", tmp_path / "state"

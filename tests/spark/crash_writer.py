@@ -4,7 +4,6 @@ import sys
 from lakehouse.config import load_config
 from lakehouse.spark import get_spark
 from lakehouse.tables import Tables
-
 from tests.spark.helpers import frame
 
 

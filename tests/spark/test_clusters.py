@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
+from lakehouse.config.clusters import ClustersSettings
 from lakehouse.gold.clusters import build
 from simulator.cluster_recall import evaluate, planted, read_alerts
-from lakehouse.config.clusters import ClustersSettings
 
 D0 = dt.date(2024, 5, 6)
 # one building room written eight ways (full-width digits, 號, 房/室, no district, spaces, city prefix or not, numerals)

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from lakehouse.gold.complaints import build, segment
 from lakehouse.config.complaints import ComplaintsSettings, WordcloudSettings
+from lakehouse.gold.complaints import build, segment
 
 DISTRICTS = ["440604", "440605", "440606"]
 SECTIONS = {"F": "5211", "H": "6210"}  # a retail class and a catering class

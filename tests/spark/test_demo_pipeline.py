@@ -1,6 +1,5 @@
 """End to end on a tiny simulated city: simulate → bronze; every delivered line accounted for."""
 import json
-from pathlib import Path
 
 import pytest
 

@@ -26,13 +26,13 @@ def test_sealed_records_land_in_bronze_and_silver_and_become_labels(spark, table
 
     import jobs.bronze
     import jobs.silver
+    from lakehouse.config.api import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
+    from lakehouse.config.inspections import DeliverySettings, InspectionSettings, InspectorDevice
+    from lakehouse.tables import Tables
     from ml import labels
     from serving.app import create_app
-    from lakehouse.config.api import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
-    from lakehouse.tables import Tables
     from serving.inspections.client import Inspector, inspect_task
     from serving.inspections.landing import deliver
-    from lakehouse.config.inspections import DeliverySettings, InspectionSettings, InspectorDevice
     from serving.inspections.signing import new_device_key
 
     pairs = [["INSP-1", "INSP-2"], ["INSP-2", "INSP-3"]]

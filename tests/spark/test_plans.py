@@ -112,13 +112,13 @@ def world(spark, warehouse):
 
 
 def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse, world, tmp_path, test_config):
-    from lakehouse.landing.writers import read_file
-    from lakehouse.gold.plans import audit, disclosure
-    from simulator.inspections import simulate_inspections
-    from lakehouse.gold.plans.report import write_report
     from lakehouse.config.plans import get_plan
-    from lakehouse.gold.plans.workflow import draw_plan, verify_plan
     from lakehouse.errors import RegulakeError
+    from lakehouse.gold.plans import audit, disclosure
+    from lakehouse.gold.plans.report import write_report
+    from lakehouse.gold.plans.workflow import draw_plan, verify_plan
+    from lakehouse.landing.writers import read_file
+    from simulator.inspections import simulate_inspections
 
     tables = warehouse[0]
     settings, key, truth = world
@@ -257,9 +257,9 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
 
 
 def test_infeasible_plan_fails_with_explanation_and_is_recorded(spark, warehouse, world):
+    from lakehouse.config.plans import Plan
     from lakehouse.gold.plans import audit
     from lakehouse.gold.plans.assign import InfeasiblePlanError
-    from lakehouse.config.plans import Plan
     from lakehouse.gold.plans.workflow import draw_plan
 
     tables = warehouse[0]
@@ -304,11 +304,11 @@ def test_two_phases_with_a_beacon_two_parties_refusals_and_an_abandoned_commitme
     is public as abandoned."""
     import time
 
+    from lakehouse.config.plans import Plan, Randomness
     from lakehouse.errors import RegulakeError
     from lakehouse.gold.plans import audit, disclosure, verifier
     from lakehouse.gold.plans import commitment as cm
     from lakehouse.gold.plans.randomness import InvalidPublicValue, ValueNotYet, utc
-    from lakehouse.config.plans import Plan, Randomness
     from lakehouse.gold.plans.workflow import DrawTooEarly, commit_plan, commit_share, draw_committed, verify_plan
 
     tables = warehouse[0]

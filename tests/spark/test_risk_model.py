@@ -175,12 +175,12 @@ def test_daily_rescore_of_the_affected_entities(spark, risk_city, tmp_path):
     from jobs import train as train_job
     from lakehouse.bronze.ingest import ingest_all
     from lakehouse.errors import RegulakeError
-    from simulator.increment import deliver_new_days
     from lakehouse.privacy import hmac_key
+    from lakehouse.silver.process import process
     from ml import rescoring
     from ml.scoring import SCORES
     from ml.tracking import Tracker
-    from lakehouse.silver.process import process
+    from simulator.increment import deliver_new_days
 
     cfg, tables, key = risk_city
     tracker = Tracker(cfg.risk.mlflow)

@@ -13,12 +13,12 @@ from tests.spark.test_plans import warehouse, world  # noqa: F401  (the tiny war
 def test_a_drawn_plan_played_through_the_api(spark, warehouse, world, tmp_path, test_config):  # noqa: F811
     import pandas as pd
 
-    from lakehouse.landing.writers import read_file
-    from lakehouse.gold.plans import audit
-    from simulator.inspections import outcomes
     from lakehouse.config.plans import get_plan
+    from lakehouse.gold.plans import audit
     from lakehouse.gold.plans.workflow import draw_plan
+    from lakehouse.landing.writers import read_file
     from serving.simulated_inspections import simulate_via_api
+    from simulator.inspections import outcomes
 
     tables = warehouse[0]
     settings, key, truth = world

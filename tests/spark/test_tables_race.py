@@ -26,7 +26,7 @@ def test_delta_spark_and_delta_rs_processes_race_and_every_commit_lands(tmp_path
         for w, engine in (("s", "spark"), ("r", "rs"))
     ]
     outs = [p.communicate(timeout=600) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_out, err) in zip(procs, outs):
         assert p.returncode == 0, err[-3000:]
     versions = [v for out, _ in outs for v in json.loads(out.strip().splitlines()[-1])]
     # each commit got its own version, 1..2N after the empty version 0: no gaps, no repeats

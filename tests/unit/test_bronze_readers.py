@@ -18,7 +18,7 @@ def test_csv_utf8_records_keep_original_names_and_text():
 
 
 def test_csv_wrong_field_count_and_truncation_are_rejected_with_line_numbers():
-    data = "a,b,c\n1,2,3\n4,5\n6,7,8\n9,\"unterminated".encode()
+    data = b"a,b,c\n1,2,3\n4,5\n6,7,8\n9,\"unterminated"
     p = parse_file(data, "csv_utf8")
     assert p.lines == [2, 4]
     assert p.reject_lines == [3, 5]
@@ -27,7 +27,7 @@ def test_csv_wrong_field_count_and_truncation_are_rejected_with_line_numbers():
 
 
 def test_csv_multiline_quoted_field_keeps_its_start_line():
-    data = 'a,b\n1,"two\nlines"\n3,4\n'.encode()
+    data = b'a,b\n1,"two\nlines"\n3,4\n'
     p = parse_file(data, "csv_utf8")
     assert p.lines == [2, 4] and p.rows[0] == ["1", "two\nlines"]
 

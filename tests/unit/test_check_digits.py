@@ -7,7 +7,13 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
 from lakehouse.check_digits import (
-    USCC_ALPHABET, as_bytes, ric_check_chars, ric_checks_match, uscc_check_chars, uscc_values, valid_usccs,
+    USCC_ALPHABET,
+    as_bytes,
+    ric_check_chars,
+    ric_checks_match,
+    uscc_check_chars,
+    uscc_values,
+    valid_usccs,
 )
 
 DIGITS = "0123456789"

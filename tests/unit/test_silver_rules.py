@@ -1,12 +1,11 @@
 """Vectorised standard checks agree exactly with the Python reference validator."""
 import datetime as dt
 
+import pyarrow as pa
 import pytest
 
 from catalog import load_catalog
 from catalog.standards import validate_value
-import pyarrow as pa
-
 from lakehouse.silver.rules import check
 
 VALUES = [

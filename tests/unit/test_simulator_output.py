@@ -9,9 +9,9 @@ import pytest
 
 from catalog.loader import load_catalog
 from catalog.standards import validate_value
+from lakehouse.landing.writers import read_file
 from simulator.answer_key import read_dirty, read_faults
 from simulator.simulate import simulate
-from lakehouse.landing.writers import read_file
 
 SCALE, DAYS, SEED = 0.0005, 2, 11
 

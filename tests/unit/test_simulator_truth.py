@@ -102,8 +102,8 @@ def test_new_registrations_arrive_in_the_increments(tmp_path):
     import pyarrow.parquet as pq
 
     from catalog.loader import load_catalog
-    from simulator.simulate import simulate
     from lakehouse.landing.writers import read_file
+    from simulator.simulate import simulate
 
     run = simulate(0.002, 3, 4, tmp_path / "l", tmp_path / "k", catalogs=["SCJG-001"])
     truth = pq.read_table(tmp_path / "k" / "entities.parquet").to_pylist()

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lakehouse.config.plans import PlansSettings, load_plans
 from lakehouse.gold.plans import staffing
 from lakehouse.gold.plans.draw import draw
 from lakehouse.gold.plans.registers import simulate_inspectors
-from lakehouse.config.plans import PlansSettings, load_plans
 
 REPO_PLANS = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "conf" / "plans")
 

@@ -29,8 +29,8 @@ def _props(text: str) -> dict[str, str]:
                                               ("glue", {"hive.metastore.glue.region": "cn-north-1"}),
                                               ("file", {"hive.metastore.catalog.dir": "local:///_trino_metastore"})])
 def test_export_matches_the_local_server(warehouse, tmp_path, metastore, expect):
-    from serving.trino.export import export
     from lakehouse.config.serving import TrinoClusterSettings, TrinoSettings
+    from serving.trino.export import export
     from serving.trino.files import ServerLayout, server_files
 
     settings = TrinoSettings(cluster=TrinoClusterSettings(metastore=metastore, metastore_uri="thrift://hms:9083", glue_region="cn-north-1"))

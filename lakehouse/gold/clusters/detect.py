@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from lakehouse.errors import RegulakeError
 
@@ -53,7 +54,7 @@ def windows(dates: Sequence[dt.date], window_days: int, min_size: int) -> list[l
 
 def cluster_id(address_key: str, first_date: dt.date) -> str:
     """Stable id: the same address and first registration give the same id in every run."""
-    return hashlib.sha1(f"{address_key}|{first_date.isoformat()}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(f"{address_key}|{first_date.isoformat()}".encode()).hexdigest()[:16]
 
 
 def register(tables: Tables, settings: ClustersSettings, as_of: dt.date) -> DataFrame:

@@ -6,8 +6,9 @@ computed (``replace_where``), so a re-run for the same ``as_of`` gives the same 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -137,8 +138,8 @@ def rows_in_partitions(tables: Tables, name: str, column: str, values) -> int:
 
 def draw(tables: Tables, settings: ComplaintsSettings, periods: list[str], font_path: str | None, say) -> list:
     """Word clouds of the newest ``settings.wordcloud.periods`` periods from gold.complaint_hot_words, sized by keyness."""
-    from lakehouse.gold.complaints import wordcloud
     from lakehouse.config.complaints import resolve_path
+    from lakehouse.gold.complaints import wordcloud
 
     wc = settings.wordcloud
     font = font_path or wordcloud.find_font(wc.font_path)

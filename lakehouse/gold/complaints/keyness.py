@@ -27,8 +27,9 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from lakehouse.errors import RegulakeError
 
@@ -239,8 +240,8 @@ def text_file_report(path: str, top: int = 30, settings=None) -> dict[str, list[
     """Top words of a text file (one text per line): plain counts before, hot words by keyness after (POS filter, phrases)."""
     import dataclasses
 
-    from lakehouse.gold.complaints import segment
     from lakehouse.config.complaints import ComplaintsSettings
+    from lakehouse.gold.complaints import segment
 
     settings = settings or ComplaintsSettings()
     with open(path, encoding="utf-8") as fh:

@@ -21,8 +21,9 @@ import hashlib
 import os
 import tempfile
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from lakehouse.errors import RegulakeError
 
@@ -110,11 +111,11 @@ def _writable(folder: str) -> str:
     return tempfile.gettempdir()
 
 
-_TOKENIZERS: dict[str, "jieba.Tokenizer"] = {}
+_TOKENIZERS: dict[str, jieba.Tokenizer] = {}
 LOADS: dict[str, int] = {}  # digest → tokenizers built for it in this process (tests check "once per worker")
 
 
-def tokenizer(res: Resources) -> "jieba.Tokenizer":
+def tokenizer(res: Resources) -> jieba.Tokenizer:
     """This process's jieba tokenizer for ``res`` (built on first use, then reused)."""
     tok = _TOKENIZERS.get(res.digest)
     if tok is not None:
@@ -249,7 +250,7 @@ def segmenter(res: Resources) -> Segmenter:
     return seg
 
 
-def words(tok: "jieba.Tokenizer", text: str | None, res: Resources, vocab: frozenset[str] | None = None) -> list[str]:
+def words(tok: jieba.Tokenizer, text: str | None, res: Resources, vocab: frozenset[str] | None = None) -> list[str]:
     """The content words of one text: jieba tokens minus stopwords, punctuation, numbers, short tokens
     and (when ``res.keep_tags`` is set) parts of speech outside the kept set. ``tok`` must be ``tokenizer(res)``."""
     return segmenter(res).words(text)

@@ -43,9 +43,9 @@ def plan_list(env: Optional[str] = EnvOpt) -> None:
     """Plans configured in the plans folder and their public status (committed, awaiting draw, drawn, …)."""
     from rich.table import Table
 
+    from lakehouse.config.plans import load_plans, plans_dir
     from lakehouse.gold.plans import audit
     from lakehouse.gold.plans import commitment as cm
-    from lakehouse.config.plans import load_plans, plans_dir
 
     cfg, settings, tables, _ = _context(env, spark=False)
     out = Table("plan", "name", "period", "status", "drawn")
@@ -203,7 +203,7 @@ def plan_draw(
             run.details.update(plan_id=plan_id, seed=out.seed, tasks_hash=out.tasks_hash, summary=out.summary)
     except (ValueNotYet, DrawTooEarly) as exc:
         console.print(f"[yellow]{plan_id}: not drawn — waiting[/yellow]: {exc}")
-        raise typer.Exit(3)
+        raise typer.Exit(3) from None
     s = out.summary
     console.print(f"[green]{plan_id} drawn[/green] (attempt {out.attempt}): {out.tasks:,} tasks — {s['targeted']:,} targeted, "
                   f"{s['random']:,} random, {s.get('cross_district', 0):,} cross-district — from {s['eligible']:,} eligible of "

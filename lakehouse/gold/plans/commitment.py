@@ -44,7 +44,7 @@ def new_share() -> str:
 
 
 def share_hash(plan_id: str, party: str, share: str) -> str:
-    return hashlib.sha256(f"regulake-share|v1|{plan_id}|{party}|{share}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"regulake-share|v1|{plan_id}|{party}|{share}".encode()).hexdigest()
 
 
 def commitment_hash(commitment: dict) -> str:

@@ -104,9 +104,9 @@ def publish(spark: SparkSession, tables: Tables, plan_id: str, settings=None, no
     it names) and, once drawn, the value used, the seed, its tasks and whatever results silver holds for them."""
     from pyspark.sql import functions as F
 
+    from lakehouse.config.plans import Plan
     from lakehouse.errors import RegulakeError
     from lakehouse.gold.plans import commitment as cm
-    from lakehouse.config.plans import Plan
 
     rows_l = audit.ledger(tables, plan_id)
     pair = audit.revealed(audit.events(tables, plan_id))

@@ -72,7 +72,7 @@ class DrawError(RegulakeError):
 
 
 def key_material(seed: str, plan_id: str, rule_version: str = RULE_VERSION) -> bytes:
-    return hashlib.sha256(f"regulake-plan|{rule_version}|{plan_id}|{seed}".encode("utf-8")).digest()
+    return hashlib.sha256(f"regulake-plan|{rule_version}|{plan_id}|{seed}".encode()).digest()
 
 
 # ---------------------------------------------------------------------------

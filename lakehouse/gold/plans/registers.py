@@ -196,7 +196,6 @@ def write_inspectors(spark: SparkSession, tables: Tables, inspectors: pd.DataFra
 
 def read_inspectors(tables: Tables, version: int) -> pd.DataFrame:
     from lakehouse.gold.plans.assign import INSPECTOR_COLUMNS, normalise_inspectors
-
     from lakehouse.gold.plans.audit import read_rows
 
     rows = read_rows(tables, INSPECTORS, version)

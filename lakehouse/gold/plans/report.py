@@ -329,9 +329,8 @@ def observed_results(tables: Tables, tasks: pd.DataFrame) -> pd.DataFrame | None
 
 def write_report(tables: Tables, plan_id: str, reports_root: str, answer_key_root: str | None) -> dict:
     """Write <reports_root>/<plan_id>/effectiveness.html (+ PNGs, metrics.json); returns the metrics."""
-    from lakehouse.gold.plans.draw import with_derived
-    from lakehouse.gold.plans.draw import exclusion_reasons
     from lakehouse.config.plans import Plan
+    from lakehouse.gold.plans.draw import exclusion_reasons, with_derived
 
     pair = audit.revealed(audit.events(tables, plan_id))
     if not pair:

@@ -90,7 +90,7 @@ def with_signals(register: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFrame:
     return reg
 
 
-def priority(probability, flags: dict[str, "pd.Series"], weights: dict[str, float]):
+def priority(probability, flags: dict[str, pd.Series], weights: dict[str, float]):
     """Noisy-or of the probability and the weighted signals (NaN where the probability is missing)."""
     import numpy as np
 
@@ -101,7 +101,7 @@ def priority(probability, flags: dict[str, "pd.Series"], weights: dict[str, floa
     return 1.0 - (1.0 - np.asarray(probability, dtype=float)) * keep
 
 
-def labels(flags: dict[str, "pd.Series"], weights: dict[str, float]) -> list[str | None]:
+def labels(flags: dict[str, pd.Series], weights: dict[str, float]) -> list[str | None]:
     """Comma-joined names of the signals (with a non-zero weight) each entity has; None without."""
     import numpy as np
 

@@ -274,9 +274,9 @@ def full_check(ver: Verification, root: str, com: dict, drawn: dict) -> None:
     """Check 8: recompute the draw from the frozen register and the inspector register (the auditor's copy)."""
     import pandas as pd
 
+    from lakehouse.config.plans import Plan
     from lakehouse.gold.plans.assign import INSPECTOR_COLUMNS, normalise_inspectors
     from lakehouse.gold.plans.draw import REGISTER_COLUMNS, TASK_COLUMNS, draw, normalise_register, register_hash, tasks_hash
-    from lakehouse.config.plans import Plan
 
     c = json.loads(com["commitment_json"])
     reg_rows = read_table(root, "audit.plan_registers", c["plan_id"], int(c["register_version"]))

@@ -13,18 +13,19 @@ import datetime as dt
 import getpass
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from lakehouse.config.plans import Plan
 from lakehouse.errors import RegulakeError
 from lakehouse.gold.plans import audit, randomness, registers
 from lakehouse.gold.plans import commitment as cm
 from lakehouse.gold.plans.commitment import OPERATOR
 from lakehouse.gold.plans.draw import RULE_VERSION, draw, register_hash, seed_hash, tasks_hash
-from lakehouse.config.plans import Plan
 from lakehouse.gold.plans.verifier import Check, Verification  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
