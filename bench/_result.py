@@ -5,6 +5,7 @@
 ``ratio`` is the headline ratio against the baseline run in the same process (None when the
 benchmark has an absolute goal only); ``met`` compares it with the goal.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,6 +14,12 @@ PREFIX = "BENCH_RESULT "
 
 
 def emit(bench: str, figure: str, ratio: float | None, goal: str, met: bool | None, **extra) -> None:
-    row = {"bench": bench, "figure": figure, "ratio": None if ratio is None else round(float(ratio), 3), "goal": goal,
-           "met": None if met is None else bool(met), **extra}
+    row = {
+        "bench": bench,
+        "figure": figure,
+        "ratio": None if ratio is None else round(float(ratio), 3),
+        "goal": goal,
+        "met": None if met is None else bool(met),
+        **extra,
+    }
     print(PREFIX + json.dumps(row, ensure_ascii=False), flush=True)

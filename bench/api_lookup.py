@@ -10,6 +10,7 @@ figures are a floor, not the server's limit).
 
     .venv/bin/python bench/api_lookup.py [--entities 900000] [--seconds 12] [--connections 16] [--workers 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,7 +41,7 @@ def usccs(n: int) -> list[str]:
     pre = sum(ALPHABET.index(c) * w for c, w in zip(PREFIX, WEIGHTS))
     ids = np.arange(n)
     total = np.full(n, pre)
-    for pos in range(7):                              # seven decimal digits, most significant first
+    for pos in range(7):  # seven decimal digits, most significant first
         total += (ids // 10 ** (6 - pos)) % 10 * WEIGHTS[10 + pos]
     checks = (31 - total) % 31
     return [f"{PREFIX}{i:07d}{ALPHABET[c]}" for i, c in zip(ids.tolist(), checks.tolist())]
@@ -58,18 +59,34 @@ def make_scores(root: Path, n: int) -> list[str]:
     k = 3
     fidx = rng.integers(0, 12, n * k)
     reasons_flat = pa.StructArray.from_arrays(
-        [pa.array(factors).take(pa.array(fidx)), pa.array(descs).take(pa.array(fidx)), pa.array(rng.uniform(0, 100, n * k)),
-         pa.array(rng.uniform(0, 1, n * k))],
-        names=["factor", "description_zh", "value", "contribution"])
+        [
+            pa.array(factors).take(pa.array(fidx)),
+            pa.array(descs).take(pa.array(fidx)),
+            pa.array(rng.uniform(0, 100, n * k)),
+            pa.array(rng.uniform(0, 1, n * k)),
+        ],
+        names=["factor", "description_zh", "value", "contribution"],
+    )
     reasons = pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), reasons_flat)
     p = rng.beta(1.2, 6, n)
     raw = np.log(p / (1 - p))
-    write_deltalake(str(root / "gold" / "risk_scores"), pa.table({
-        "score_date": pa.array([dt.date(2026, 1, 3)] * n, pa.date32()),
-        "uscc": pa.array(codes), "probability": pa.array(p), "risk_class": pa.array(np.array(list("ABCD"))[np.searchsorted([0.1, 0.2, 0.4], p, "right")]),
-        "raw_score": pa.array(raw), "base_value": pa.array(np.full(n, -1.6)), "reasons": reasons,
-        "model_name": pa.array(["regulake-risk"] * n), "model_version": pa.array(["3"] * n),
-    }), partition_by=["score_date"])
+    write_deltalake(
+        str(root / "gold" / "risk_scores"),
+        pa.table(
+            {
+                "score_date": pa.array([dt.date(2026, 1, 3)] * n, pa.date32()),
+                "uscc": pa.array(codes),
+                "probability": pa.array(p),
+                "risk_class": pa.array(np.array(list("ABCD"))[np.searchsorted([0.1, 0.2, 0.4], p, "right")]),
+                "raw_score": pa.array(raw),
+                "base_value": pa.array(np.full(n, -1.6)),
+                "reasons": reasons,
+                "model_name": pa.array(["regulake-risk"] * n),
+                "model_version": pa.array(["3"] * n),
+            }
+        ),
+        partition_by=["score_date"],
+    )
     return codes
 
 
@@ -77,8 +94,10 @@ def _app():
     from lakehouse.config.api import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
     from serving.app import create_app
 
-    settings = ApiSettings(api_keys=[ApiKey(name="bench", key_hash=hash_api_key(KEY), scopes=["risk:read"])],
-                           rate_limit=RateLimitSettings(per_key_per_second=1e6, per_ip_per_second=1e6, burst=1_000_000))
+    settings = ApiSettings(
+        api_keys=[ApiKey(name="bench", key_hash=hash_api_key(KEY), scopes=["risk:read"])],
+        rate_limit=RateLimitSettings(per_key_per_second=1e6, per_ip_per_second=1e6, burst=1_000_000),
+    )
     return create_app(settings, os.environ["BENCH_WAREHOUSE"])
 
 
@@ -148,7 +167,8 @@ def run_wrk(url: str, paths: list[str] | None, seconds: int, connections: int, t
         script.write_text(
             f"local paths = {{\n{body}\n}}\nlocal n = #paths\nlocal i = math.random(n)\n"
             f'local headers = {{["X-API-Key"] = "{KEY}"}}\n'
-            "request = function()\n  i = i % n + 1\n  return wrk.format(\"GET\", paths[i], headers)\nend\n")
+            'request = function()\n  i = i % n + 1\n  return wrk.format("GET", paths[i], headers)\nend\n'
+        )
         cmd += ["-s", str(script)]
     out = subprocess.run(cmd + [url if paths else url + "/healthz"], capture_output=True, text=True, check=True).stdout
     res = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "raw": out}
@@ -174,6 +194,7 @@ def run_loop(url: str, paths: list[str] | None, seconds: int, connections: int) 
         stop = time.perf_counter() + seconds
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         async with httpx.AsyncClient(base_url=url, limits=limits, headers={"X-API-Key": KEY}) as c:
+
             async def worker(w):
                 nonlocal bad
                 i = w * 7919
@@ -183,13 +204,22 @@ def run_loop(url: str, paths: list[str] | None, seconds: int, connections: int) 
                     r = await c.get(paths[i % len(paths)] if paths else "/healthz")
                     lat.append(time.perf_counter() - t)
                     bad += r.status_code != 200
+
             t0 = time.perf_counter()
             await asyncio.gather(*[worker(w) for w in range(connections)])
             el = time.perf_counter() - t0
         lat.sort()
         q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))] * 1000  # noqa: E731
-        return {"rps": len(lat) / el, "p50": q(0.5), "p75": q(0.75), "p90": q(0.9), "p99": q(0.99), "non2xx": bad,
-                "requests": len(lat), "socket_errors": "none"}
+        return {
+            "rps": len(lat) / el,
+            "p50": q(0.5),
+            "p75": q(0.75),
+            "p90": q(0.9),
+            "p99": q(0.99),
+            "non2xx": bad,
+            "requests": len(lat),
+            "socket_errors": "none",
+        }
 
     return asyncio.run(main())
 
@@ -199,7 +229,9 @@ def main() -> None:
     ap.add_argument("--entities", type=int, default=900_000)
     ap.add_argument("--seconds", type=int, default=12, help="Seconds of the lookup run (the /healthz baseline runs half as long).")
     ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--threads", type=int, default=1, help="wrk threads (one is enough for 16 connections and leaves a core to the server).")
+    ap.add_argument(
+        "--threads", type=int, default=1, help="wrk threads (one is enough for 16 connections and leaves a core to the server)."
+    )
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes.")
     ap.add_argument("--loader", choices=["auto", "wrk", "loop"], default="auto")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
@@ -220,8 +252,10 @@ def main() -> None:
         print(f"gold.risk_scores: {args.entities:,} entities x 3 reasons written in {time.perf_counter() - t:.1f} s")
         port = free_port()
         t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, __file__, "--serve", str(work), "--port", str(port), "--workers", str(args.workers)],
-                                cwd=str(Path(__file__).resolve().parent.parent))
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(work), "--port", str(port), "--workers", str(args.workers)],
+            cwd=str(Path(__file__).resolve().parent.parent),
+        )
         import httpx
 
         url = f"http://127.0.0.1:{port}"
@@ -234,21 +268,26 @@ def main() -> None:
             if proc.poll() is not None or time.perf_counter() - t > 300:
                 raise SystemExit("the API did not become ready")
             time.sleep(0.2)
-        print(f"API ready in {time.perf_counter() - t:.1f} s (process start, imports, snapshot load and index); "
-              f"RSS {rss_mb(proc.pid):.0f} MB with {args.workers} worker(s)")
+        print(
+            f"API ready in {time.perf_counter() - t:.1f} s (process start, imports, snapshot load and index); "
+            f"RSS {rss_mb(proc.pid):.0f} MB with {args.workers} worker(s)"
+        )
         rnd = random.Random(1)
         sample = [f"/v1/entities/{c}/risk" for c in rnd.sample(codes, min(20_000, len(codes)))]
         r = httpx.get(url + sample[0], headers={"X-API-Key": KEY})
         assert r.status_code == 200 and r.json()["uscc"] == sample[0].split("/")[3], r.text
-        print(f"load generator: {loader}" + (f" ({args.threads} thread(s))" if loader == "wrk" else "") +
-              f", {args.connections} connections; load average before: {os.getloadavg()[0]:.2f}")
+        print(
+            f"load generator: {loader}"
+            + (f" ({args.threads} thread(s))" if loader == "wrk" else "")
+            + f", {args.connections} connections; load average before: {os.getloadavg()[0]:.2f}"
+        )
 
         def run(paths, seconds):
             if loader == "wrk":
                 return run_wrk(url, paths, seconds, args.connections, args.threads, work)
             return run_loop(url, paths, seconds, args.connections)
 
-        run(sample, 2)                                            # warm-up
+        run(sample, 2)  # warm-up
         c0 = cpu_seconds(proc.pid)
         base = run(None, max(3, args.seconds // 2))
         c1 = cpu_seconds(proc.pid)
@@ -257,21 +296,34 @@ def main() -> None:
         base["cpu_us"] = (c1 - c0) / max(base["requests"], 1) * 1e6
         look["cpu_us"] = (c2 - c1) / max(look["requests"], 1) * 1e6
         print()
-        print(f"| endpoint ({args.connections} connections) | req/s | p50 ms | p90 ms | p99 ms | requests | non-2xx | socket errors | server CPU µs/req |")
+        print(
+            f"| endpoint ({args.connections} connections) | req/s | p50 ms | p90 ms | p99 ms | requests | non-2xx | socket errors | server CPU µs/req |"
+        )
         print("|---|---|---|---|---|---|---|---|---|")
         for name, res in (("GET /healthz (baseline)", base), ("GET /v1/entities/{uscc}/risk", look)):
-            print(f"| {name} | {res['rps']:,.0f} | {res['p50']:.2f} | {res['p90']:.2f} | {res['p99']:.2f} | {res['requests']:,} | "
-                  f"{res['non2xx']} | {res['socket_errors']} | {res['cpu_us']:.0f} |")
+            print(
+                f"| {name} | {res['rps']:,.0f} | {res['p50']:.2f} | {res['p90']:.2f} | {res['p99']:.2f} | {res['requests']:,} | "
+                f"{res['non2xx']} | {res['socket_errors']} | {res['cpu_us']:.0f} |"
+            )
         print()
         ok_rps, ok_p99 = look["rps"] >= 3000, look["p99"] <= 20
-        print(f"lookup / baseline throughput ratio: {look['rps'] / base['rps']:.2f}; server CPU per lookup {look['cpu_us']:.0f} µs "
-              f"(≈ {1e6 / max(look['cpu_us'], 1):,.0f} lookups/s per fully available core)")
-        print(f"goal >= 3,000 req/s: {look['rps']:,.0f} -> {'met' if ok_rps else 'NOT met'}; "
-              f"goal p99 <= 20 ms: {look['p99']:.2f} ms -> {'met' if ok_p99 else 'NOT met'}")
+        print(
+            f"lookup / baseline throughput ratio: {look['rps'] / base['rps']:.2f}; server CPU per lookup {look['cpu_us']:.0f} µs "
+            f"(≈ {1e6 / max(look['cpu_us'], 1):,.0f} lookups/s per fully available core)"
+        )
+        print(
+            f"goal >= 3,000 req/s: {look['rps']:,.0f} -> {'met' if ok_rps else 'NOT met'}; "
+            f"goal p99 <= 20 ms: {look['p99']:.2f} ms -> {'met' if ok_p99 else 'NOT met'}"
+        )
         print(f"load average after: {os.getloadavg()[0]:.2f}; RSS after: {rss_mb(proc.pid):.0f} MB")
-        emit("api_lookup", f"{args.entities:,} entities, {args.connections} connections, {args.workers} worker(s): {look['rps']:,.0f} req/s, "
-             f"p99 {look['p99']:.1f} ms ({look['rps'] / base['rps']:.2f} of /healthz)", look["rps"] / 3000,
-             "≥ 3,000 req/s and p99 ≤ 20 ms (ratio: req/s ÷ 3,000)", ok_rps and ok_p99)
+        emit(
+            "api_lookup",
+            f"{args.entities:,} entities, {args.connections} connections, {args.workers} worker(s): {look['rps']:,.0f} req/s, "
+            f"p99 {look['p99']:.1f} ms ({look['rps'] / base['rps']:.2f} of /healthz)",
+            look["rps"] / 3000,
+            "≥ 3,000 req/s and p99 ≤ 20 ms (ratio: req/s ÷ 3,000)",
+            ok_rps and ok_p99,
+        )
     finally:
         if proc is not None:
             proc.terminate()

@@ -7,6 +7,7 @@ one Spark session times (a) the plain baseline over all files and (b) regulake's
 ingest of the same files (checksums, per-line parsing with rejects, lineage, Delta commit).
 Prints records/s of both and the ratio (goal ≥ 0.7).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,8 +60,14 @@ def main() -> None:
     print(f"regulake bronze ingest:                {ours:8.1f} s  {res.records / ours:12,.0f} records/s")
     print(f"throughput ratio (ours / plain): {(res.records / ours) / (n_plain / plain):.2f}   goal >= 0.70")
     ratio = (res.records / ours) / (n_plain / plain)
-    emit("bronze_ingest", f"{res.records:,} records: {ours:.1f} s ({res.records / ours:,.0f}/s) vs plain spark.read.csv → parquet "
-         f"{plain:.1f} s ({n_plain / plain:,.0f}/s)", ratio, "≥ 0.7 of plain throughput", ratio >= 0.7)
+    emit(
+        "bronze_ingest",
+        f"{res.records:,} records: {ours:.1f} s ({res.records / ours:,.0f}/s) vs plain spark.read.csv → parquet "
+        f"{plain:.1f} s ({n_plain / plain:,.0f}/s)",
+        ratio,
+        "≥ 0.7 of plain throughput",
+        ratio >= 0.7,
+    )
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
 

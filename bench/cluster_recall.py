@@ -4,6 +4,7 @@ SCJG-002) simulated, through bronze and silver, then the clusters job, scored by
 
     python bench/cluster_recall.py --simulate 0.05 --seed 42 --cluster-entities-sf1 3000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,12 +30,17 @@ def simulate_and_run(scale: float, seed: int, cluster_entities_sf1: int, workdir
     from simulator.simulate import Settings, simulate
 
     root = Path(workdir).resolve()
-    cfg = load_config(env, overrides={
-        "warehouse.root": str(root / "warehouse"), "landing.root": str(root / "landing"),
-        "landing.answer_key_root": str(root / "answer_key"), "runs.root": str(root / "runs"),
-        "simulator.cluster_entities_sf1": cluster_entities_sf1,
-        **({} if _has_key(env) else {"privacy.hmac_key": "evaluation-only-key-not-a-secret"}),
-    })
+    cfg = load_config(
+        env,
+        overrides={
+            "warehouse.root": str(root / "warehouse"),
+            "landing.root": str(root / "landing"),
+            "landing.answer_key_root": str(root / "answer_key"),
+            "runs.root": str(root / "runs"),
+            "simulator.cluster_entities_sf1": cluster_entities_sf1,
+            **({} if _has_key(env) else {"privacy.hmac_key": "evaluation-only-key-not-a-secret"}),
+        },
+    )
     landing, key = Path(cfg.landing.root), Path(cfg.landing.answer_key_root)
     settings = Settings.from_config(cfg.simulator, scale, 1, seed, landing, key)
     sim = simulate(scale, 1, seed, landing, key, settings=settings, catalogs=["SCJG-001", "SCJG-002"], overwrite=True)

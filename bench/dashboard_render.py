@@ -10,6 +10,7 @@ Chromium (Debian's /usr/bin/chromium through Playwright) loads /dashboard with a
 waits until every panel has drawn. Prints the snapshot load time and the first render (cold:
 the first page after start) and later page loads, two of them with a new district filter (computed on request).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,14 @@ import time
 from pathlib import Path
 
 KEY = "bench-dashboard-key-0123456789abcdef"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _uscc(i: int, district: str) -> str:
@@ -80,7 +87,9 @@ def main(argv=None) -> None:
     t0 = time.perf_counter()
     scale(a.warehouse, root, a.entities)
     print(f"scaled warehouse ({a.entities:,} entities) written in {time.perf_counter() - t0:.1f} s")
-    settings = ApiSettings(api_keys=[ApiKey(name="bench", key_hash=hash_api_key(KEY), scopes=["dashboard:read"])], rate_limit={"enabled": False})
+    settings = ApiSettings(
+        api_keys=[ApiKey(name="bench", key_hash=hash_api_key(KEY), scopes=["dashboard:read"])], rate_limit={"enabled": False}
+    )
     dash = DashboardState(str(root), reload_interval_s=3600)
     t0 = time.perf_counter()
     dash.refresh()
@@ -109,8 +118,10 @@ def main(argv=None) -> None:
         entities = page.get_attribute("#ov-entities", "data-value")
         b.close()
     srv.should_exit = True
-    print(f"first render (login submitted to every panel drawn, the first page after start): {cold:.2f} s; later page loads "
-          f"(incl. two new district filters): median {statistics.median(warm):.2f} s, max {max(warm):.2f} s; entities shown {entities}")
+    print(
+        f"first render (login submitted to every panel drawn, the first page after start): {cold:.2f} s; later page loads "
+        f"(incl. two new district filters): median {statistics.median(warm):.2f} s, max {max(warm):.2f} s; entities shown {entities}"
+    )
     shutil.rmtree(tmp, ignore_errors=True)
 
 

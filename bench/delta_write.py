@@ -8,6 +8,7 @@ commit), alternating, and prints median times and their ratio (goal ≤ 1.1).
 Then a filtered read (one partition + a range on a stats column) through the table
 layer against the same filter over the plain Parquet folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,7 +101,9 @@ def main() -> None:
         tables.read(name, filters=[("district", "=", "440605"), ("id", ">=", lo), ("id", "<", hi)]).agg(F.sum("capital")).collect()
 
     def read_plain():
-        spark.read.parquet(plain_dir).where((F.col("district") == "440605") & (F.col("id") >= lo) & (F.col("id") < hi)).agg(F.sum("capital")).collect()
+        spark.read.parquet(plain_dir).where((F.col("district") == "440605") & (F.col("id") >= lo) & (F.col("id") < hi)).agg(
+            F.sum("capital")
+        ).collect()
 
     rt_plain, rt_delta = [], []
     for _ in range(args.repeats * 2):
@@ -113,8 +116,13 @@ def main() -> None:
         print(f"{label:45s} {p:10.2f} {d:10.2f} {d / p:7.2f}")
     print("goal: write ratio <= 1.10")
     writes = [d / p for label, p, d in results if label.startswith("write")]
-    emit("delta_write", "; ".join(f"{label} {d:.1f} s vs parquet {p:.1f} s" for label, p, d in results), max(writes),
-         "write ≤ 1.1× plain parquet (worst case shown)", max(writes) <= 1.1)
+    emit(
+        "delta_write",
+        "; ".join(f"{label} {d:.1f} s vs parquet {p:.1f} s" for label, p, d in results),
+        max(writes),
+        "write ≤ 1.1× plain parquet (worst case shown)",
+        max(writes) <= 1.1,
+    )
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
 

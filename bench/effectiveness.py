@@ -11,6 +11,7 @@ observe. Goals (issue 25): at SF 0.1 ≥ 0.92 of the oracle; at SF 1 ≥ 0.95 an
     python bench/effectiveness.py --scale 0.02 --seeds 1 2       # the pipeline, two cities
     python bench/effectiveness.py --scale 0.1 --truth-only        # the ceilings only (numpy, seconds)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,7 @@ from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CODES = ["SCJG-001", "SCJG-002", "SCJG-003", "SCJG-004", "SCJG-005", "SCJG-006", "SCJG-007", "SCJG-008",
-         "SCJG-009", "SWJ-001", "SBJ-001"]
+CODES = ["SCJG-001", "SCJG-002", "SCJG-003", "SCJG-004", "SCJG-005", "SCJG-006", "SCJG-007", "SCJG-008", "SCJG-009", "SWJ-001", "SBJ-001"]
 TARGETED_SHARE = 29_000 / 900_000
 CASE_HIT_RATE, CASE_AVOIDED = 0.86, 0.83
 
@@ -50,9 +50,18 @@ def case_figures(uscc, probability, propensity, observable, n_register: int) -> 
     oracle = float(np.sort(propensity)[::-1][:k].mean())
     obs = float(propensity[np.argsort(-observable, kind="stable")[:k]].mean())
     base = float(propensity.mean())
-    return {"k": k, "targeted_hit_rate": h, "range": [h - 1.96 * sd, h + 1.96 * sd], "oracle_hit_rate": oracle,
-            "observable_oracle_hit_rate": obs, "oracle_ratio": h / oracle, "observable_oracle_ratio": h / obs,
-            "observable_ceiling": obs / oracle, "base_rate": base, "law_abiding_avoided": avoided(h, base)}
+    return {
+        "k": k,
+        "targeted_hit_rate": h,
+        "range": [h - 1.96 * sd, h + 1.96 * sd],
+        "oracle_hit_rate": oracle,
+        "observable_oracle_hit_rate": obs,
+        "oracle_ratio": h / oracle,
+        "observable_oracle_ratio": h / obs,
+        "observable_ceiling": obs / oracle,
+        "base_rate": base,
+        "law_abiding_avoided": avoided(h, base),
+    }
 
 
 def truth_only(scale: float, seed: int) -> dict:
@@ -82,12 +91,21 @@ def pipeline(scale: float, seed: int, root: Path, say) -> dict:
     from ml.scoring import SCORES
     from simulator.simulate import Settings, simulate
 
-    cfg = load_config("local", conf_dir=ROOT / "conf", environ={}, overrides={
-        "warehouse.root": str(root / "warehouse"), "landing.root": str(root / "landing"),
-        "landing.answer_key_root": str(root / "answer_key"), "runs.root": str(root / "runs"),
-        "spark.local_dir": str(root / "spark-local"), "risk.reports_root": str(root / "reports"),
-        "risk.mlflow.tracking_uri": f"sqlite:///{root / 'mlflow.db'}", "risk.mlflow.artifact_location": str(root / "artifacts"),
-    })
+    cfg = load_config(
+        "local",
+        conf_dir=ROOT / "conf",
+        environ={},
+        overrides={
+            "warehouse.root": str(root / "warehouse"),
+            "landing.root": str(root / "landing"),
+            "landing.answer_key_root": str(root / "answer_key"),
+            "runs.root": str(root / "runs"),
+            "spark.local_dir": str(root / "spark-local"),
+            "risk.reports_root": str(root / "reports"),
+            "risk.mlflow.tracking_uri": f"sqlite:///{root / 'mlflow.db'}",
+            "risk.mlflow.artifact_location": str(root / "artifacts"),
+        },
+    )
     landing, key = root / "landing", root / "answer_key"
     settings = Settings.from_config(cfg.simulator, scale, 1, seed, landing, key)
     settings.file_faults = False
@@ -111,11 +129,30 @@ def pipeline(scale: float, seed: int, root: Path, say) -> dict:
     m = truth.merge(reg, on="uscc").merge(scores, on="uscc", how="left")
     n_register = len(m)
     m = m[(m["registration_status"] == "1") & m["probability"].notna()]
-    out = case_figures(m["uscc"].to_numpy(str), m["probability"].to_numpy(float), m["propensity"].to_numpy(float),
-                       m["observable_logit"].to_numpy(float), n_register)
-    out.update(held_out={k: res.metrics.get(k) for k in ("auc", "auc_low", "auc_high", "at_k.hit_rate", "answer_key.oracle_ratio",
-                                                          "answer_key.observable_oracle_ratio", "balanced_accuracy")},
-               selected=res.selected, seconds=round(time.perf_counter() - t0, 1), score_dates=[str(d) for d in dates][-1:])
+    out = case_figures(
+        m["uscc"].to_numpy(str),
+        m["probability"].to_numpy(float),
+        m["propensity"].to_numpy(float),
+        m["observable_logit"].to_numpy(float),
+        n_register,
+    )
+    out.update(
+        held_out={
+            k: res.metrics.get(k)
+            for k in (
+                "auc",
+                "auc_low",
+                "auc_high",
+                "at_k.hit_rate",
+                "answer_key.oracle_ratio",
+                "answer_key.observable_oracle_ratio",
+                "balanced_accuracy",
+            )
+        },
+        selected=res.selected,
+        seconds=round(time.perf_counter() - t0, 1),
+        score_dates=[str(d) for d in dates][-1:],
+    )
     spark.stop()
     return out
 
@@ -139,20 +176,27 @@ def main(argv: list[str] | None = None) -> None:
                 if args.out is None:
                     shutil.rmtree(root, ignore_errors=True)
         rows.append(r)
-        print(f"SF {args.scale} seed {seed}: targeted top {r['k']:,} expected hit rate {r['targeted_hit_rate']:.1%} "
-              f"[{r['range'][0]:.1%}, {r['range'][1]:.1%}], oracle {r['oracle_hit_rate']:.1%}, observable oracle "
-              f"{r['observable_oracle_hit_rate']:.1%}; oracle ratio {r['oracle_ratio']:.3f}, observable-oracle ratio "
-              f"{r['observable_oracle_ratio']:.3f}; law-abiding avoided {r['law_abiding_avoided']:.1%} (case 83%)")
+        print(
+            f"SF {args.scale} seed {seed}: targeted top {r['k']:,} expected hit rate {r['targeted_hit_rate']:.1%} "
+            f"[{r['range'][0]:.1%}, {r['range'][1]:.1%}], oracle {r['oracle_hit_rate']:.1%}, observable oracle "
+            f"{r['observable_oracle_hit_rate']:.1%}; oracle ratio {r['oracle_ratio']:.3f}, observable-oracle ratio "
+            f"{r['observable_oracle_ratio']:.3f}; law-abiding avoided {r['law_abiding_avoided']:.1%} (case 83%)"
+        )
         print("  " + json.dumps(r, ensure_ascii=False, default=str))
     ratios = [r["oracle_ratio"] for r in rows]
     hits = [r["targeted_hit_rate"] for r in rows]
     goal = goal_for(args.scale)
     what = "observable oracle (ceiling)" if args.truth_only else "model"
-    emit("effectiveness", f"SF {args.scale:g}, seeds {args.seeds}: {what} targeted hit rate {min(hits):.1%}–{max(hits):.1%} "
-         f"(case 86%), oracle ratio {min(ratios):.3f}–{max(ratios):.3f}, law-abiding avoided "
-         f"{min(r['law_abiding_avoided'] for r in rows):.0%}–{max(r['law_abiding_avoided'] for r in rows):.0%} (case 83%)",
-         min(ratios), f"≥ {goal} of the oracle" + (", ≥ 86% hit rate, −83%" if args.scale >= 1 else ""),
-         min(ratios) >= goal and (args.scale < 1 or (min(hits) >= CASE_HIT_RATE and min(r["law_abiding_avoided"] for r in rows) >= CASE_AVOIDED)))
+    emit(
+        "effectiveness",
+        f"SF {args.scale:g}, seeds {args.seeds}: {what} targeted hit rate {min(hits):.1%}–{max(hits):.1%} "
+        f"(case 86%), oracle ratio {min(ratios):.3f}–{max(ratios):.3f}, law-abiding avoided "
+        f"{min(r['law_abiding_avoided'] for r in rows):.0%}–{max(r['law_abiding_avoided'] for r in rows):.0%} (case 83%)",
+        min(ratios),
+        f"≥ {goal} of the oracle" + (", ≥ 86% hit rate, −83%" if args.scale >= 1 else ""),
+        min(ratios) >= goal
+        and (args.scale < 1 or (min(hits) >= CASE_HIT_RATE and min(r["law_abiding_avoided"] for r in rows) >= CASE_AVOIDED)),
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ each in its own process: the full recomputation of the profile and every entity'
 scores. Goal (issue 9): ≤ 3
 minutes at SF 1 (≈ 180k records).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,7 +47,10 @@ def job_seconds(runs: Path, job: str, since: float) -> float | None:
 
 
 def table(out: dict) -> str:
-    lines = [f"| increment stage (SF {out['scale']:g}, day {out['day']}, {out['records']:,} records) | time | peak memory |", "|---|---:|---:|"]
+    lines = [
+        f"| increment stage (SF {out['scale']:g}, day {out['day']}, {out['records']:,} records) | time | peak memory |",
+        "|---|---:|---:|",
+    ]
     for r in out["stages"]:
         lines += [f"| {r['stage']}{'' if r['rc'] == 0 else ' (failed)'} | {r['seconds']:.0f} s | {r['peak_mb'] / 1024:.1f} GB |"]
         lines += [f"| · job {name} | {s:.0f} s | |" for name, s in r.get("jobs", {}).items()]
@@ -69,9 +73,27 @@ def main(argv: list[str] | None = None) -> dict:
     work = Path(tempfile.mkdtemp(prefix="regulake-increment-"))
     try:
         t0 = time.perf_counter()
-        sim = scale.run_stage("simulate next day", cli + ["simulate", "--scale", f"{sf:g}", "--days", str(days), "--seed", str(seed),
-                                                          "--workers", "2", "--out-dir", str(work / "landing"),
-                                                          "--answer-key-dir", str(work / "key")], env, work / "simulate.log")
+        sim = scale.run_stage(
+            "simulate next day",
+            cli
+            + [
+                "simulate",
+                "--scale",
+                f"{sf:g}",
+                "--days",
+                str(days),
+                "--seed",
+                str(seed),
+                "--workers",
+                "2",
+                "--out-dir",
+                str(work / "landing"),
+                "--answer-key-dir",
+                str(work / "key"),
+            ],
+            env,
+            work / "simulate.log",
+        )
         if sim["rc"]:
             raise SystemExit(f"simulating day {days} failed:\n{sim['error_tail']}")
         folders = deliver_new_days(work / "landing", root / "landing")
@@ -108,12 +130,19 @@ def main(argv: list[str] | None = None) -> dict:
     for rec in sorted((root / "runs").glob("*-bronze.json"))[-1:]:
         records = json.loads(rec.read_text())["rows_in"]
     total = sum(r["seconds"] for r in results)
-    print(f"increment of day {days} at SF {sf:g}: {records:,} records through {', '.join(stages)} in {total:.0f} s (goal ≤ {GOAL_SECONDS} s at SF 1)")
+    print(
+        f"increment of day {days} at SF {sf:g}: {records:,} records through {', '.join(stages)} in {total:.0f} s (goal ≤ {GOAL_SECONDS} s at SF 1)"
+    )
     out = {"scale": sf, "day": days, "records": records, "stages": results, "seconds": total}
     print(table(out))
     ok = all(r["rc"] == 0 for r in results)
-    emit("increment", f"day {days} at SF {sf:g}: {records:,} records, {' → '.join(stages)} in {total:.0f} s", total / GOAL_SECONDS,
-         "≤ 180 s at SF 1 (ratio: time ÷ 180 s; met only when measured at SF 1 or more)", ok and sf >= 1 and total <= GOAL_SECONDS)
+    emit(
+        "increment",
+        f"day {days} at SF {sf:g}: {records:,} records, {' → '.join(stages)} in {total:.0f} s",
+        total / GOAL_SECONDS,
+        "≤ 180 s at SF 1 (ratio: time ÷ 180 s; met only when measured at SF 1 or more)",
+        ok and sf >= 1 and total <= GOAL_SECONDS,
+    )
     (root / f"increment-{days}.json").write_text(json.dumps(out, indent=2))
     return out
 

@@ -6,6 +6,7 @@ Both trainings run in this process on the same data, alternated, best of ``--rep
 figure is the time ratio distributed / single (goal <= 1.2) and the AUC difference on a held-out
 fifth. Scoring: rows/s per core of ``LightGBMClassificationModel.transform`` over the test rows.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,11 +33,11 @@ def main() -> None:
     from ml.estimator.barrier import list_array
     from ml.estimator.classifier import LightGBMClassifier
 
-    spark = get_spark(load_config("local", overrides={"spark.conf": {"spark.driver.maxResultSize": "4g"}, "spark.ui_enabled": False}, environ={}))
-    X, y = make_classification(n_samples=args.rows, n_features=args.features, n_informative=args.features // 2,
-                               flip_y=0.1, random_state=1)
-    table = pa.table({"features": list_array(X), "label": y.astype(float),
-                      "test": np.arange(len(y)) % 5 == 0})
+    spark = get_spark(
+        load_config("local", overrides={"spark.conf": {"spark.driver.maxResultSize": "4g"}, "spark.ui_enabled": False}, environ={})
+    )
+    X, y = make_classification(n_samples=args.rows, n_features=args.features, n_informative=args.features // 2, flip_y=0.1, random_state=1)
+    table = pa.table({"features": list_array(X), "label": y.astype(float), "test": np.arange(len(y)) % 5 == 0})
     df = spark.createDataFrame(table).repartition(2).cache()
     train, test = df.where("not test").cache(), df.where("test").cache()
     n_train = train.count()
@@ -66,9 +67,14 @@ def main() -> None:
     print(f"AUC single {auc['single']:.4f}  distributed {auc['distributed']:.4f}  difference {abs(auc['single'] - auc['distributed']):.4f}")
     print(f"scoring: {len(y_test) / score_s / cores:,.0f} rows/s per core ({len(y_test):,} rows on {cores} cores in {score_s:.1f} s)")
     ratio = best["distributed"] / best["single"]
-    emit("lightgbm_distributed", f"{n_train:,} × {args.features}: 2 barrier tasks {best['distributed']:.1f} s vs local {best['single']:.1f} s; "
-         f"AUC difference {abs(auc['single'] - auc['distributed']):.4f}; scoring {len(y_test) / score_s / cores:,.0f} rows/s/core",
-         ratio, "≤ 1.2× the time", ratio <= 1.2)
+    emit(
+        "lightgbm_distributed",
+        f"{n_train:,} × {args.features}: 2 barrier tasks {best['distributed']:.1f} s vs local {best['single']:.1f} s; "
+        f"AUC difference {abs(auc['single'] - auc['distributed']):.4f}; scoring {len(y_test) / score_s / cores:,.0f} rows/s/core",
+        ratio,
+        "≤ 1.2× the time",
+        ratio <= 1.2,
+    )
     del scored
 
 

@@ -9,6 +9,7 @@ Each benchmark runs in its own process (a fresh JVM) and prints one ``BENCH_RESU
 (bench/_result.py); its full output goes to ``<logs>/<name>.log``. Sizes follow the scale
 factor (``SIZES``): at SF 0.1 they are the sizes the README's figures were measured at.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,7 @@ def command(name: str, sf: float) -> list[str]:
 def parse(output: str) -> dict | None:
     for line in reversed(output.splitlines()):
         if line.startswith(PREFIX):
-            return json.loads(line[len(PREFIX):])
+            return json.loads(line[len(PREFIX) :])
     return None
 
 

@@ -9,6 +9,7 @@ second.
 Writes ``<root>/scale.json`` and prints a markdown table (``regulake bench --scale`` puts it in
 bench/RESULTS.md). Stages that fail stop the run; their error tail is kept in the JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,20 +46,22 @@ def stages(scale: float, days: int, seed: int) -> list[tuple[str, list[str]]]:
 
 def environment(root: Path, driver_memory: str | None) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "PYTHONPATH": str(ROOT),
-        "REGULAKE__WAREHOUSE__ROOT": str(root / "warehouse"),
-        "REGULAKE__LANDING__ROOT": str(root / "landing"),
-        "REGULAKE__LANDING__ANSWER_KEY_ROOT": str(root / "answer_key"),
-        "REGULAKE__RUNS__ROOT": str(root / "runs"),
-        "REGULAKE__SILVER__DATA_DOCS_ROOT": str(root / "quality"),
-        "REGULAKE__SILVER__DATA_DOCS_CATALOGS": "[]",
-        "REGULAKE__RISK__MLFLOW__TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-        "REGULAKE__RISK__MLFLOW__ARTIFACT_LOCATION": str(root / "artifacts"),
-        "REGULAKE__RISK__REPORTS_ROOT": str(root / "reports"),
-        "REGULAKE__PLANS__REPORTS_ROOT": str(root / "reports" / "plans"),
-        "REGULAKE__COMPLAINTS__WORDCLOUD__ROOT": str(root / "reports" / "wordclouds"),
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "REGULAKE__WAREHOUSE__ROOT": str(root / "warehouse"),
+            "REGULAKE__LANDING__ROOT": str(root / "landing"),
+            "REGULAKE__LANDING__ANSWER_KEY_ROOT": str(root / "answer_key"),
+            "REGULAKE__RUNS__ROOT": str(root / "runs"),
+            "REGULAKE__SILVER__DATA_DOCS_ROOT": str(root / "quality"),
+            "REGULAKE__SILVER__DATA_DOCS_CATALOGS": "[]",
+            "REGULAKE__RISK__MLFLOW__TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
+            "REGULAKE__RISK__MLFLOW__ARTIFACT_LOCATION": str(root / "artifacts"),
+            "REGULAKE__RISK__REPORTS_ROOT": str(root / "reports"),
+            "REGULAKE__PLANS__REPORTS_ROOT": str(root / "reports" / "plans"),
+            "REGULAKE__COMPLAINTS__WORDCLOUD__ROOT": str(root / "reports" / "wordclouds"),
+        }
+    )
     if driver_memory:
         env["REGULAKE__SPARK__DRIVER_MEMORY"] = driver_memory
     return env
@@ -146,13 +149,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     (root / "logs").mkdir(parents=True, exist_ok=True)
     out = root / "scale.json"
     earlier = json.loads(out.read_text())["stages"] if (args.start or args.only) and out.exists() else []
-    for r in earlier:   # records of an earlier version of this script (RSS sums)
+    for r in earlier:  # records of an earlier version of this script (RSS sums)
         r.setdefault("peak_mb", r.pop("peak_rss_mb", 0))
     plan = stages(args.scale, args.days, args.seed)
     names = [n for n, _ in plan]
     if args.start and args.start not in names:
         raise SystemExit(f"--from {args.start}: not a stage; stages are {', '.join(names)}")
-    todo = plan[names.index(args.start):] if args.start else plan
+    todo = plan[names.index(args.start) :] if args.start else plan
     if args.only:
         todo = [(n, a) for n, a in plan if n in args.only]
     results = [r for r in earlier if r["stage"] not in {n for n, _ in todo}]

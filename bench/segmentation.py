@@ -24,6 +24,7 @@ Goal: >= 0.5x today's speed with the default tagger, cold cache included, on bot
 processes compete for the cores, so CPU seconds are reported too (the Spark JVM with its Python
 workers against the plain process; read from /proc with psutil).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,9 @@ def tagging(a) -> None:
     for res in variants.values():
         segment.tokenizer(res)  # dictionaries loaded before any timing
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{os.cpu_count()} CPUs, load average {load:.1f}; one process, CPU time (process_time), best of {a.repeat} alternated runs after a warm-up run")
+    print(
+        f"{os.cpu_count()} CPUs, load average {load:.1f}; one process, CPU time (process_time), best of {a.repeat} alternated runs after a warm-up run"
+    )
     worst = None
     names = list(variants) + ["lookup, cold cache"]
     for set_name, data in sets.items():
@@ -82,15 +85,22 @@ def tagging(a) -> None:
                 timings[n].append(time.process_time() - t0)
         rates = {n: len(data) / min(ts) for n, ts in timings.items()}
         today = rates["lcut (today)"]
-        print(f"\n{set_name}: {len(data):,} texts, mean {sum(map(len, data)) / len(data):.0f} characters, "
-              f"{len(set(data)):,} distinct; {len(segs['lookup']._oov):,} distinct tokens outside jieba's dictionaries")
+        print(
+            f"\n{set_name}: {len(data):,} texts, mean {sum(map(len, data)) / len(data):.0f} characters, "
+            f"{len(set(data)):,} distinct; {len(segs['lookup']._oov):,} distinct tokens outside jieba's dictionaries"
+        )
         print(f"  {'':20s} {'texts per CPU s':>15s} {'ratio to today':>15s}")
         for n, r in rates.items():
             print(f"  {n:20s} {r:15,.0f} {r / today:15.2f}")
         for n in ("lookup", "lookup, cold cache"):
             worst = rates[n] / today if worst is None else min(worst, rates[n] / today)
-    emit("segmentation_pos", f"part-of-speech filter (lookup tagger) vs plain lcut, one process: worst ratio {worst:.2f}",
-         worst, ">= 0.5", worst >= 0.5)
+    emit(
+        "segmentation_pos",
+        f"part-of-speech filter (lookup tagger) vs plain lcut, one process: worst ratio {worst:.2f}",
+        worst,
+        ">= 0.5",
+        worst >= 0.5,
+    )
 
 
 def tree_cpu(pid: int) -> float | None:
@@ -135,12 +145,20 @@ def main() -> None:
     from lakehouse.config import load_config
     from lakehouse.spark import get_spark
 
-    cfg = load_config(overrides={"spark.master": f"local[{a.cores}]", "spark.ui_enabled": False, "spark.log_level": "ERROR",
-                                 "spark.shuffle_partitions": a.cores})
+    cfg = load_config(
+        overrides={
+            "spark.master": f"local[{a.cores}]",
+            "spark.ui_enabled": False,
+            "spark.log_level": "ERROR",
+            "spark.shuffle_partitions": a.cores,
+        }
+    )
     spark = get_spark(cfg)
     df = spark.createDataFrame([(t,) for t in data], "complaint_text string").repartition(a.cores * 4).cache()
     df.count()
-    segment.segment(df.sample(fraction=0.002, seed=1), res).agg(F.sum(F.size("words"))).collect()  # warm-up: every worker loads the dictionary
+    segment.segment(df.sample(fraction=0.002, seed=1), res).agg(
+        F.sum(F.size("words"))
+    ).collect()  # warm-up: every worker loads the dictionary
     jvm_pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
     plain, plain_cpu, spark_times, spark_cpu = [], [], [], []
     for _ in range(a.repeat):  # alternate, so both sides see the same load on the machine
@@ -158,15 +176,28 @@ def main() -> None:
     assert spark_words == n_words, (spark_words, n_words)
     spark_rate = a.texts / min(spark_times) / a.cores
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"texts: {a.texts:,} (mean {sum(map(len, data)) / len(data):.1f} characters), words: {n_words:,}; "
-          f"{os.cpu_count()} CPUs, load average {load:.1f}")
-    print(f"plain jieba, one process:      {plain_rate:10,.0f} sentences/s   (best of {a.repeat}: {min(plain):.2f} s wall, {min(plain_cpu):.2f} s CPU)")
-    print(f"Spark mapInArrow, local[{a.cores}]:   {spark_rate:10,.0f} sentences/s per core   (best of {a.repeat}: {min(spark_times):.2f} s wall, "
-          f"{min(spark_cpu):.2f} s CPU of the JVM and its Python workers)")
+    print(
+        f"texts: {a.texts:,} (mean {sum(map(len, data)) / len(data):.1f} characters), words: {n_words:,}; "
+        f"{os.cpu_count()} CPUs, load average {load:.1f}"
+    )
+    print(
+        f"plain jieba, one process:      {plain_rate:10,.0f} sentences/s   (best of {a.repeat}: {min(plain):.2f} s wall, {min(plain_cpu):.2f} s CPU)"
+    )
+    print(
+        f"Spark mapInArrow, local[{a.cores}]:   {spark_rate:10,.0f} sentences/s per core   (best of {a.repeat}: {min(spark_times):.2f} s wall, "
+        f"{min(spark_cpu):.2f} s CPU of the JVM and its Python workers)"
+    )
     print(f"ratio (Spark per core / plain), wall time:       {spark_rate / plain_rate:.2f}   goal >= 0.8")
-    print(f"ratio (sentences per CPU second, Spark / plain): {min(plain_cpu) / min(spark_cpu):.2f}   (insensitive to other load on the machine)")
-    emit("segmentation", f"{a.texts:,} texts: Spark {spark_rate:,.0f} vs plain jieba {plain_rate:,.0f} sentences/s per core",
-         spark_rate / plain_rate, "≥ 0.8", spark_rate / plain_rate >= 0.8)
+    print(
+        f"ratio (sentences per CPU second, Spark / plain): {min(plain_cpu) / min(spark_cpu):.2f}   (insensitive to other load on the machine)"
+    )
+    emit(
+        "segmentation",
+        f"{a.texts:,} texts: Spark {spark_rate:,.0f} vs plain jieba {plain_rate:,.0f} sentences/s per core",
+        spark_rate / plain_rate,
+        "≥ 0.8",
+        spark_rate / plain_rate >= 0.8,
+    )
     spark.stop()
 
 

@@ -16,6 +16,7 @@ Both must leave the same row count in every silver table (from the file statisti
 Prints medians and the ratio driver ÷ Spark of bronze + silver (goal ≤ 0.5: the driver paths
 exist because a daily batch is many small Spark jobs, so they must at least halve it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,8 +66,10 @@ def main() -> None:
     simulate(args.scale, 2, SEED, work / "next", work / "next-key", workers=args.workers)
     folders = deliver_new_days(work / "next", landing)
     day_bytes = sum(f.stat().st_size for d in folders for f in d.rglob("*") if f.is_file())
-    print(f"setup (simulate, history into bronze and silver, the next day delivered) {time.perf_counter() - t0:.0f} s; "
-          f"the day: {len(folders)} delivery folders, {day_bytes / 2**20:.1f} MB")
+    print(
+        f"setup (simulate, history into bronze and silver, the next day delivered) {time.perf_counter() - t0:.0f} s; "
+        f"the day: {len(folders)} delivery folders, {day_bytes / 2**20:.1f} MB"
+    )
 
     def run(label: str, driver: bool) -> tuple[float, float, dict[str, int]]:
         root = work / label
@@ -95,17 +98,28 @@ def main() -> None:
             print(f"  run {i} {label:6s} bronze {bronze:6.2f} s  silver {silver:6.2f} s  total {bronze + silver:6.2f} s")
     if counts["driver"] != counts["spark"]:
         raise SystemExit(f"the two paths wrote different silver row counts: {counts}")
-    med = {label: (statistics.median(b for b, _ in ts), statistics.median(s for _, s in ts), statistics.median(b + s for b, s in ts))
-           for label, ts in times.items()}
+    med = {
+        label: (statistics.median(b for b, _ in ts), statistics.median(s for _, s in ts), statistics.median(b + s for b, s in ts))
+        for label, ts in times.items()
+    }
     (db, ds, dt_), (sb, ss, st) = med["driver"], med["spark"]
     ratio = dt_ / st
-    print(f"day: {day_bytes / 2**20:.1f} MB in {len(folders)} folders; silver tables {len(counts['driver'])}, "
-          f"{sum(counts['driver'].values()):,} rows after the day")
-    print(f"driver paths: bronze {db:.1f} s + silver {ds:.1f} s = {dt_:.1f} s   Spark: bronze {sb:.1f} s + silver {ss:.1f} s = {st:.1f} s   "
-          f"ratio {ratio:.2f} (bronze {db / sb:.2f}, silver {ds / ss:.2f})   goal <= {GOAL}")
-    emit("silver_daily", f"a day at SF {args.scale:g} ({len(folders)} delivery folders): bronze + silver in the driver "
-         f"{dt_:.1f} s vs on Spark {st:.1f} s (bronze {db:.1f} vs {sb:.1f} s, silver {ds:.1f} vs {ss:.1f} s)",
-         ratio, f"≤ {GOAL}× the time", ratio <= GOAL)
+    print(
+        f"day: {day_bytes / 2**20:.1f} MB in {len(folders)} folders; silver tables {len(counts['driver'])}, "
+        f"{sum(counts['driver'].values()):,} rows after the day"
+    )
+    print(
+        f"driver paths: bronze {db:.1f} s + silver {ds:.1f} s = {dt_:.1f} s   Spark: bronze {sb:.1f} s + silver {ss:.1f} s = {st:.1f} s   "
+        f"ratio {ratio:.2f} (bronze {db / sb:.2f}, silver {ds / ss:.2f})   goal <= {GOAL}"
+    )
+    emit(
+        "silver_daily",
+        f"a day at SF {args.scale:g} ({len(folders)} delivery folders): bronze + silver in the driver "
+        f"{dt_:.1f} s vs on Spark {st:.1f} s (bronze {db:.1f} vs {sb:.1f} s, silver {ds:.1f} vs {ss:.1f} s)",
+        ratio,
+        f"≤ {GOAL}× the time",
+        ratio <= GOAL,
+    )
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
 

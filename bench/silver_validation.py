@@ -16,6 +16,7 @@ Spark session, alternating:
 Both end in a count of rows with at least one failure. Prints medians and the ratio
 (goal ≤ 1.5).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,11 @@ def hand_written(records, catalog, standards):
         if v == "uscc":
             u = F.regexp_replace(F.upper(text), "[ -]", "")
             weights = F.array(*[F.lit(int(w)) for w in USCC_WEIGHTS])
-            total = F.aggregate(F.sequence(F.lit(1), F.lit(17)), F.lit(0),
-                                lambda acc, i: acc + (F.instr(F.lit(USCC_ALPHABET), F.substring(u, i, 1)) - 1) * F.element_at(weights, i))
+            total = F.aggregate(
+                F.sequence(F.lit(1), F.lit(17)),
+                F.lit(0),
+                lambda acc, i: acc + (F.instr(F.lit(USCC_ALPHABET), F.substring(u, i, 1)) - 1) * F.element_at(weights, i),
+            )
             check = F.element_at(F.split(F.lit(USCC_ALPHABET), ""), (F.pmod(31 - F.pmod(total, F.lit(31)), F.lit(31)) + 1).cast("int"))
             rule = ~u.rlike(f"^[0-9]{{8}}[{USCC_ALPHABET}]{{10}}$") | (F.substring(u, 18, 1) != check)
         elif v == "resident_id":
@@ -131,15 +135,22 @@ def main() -> None:
     ours(), theirs()  # warm-up: Python workers, code generation
     t_ours, t_theirs = [], []
     for i in range(args.repeats):
-        for label, fn, bucket in ((("ours", ours, t_ours), ("theirs", theirs, t_theirs)) if i % 2 == 0 else (("theirs", theirs, t_theirs), ("ours", ours, t_ours))):
+        for label, fn, bucket in (
+            (("ours", ours, t_ours), ("theirs", theirs, t_theirs)) if i % 2 == 0 else (("theirs", theirs, t_theirs), ("ours", ours, t_ours))
+        ):
             seconds, bad = timed(fn)
             bucket.append(seconds)
             print(f"  run {i} {label:6s} {seconds:6.2f} s  rows with a failure: {bad}")
     a, b = statistics.median(t_ours), statistics.median(t_theirs)
     print(f"records={n:,} fields={len(registry.catalogs[code].fields)}")
     print(f"regulake one-pass standards check: {a:6.2f} s   hand-written PySpark checks: {b:6.2f} s   ratio {a / b:.2f}   goal <= 1.5")
-    emit("silver_validation", f"{n:,} records × {len(registry.catalogs[code].fields)} fields: standards check {a:.1f} s vs "
-         f"hand-written PySpark {b:.1f} s", a / b, "≤ 1.5× the time", a / b <= 1.5)
+    emit(
+        "silver_validation",
+        f"{n:,} records × {len(registry.catalogs[code].fields)} fields: standards check {a:.1f} s vs hand-written PySpark {b:.1f} s",
+        a / b,
+        "≤ 1.5× the time",
+        a / b <= 1.5,
+    )
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
 

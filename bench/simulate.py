@@ -6,6 +6,7 @@ At another scale the time goal is prorated (records scale linearly with SF).
     python bench/simulate.py                 # SF 0.1
     python bench/simulate.py --scale 0.01 --workers 2
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ from _result import emit  # noqa: E402  (bench/ is on sys.path when a benchmark 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-GOAL_SF, GOAL_SECONDS, GOAL_BYTES = 0.1, 180.0, 4 * 1024 ** 3
+GOAL_SF, GOAL_SECONDS, GOAL_BYTES = 0.1, 180.0, 4 * 1024**3
 
 
 def main() -> None:
@@ -46,14 +47,21 @@ def main() -> None:
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
     rate = run["records"] / secs
     goal_rate = 14_000_000 * (GOAL_SF / 0.1) / GOAL_SECONDS
-    print(f"simulate SF {args.scale} days {args.days} workers {args.workers}: {run['entities']:,} entities, "
-          f"{run['records']:,} records, {run['files']:,} files in {secs:.1f}s")
+    print(
+        f"simulate SF {args.scale} days {args.days} workers {args.workers}: {run['entities']:,} entities, "
+        f"{run['records']:,} records, {run['files']:,} files in {secs:.1f}s"
+    )
     print(f"records/s: {rate:,.0f}  (goal {goal_rate:,.0f}/s = 14M in 180 s)  ratio {rate / goal_rate:.2f}x")
-    print(f"peak RSS: {peak / 1024 ** 2:,.0f} MiB  (goal <= 4096 MiB)  ratio {GOAL_BYTES / peak:.2f}x headroom")
+    print(f"peak RSS: {peak / 1024**2:,.0f} MiB  (goal <= 4096 MiB)  ratio {GOAL_BYTES / peak:.2f}x headroom")
     projected = run["records"] / rate * (GOAL_SF / args.scale)
     print(f"projected SF 0.1 time at this rate: {projected:.0f}s (goal 180 s)")
-    emit("simulate", f"SF {args.scale}: {run['records']:,} records in {secs:.1f} s ({rate:,.0f}/s), peak {peak / 1024 ** 2:,.0f} MiB",
-         rate / goal_rate, "≥ 1 (14M records in ≤ 180 s, ≤ 4 GiB)", rate >= goal_rate and peak <= GOAL_BYTES)
+    emit(
+        "simulate",
+        f"SF {args.scale}: {run['records']:,} records in {secs:.1f} s ({rate:,.0f}/s), peak {peak / 1024**2:,.0f} MiB",
+        rate / goal_rate,
+        "≥ 1 (14M records in ≤ 180 s, ≤ 4 GiB)",
+        rate >= goal_rate and peak <= GOAL_BYTES,
+    )
 
 
 if __name__ == "__main__":

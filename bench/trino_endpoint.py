@@ -9,6 +9,7 @@ data; the figures are reported in docs/trino.md.
 
     .venv/bin/python bench/trino_endpoint.py [--rows 200000] [--repeat 5] [--heap 2G]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,17 +44,23 @@ def make_table(root: Path, n: int) -> None:
     districts = np.array(["440604", "440605", "440606", "440607", "440608"])
     days = rng.integers(0, 3650, n)
     base = np.datetime64("2016-01-01")
-    write_deltalake(str(root / "gold" / "entity_profile"), pa.table({
-        "uscc": pa.array([f"91440604MA{i:08d}" for i in range(n)]),
-        "entity_name": pa.array([f"佛山市企业{i}" for i in range(n)]),
-        "enterprise_type": pa.array(rng.choice(["1100", "1200", "2100", "4000", "9100"], n)),
-        "registered_capital": pa.array([decimal.Decimal(int(v)) / 100 for v in rng.integers(0, 10**10, n)], pa.decimal128(18, 2)),
-        "district_code": pa.array(rng.choice(districts, n)),
-        "establishment_date": pa.array((base + days).astype("datetime64[D]")),
-        "penalties_count_all": pa.array(rng.poisson(1.0, n), pa.int64()),
-        "penalties_count_365d": pa.array(rng.poisson(0.5, n), pa.int64()),
-        "as_of": pa.array([dt.date(2026, 1, 3)] * n),
-    }), partition_by=["as_of"])
+    write_deltalake(
+        str(root / "gold" / "entity_profile"),
+        pa.table(
+            {
+                "uscc": pa.array([f"91440604MA{i:08d}" for i in range(n)]),
+                "entity_name": pa.array([f"佛山市企业{i}" for i in range(n)]),
+                "enterprise_type": pa.array(rng.choice(["1100", "1200", "2100", "4000", "9100"], n)),
+                "registered_capital": pa.array([decimal.Decimal(int(v)) / 100 for v in rng.integers(0, 10**10, n)], pa.decimal128(18, 2)),
+                "district_code": pa.array(rng.choice(districts, n)),
+                "establishment_date": pa.array((base + days).astype("datetime64[D]")),
+                "penalties_count_all": pa.array(rng.poisson(1.0, n), pa.int64()),
+                "penalties_count_365d": pa.array(rng.poisson(0.5, n), pa.int64()),
+                "as_of": pa.array([dt.date(2026, 1, 3)] * n),
+            }
+        ),
+        partition_by=["as_of"],
+    )
 
 
 def rss_mb(pid: int) -> float:
@@ -79,8 +86,9 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="bench_trino_"))
     make_table(root, args.rows)
-    settings = TrinoSettings(port=0, users=[TrinoUser(name="bench")], tables=[], heap=args.heap,
-                             state_dir=str(root / "_state"), write_comments=False)
+    settings = TrinoSettings(
+        port=0, users=[TrinoUser(name="bench")], tables=[], heap=args.heap, state_dir=str(root / "_state"), write_comments=False
+    )
     server = TrinoServer(settings, str(root))
     t0 = time.perf_counter()
     server.start()
@@ -123,9 +131,16 @@ def main() -> None:
         rss_after = rss_mb(server.proc.pid)
         g = statistics.geometric_mean(ratios)
         print(f"geometric mean ratio {g:.2f} (range {min(ratios):.2f}-{max(ratios):.2f}); RSS after the queries {rss_after:.0f} MB")
-        emit("trino_endpoint", f"{len(ratios)} gold queries on {args.rows:,} rows, real Trino 476 vs DuckDB directly, ratio of medians "
-             f"(range {min(ratios):.2f}–{max(ratios):.2f}); start-up {started:.1f} s, RSS {rss_idle:.0f}→{rss_after:.0f} MB",
-             g, "reported (no goal)", None, startup_s=round(started, 1), rss_mb=round(rss_after))
+        emit(
+            "trino_endpoint",
+            f"{len(ratios)} gold queries on {args.rows:,} rows, real Trino 476 vs DuckDB directly, ratio of medians "
+            f"(range {min(ratios):.2f}–{max(ratios):.2f}); start-up {started:.1f} s, RSS {rss_idle:.0f}→{rss_after:.0f} MB",
+            g,
+            "reported (no goal)",
+            None,
+            startup_s=round(started, 1),
+            rss_mb=round(rss_after),
+        )
     finally:
         server.stop()
 

@@ -1,7 +1,8 @@
 """Data catalogs (数据目录) and data standards (数据元) that drive every step.
 
-    >>> from catalog import load_catalog, validate_value   # doctest: +SKIP
+>>> from catalog import load_catalog, validate_value   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Departments, code tables and data catalogs (数据目录), and the registry holding them."""
+
 from __future__ import annotations
 
 from collections import Counter

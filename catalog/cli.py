@@ -1,4 +1,5 @@
 """``regulake catalog ...``: summary, validation and the xlsx round trip of the catalog."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,12 +52,21 @@ def show(code: str = typer.Argument(..., help="Catalog code, e.g. SCJG-001."), d
         raise CatalogError([f"no catalog {code!r}; `regulake catalog summary` lists the subject areas, catalogs.csv the codes"])
     dep = reg.departments[cat.department]
     console = Console()
-    console.print(f"[bold]{cat.code}[/bold] {cat.name_zh} / {cat.name_en}\n{dep.name_zh} / {dep.name_en}; "
-                  f"subject {cat.subject_area}; {cat.frequency}; {cat.format}; key {', '.join(cat.key_fields)}; ~{cat.est_records:,} records at SF 1")
+    console.print(
+        f"[bold]{cat.code}[/bold] {cat.name_zh} / {cat.name_en}\n{dep.name_zh} / {dep.name_en}; "
+        f"subject {cat.subject_area}; {cat.frequency}; {cat.format}; key {', '.join(cat.key_fields)}; ~{cat.est_records:,} records at SF 1"
+    )
     t = Table("field", "source name", "standard", "required", "PII", "rule")
     for f in cat.fields:
         std = reg.standards[f.standard]
-        t.add_row(f.name, f.source_name, f.standard, "yes" if f.required else "", "" if std.pii_class == "none" else std.pii_class, f"{std.rule_zh()} / {std.rule_en()}")
+        t.add_row(
+            f.name,
+            f.source_name,
+            f.standard,
+            "yes" if f.required else "",
+            "" if std.pii_class == "none" else std.pii_class,
+            f"{std.rule_zh()} / {std.rule_en()}",
+        )
     console.print(t)
 
 
@@ -68,7 +78,9 @@ def validate(data_dir: Optional[Path] = DataDirOpt) -> None:
     from catalog.loader import load_catalog
 
     reg = load_catalog(data_dir)
-    Console().print(f"[green]catalog is valid[/green]: {len(reg.catalogs)} catalogs, {len(reg.standards)} standards, {reg.field_count} fields in {reg.source}")
+    Console().print(
+        f"[green]catalog is valid[/green]: {len(reg.catalogs)} catalogs, {len(reg.standards)} standards, {reg.field_count} fields in {reg.source}"
+    )
 
 
 @app.command("export-xlsx")
@@ -94,8 +106,10 @@ def import_xlsx_cmd(path: Path = typer.Argument(..., help="Workbook to read."), 
 
 
 @app.command("forms")
-def forms_cmd(form_id: Optional[str] = typer.Argument(None, help="A form id (e.g. JCB-11): its check items."),
-              data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Seed folder (default: catalog/data/inspection).")) -> None:
+def forms_cmd(
+    form_id: Optional[str] = typer.Argument(None, help="A form id (e.g. JCB-11): its check items."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Seed folder (default: catalog/data/inspection)."),
+) -> None:
     """The check-item catalogue: the 44 inspection forms and their 2,128 check items (检查事项)."""
     from rich.console import Console
     from rich.table import Table
@@ -105,11 +119,28 @@ def forms_cmd(form_id: Optional[str] = typer.Argument(None, help="A form id (e.g
     cat = load_forms(data_dir)
     console = Console()
     if form_id is None:
-        t = Table("form", "item", "default", "sections", "名称", "name", "items", "version",
-                  title=f"{len(cat.forms)} inspection forms, {cat.item_count:,} check items")
+        t = Table(
+            "form",
+            "item",
+            "default",
+            "sections",
+            "名称",
+            "name",
+            "items",
+            "version",
+            title=f"{len(cat.forms)} inspection forms, {cat.item_count:,} check items",
+        )
         for f in cat.forms.values():
-            t.add_row(f.form_id, f.item_code, "yes" if f.default else "", ",".join(f.industry_sections), f.name_zh, f.name_en,
-                      str(len(f.items)), f.version)
+            t.add_row(
+                f.form_id,
+                f.item_code,
+                "yes" if f.default else "",
+                ",".join(f.industry_sections),
+                f.name_zh,
+                f.name_en,
+                str(len(f.items)),
+                f.version,
+            )
         console.print(t)
         return
     f = cat.forms.get(form_id)
@@ -134,8 +165,10 @@ def export_forms_xlsx_cmd(path: Path = typer.Argument(..., help="Workbook to wri
 
 
 @app.command("import-forms-xlsx")
-def import_forms_xlsx_cmd(path: Path = typer.Argument(..., help="Workbook to read."),
-                          data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Seed folder to replace.")) -> None:
+def import_forms_xlsx_cmd(
+    path: Path = typer.Argument(..., help="Workbook to read."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Seed folder to replace."),
+) -> None:
     """Validate an edited forms workbook and replace the seed files with its forms and checks sheets."""
     from rich.console import Console
 

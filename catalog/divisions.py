@@ -1,5 +1,6 @@
 """Foshan's administrative divisions (districts, towns, villages and communities) from the
 reference copy in ``catalog/data/reference/foshan_divisions.csv``."""
+
 from __future__ import annotations
 
 import csv
@@ -13,9 +14,9 @@ DIVISIONS_FILE = DATA_DIR / "reference" / "foshan_divisions.csv"
 
 @dataclass(frozen=True)
 class Divisions:
-    names: dict[str, str]          # code → name, every level
-    districts: list[str]           # district codes, in file order
-    villages: list[dict]           # village rows where businesses register (see ``load_divisions``)
+    names: dict[str, str]  # code → name, every level
+    districts: list[str]  # district codes, in file order
+    villages: list[dict]  # village rows where businesses register (see ``load_divisions``)
 
     def district_names(self) -> dict[str, str]:
         return {c: self.names[c] for c in self.districts}

@@ -1,4 +1,5 @@
 """Errors of the catalog: a malformed file names the file, row and field."""
+
 from __future__ import annotations
 
 from lakehouse.errors import RegulakeError

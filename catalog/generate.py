@@ -10,6 +10,7 @@ departments, catalog kinds and field concepts; every other department's catalogs
 standards are composed from the department's topics, a catalog kind and field concepts, so
 they read plausibly and stay consistent (one standard per catalog-specific data element).
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,12 +52,6 @@ CORE_STANDARDS = [_tuples(r) for r in _SEED["core_standards"]]
 CORE_CATALOGS = [_tuples(r) for r in _SEED["core_catalogs"]]
 
 
-
-
-
-
-
-
 N_CATALOGS = 552
 
 
@@ -83,7 +78,21 @@ def build() -> dict[str, list[list]]:
     cat_rows: list[list] = []
     field_rows: list[list] = []
     for code, dept, zh, en, subject, freq, fmt, est, keys, fields in CORE_CATALOGS:
-        cat_rows.append([code, zh, en, dept, subject, freq, fmt, ";".join(keys), est, f"{zh}（{DEPARTMENT_NAME[dept]}提供）", f"{en} delivered by the {DEPARTMENT_EN[dept]}"])
+        cat_rows.append(
+            [
+                code,
+                zh,
+                en,
+                dept,
+                subject,
+                freq,
+                fmt,
+                ";".join(keys),
+                est,
+                f"{zh}（{DEPARTMENT_NAME[dept]}提供）",
+                f"{en} delivered by the {DEPARTMENT_EN[dept]}",
+            ]
+        )
         for pos, (name, src, std, req) in enumerate(fields, start=1):
             field_rows.append([code, pos, name, src, std, "true" if req else "false"])
 
@@ -100,7 +109,7 @@ def build() -> dict[str, list[list]]:
         topic_list = [t.split(":") for t in topics.split("|")]
         combos = [(t, k) for k in KINDS for t in topic_list]
         # weighted sampling without replacement (Efraimidis-Spirakis keys)
-        keyed = sorted(combos, key=lambda tk: -rnd.random() ** (1.0 / KIND_WEIGHTS[KINDS.index(tk[1])]))
+        keyed = sorted(combos, key=lambda tk: -(rnd.random() ** (1.0 / KIND_WEIGHTS[KINDS.index(tk[1])])))
         combos = sorted(keyed[:n], key=lambda tk: (topic_list.index(tk[0]), KINDS.index(tk[1])))
         seq = core_counts.get(dept, 0)
         std_seq = 0
@@ -111,7 +120,11 @@ def build() -> dict[str, list[list]]:
             cname = f"{tzh}{kzh}信息"
             cen = f"{ten} {ken}"
             fmt = rnd.choices(["csv_utf8", "csv_gbk", "jsonl", "xlsx"], weights=[55, 20, 17, 8])[0]
-            fields = [("record_id", "记录编号", "core.record_id", True), ("uscc", "统一社会信用代码", "core.uscc", True), ("entity_name", "单位名称", "core.entity_name", True)]
+            fields = [
+                ("record_id", "记录编号", "core.record_id", True),
+                ("uscc", "统一社会信用代码", "core.uscc", True),
+                ("entity_name", "单位名称", "core.entity_name", True),
+            ]
             concepts = rnd.sample(CONCEPTS, rnd.randint(14, 19))
             concepts.sort(key=CONCEPTS.index)
             for czh, cen_, kind in concepts:
@@ -132,7 +145,9 @@ def build() -> dict[str, list[list]]:
             else:
                 est_weight = 1.0
             generic_est.append(est_weight * rnd.lognormvariate(0, 1.0))
-            cat_rows.append([code, cname, cen, dept, ksubject or subject, kfreq, fmt, "record_id", 0, f"{dzh}的{cname}", f"{cen} of the {den}"])
+            cat_rows.append(
+                [code, cname, cen, dept, ksubject or subject, kfreq, fmt, "record_id", 0, f"{dzh}的{cname}", f"{cen} of the {den}"]
+            )
             for pos, (name, src, std, req) in enumerate(fields, start=1):
                 field_rows.append([code, pos, name, src, std, "true" if req else "false"])
 
@@ -180,9 +195,23 @@ def _share(total: int, weights: list[float]) -> list[int]:
 
 def _std_row(sid, zh, en, dept, dtype, validator, extra, dzh, den) -> list:
     return [
-        sid, zh, en, dept, dtype, extra.get("length", ""), extra.get("scale", ""), extra.get("pattern", ""),
-        extra.get("domain", ""), validator, extra.get("min_value", ""), extra.get("max_value", ""), extra.get("unit", ""),
-        extra.get("pii_class", "none"), extra.get("reference", ""), dzh, den,
+        sid,
+        zh,
+        en,
+        dept,
+        dtype,
+        extra.get("length", ""),
+        extra.get("scale", ""),
+        extra.get("pattern", ""),
+        extra.get("domain", ""),
+        validator,
+        extra.get("min_value", ""),
+        extra.get("max_value", ""),
+        extra.get("unit", ""),
+        extra.get("pii_class", "none"),
+        extra.get("reference", ""),
+        dzh,
+        den,
     ]
 
 
@@ -203,14 +232,28 @@ def _concept_standard(sid, zh, en, dept, kind, pfx, seq, rnd) -> tuple[list, lis
     if kind == "datetime":
         return _std_row(sid, zh, en, dept, "datetime", "datetime", {"length": 19}, dzh, den), codes
     if kind == "amount":
-        return _std_row(sid, zh + "（元）", en + " (yuan)", dept, "decimal", "decimal", {"length": 18, "scale": 2, "min_value": 0, "max_value": 1e10, "unit": "元"}, dzh, den), codes
+        return _std_row(
+            sid,
+            zh + "（元）",
+            en + " (yuan)",
+            dept,
+            "decimal",
+            "decimal",
+            {"length": 18, "scale": 2, "min_value": 0, "max_value": 1e10, "unit": "元"},
+            dzh,
+            den,
+        ), codes
     if kind in ("area", "measure"):
         unit = "平方米" if kind == "area" else rnd.choice(["千克", "吨", "毫克/升", "千瓦时", "立方米"])
-        return _std_row(sid, zh, en, dept, "decimal", "decimal", {"length": 14, "scale": 2, "min_value": 0, "max_value": 1e8, "unit": unit}, dzh, den), codes
+        return _std_row(
+            sid, zh, en, dept, "decimal", "decimal", {"length": 14, "scale": 2, "min_value": 0, "max_value": 1e8, "unit": unit}, dzh, den
+        ), codes
     if kind == "count":
         return _std_row(sid, zh, en, dept, "integer", "integer", {"min_value": 0, "max_value": 100000}, dzh, den), codes
     if kind == "percent":
-        return _std_row(sid, zh, en, dept, "decimal", "decimal", {"length": 7, "scale": 2, "min_value": 0, "max_value": 100, "unit": "%"}, dzh, den), codes
+        return _std_row(
+            sid, zh, en, dept, "decimal", "decimal", {"length": 7, "scale": 2, "min_value": 0, "max_value": 100, "unit": "%"}, dzh, den
+        ), codes
     if kind == "year":
         return _std_row(sid, zh, en, dept, "integer", "integer", {"min_value": 1949, "max_value": 2100}, dzh, den), codes
     if kind == "month":
@@ -229,18 +272,42 @@ def _concept_standard(sid, zh, en, dept, kind, pfx, seq, rnd) -> tuple[list, lis
     if kind == "text_short":
         return _std_row(sid, zh, en, dept, "string", "text", {"length": 100}, dzh, den), codes
     if kind == "person":
-        return _std_row(sid, zh, en, dept, "string", "text", {"length": 30, "pattern": r"^[\u3400-\u9fff·]{2,30}$", "pii_class": "person_name"}, dzh, den), codes
+        return _std_row(
+            sid,
+            zh,
+            en,
+            dept,
+            "string",
+            "text",
+            {"length": 30, "pattern": r"^[\u3400-\u9fff·]{2,30}$", "pii_class": "person_name"},
+            dzh,
+            den,
+        ), codes
     if kind == "resident_id":
-        return _std_row(sid, zh, en, dept, "string", "resident_id", {"length": 18, "pii_class": "id_number", "reference": "GB 11643-1999"}, dzh, den), codes
+        return _std_row(
+            sid, zh, en, dept, "string", "resident_id", {"length": 18, "pii_class": "id_number", "reference": "GB 11643-1999"}, dzh, den
+        ), codes
     if kind == "phone":
         return _std_row(sid, zh, en, dept, "string", "phone", {"length": 13, "pii_class": "phone"}, dzh, den), codes
     if kind == "address":
         return _std_row(sid, zh, en, dept, "string", "text", {"length": 200, "pii_class": "address"}, dzh, den), codes
     if kind in ("district", "town", "village"):
         domain = {"district": "foshan_district", "town": "foshan_town", "village": "foshan_village"}[kind]
-        return _std_row(sid, zh, en, dept, "code", "code_table", {"length": {"district": 6, "town": 9, "village": 12}[kind], "domain": domain, "reference": "GB/T 2260"}, dzh, den), codes
+        return _std_row(
+            sid,
+            zh,
+            en,
+            dept,
+            "code",
+            "code_table",
+            {"length": {"district": 6, "town": 9, "village": 12}[kind], "domain": domain, "reference": "GB/T 2260"},
+            dzh,
+            den,
+        ), codes
     if kind == "industry":
-        return _std_row(sid, zh, en, dept, "code", "code_table", {"length": 4, "domain": "gbt4754_class", "reference": "GB/T 4754-2017"}, dzh, den), codes
+        return _std_row(
+            sid, zh, en, dept, "code", "code_table", {"length": 4, "domain": "gbt4754_class", "reference": "GB/T 4754-2017"}, dzh, den
+        ), codes
     raise ValueError(kind)
 
 

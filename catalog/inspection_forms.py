@@ -20,6 +20,7 @@ industry section (:meth:`FormCatalogue.form_for`).
     >>> len(cat.forms), cat.item_count             # doctest: +SKIP
     (44, 2128)
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,10 @@ from pathlib import Path
 from catalog.errors import CatalogError
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "inspection"
-FILES = {"forms.csv": ["form_id", "item_code", "default", "industry_sections", "name_zh", "name_en", "items", "sections"],
-         "checks.csv": ["item_code", "check_no", "wording_zh", "legal_basis", "violation_result"]}
+FILES = {
+    "forms.csv": ["form_id", "item_code", "default", "industry_sections", "name_zh", "name_en", "items", "sections"],
+    "checks.csv": ["item_code", "check_no", "wording_zh", "legal_basis", "violation_result"],
+}
 ANSWERS = ("conforms", "does_not_conform", "not_applicable")
 ANSWER_NAMES = {"conforms": "符合", "does_not_conform": "不符合", "not_applicable": "不适用"}
 #: inspection_result codes a check may imply (4 unreachable and 5 refusal are record-level findings)
@@ -55,9 +58,17 @@ class CheckItem:
     answers: tuple[str, ...] = ANSWERS
 
     def as_dict(self) -> dict:
-        return {"item_id": self.item_id, "form_id": self.form_id, "section_no": self.section_no, "section_zh": self.section_zh,
-                "check_no": self.check_no, "wording_zh": self.wording_zh, "legal_basis": self.legal_basis,
-                "violation_result": self.violation_result, "answers": list(self.answers)}
+        return {
+            "item_id": self.item_id,
+            "form_id": self.form_id,
+            "section_no": self.section_no,
+            "section_zh": self.section_zh,
+            "check_no": self.check_no,
+            "wording_zh": self.wording_zh,
+            "legal_basis": self.legal_basis,
+            "violation_result": self.violation_result,
+            "answers": list(self.answers),
+        }
 
 
 @dataclass(frozen=True)
@@ -73,14 +84,25 @@ class Form:
     @property
     def version(self) -> str:
         """SHA-256 (first 16 hex) of the form's canonical content: a record names the exact form it answers."""
-        body = json.dumps([self.form_id, self.item_code, self.name_zh, [i.as_dict() for i in self.items]], ensure_ascii=False,
-                          sort_keys=True, separators=(",", ":"))
+        body = json.dumps(
+            [self.form_id, self.item_code, self.name_zh, [i.as_dict() for i in self.items]],
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        )
         return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
     def as_dict(self, with_items: bool = True) -> dict:
-        out = {"form_id": self.form_id, "item_code": self.item_code, "default": self.default,
-               "industry_sections": list(self.industry_sections), "name_zh": self.name_zh, "name_en": self.name_en,
-               "item_count": len(self.items), "version": self.version}
+        out = {
+            "form_id": self.form_id,
+            "item_code": self.item_code,
+            "default": self.default,
+            "industry_sections": list(self.industry_sections),
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "item_count": len(self.items),
+            "version": self.version,
+        }
         if with_items:
             out["items"] = [i.as_dict() for i in self.items]
         return out
@@ -178,8 +200,10 @@ def load_forms(data_dir: str | Path | None = None) -> FormCatalogue:
             continue
         fchecks = checks[code]
         if want < 1 or want > len(sections) * len(fchecks):
-            problems.append(f"{where}: items {want} must be 1..{len(sections) * len(fchecks)} "
-                            f"({len(sections)} sections × {len(fchecks)} checks of item {code})")
+            problems.append(
+                f"{where}: items {want} must be 1..{len(sections) * len(fchecks)} "
+                f"({len(sections)} sections × {len(fchecks)} checks of item {code})"
+            )
             continue
         items: list[CheckItem] = []
         for s_no, section in enumerate(sections, start=1):
@@ -187,8 +211,18 @@ def load_forms(data_dir: str | Path | None = None) -> FormCatalogue:
                 if len(items) == want:
                     break
                 c_no = int(c["check_no"])
-                items.append(CheckItem(f"{fid}-{s_no:02d}-{c_no:02d}", fid, s_no, section, c_no, f"{section}：{c['wording_zh']}",
-                                       c["legal_basis"], c["violation_result"]))
+                items.append(
+                    CheckItem(
+                        f"{fid}-{s_no:02d}-{c_no:02d}",
+                        fid,
+                        s_no,
+                        section,
+                        c_no,
+                        f"{section}：{c['wording_zh']}",
+                        c["legal_basis"],
+                        c["violation_result"],
+                    )
+                )
         forms[fid] = Form(fid, code, r["default"] == "true", sections_bound, r["name_zh"], r["name_en"], tuple(items))
         if r["default"] == "true":
             defaults.setdefault(code, []).append(fid)

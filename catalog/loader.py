@@ -8,6 +8,7 @@ row 1) and the field, and all problems are reported at once::
     >>> reg.summary()["catalogs"]               # doctest: +SKIP
     552
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,12 +30,36 @@ FILES: dict[str, tuple[str, ...]] = {
     "departments.csv": ("code", "name_zh", "name_en", "level"),
     "code_tables.csv": ("domain", "code", "name_zh", "name_en", "parent"),
     "standards.csv": (
-        "id", "name_zh", "name_en", "department", "data_type", "length", "scale", "pattern", "domain",
-        "validator", "min_value", "max_value", "unit", "pii_class", "reference", "description_zh", "description_en",
+        "id",
+        "name_zh",
+        "name_en",
+        "department",
+        "data_type",
+        "length",
+        "scale",
+        "pattern",
+        "domain",
+        "validator",
+        "min_value",
+        "max_value",
+        "unit",
+        "pii_class",
+        "reference",
+        "description_zh",
+        "description_en",
     ),
     "catalogs.csv": (
-        "code", "name_zh", "name_en", "department", "subject_area", "frequency", "format", "key_fields",
-        "est_records", "description_zh", "description_en",
+        "code",
+        "name_zh",
+        "name_en",
+        "department",
+        "subject_area",
+        "frequency",
+        "format",
+        "key_fields",
+        "est_records",
+        "description_zh",
+        "description_en",
     ),
     "catalog_fields.csv": ("catalog", "position", "name", "source_name", "standard", "required"),
 }
@@ -87,7 +112,9 @@ def _rows(path: Path, required: tuple[str, ...], problems: list[str]) -> Iterato
             row = dict(zip(header, values))
             empty = [c for c in REQUIRED_VALUES.get(path.name, ()) if row[c].strip() == ""]
             if empty:
-                problems.append(f"{path}: row {i}: field '{empty[0]}': a value is required" + (f" (also {', '.join(empty[1:])})" if empty[1:] else ""))
+                problems.append(
+                    f"{path}: row {i}: field '{empty[0]}': a value is required" + (f" (also {', '.join(empty[1:])})" if empty[1:] else "")
+                )
                 continue
             yield i, row
 
@@ -121,7 +148,9 @@ def _cache_file(key: tuple) -> Path:
     import hashlib
 
     root = Path(os.environ.get("REGULAKE_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "regulake")
-    code = [(m, os.stat(m).st_mtime_ns) for m in (__file__, Path(__file__).with_name("standards.py"), Path(__file__).with_name("catalogs.py"))]
+    code = [
+        (m, os.stat(m).st_mtime_ns) for m in (__file__, Path(__file__).with_name("standards.py"), Path(__file__).with_name("catalogs.py"))
+    ]
     digest = hashlib.sha256(repr((key, code)).encode()).hexdigest()[:24]
     return root / f"catalog-{digest}.pickle"
 
@@ -193,7 +222,8 @@ def _load(d: Path) -> Registry:
             problems.append(f"{d / 'code_tables.csv'}: code table {domain!r} is derived from {name} and must not be listed")
         code_tables[domain] = [
             CodeEntry(domain=domain, code=r["code"], name_zh=r["name"], parent=r["parent_code"])
-            for r in reference[name] if r["level"] == level
+            for r in reference[name]
+            if r["level"] == level
         ]
 
     standards: dict[str, Standard] = {}
@@ -244,7 +274,9 @@ def _load(d: Path) -> Registry:
     for i, row in _rows(p_fields, FILES["catalog_fields.csv"], problems):
         where = f"{p_fields}: row {i}"
         data = dict(row)
-        data["required"] = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(row["required"].strip().lower(), row["required"])
+        data["required"] = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(
+            row["required"].strip().lower(), row["required"]
+        )
         f = _model(CatalogField, {k: data[k] for k in FILES["catalog_fields.csv"]}, where, problems)
         if f is None:
             continue

@@ -11,6 +11,7 @@ Values are normalised before they are checked (stray whitespace stripped, full-w
 digits and letters made half-width, dates in the usual Chinese spellings made ISO), because
 departments deliver them that way and the standard is about the value, not its spelling.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -21,9 +22,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 DataType = Literal["string", "integer", "decimal", "date", "datetime", "code"]
-ValidatorName = Literal[
-    "uscc", "resident_id", "phone", "code_table", "pattern", "text", "integer", "decimal", "date", "datetime"
-]
+ValidatorName = Literal["uscc", "resident_id", "phone", "code_table", "pattern", "text", "integer", "decimal", "date", "datetime"]
 PiiClass = Literal["none", "person_name", "id_number", "phone", "address", "contact"]
 
 VALIDATORS: tuple[str, ...] = ValidatorName.__args__  # type: ignore[attr-defined]

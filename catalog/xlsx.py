@@ -6,6 +6,7 @@ One sheet per catalog file, with the same columns; cells hold the files' text, s
     >>> export_xlsx("catalog.xlsx")                      # doctest: +SKIP
     >>> import_xlsx("catalog.xlsx", "catalog/data")      # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import csv

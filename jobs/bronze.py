@@ -1,4 +1,5 @@
 """Job: ingest every new landing file into bronze (exactly once per file)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -19,8 +20,9 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     with record_run(config, "bronze") as run_record:
         if progress:
             progress("bronze: discovering and ingesting new landing files")
-        results = ingest_all(spark, tables, config.landing.root, load_catalog().catalogs,
-                             driver_write_max_bytes=config.bronze.driver_write_max_mb * 2**20)
+        results = ingest_all(
+            spark, tables, config.landing.root, load_catalog().catalogs, driver_write_max_bytes=config.bronze.driver_write_max_mb * 2**20
+        )
         for res in results:
             run_record.rows_in += res.records + res.rejected_lines
             for table, version in res.versions.items():

@@ -1,4 +1,5 @@
 """Job: registration-cluster alerts (many companies registered at one address within days)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -28,7 +29,14 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
         run_record.rows_in += result.entities
         for name, (version, rows) in result.written.items():
             run_record.wrote(name, version, rows=rows)
-        run_record.details.update(as_of=as_of.isoformat(), entities=result.entities, clusters=result.clusters,
-                                  alerts=result.alerts, alerted_entities=result.alerted_entities,
-                                  window_days=settings.window_days, min_size=settings.min_size, alert_threshold=settings.alert_threshold)
+        run_record.details.update(
+            as_of=as_of.isoformat(),
+            entities=result.entities,
+            clusters=result.clusters,
+            alerts=result.alerts,
+            alerted_entities=result.alerted_entities,
+            window_days=settings.window_days,
+            min_size=settings.min_size,
+            alert_threshold=settings.alert_threshold,
+        )
     return [as_of]

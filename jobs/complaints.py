@@ -1,4 +1,5 @@
 """Job: complaint hot words, keywords, rising words, co-occurrence, hotspots and word clouds."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -36,8 +37,12 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
         for name, (version, rows) in result.written.items():
             run_record.wrote(name, version, rows=rows)
         run_record.details.update(
-            as_of=as_of.isoformat(), last_day=result.last_day.isoformat(), period=settings.period, periods=result.periods,
-            complaints=result.complaints, hotspots=[{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in h.items()} for h in result.hotspots],
+            as_of=as_of.isoformat(),
+            last_day=result.last_day.isoformat(),
+            period=settings.period,
+            periods=result.periods,
+            complaints=result.complaints,
+            hotspots=[{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in h.items()} for h in result.hotspots],
             wordclouds=result.wordclouds,
         )
     return result.periods

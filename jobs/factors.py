@@ -3,6 +3,7 @@
 The score date's factors are always (re)computed; a training cutoff already in gold.factors is
 kept as it is (a daily run stays cheap) unless ``risk.refresh_train_factors`` is on — after
 late corrections to records before the cutoff, or a release with a new factor set."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -31,8 +32,10 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     with record_run(config, "factors") as run_record:
         run_record.details["kept"] = [d.isoformat() for d in kept]
         if progress:
-            progress(f"factors as of {', '.join(map(str, todo))}"
-                     + (f" (kept: {', '.join(map(str, kept))}; risk.refresh_train_factors recomputes them)" if kept else ""))
+            progress(
+                f"factors as of {', '.join(map(str, todo))}"
+                + (f" (kept: {', '.join(map(str, kept))}; risk.refresh_train_factors recomputes them)" if kept else "")
+            )
         written = factors.write(spark, tables, registry, todo)
         run_record.wrote(factors.FACTORS, written.version, rows=sum(written.entities.values()))
         run_record.details["cutoffs"] = {c.isoformat(): {"entities": n, "factors": written.factors} for c, n in written.entities.items()}

@@ -1,4 +1,5 @@
 """Job: the entity profile (one file per entity) and KPIs as of the cutoff date."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

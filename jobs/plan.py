@@ -7,6 +7,7 @@ whose T has passed is drawn (``regulake plan draw``) — with a zero delay (the 
 happen in one run; a plan whose public value is not there yet is left waiting, and says why. A plan drawn
 already is left as it is. Returns the ids drawn or reported.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -17,8 +18,14 @@ if TYPE_CHECKING:
     from lakehouse.config import RegulakeConfig
 
 
-def run(config: RegulakeConfig, spark: SparkSession, progress=None, plan_ids: list[str] | None = None,
-        operator: str | None = None, report: bool = True) -> list:
+def run(
+    config: RegulakeConfig,
+    spark: SparkSession,
+    progress=None,
+    plan_ids: list[str] | None = None,
+    operator: str | None = None,
+    report: bool = True,
+) -> list:
     from lakehouse.config.plans import load_plans, plans_dir, settings_of
     from lakehouse.errors import RegulakeError
     from lakehouse.gold.plans import audit
@@ -43,7 +50,10 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None, plan_ids: li
             if audit.revealed(audit.events(tables, pid)) is None:
                 if cm.open_attempt(audit.ledger(tables, pid)) is None:
                     c = commit_plan(spark, tables, settings, plans[pid], operator=operator, progress=progress)
-                    run_record.details.setdefault("committed", {})[pid] = {"commitment_hash": c.commitment_hash, "reveal_after": str(c.reveal_after)}
+                    run_record.details.setdefault("committed", {})[pid] = {
+                        "commitment_hash": c.commitment_hash,
+                        "reveal_after": str(c.reveal_after),
+                    }
                 try:
                     out = draw_committed(spark, tables, settings, pid, operator=operator, progress=progress)
                 except (DrawTooEarly, ValueNotYet) as exc:

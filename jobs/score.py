@@ -1,4 +1,5 @@
 """Job: score every entity with the champion model (gold.risk_scores, one partition per score date)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

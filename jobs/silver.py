@@ -1,4 +1,5 @@
 """Job: standardise and validate every new bronze batch into silver."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -19,9 +20,22 @@ def run(config: RegulakeConfig, spark: SparkSession, progress=None) -> list:
     tables = Tables.from_config(config, spark)
     with record_run(config, "silver") as run_record:
         registry = load_catalog()
-        docs = DataDocs(config.silver.data_docs_root, config.silver.data_docs_catalogs, registry.standards) if config.silver.data_docs_catalogs else None
-        results = process(spark, tables, registry, hmac_key(config), progress, docs, config.silver.parallel_areas,
-                          config.silver.driver_max_rows, config.silver.driver_part_rows)
+        docs = (
+            DataDocs(config.silver.data_docs_root, config.silver.data_docs_catalogs, registry.standards)
+            if config.silver.data_docs_catalogs
+            else None
+        )
+        results = process(
+            spark,
+            tables,
+            registry,
+            hmac_key(config),
+            progress,
+            docs,
+            config.silver.parallel_areas,
+            config.silver.driver_max_rows,
+            config.silver.driver_part_rows,
+        )
         for r in results:
             run_record.rows_in += r.rows_in
             run_record.rows_out += r.rows_out

@@ -7,6 +7,7 @@ it against python-stdnum (``stdnum.cn.uscc``, ``stdnum.cn.ric``) on generated co
 
 Arrays of codes are ``uint8`` matrices, one row of ASCII bytes per code (``as_bytes``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -3,6 +3,7 @@
 Expected errors (``RegulakeError``) print one clear message and exit with status 2;
 anything else is a bug and keeps its traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,9 @@ from rich.table import Table
 
 from lakehouse.errors import RegulakeError
 
-app = typer.Typer(help="regulake: a lakehouse for AI + double-random market supervision.", no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="regulake: a lakehouse for AI + double-random market supervision.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 config_app = typer.Typer(help="Show and check configuration.", no_args_is_help=True)
 table_app = typer.Typer(help="Inspect and maintain Delta tables.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
@@ -85,7 +88,12 @@ def table_history(name: str, limit: int = typer.Option(20, help="Newest commits 
     out = Table("version", "timestamp", "operation", "parameters")
     for h in _tables(env).history(name, limit=limit):
         operation = h.get("regulake.operation") or h.get("operation")
-        out.add_row(str(h.get("version")), str(h.get("timestamp")), str(operation), json.dumps(h.get("operationParameters", {}), ensure_ascii=False)[:80])
+        out.add_row(
+            str(h.get("version")),
+            str(h.get("timestamp")),
+            str(operation),
+            json.dumps(h.get("operationParameters", {}), ensure_ascii=False)[:80],
+        )
     console.print(out)
 
 
@@ -102,10 +110,12 @@ def table_vacuum(
 
 
 @table_app.command("optimize")
-def table_optimize(name: str = typer.Argument(..., help="A table (silver.tax), or a layer (silver) for each of its tables."),
-                   zorder: Optional[str] = typer.Option(None, "--zorder", help="Comma-separated columns to Z-order by (one table)."),
-                   where: Optional[str] = typer.Option(None, help="Only the partitions this predicate selects (one table)."),
-                   env: Optional[str] = EnvOpt) -> None:
+def table_optimize(
+    name: str = typer.Argument(..., help="A table (silver.tax), or a layer (silver) for each of its tables."),
+    zorder: Optional[str] = typer.Option(None, "--zorder", help="Comma-separated columns to Z-order by (one table)."),
+    where: Optional[str] = typer.Option(None, help="Only the partitions this predicate selects (one table)."),
+    env: Optional[str] = EnvOpt,
+) -> None:
     """OPTIMIZE: compact small files, or Z-order (daily merges add a few files per partition; compact weekly)."""
     tables = _spark_tables(env)
     if "." in name:
@@ -116,24 +126,32 @@ def table_optimize(name: str = typer.Argument(..., help="A table (silver.tax), o
         raise RegulakeError("--zorder and --where apply to one table; give it as '<layer>.<name>'")
     names = [t for t in tables.list() if t.split(".", 1)[0] == name]
     if not names:
-        raise RegulakeError(f"no tables in layer {name!r}; give a table as '<layer>.<name>' or a layer that has tables (see 'regulake table list')")
+        raise RegulakeError(
+            f"no tables in layer {name!r}; give a table as '<layer>.<name>' or a layer that has tables (see 'regulake table list')"
+        )
     for t in names:
         m = tables.optimize(t)
         console.print(f"{t}: {m.get('numFilesRemoved', 0)} files compacted into {m.get('numFilesAdded', 0)}")
 
 
 @table_app.command("restore")
-def table_restore(name: str, version: Optional[int] = typer.Option(None, help="Version to restore."),
-                  timestamp: Optional[str] = typer.Option(None, help="Or the version as of this time (ISO)."),
-                  env: Optional[str] = EnvOpt) -> None:
+def table_restore(
+    name: str,
+    version: Optional[int] = typer.Option(None, help="Version to restore."),
+    timestamp: Optional[str] = typer.Option(None, help="Or the version as of this time (ISO)."),
+    env: Optional[str] = EnvOpt,
+) -> None:
     """RESTORE a table to an earlier version: a new version with those rows (history is kept)."""
     new = _spark_tables(env).restore(name, version=version, timestamp=timestamp)
     console.print(f"{name} restored to {'version ' + str(version) if version is not None else timestamp} as version {new}")
 
 
 @app.command("sql")
-def sql(statement: str = typer.Argument(..., help='One Spark SQL statement, e.g. "SELECT count(*) FROM gold.risk_scores".'),
-        limit: int = typer.Option(50, help="Rows to print."), env: Optional[str] = EnvOpt) -> None:
+def sql(
+    statement: str = typer.Argument(..., help='One Spark SQL statement, e.g. "SELECT count(*) FROM gold.risk_scores".'),
+    limit: int = typer.Option(50, help="Rows to print."),
+    env: Optional[str] = EnvOpt,
+) -> None:
     """Run one Spark SQL statement over the warehouse's tables (schemas bronze, silver, gold, audit …) and print the result."""
     tables = _spark_tables(env)
     tables.register_catalog()
@@ -164,8 +182,10 @@ def spark_settings(env: Optional[str] = EnvOpt) -> None:
     jars = conf.pop("spark.jars")
     args = [f"--jars {jars}"] + [f"--conf '{k}={v}'" for k, v in sorted(conf.items()) if k != "spark.app.name"]
     console.print("pyspark " + " \\\n  ".join(args), soft_wrap=True)
-    console.print("# then, in the shell: from lakehouse.tables import Tables; Tables('"
-                  f"{cfg.warehouse.root}', spark).register_catalog()  # or read delta.`<warehouse>/gold/<table>` directly")
+    console.print(
+        "# then, in the shell: from lakehouse.tables import Tables; Tables('"
+        f"{cfg.warehouse.root}', spark).register_catalog()  # or read delta.`<warehouse>/gold/<table>` directly"
+    )
 
 
 @table_app.command("checkpoint")
@@ -197,9 +217,15 @@ app.add_typer(inspections_app, name="inspections")
 
 
 JOBS = {
-    "bronze": "jobs.bronze", "silver": "jobs.silver", "gold": "jobs.gold",
-    "complaints": "jobs.complaints", "clusters": "jobs.clusters",
-    "factors": "jobs.factors", "train": "jobs.train", "score": "jobs.score", "rescore": "jobs.rescore",
+    "bronze": "jobs.bronze",
+    "silver": "jobs.silver",
+    "gold": "jobs.gold",
+    "complaints": "jobs.complaints",
+    "clusters": "jobs.clusters",
+    "factors": "jobs.factors",
+    "train": "jobs.train",
+    "score": "jobs.score",
+    "rescore": "jobs.rescore",
 }
 PIPELINE = ["bronze", "silver", "gold", "complaints", "clusters", "factors"]
 INCREMENT = ["bronze", "silver", "rescore"]
@@ -252,7 +278,9 @@ def demo(env: Optional[str] = EnvOpt) -> None:
 def bench(
     scale: float = typer.Option(0.1, "--scale", "-s", help="Scale factor the benchmark sizes follow (SF 0.1 = the README's figures)."),
     only: Optional[list[str]] = typer.Option(None, "--only", help="Run only this benchmark (repeatable)."),
-    pipeline: bool = typer.Option(False, "--pipeline", help="Also run every stage at this scale with time and peak memory (bench/scale.py)."),
+    pipeline: bool = typer.Option(
+        False, "--pipeline", help="Also run every stage at this scale with time and peak memory (bench/scale.py)."
+    ),
     out: Optional[Path] = typer.Option(None, "--out", help="Results file (default bench/RESULTS.md)."),
 ) -> None:
     """Run every benchmark and write a table of their ratios and figures to bench/RESULTS.md."""

@@ -1,4 +1,5 @@
 """Confidence intervals shown beside every rate (plan reports, the model's metrics, the dashboard)."""
+
 from __future__ import annotations
 
 import math

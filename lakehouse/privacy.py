@@ -5,6 +5,7 @@ Anything downstream (gold, API, public tables) carries ``HMAC-SHA256(key, value)
 joining and a masked display value, never the value itself. The key comes from the
 configuration (``privacy.hmac_key``) or the environment variable it names.
 """
+
 from __future__ import annotations
 
 import os

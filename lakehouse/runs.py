@@ -7,6 +7,7 @@ Example::
     ...     run.wrote("bronze.records", 4, rows=1200)
     ...     run.rejected("bronze.rejects", rows=2)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -69,7 +70,13 @@ def runs_dir(cfg: RegulakeConfig) -> Path:
 def record_run(cfg: RegulakeConfig, job: str) -> Iterator[RunRecord]:
     """Record a job's run; the record is written even when the job fails."""
     start = _now()
-    run = RunRecord(job=job, run_id=f"{start:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", env=cfg.env, started_at=start.isoformat(), host=socket.gethostname())
+    run = RunRecord(
+        job=job,
+        run_id=f"{start:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
+        env=cfg.env,
+        started_at=start.isoformat(),
+        host=socket.gethostname(),
+    )
     try:
         yield run
         run.status = "succeeded"

@@ -6,6 +6,7 @@ Example::
     >>> from lakehouse.spark import get_spark
     >>> spark = get_spark(load_config("local"))   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import os

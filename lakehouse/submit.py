@@ -12,6 +12,7 @@ before regulake's session settings are read; ``regulake spark-settings`` prints 
 Everything after the file is the ``regulake`` command line. spark-submit's ``--master`` and
 ``--conf`` settings win over the configuration's (see :func:`lakehouse.spark.submitted_conf`).
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Metrics: those of :mod:`ml.metrics` (each beside its baseline, with intervals).
 Plots (PNG): ROC, precision-recall, calibration, hit rate by share inspected, importance.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,16 +19,26 @@ def hit_rate_at(y: np.ndarray, p: np.ndarray, share: float) -> float:
     return float(y[top].mean())
 
 
-def metrics(y: np.ndarray, p: np.ndarray, top_share: float, threshold: float | None = None,
-            truth: np.ndarray | None = None, observable: np.ndarray | None = None) -> dict[str, float]:
+def metrics(
+    y: np.ndarray,
+    p: np.ndarray,
+    top_share: float,
+    threshold: float | None = None,
+    truth: np.ndarray | None = None,
+    observable: np.ndarray | None = None,
+) -> dict[str, float]:
     """The honest figures of :mod:`ml.metrics`, flattened for MLflow (``at_k.hit_rate``...),
     plus the short names older callers read (``top_hit_rate``, ``random_hit_rate``, ``lift_at_top``)."""
     from ml import metrics as honest
 
     full = honest.evaluate(y, p, top_share, threshold=threshold, truth=truth, observable=observable)
     out = honest.flat(full)
-    out.update(top_share=float(top_share), top_hit_rate=full["at_k"]["hit_rate"], random_hit_rate=full["base_rate"],
-               lift_at_top=full["at_k"]["lift"])
+    out.update(
+        top_share=float(top_share),
+        top_hit_rate=full["at_k"]["hit_rate"],
+        random_hit_rate=full["base_rate"],
+        lift_at_top=full["at_k"]["lift"],
+    )
     return out
 
 

@@ -18,6 +18,7 @@ found during 2025 never sees the future. Factor families:
 Each factor has a Chinese and an English description (:class:`Factor`), kept in
 ``gold.factor_catalog`` so that risk reasons can be shown to inspectors.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,12 +73,27 @@ ENTITY_FACTORS = [
     Factor("ent_registered_capital", "注册资本（万元）", "registered capital (10k yuan)", "register"),
     Factor("ent_type_code", "市场主体类型代码", "enterprise type code", "register"),
     Factor("ent_individual", "是否个体工商户", "individual business (1) or not (0)", "register"),
-    Factor("ent_industry_section", "行业门类（类别特征，A=1 … T=20 为类别编号）", "industry section, categorical (A=1 ... T=20 are labels, not an order)", "register"),
-    Factor("ent_industry_division", "行业大类（类别特征，GB/T 4754 两位代码）", "industry division, categorical (2-digit GB/T 4754 code)", "register"),
+    Factor(
+        "ent_industry_section",
+        "行业门类（类别特征，A=1 … T=20 为类别编号）",
+        "industry section, categorical (A=1 ... T=20 are labels, not an order)",
+        "register",
+    ),
+    Factor(
+        "ent_industry_division",
+        "行业大类（类别特征，GB/T 4754 两位代码）",
+        "industry division, categorical (2-digit GB/T 4754 code)",
+        "register",
+    ),
     Factor("ent_district", "所属区代码", "district code", "register"),
     Factor("ent_status", "截止日登记状态代码", "registration status code as of the cutoff", "register"),
     Factor("net_same_address", "同一住所登记的其他主体数", "other entities registered at the same address", "network"),
-    Factor("net_same_address_180d", "同一住所180天内登记的其他主体数", "other entities registered at the same address within 180 days", "network"),
+    Factor(
+        "net_same_address_180d",
+        "同一住所180天内登记的其他主体数",
+        "other entities registered at the same address within 180 days",
+        "network",
+    ),
     Factor("net_same_legal_rep", "同一法定代表人的其他主体数", "other entities with the same legal representative", "network"),
     Factor("net_same_phone", "同一联系电话的其他主体数", "other entities with the same phone", "network"),
 ]
@@ -126,7 +142,10 @@ def entity_factors(tables: Tables, cutoff: dt.date) -> DataFrame:
         F.expr("try_cast(substring(industry_code, 2, 2) as int)").alias("ent_industry_division"),
         F.expr("try_cast(district_code as int)").alias("ent_district"),
         _status_as_of(reg, cutoff).alias("ent_status"),
-        "address", "establishment_date", "legal_rep_id_hash", "legal_rep_phone_hash",
+        "address",
+        "establishment_date",
+        "legal_rep_id_hash",
+        "legal_rep_phone_hash",
     )
 
     def others(key: str) -> Column:
@@ -135,7 +154,8 @@ def entity_factors(tables: Tables, cutoff: dt.date) -> DataFrame:
     est = F.col("establishment_date").cast("timestamp").cast("long")
     near = Window.partitionBy("address").orderBy(est).rangeBetween(-180 * 86400, 180 * 86400)
     out = base.select(
-        *[c for c in base.columns if c.startswith("ent_")], "uscc",
+        *[c for c in base.columns if c.startswith("ent_")],
+        "uscc",
         others("address").alias("net_same_address"),
         F.when(F.col("address").isNull(), 0).otherwise(F.count(F.lit(1)).over(near) - 1).alias("net_same_address_180d"),
         others("legal_rep_id_hash").alias("net_same_legal_rep"),
@@ -164,7 +184,9 @@ def shareholder_factors(tables: Tables, cutoff: dt.date) -> DataFrame | None:
     return sh.groupBy("uscc").agg(
         F.count(F.lit(1)).alias("sh_count"),
         F.count(F.when(F.col("shareholder_type") == "1", 1)).alias("sh_persons"),
-        F.avg(F.when(F.col("contribution_method").isNull(), None).otherwise((F.col("contribution_method") != "1").cast("double"))).alias("sh_noncash_share"),
+        F.avg(F.when(F.col("contribution_method").isNull(), None).otherwise((F.col("contribution_method") != "1").cast("double"))).alias(
+            "sh_noncash_share"
+        ),
         F.when(sub > 0, F.greatest(F.lit(0.0), 1 - F.try_divide(F.coalesce(paid, F.lit(0.0)), sub))).alias("sh_unpaid_share"),
         sub.alias("sh_subscribed_total"),
     )
@@ -201,34 +223,52 @@ def history_factors(tables: Tables, cutoff: dt.date) -> list[DataFrame]:
     if (insp := _by_catalog(tables, "inspections", "SCJG-005")) is not None:
         found = F.col("inspection_result") != "1"
         random_ = F.col("inspection_mode") == "1"
-        out.append(insp.where(F.col("inspection_date") <= c).groupBy("uscc").agg(
-            F.count(F.lit(1)).alias("hist_inspections"),
-            F.count(F.when(found, 1)).alias("hist_inspections_found"),
-            F.try_divide(F.count(F.when(found & random_, 1)), F.count(F.when(random_, 1))).alias("hist_random_found_share"),
-        ))
+        out.append(
+            insp.where(F.col("inspection_date") <= c)
+            .groupBy("uscc")
+            .agg(
+                F.count(F.lit(1)).alias("hist_inspections"),
+                F.count(F.when(found, 1)).alias("hist_inspections_found"),
+                F.try_divide(F.count(F.when(found & random_, 1)), F.count(F.when(random_, 1))).alias("hist_random_found_share"),
+            )
+        )
     if (pen := _by_catalog(tables, "penalties", "SCJG-006")) is not None:
-        out.append(pen.where(F.col("decision_date") <= c).groupBy("uscc").agg(
-            F.count(F.lit(1)).alias("hist_penalties"), F.sum(F.col("fine_amount").cast("double")).alias("hist_fines_total"),
-        ))
+        out.append(
+            pen.where(F.col("decision_date") <= c)
+            .groupBy("uscc")
+            .agg(
+                F.count(F.lit(1)).alias("hist_penalties"),
+                F.sum(F.col("fine_amount").cast("double")).alias("hist_fines_total"),
+            )
+        )
     if (abn := _by_catalog(tables, "abnormal_operations", "SCJG-007")) is not None:
         active = (F.col("listing_date") <= c) & (F.col("removal_date").isNull() | (F.col("removal_date") > c))
         out.append(abn.groupBy("uscc").agg(F.max(F.when(active, 1).otherwise(0)).alias("hist_abnormal_listed")))
     if (lic := _by_catalog(tables, "licences", "SCJG-009")) is not None:
         issued = F.col("issue_date") <= c
-        out.append(lic.where(issued).groupBy("uscc").agg(
-            F.count(F.when(F.col("expiry_date") <= c, 1)).alias("hist_licences_expired"),
-            F.count(F.when(F.col("expiry_date") > c, 1)).alias("hist_licences_valid"),
-        ))
+        out.append(
+            lic.where(issued)
+            .groupBy("uscc")
+            .agg(
+                F.count(F.when(F.col("expiry_date") <= c, 1)).alias("hist_licences_expired"),
+                F.count(F.when(F.col("expiry_date") > c, 1)).alias("hist_licences_valid"),
+            )
+        )
     if (ar := _by_catalog(tables, "annual_reports", "SCJG-003")) is not None:
         # a year's report is due by 30 June of the next year
         filed = ar.where(F.col("report_date") <= c)
-        out.append(filed.groupBy("uscc").agg(
-            F.count(F.lit(1)).alias("hist_annual_reports"),
-            F.max((F.col("report_year").cast("int") == due_year(cutoff)).cast("int")).alias("_filed_due"),
-        ))
+        out.append(
+            filed.groupBy("uscc").agg(
+                F.count(F.lit(1)).alias("hist_annual_reports"),
+                F.max((F.col("report_year").cast("int") == due_year(cutoff)).cast("int")).alias("_filed_due"),
+            )
+        )
     if (ch := _by_catalog(tables, "registration", "SCJG-004")) is not None:
-        out.append(ch.where((F.col("change_date") <= c) & (F.col("change_date") > F.lit(cutoff - dt.timedelta(days=365))))
-                   .groupBy("uscc").agg(F.count(F.lit(1)).alias("hist_changes_365d")))
+        out.append(
+            ch.where((F.col("change_date") <= c) & (F.col("change_date") > F.lit(cutoff - dt.timedelta(days=365))))
+            .groupBy("uscc")
+            .agg(F.count(F.lit(1)).alias("hist_changes_365d"))
+        )
     return out
 
 
@@ -252,8 +292,7 @@ def events(tables: Tables, registry: Registry, areas: set[str] | None = None, co
             catalogs = {c: v for c, v in catalogs.items() if c in (codes or ())}
             if not catalogs:
                 continue
-        e = area_events(tables, registry, area, catalogs, with_catalog=True,
-                        only_catalogs=catalogs != plans[area].catalogs)
+        e = area_events(tables, registry, area, catalogs, with_catalog=True, only_catalogs=catalogs != plans[area].catalogs)
         out = e if out is None else out.unionByName(e)
     return None if out is None else out.where(F.col("uscc").isNotNull())
 
@@ -304,8 +343,7 @@ class EventPivot:
     first (entities without one are left out); without, the entities with an event on or before it.
     """
 
-    def __init__(self, areas: list[str], codes: list[str], area_of: dict[str, str], cutoffs: list[dt.date],
-                 carry: list[str] | None = None):
+    def __init__(self, areas: list[str], codes: list[str], area_of: dict[str, str], cutoffs: list[dt.date], carry: list[str] | None = None):
         import pyarrow as pa
 
         keys = [("area", a, m) for a in areas for m in AREA_METRICS] + [("catalog", c, m) for c in codes for m in CATALOG_METRICS]
@@ -320,8 +358,11 @@ class EventPivot:
         """``schema`` as a Spark StructType (with ``as_of``: the rows of ``with_as_of``)."""
         from pyspark.sql.types import DateType, DoubleType, StringType, StructField, StructType
 
-        return StructType([StructField("uscc", StringType())] + [StructField(c, DoubleType()) for c in self.schema.names[1:]]
-                          + ([StructField("as_of", DateType())] if as_of else []))
+        return StructType(
+            [StructField("uscc", StringType())]
+            + [StructField(c, DoubleType()) for c in self.schema.names[1:]]
+            + ([StructField("as_of", DateType())] if as_of else [])
+        )
 
     def _prepare(self, rows) -> dict:
         """The partition's rows as numpy arrays, once for all cutoffs."""
@@ -334,7 +375,9 @@ class EventPivot:
         index = pc.fill_null(cats.indices, len(names)).to_numpy()  # len(names): no catalog (an entity row)
         days = rows.column("event_date").combine_chunks().cast(pa.int32())
         return {
-            "ents": ents.dictionary, "row": ents.indices.to_numpy(), "event": index < len(names),
+            "ents": ents.dictionary,
+            "row": ents.indices.to_numpy(),
+            "event": index < len(names),
             "catalog": np.array([self.code_slot.get(n, -1) for n in names] + [-1], dtype=np.int64)[index],
             "area": np.array([self.area_slot.get(n, -1) for n in names] + [-1], dtype=np.int64)[index],
             # a null date is never on or before a cutoff
@@ -348,8 +391,10 @@ class EventPivot:
         out = np.full((len(self.columns), width), np.nan)
         out[self.counts, :] = 0.0
         on_or_before = p["day"] <= c
-        blocks = (("area", len(self.areas), AREA_METRICS, 0),
-                  ("catalog", len(self.codes), CATALOG_METRICS, len(self.areas) * len(AREA_METRICS)))
+        blocks = (
+            ("area", len(self.areas), AREA_METRICS, 0),
+            ("catalog", len(self.codes), CATALOG_METRICS, len(self.areas) * len(AREA_METRICS)),
+        )
         for kind, slots, metrics, base in blocks:
             keep = on_or_before & (p[kind] >= 0)
             at, day, size = p[kind][keep] * width + p["row"][keep], p["day"][keep], slots * width
@@ -451,8 +496,9 @@ def pivot_input(ev: DataFrame | None, entity_rows: DataFrame | None = None) -> D
         ev = ev.select("uscc", "catalog", "event_date", F.col("amount").cast("double").alias("amount"))
     if entity_rows is None:
         return ev
-    entity_rows = entity_rows.select("uscc", F.lit(None).cast("string").alias("catalog"), "event_date",
-                                     F.lit(None).cast("double").alias("amount"), "carry")
+    entity_rows = entity_rows.select(
+        "uscc", F.lit(None).cast("string").alias("catalog"), "event_date", F.lit(None).cast("double").alias("amount"), "carry"
+    )
     return entity_rows if ev is None else ev.withColumn("carry", F.lit(None).cast("array<double>")).unionByName(entity_rows)
 
 
@@ -463,8 +509,15 @@ def entity_rows(frame: DataFrame, carry: list[str], cutoff: dt.date) -> DataFram
     return frame.select("uscc", F.lit(cutoff).alias("event_date"), F.array(*[F.col(c).cast("double") for c in carry]).alias("carry"))
 
 
-def event_factors(ev: DataFrame, areas: list[str], codes: list[str], area_of: dict[str, str], cutoff: dt.date,
-                  partitions: int, frame: DataFrame | None = None) -> DataFrame:
+def event_factors(
+    ev: DataFrame,
+    areas: list[str],
+    codes: list[str],
+    area_of: dict[str, str],
+    cutoff: dt.date,
+    partitions: int,
+    frame: DataFrame | None = None,
+) -> DataFrame:
     """Per-area and per-catalog factors as of ``cutoff``, wide: the events are shuffled by entity and
     pivoted per partition with numpy (:class:`EventPivot`). A Spark ``pivot`` over ~550 catalogs makes
     a plan of thousands of expressions whose analysis alone takes minutes.
@@ -492,8 +545,16 @@ class FactorSet:
         return [f.name for f in self.factors]
 
 
-COUNT_PREFIXES = ("hist_inspections", "hist_penalties", "hist_abnormal", "hist_licences", "hist_annual_reports",
-                  "hist_changes", "sh_count", "sh_persons")
+COUNT_PREFIXES = (
+    "hist_inspections",
+    "hist_penalties",
+    "hist_abnormal",
+    "hist_licences",
+    "hist_annual_reports",
+    "hist_changes",
+    "sh_count",
+    "sh_persons",
+)
 
 
 EVENTS_PER_PARTITION = 2_000_000  # a wide pivot pays per task: few, large partitions
@@ -505,17 +566,18 @@ def event_sources(names: list[str], areas: list[str], codes: list[str]) -> tuple
     need_areas, need_codes = set(), set()
     for n in names:
         for a in areas:
-            if n.startswith(f"area_{a}_") and n[len(f"area_{a}_"):] in AREA_METRICS:
+            if n.startswith(f"area_{a}_") and n[len(f"area_{a}_") :] in AREA_METRICS:
                 need_areas.add(a)
         if n.startswith("cat_"):
             for m in CATALOG_METRICS:
-                if n.endswith(f"_{m}") and n[4:-len(m) - 1] in by_col:
-                    need_codes.add(by_col[n[4:-len(m) - 1]])
+                if n.endswith(f"_{m}") and n[4 : -len(m) - 1] in by_col:
+                    need_codes.add(by_col[n[4 : -len(m) - 1]])
     return sorted(need_areas), sorted(need_codes)
 
 
-def carried_factors(tables: Tables, cutoff: dt.date, wanted: set[str] | None = None,
-                    keep: DataFrame | None = None) -> tuple[DataFrame, list[Factor]]:
+def carried_factors(
+    tables: Tables, cutoff: dt.date, wanted: set[str] | None = None, keep: DataFrame | None = None
+) -> tuple[DataFrame, list[Factor]]:
     """The register, shareholder and history factors as of ``cutoff``: one row per registered entity,
     doubles, counts 0 where nothing was found (``wanted``: only the tables those factors need; ``keep``:
     only the entities of that frame)."""
@@ -541,8 +603,9 @@ def carried_factors(tables: Tables, cutoff: dt.date, wanted: set[str] | None = N
     if "_filed_due" in hist_names:
         # missing only when due: the entity existed by the end of the due year and filed no report for it
         due = F.col("ent_age_days") >= (cutoff - dt.date(due_year(cutoff), 12, 31)).days
-        frame = frame.withColumn("hist_annual_report_missing",
-                                 F.when(due & (F.coalesce(F.col("_filed_due"), F.lit(0)) == 0), 1).otherwise(0)).drop("_filed_due")
+        frame = frame.withColumn(
+            "hist_annual_report_missing", F.when(due & (F.coalesce(F.col("_filed_due"), F.lit(0)) == 0), 1).otherwise(0)
+        ).drop("_filed_due")
         hist_names = (hist_names - {"_filed_due"}) | {"hist_annual_report_missing"}
     factors += [f for f in HISTORY_FACTORS if f.name in hist_names]
     counts = [f.name for f in factors if f.name.startswith(COUNT_PREFIXES)]
@@ -553,12 +616,22 @@ def carried_factors(tables: Tables, cutoff: dt.date, wanted: set[str] | None = N
 def event_partitions(tables: Tables, registry: Registry) -> int:
     """Pivot partitions for the events of every silver area: one per two million records (from the
     tables' file statistics, no scan)."""
-    records = sum(f.num_records or 0 for a in layout(registry)[0] if tables.exists(f"silver.{a}") for f in tables.snapshot(f"silver.{a}").files)
+    records = sum(
+        f.num_records or 0 for a in layout(registry)[0] if tables.exists(f"silver.{a}") for f in tables.snapshot(f"silver.{a}").files
+    )
     return max(2, -(-records // EVENTS_PER_PARTITION))
 
 
-def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date, ev: DataFrame | None = None,
-          partitions: int | None = None, only: list[str] | None = None, entities: DataFrame | None = None) -> FactorSet:
+def build(
+    spark: SparkSession,
+    tables: Tables,
+    registry: Registry,
+    cutoff: dt.date,
+    ev: DataFrame | None = None,
+    partitions: int | None = None,
+    only: list[str] | None = None,
+    entities: DataFrame | None = None,
+) -> FactorSet:
     """All candidate factors of every entity registered on or before ``cutoff``.
 
     ``ev`` is :func:`events` (all dates), with ``partitions`` for the pivot (default: one per two
@@ -597,22 +670,47 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
     if wanted is not None:
         missing = wanted - {f.name for f in factors}
         if missing:
-            raise RegulakeError(f"unknown factor(s) {sorted(missing)}: not computed by this version of regulake "
-                                "(or their source tables do not exist); re-train the model on the current factor set")
+            raise RegulakeError(
+                f"unknown factor(s) {sorted(missing)}: not computed by this version of regulake "
+                "(or their source tables do not exist); re-train the model on the current factor set"
+            )
         factors = [f for f in factors if f.name in wanted]
     frame = frame.select("uscc", *[f.name for f in factors])
     return FactorSet(frame.withColumn("as_of", F.lit(cutoff)), factors)
 
 
 AREA_ZH = {
-    "registration": "登记注册", "shareholders_contributions": "股东出资", "annual_reports": "年度报告", "inspections": "检查",
-    "penalties": "行政处罚", "abnormal_operations": "经营异常", "complaints": "投诉举报", "licences": "许可证件",
-    "serious_violations": "严重违法失信", "tax": "税务", "social_insurance": "社会保险", "utilities": "水电气",
-    "court_judgments": "司法判决", "finance_credit": "金融信用", "statistics": "统计", "environment": "生态环境",
-    "safety": "安全生产", "transport": "交通运输", "housing_fund": "住房公积金", "employment": "劳动就业",
-    "food_drug": "食品药品", "health": "卫生健康", "agriculture": "农业农村", "construction": "住房建设",
-    "culture_tourism": "文化旅游", "education": "教育", "honours": "荣誉表彰", "intellectual_property": "知识产权",
-    "property_land": "自然资源", "public_security": "公安", "trade_customs": "商务海关",
+    "registration": "登记注册",
+    "shareholders_contributions": "股东出资",
+    "annual_reports": "年度报告",
+    "inspections": "检查",
+    "penalties": "行政处罚",
+    "abnormal_operations": "经营异常",
+    "complaints": "投诉举报",
+    "licences": "许可证件",
+    "serious_violations": "严重违法失信",
+    "tax": "税务",
+    "social_insurance": "社会保险",
+    "utilities": "水电气",
+    "court_judgments": "司法判决",
+    "finance_credit": "金融信用",
+    "statistics": "统计",
+    "environment": "生态环境",
+    "safety": "安全生产",
+    "transport": "交通运输",
+    "housing_fund": "住房公积金",
+    "employment": "劳动就业",
+    "food_drug": "食品药品",
+    "health": "卫生健康",
+    "agriculture": "农业农村",
+    "construction": "住房建设",
+    "culture_tourism": "文化旅游",
+    "education": "教育",
+    "honours": "荣誉表彰",
+    "intellectual_property": "知识产权",
+    "property_land": "自然资源",
+    "public_security": "公安",
+    "trade_customs": "商务海关",
 }
 
 
@@ -630,7 +728,7 @@ def dates(tables: Tables) -> set[dt.date]:
 @dataclass
 class Written:
     version: int | None
-    entities: dict[dt.date, int]      # rows written per cutoff
+    entities: dict[dt.date, int]  # rows written per cutoff
     factors: int
 
 
@@ -657,10 +755,16 @@ def write(spark: SparkSession, tables: Tables, registry: Registry, cutoffs: list
     ev = events(tables, registry)
     rows = pivot_input(None if ev is None else ev.where(F.col("event_date") <= F.lit(cutoffs[-1])), carried)
     pivot = EventPivot(areas, codes, area_of, cutoffs, carry)
-    staged = tables.stage_in_tasks(FACTORS, rows.repartition(event_partitions(tables, registry), "uscc"), pivot.with_as_of,
-                                   pivot.spark_schema(as_of=True), partition_by=["as_of"])
-    res = tables.write(FACTORS, staged, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoffs},
-                       schema_mode="add_columns")
+    staged = tables.stage_in_tasks(
+        FACTORS,
+        rows.repartition(event_partitions(tables, registry), "uscc"),
+        pivot.with_as_of,
+        pivot.spark_schema(as_of=True),
+        partition_by=["as_of"],
+    )
+    res = tables.write(
+        FACTORS, staged, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoffs}, schema_mode="add_columns"
+    )
     factors += area_factor_list(areas, AREA_ZH) + catalog_factor_list(registry, codes)
     cat = spark.createDataFrame(factor_catalog_rows(factors), "factor string, description_zh string, description_en string, family string")
     tables.write(FACTOR_CATALOG, cat, mode="overwrite", schema_mode="add_columns")

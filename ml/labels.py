@@ -11,6 +11,7 @@ them teaches the model the inspectors' old selection rule and inflates every met
 (their hit rate is several times the random one). ``label_source = all`` exists for
 comparison only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,12 @@ def build(tables: Tables, cutoff: dt.date, window_days: int, source: Literal["ra
     area, cat = INSPECTIONS
     insp = tables.read(f"silver.{area}", filters=[("catalog", "=", cat)])
     end = cutoff + dt.timedelta(days=window_days)
-    win = insp.where(F.col("uscc").isNotNull() & F.col("inspection_result").isNotNull()
-                     & (F.col("inspection_date") > F.lit(cutoff)) & (F.col("inspection_date") <= F.lit(end)))
+    win = insp.where(
+        F.col("uscc").isNotNull()
+        & F.col("inspection_result").isNotNull()
+        & (F.col("inspection_date") > F.lit(cutoff))
+        & (F.col("inspection_date") <= F.lit(end))
+    )
     if source == "random":
         win = win.where(F.col("inspection_mode") == "1")
     labels = win.groupBy("uscc").agg(

@@ -21,6 +21,7 @@ the effectiveness report and the API's ``GET /v1/model``.
 
 Pure numpy (plus scipy's normal quantile); no Spark.
 """
+
 from __future__ import annotations
 
 import math
@@ -86,10 +87,19 @@ def at_k(y: np.ndarray, p: np.ndarray, k: int) -> dict[str, Any]:
     base = float(y.mean()) if len(y) else float("nan")
     lo, hi = wilson(hits, k)
     rlo, rhi = wilson(hits, int(pos)) if pos else (float("nan"), float("nan"))
-    return {"k": int(k), "hits": int(hits), "hit_rate": hits / k if k else float("nan"), "hit_rate_low": lo, "hit_rate_high": hi,
-            "lift": (hits / k) / base if k and base > 0 else float("nan"), "lift_low": lo / base if base > 0 else float("nan"),
-            "lift_high": hi / base if base > 0 else float("nan"),
-            "recall": hits / pos if pos else float("nan"), "recall_low": rlo, "recall_high": rhi}
+    return {
+        "k": int(k),
+        "hits": int(hits),
+        "hit_rate": hits / k if k else float("nan"),
+        "hit_rate_low": lo,
+        "hit_rate_high": hi,
+        "lift": (hits / k) / base if k and base > 0 else float("nan"),
+        "lift_low": lo / base if base > 0 else float("nan"),
+        "lift_high": hi / base if base > 0 else float("nan"),
+        "recall": hits / pos if pos else float("nan"),
+        "recall_low": rlo,
+        "recall_high": rhi,
+    }
 
 
 def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
@@ -105,7 +115,9 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, 
             continue
         h = float(y[idx].sum())
         lo, hi = wilson(h, len(idx))
-        out.append({"rows": int(len(idx)), "predicted": float(p[idx].mean()), "observed": h / len(idx), "observed_low": lo, "observed_high": hi})
+        out.append(
+            {"rows": int(len(idx)), "predicted": float(p[idx].mean()), "observed": h / len(idx), "observed_low": lo, "observed_high": hi}
+        )
     return out
 
 
@@ -119,16 +131,27 @@ def oracle(truth: np.ndarray, p: np.ndarray, k: int, observable: np.ndarray | No
     truth = np.asarray(truth, dtype=float)
     model = expected_at_k(truth, p, k)
     best = float(np.sort(truth)[::-1][:k].mean()) if k else float("nan")
-    out = {"expected_hit_rate": model, "oracle_hit_rate": best, "oracle_ratio": model / best if best else float("nan"),
-           "expected_base_rate": float(truth.mean())}
+    out = {
+        "expected_hit_rate": model,
+        "oracle_hit_rate": best,
+        "oracle_ratio": model / best if best else float("nan"),
+        "expected_base_rate": float(truth.mean()),
+    }
     if observable is not None:
         obs = expected_at_k(truth, observable, k)
         out.update(observable_oracle_hit_rate=obs, observable_oracle_ratio=model / obs if obs else float("nan"))
     return out
 
 
-def evaluate(y: np.ndarray, p: np.ndarray, k_share: float, threshold: float | None = None,
-             truth: np.ndarray | None = None, observable: np.ndarray | None = None, bins: int = 10) -> dict[str, Any]:
+def evaluate(
+    y: np.ndarray,
+    p: np.ndarray,
+    k_share: float,
+    threshold: float | None = None,
+    truth: np.ndarray | None = None,
+    observable: np.ndarray | None = None,
+    bins: int = 10,
+) -> dict[str, Any]:
     """Every honest figure of held-out rows ``y`` (0/1) scored ``p``.
 
     ``threshold``: the base-rate threshold for balanced accuracy (default: the rows' own base
@@ -154,16 +177,28 @@ def evaluate(y: np.ndarray, p: np.ndarray, k_share: float, threshold: float | No
     acc = float(((p >= 0.5) == (y == 1)).mean()) if n else float("nan")
     k = k_for(n, k_share)
     out: dict[str, Any] = {
-        "rows": n, "positives": int(y.sum()), "base_rate": base, "base_rate_low": wilson(y.sum(), n)[0], "base_rate_high": wilson(y.sum(), n)[1],
-        "auc": auc, "auc_low": auc_lo, "auc_high": auc_hi,
+        "rows": n,
+        "positives": int(y.sum()),
+        "base_rate": base,
+        "base_rate_low": wilson(y.sum(), n)[0],
+        "base_rate_high": wilson(y.sum(), n)[1],
+        "auc": auc,
+        "auc_low": auc_lo,
+        "auc_high": auc_hi,
         "average_precision": ap,
-        "balanced_accuracy": 0.5 * (tpr + tnr), "balanced_accuracy_threshold": thr, "case_accuracy": CASE_ACCURACY,
-        "sensitivity": tpr, "specificity": tnr,
-        "accuracy": acc, "always_0_accuracy": 1.0 - base if n else float("nan"),
+        "balanced_accuracy": 0.5 * (tpr + tnr),
+        "balanced_accuracy_threshold": thr,
+        "case_accuracy": CASE_ACCURACY,
+        "sensitivity": tpr,
+        "specificity": tnr,
+        "accuracy": acc,
+        "always_0_accuracy": 1.0 - base if n else float("nan"),
         "brier": float(np.mean((p - y) ** 2)) if n else float("nan"),
         "brier_base_rate": float(np.mean((base - y) ** 2)) if n else float("nan"),
         "mean_predicted": float(p.mean()) if n else float("nan"),
-        "k_share": float(k_share), "at_k": at_k(y, p, k), "reliability": reliability(y, p, bins),
+        "k_share": float(k_share),
+        "at_k": at_k(y, p, k),
+        "reliability": reliability(y, p, bins),
     }
     if truth is not None:
         out["answer_key"] = oracle(np.asarray(truth, dtype=float), p, k, observable)
@@ -189,36 +224,59 @@ def rows(m: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(figure, value with interval, what to compare it with): the one wording of every display."""
     a = m["at_k"]
     out = [
-        ("held-out rows (violations)", f"{m['rows']:,} ({m['positives']:,})", f"base rate {_pct(m['base_rate'])} [{_pct(m['base_rate_low'])}, {_pct(m['base_rate_high'])}]"),
+        (
+            "held-out rows (violations)",
+            f"{m['rows']:,} ({m['positives']:,})",
+            f"base rate {_pct(m['base_rate'])} [{_pct(m['base_rate_low'])}, {_pct(m['base_rate_high'])}]",
+        ),
         ("AUC [95% CI]", f"{m['auc']:.3f} [{m['auc_low']:.3f}, {m['auc_high']:.3f}]", "random ranking 0.500"),
         ("average precision", f"{m['average_precision']:.3f}", f"random ranking = base rate {m['base_rate']:.3f}"),
-        (f"balanced accuracy (flag p ≥ {m['balanced_accuracy_threshold']:.3f}, the base rate)", _pct(m["balanced_accuracy"]),
-         f"case's reported 77.6%; chance 50.0% (sensitivity {_pct(m['sensitivity'])}, specificity {_pct(m['specificity'])})"),
+        (
+            f"balanced accuracy (flag p ≥ {m['balanced_accuracy_threshold']:.3f}, the base rate)",
+            _pct(m["balanced_accuracy"]),
+            f"case's reported 77.6%; chance 50.0% (sensitivity {_pct(m['sensitivity'])}, specificity {_pct(m['specificity'])})",
+        ),
         ("accuracy at 0.5", _pct(m["accuracy"]), f"always 'no violation' scores {_pct(m['always_0_accuracy'])}"),
-        (f"hit rate in the top {_pct(m['k_share'])} (k = {a['k']:,}) [Wilson 95%]", f"{_pct(a['hit_rate'])} [{_pct(a['hit_rate_low'])}, {_pct(a['hit_rate_high'])}]",
-         f"random draw {_pct(m['base_rate'])}"),
+        (
+            f"hit rate in the top {_pct(m['k_share'])} (k = {a['k']:,}) [Wilson 95%]",
+            f"{_pct(a['hit_rate'])} [{_pct(a['hit_rate_low'])}, {_pct(a['hit_rate_high'])}]",
+            f"random draw {_pct(m['base_rate'])}",
+        ),
         ("lift at k", f"{a['lift']:.2f} [{a['lift_low']:.2f}, {a['lift_high']:.2f}]", "random draw 1.00"),
         ("recall at k", f"{_pct(a['recall'])} [{_pct(a['recall_low'])}, {_pct(a['recall_high'])}]", f"random draw {_pct(m['k_share'])}"),
         ("Brier score", f"{m['brier']:.4f}", f"base-rate forecast {m['brier_base_rate']:.4f}; mean predicted {_pct(m['mean_predicted'])}"),
     ]
     ak = m.get("answer_key")
     if ak:
-        out.append(("expected hit rate at k (answer key)", _pct(ak["expected_hit_rate"]), f"oracle (true propensity) {_pct(ak['oracle_hit_rate'])}"))
+        out.append(
+            (
+                "expected hit rate at k (answer key)",
+                _pct(ak["expected_hit_rate"]),
+                f"oracle (true propensity) {_pct(ak['oracle_hit_rate'])}",
+            )
+        )
         out.append(("oracle ratio", f"{ak['oracle_ratio']:.3f}", "1.000 = perfect ranking"))
         if "observable_oracle_ratio" in ak:
-            out.append(("observable-oracle ratio", f"{ak['observable_oracle_ratio']:.3f}",
-                        f"observable oracle (planted signal without noise) {_pct(ak['observable_oracle_hit_rate'])}"))
+            out.append(
+                (
+                    "observable-oracle ratio",
+                    f"{ak['observable_oracle_ratio']:.3f}",
+                    f"observable oracle (planted signal without noise) {_pct(ak['observable_oracle_hit_rate'])}",
+                )
+            )
     return out
 
 
 def summary_line(m: dict[str, Any]) -> str:
     """One line for logs and progress messages."""
     a = m["at_k"]
-    s = (f"AUC {m['auc']:.3f} [{m['auc_low']:.3f}, {m['auc_high']:.3f}], AP {m['average_precision']:.3f} (base rate {m['base_rate']:.3f}), "
-         f"balanced accuracy {_pct(m['balanced_accuracy'])} at p ≥ {m['balanced_accuracy_threshold']:.3f} (case 77.6%), "
-         f"accuracy {_pct(m['accuracy'])} (always-0 {_pct(m['always_0_accuracy'])}), "
-         f"hit rate top {_pct(m['k_share'])} {_pct(a['hit_rate'])} [{_pct(a['hit_rate_low'])}, {_pct(a['hit_rate_high'])}] "
-         f"(lift {a['lift']:.2f}, recall {_pct(a['recall'])}), Brier {m['brier']:.4f} (base {m['brier_base_rate']:.4f})")
+    s = (
+        f"AUC {m['auc']:.3f} [{m['auc_low']:.3f}, {m['auc_high']:.3f}], AP {m['average_precision']:.3f} (base rate {m['base_rate']:.3f}), "
+        f"balanced accuracy {_pct(m['balanced_accuracy'])} at p ≥ {m['balanced_accuracy_threshold']:.3f} (case 77.6%), "
+        f"accuracy {_pct(m['accuracy'])} (always-0 {_pct(m['always_0_accuracy'])}), "
+        f"hit rate top {_pct(m['k_share'])} {_pct(a['hit_rate'])} [{_pct(a['hit_rate_low'])}, {_pct(a['hit_rate_high'])}] "
+        f"(lift {a['lift']:.2f}, recall {_pct(a['recall'])}), Brier {m['brier']:.4f} (base {m['brier_base_rate']:.4f})"
+    )
     ak = m.get("answer_key")
     if ak:
         s += f", oracle ratio {ak['oracle_ratio']:.3f}"
@@ -233,14 +291,32 @@ def markdown(m: dict[str, Any], title: str = "Held-out metrics") -> str:
     rel = m.get("reliability") or []
     if rel:
         lines += ["", "### Reliability (quantile bins)", "", "| rows | mean predicted | observed [Wilson 95%] |", "|---:|---:|---|"]
-        lines += [f"| {r['rows']:,} | {_pct(r['predicted'])} | {_pct(r['observed'])} [{_pct(r['observed_low'])}, {_pct(r['observed_high'])}] |" for r in rel]
+        lines += [
+            f"| {r['rows']:,} | {_pct(r['predicted'])} | {_pct(r['observed'])} [{_pct(r['observed_low'])}, {_pct(r['observed_high'])}] |"
+            for r in rel
+        ]
     return "\n".join(lines) + "\n"
 
 
 def public(m: dict[str, Any]) -> dict[str, Any]:
     """The figures ``GET /v1/model`` serves (no per-row data)."""
-    keys = ["rows", "positives", "base_rate", "auc", "auc_low", "auc_high", "average_precision", "balanced_accuracy",
-            "balanced_accuracy_threshold", "case_accuracy", "accuracy", "always_0_accuracy", "brier", "brier_base_rate", "k_share"]
+    keys = [
+        "rows",
+        "positives",
+        "base_rate",
+        "auc",
+        "auc_low",
+        "auc_high",
+        "average_precision",
+        "balanced_accuracy",
+        "balanced_accuracy_threshold",
+        "case_accuracy",
+        "accuracy",
+        "always_0_accuracy",
+        "brier",
+        "brier_base_rate",
+        "k_share",
+    ]
     out = {k: _finite(m.get(k)) for k in keys}
     out["at_k"] = {k: _finite(v) for k, v in m["at_k"].items()}
     if m.get("answer_key"):

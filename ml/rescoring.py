@@ -24,6 +24,7 @@ leaves the window) or for an address-mate that moved away; run the full scoring 
 before drawing a plan, to recompute every entity. Re-running is safe: D is always rebuilt from
 the same base, and a D that already holds a full scoring is left as it is.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,8 +43,12 @@ if TYPE_CHECKING:
     from lakehouse.tables import Tables
     from ml.tracking import Champion
 
-NETWORK_KEYS = {"net_same_address": "address", "net_same_address_180d": "address",
-                "net_same_legal_rep": "legal_rep_id_hash", "net_same_phone": "legal_rep_phone_hash"}
+NETWORK_KEYS = {
+    "net_same_address": "address",
+    "net_same_address_180d": "address",
+    "net_same_legal_rep": "legal_rep_id_hash",
+    "net_same_phone": "legal_rep_phone_hash",
+}
 
 
 @dataclass
@@ -83,17 +88,23 @@ def _is_full(tables: Tables, date: dt.date) -> bool:
 def base_date(tables: Tables, score_date: dt.date) -> dt.date:
     older = [d for d in score_dates(tables) if d < score_date]
     if not older:
-        raise RegulakeError(f"no scores before {score_date} to carry over: re-scoring needs a full scoring first "
-                            "('regulake run factors' then 'regulake run score')")
+        raise RegulakeError(
+            f"no scores before {score_date} to carry over: re-scoring needs a full scoring first "
+            "('regulake run factors' then 'regulake run score')"
+        )
     return max(older)
 
 
 def check_model(tables: Tables, base: dt.date, champion: Champion) -> None:
-    models = {(r["model_name"], r["model_version"]) for r in _partition(tables, base).select("model_name", "model_version").distinct().collect()}
+    models = {
+        (r["model_name"], r["model_version"]) for r in _partition(tables, base).select("model_name", "model_version").distinct().collect()
+    }
     if models != {(champion.name, champion.version)}:
         found = ", ".join(f"{n} version {v}" for n, v in sorted(models))
-        raise RegulakeError(f"the scores of {base} were made by {found}, the champion is {champion.name} version {champion.version}: "
-                            "a new champion rescores every entity; run 'regulake run factors' then 'regulake run score'")
+        raise RegulakeError(
+            f"the scores of {base} were made by {found}, the champion is {champion.name} version {champion.version}: "
+            "a new champion rescores every entity; run 'regulake run factors' then 'regulake run score'"
+        )
 
 
 def delivered_entities(tables: Tables, registry: Registry, after: dt.date, through: dt.date) -> set[str] | None:
@@ -126,8 +137,9 @@ def network_mates(tables: Tables, entities: DataFrame, keys: set[str], cutoff: d
     return out.distinct()
 
 
-def rescore(spark: SparkSession, tables: Tables, registry: Registry, champion: Champion, risk: RiskConfig,
-            score_date: dt.date, progress=None) -> Rescored:
+def rescore(
+    spark: SparkSession, tables: Tables, registry: Registry, champion: Champion, risk: RiskConfig, score_date: dt.date, progress=None
+) -> Rescored:
     import pyarrow as pa
     from pyspark.sql import functions as F
 
@@ -153,12 +165,26 @@ def rescore(spark: SparkSession, tables: Tables, registry: Registry, champion: C
     fresh = scoring.score_frame(spark, tables, champion, risk, score_date, factors=fs.frame.drop("as_of"))
     old = _partition(tables, base)
     as_of = F.coalesce(F.col("factors_as_of"), F.lit(base)) if "factors_as_of" in old.columns else F.lit(base)
-    carried = (old.join(F.broadcast(affected), "uscc", "left_anti")
-               .withColumn("factors_as_of", as_of.cast("date"))
-               .withColumn("score_date", F.lit(score_date).cast("date")))
+    carried = (
+        old.join(F.broadcast(affected), "uscc", "left_anti")
+        .withColumn("factors_as_of", as_of.cast("date"))
+        .withColumn("score_date", F.lit(score_date).cast("date"))
+    )
     out = fresh.unionByName(carried.select(*fresh.columns))
-    res = tables.write(scoring.SCORES, out, mode="overwrite", partition_by=["score_date"], replace_where={"score_date": score_date},
-                       schema_mode="add_columns", audit=True)
-    counts = {r["fresh"]: r["n"] for r in _partition(tables, score_date)
-              .groupBy((F.col("factors_as_of") == F.lit(score_date)).alias("fresh")).agg(F.count(F.lit(1)).alias("n")).collect()}
+    res = tables.write(
+        scoring.SCORES,
+        out,
+        mode="overwrite",
+        partition_by=["score_date"],
+        replace_where={"score_date": score_date},
+        schema_mode="add_columns",
+        audit=True,
+    )
+    counts = {
+        r["fresh"]: r["n"]
+        for r in _partition(tables, score_date)
+        .groupBy((F.col("factors_as_of") == F.lit(score_date)).alias("fresh"))
+        .agg(F.count(F.lit(1)).alias("n"))
+        .collect()
+    }
     return Rescored(score_date, base, n_affected, counts.get(True, 0), counts.get(False, 0), res.version)

@@ -11,6 +11,7 @@ Three filters, in this order, each leaving its reason in the report:
 
 The first ``k`` survivors are kept.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -29,7 +30,7 @@ class FactorVerdict:
     factor: str
     importance: float
     rank: int
-    stability: float       # share of folds with the factor in the top 3k
+    stability: float  # share of folds with the factor in the top 3k
     kept: bool
     reason: str
 
@@ -62,12 +63,17 @@ class SelectionReport:
             "|---:|---|---|---:|---:|---|",
         ]
         for v in self.verdicts:
-            lines.append(f"| {v.rank} | `{v.factor}` | {descriptions.get(v.factor, '')} | {v.importance:.1f} | "
-                         f"{v.stability:.0%} | {'**kept**' if v.kept else v.reason} |")
+            lines.append(
+                f"| {v.rank} | `{v.factor}` | {descriptions.get(v.factor, '')} | {v.importance:.1f} | "
+                f"{v.stability:.0%} | {'**kept**' if v.kept else v.reason} |"
+            )
         if self.planted:
             p = self.planted
-            lines += ["", f"Planted drivers recovered: {p['recovered']} of {p['planted']} "
-                      f"({', '.join(p['recovered_names']) or 'none'}); missed: {', '.join(p['missed']) or 'none'}."]
+            lines += [
+                "",
+                f"Planted drivers recovered: {p['recovered']} of {p['planted']} "
+                f"({', '.join(p['recovered_names']) or 'none'}); missed: {', '.join(p['missed']) or 'none'}.",
+            ]
         return "\n".join(lines) + "\n"
 
 
@@ -75,9 +81,19 @@ def _fold_importance(X: np.ndarray, y: np.ndarray, folds: int, seed: int, catego
     import lightgbm as lgb
     from sklearn.model_selection import StratifiedKFold
 
-    params = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 20,
-              "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "seed": seed,
-              "deterministic": True, "verbosity": -1, "num_threads": 2}
+    params = {
+        "objective": "binary",
+        "learning_rate": 0.05,
+        "num_leaves": 15,
+        "min_data_in_leaf": 20,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "seed": seed,
+        "deterministic": True,
+        "verbosity": -1,
+        "num_threads": 2,
+    }
     out = []
     for i, (idx, _) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y)):
         ds = lgb.Dataset(X[idx], y[idx], free_raw_data=True, categorical_feature=categorical or "auto")
@@ -86,8 +102,9 @@ def _fold_importance(X: np.ndarray, y: np.ndarray, folds: int, seed: int, catego
     return np.vstack(out)
 
 
-def select(frame: pd.DataFrame, factors: list[str], label: str, k: int, *, threshold: float, folds: int,
-           seed: int, sample_rows: int) -> SelectionReport:
+def select(
+    frame: pd.DataFrame, factors: list[str], label: str, k: int, *, threshold: float, folds: int, seed: int, sample_rows: int
+) -> SelectionReport:
     """Choose ``k`` factors of ``frame`` (one row per labelled entity and cutoff)."""
     missing = [f for f in factors if f not in frame.columns]
     if missing:
@@ -109,7 +126,7 @@ def select(frame: pd.DataFrame, factors: list[str], label: str, k: int, *, thres
     imp = _fold_importance(X, y, folds, seed, categorical_slots(factors))
     mean = imp.mean(axis=0)
     top = 3 * k
-    ranks = (-imp).argsort(axis=1).argsort(axis=1)          # 0 = most important, per fold
+    ranks = (-imp).argsort(axis=1).argsort(axis=1)  # 0 = most important, per fold
     stability = ((ranks < top) & (imp > 0)).mean(axis=0)
     order = np.argsort(-mean, kind="stable")
 
@@ -149,6 +166,11 @@ def select(frame: pd.DataFrame, factors: list[str], label: str, k: int, *, thres
     if not kept:
         raise RegulakeError("selection kept no factor: no candidate carries signal on the labelled rows")
     return SelectionReport(
-        selected=[factors[i] for i in kept], verdicts=verdicts, candidates=len(factors),
-        rows=int(len(y)), positives=int(y.sum()), folds=folds, threshold=threshold,
+        selected=[factors[i] for i in kept],
+        verdicts=verdicts,
+        candidates=len(factors),
+        rows=int(len(y)),
+        positives=int(y.sum()),
+        folds=folds,
+        threshold=threshold,
     )

@@ -6,6 +6,7 @@ explicitly (the embedded default is a SQLite file and a local folder), so nothin
 ``champion`` moves only when a candidate beats the current champion on the candidate's own
 validation rows (the champion is re-scored on them, so both are judged on the same data).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ CHAMPION = "champion"
 
 def _absolute_sqlite(uri: str) -> str:
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-        path = Path(uri[len("sqlite:///"):]).resolve()
+        path = Path(uri[len("sqlite:///") :]).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{path}"
     return uri
@@ -71,10 +72,20 @@ class Tracker:
 
         self.client = MlflowClient(self.tracking_uri, self.tracking_uri)
         exp = self.client.get_experiment_by_name(cfg.experiment)
-        self.experiment_id = exp.experiment_id if exp else self.client.create_experiment(cfg.experiment, artifact_location=_artifact_uri(cfg.artifact_location))
+        self.experiment_id = (
+            exp.experiment_id
+            if exp
+            else self.client.create_experiment(cfg.experiment, artifact_location=_artifact_uri(cfg.artifact_location))
+        )
 
-    def log_model(self, booster: lgb.Booster, factors: list[str], example: pd.DataFrame, metrics: dict[str, float],
-                  summary: dict[str, Any] | None = None) -> str:
+    def log_model(
+        self,
+        booster: lgb.Booster,
+        factors: list[str],
+        example: pd.DataFrame,
+        metrics: dict[str, float],
+        summary: dict[str, Any] | None = None,
+    ) -> str:
         """Log and register the booster; returns the new version number."""
         import lightgbm
         import mlflow
@@ -84,7 +95,10 @@ class Tracker:
 
         signature = infer_signature(example[factors], booster.predict(example[factors].to_numpy(dtype=float)))
         info = mlflow.lightgbm.log_model(
-            booster, name="model", signature=signature, input_example=example[factors].head(3),
+            booster,
+            name="model",
+            signature=signature,
+            input_example=example[factors].head(3),
             pip_requirements=[f"lightgbm=={lightgbm.__version__}", f"numpy=={np.__version__}", f"pandas=={pandas.__version__}"],
             registered_model_name=self.cfg.model_name,
         )
@@ -105,20 +119,28 @@ class Tracker:
             return None
         booster = mlflow.lightgbm.load_model(f"models:/{self.cfg.model_name}@{CHAMPION}")
         factors = json.loads(mv.tags.get("factors", "[]"))
-        return Champion(booster, str(mv.version), factors, self.cfg.model_name, json.loads(mv.tags["metrics"]) if "metrics" in mv.tags else None)
+        return Champion(
+            booster, str(mv.version), factors, self.cfg.model_name, json.loads(mv.tags["metrics"]) if "metrics" in mv.tags else None
+        )
 
     def require_champion(self) -> Champion:
         c = self.champion()
         if c is None:
-            raise RegulakeError(f"no '{CHAMPION}' version of model '{self.cfg.model_name}' in {self.tracking_uri}; run 'regulake run train' first")
+            raise RegulakeError(
+                f"no '{CHAMPION}' version of model '{self.cfg.model_name}' in {self.tracking_uri}; run 'regulake run train' first"
+            )
         return c
 
     def promote_if_better(self, version: str, candidate_auc: float, champion_auc: float | None) -> bool:
         """Point ``champion`` at ``version`` when there is none or the candidate's AUC is higher."""
         better = champion_auc is None or candidate_auc > champion_auc
-        self.client.set_model_version_tag(self.cfg.model_name, version, "champion_decision",
-                                          f"candidate auc {candidate_auc:.4f} vs champion {champion_auc if champion_auc is None else round(champion_auc, 4)}: "
-                                          + ("promoted" if better else "kept the champion"))
+        self.client.set_model_version_tag(
+            self.cfg.model_name,
+            version,
+            "champion_decision",
+            f"candidate auc {candidate_auc:.4f} vs champion {champion_auc if champion_auc is None else round(champion_auc, 4)}: "
+            + ("promoted" if better else "kept the champion"),
+        )
         if better:
             self.client.set_registered_model_alias(self.cfg.model_name, CHAMPION, version)
         return better

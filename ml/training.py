@@ -14,6 +14,7 @@
 6. **Evaluation** on the held-out rows; plots and reports; model logged, registered and
    promoted to ``champion`` only when it beats the current champion on these rows.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -67,8 +68,11 @@ def training_cutoffs(tables: Tables, cfg: RegulakeConfig) -> list[dt.date]:
     cutoffs = sorted(set(r.train_cutoffs))
     if not r.closed_loop or not tables.exists(audit.DRAWS) or not tables.exists(factors.FACTORS):
         return cutoffs
-    drawn = {e["score_date"] for e in audit.read_rows(tables, audit.DRAWS, columns=["event", "score_date"])
-             if e["event"] == "revealed" and e["score_date"] is not None}
+    drawn = {
+        e["score_date"]
+        for e in audit.read_rows(tables, audit.DRAWS, columns=["event", "score_date"])
+        if e["event"] == "revealed" and e["score_date"] is not None
+    }
     have = factors.dates(tables)
     later = sorted(d for d in drawn if d in have and (not cutoffs or d > cutoffs[-1]))
     newest = labels.newest_inspection(tables, r.label_source) if later else None
@@ -98,7 +102,9 @@ def split(frame: pd.DataFrame, test_share: float, seed: int) -> tuple[pd.DataFra
 
     counts = frame[LABEL].value_counts()
     if len(counts) < 2 or counts.min() < 2:
-        raise RegulakeError(f"too few labelled rows to split: {counts.to_dict()} (label → rows); simulate a larger city or more inspection years")
+        raise RegulakeError(
+            f"too few labelled rows to split: {counts.to_dict()} (label → rows); simulate a larger city or more inspection years"
+        )
     return train_test_split(frame, test_size=test_share, stratify=frame[LABEL], random_state=seed)
 
 
@@ -108,8 +114,7 @@ def _spark_frame(spark: SparkSession, pdf: pd.DataFrame, cols: list[str], valid:
 
     from ml.estimator.barrier import list_array
 
-    data = {"features": list_array(pdf[cols].to_numpy(dtype=float)),
-            "label": pa.array(pdf[LABEL].to_numpy(dtype=float))}
+    data = {"features": list_array(pdf[cols].to_numpy(dtype=float)), "label": pa.array(pdf[LABEL].to_numpy(dtype=float))}
     if valid is not None:
         data["is_valid"] = pa.array(valid)
     return spark.createDataFrame(pa.table(data))
@@ -120,9 +125,16 @@ def _classifier(cfg: RegulakeConfig, params: dict[str, Any], names: list[str] | 
 
     r = cfg.risk
     return LightGBMClassifier(
-        featuresCol="features", labelCol=LABEL, engine=r.engine, numTasks=r.num_tasks, localMaxRows=r.local_max_rows,
-        timeout=r.timeout_seconds, seed=r.seed, categoricalSlotIndexes=factors.categorical_slots(names or []),
-        **{**r.params, **params}, **extra,
+        featuresCol="features",
+        labelCol=LABEL,
+        engine=r.engine,
+        numTasks=r.num_tasks,
+        localMaxRows=r.local_max_rows,
+        timeout=r.timeout_seconds,
+        seed=r.seed,
+        categoricalSlotIndexes=factors.categorical_slots(names or []),
+        **{**r.params, **params},
+        **extra,
     )
 
 
@@ -132,8 +144,14 @@ def _auc(booster, X: np.ndarray, y: np.ndarray) -> float:
     return float(roc_auc_score(y, booster.predict(X)))
 
 
-def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, answer_key: Path | None = None,
-          progress: Callable[[str], None] = lambda m: None) -> TrainResult:
+def train(
+    spark: SparkSession,
+    tables: Tables,
+    cfg: RegulakeConfig,
+    registry,
+    answer_key: Path | None = None,
+    progress: Callable[[str], None] = lambda m: None,
+) -> TrainResult:
     import mlflow
 
     r = cfg.risk
@@ -141,19 +159,31 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
     rows = labelled_rows(tables, cfg, cutoffs)
     frame = rows.toPandas()
     if frame.empty:
-        raise RegulakeError(f"no labelled rows: no {'double-random ' if r.label_source == 'random' else ''}inspection of a registered entity "
-                            f"is dated within {r.label_window_days} days after the cutoffs {[str(c) for c in cutoffs]}")
+        raise RegulakeError(
+            f"no labelled rows: no {'double-random ' if r.label_source == 'random' else ''}inspection of a registered entity "
+            f"is dated within {r.label_window_days} days after the cutoffs {[str(c) for c in cutoffs]}"
+        )
     catalog = tables.read(factors.FACTOR_CATALOG).toPandas()
     candidates = [f for f in catalog["factor"] if f in frame.columns]
     descriptions = dict(zip(catalog["factor"], catalog["description_zh"]))
     train_df, test_df = split(frame, r.test_share, r.seed)
     per_cutoff = {str(k): int(v) for k, v in frame.groupby(frame["as_of"].astype(str)).size().items()}
-    progress(f"{len(frame):,} labelled rows ({int(frame[LABEL].sum()):,} violations) from cutoffs "
-             f"{', '.join(f'{c} ({per_cutoff.get(str(c), 0):,})' for c in cutoffs)}; "
-             f"{len(test_df):,} held out")
+    progress(
+        f"{len(frame):,} labelled rows ({int(frame[LABEL].sum()):,} violations) from cutoffs "
+        f"{', '.join(f'{c} ({per_cutoff.get(str(c), 0):,})' for c in cutoffs)}; "
+        f"{len(test_df):,} held out"
+    )
 
-    report = selection.select(train_df, candidates, LABEL, r.selected_factors, threshold=r.correlation_threshold,
-                              folds=r.stability_folds, seed=r.seed, sample_rows=r.selection_sample_rows)
+    report = selection.select(
+        train_df,
+        candidates,
+        LABEL,
+        r.selected_factors,
+        threshold=r.correlation_threshold,
+        folds=r.stability_folds,
+        seed=r.seed,
+        sample_rows=r.selection_sample_rows,
+    )
     if answer_key is not None:
         report.planted = planted.recovery(report.selected)
     chosen = report.selected
@@ -170,29 +200,42 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
     report_dir = Path(r.reports_root).resolve() / "risk" / dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     report_dir.mkdir(parents=True, exist_ok=True)
     with mlflow.start_run(experiment_id=tracker.experiment_id, run_name="train") as run:
-        mlflow.log_params({"cutoffs": ",".join(map(str, cutoffs)), "label_source": r.label_source,
-                           "label_window_days": r.label_window_days, "engine": r.engine, "candidates": len(candidates),
-                           "factors": ",".join(chosen), "rows": len(frame), "test_rows": len(test_df)})
+        mlflow.log_params(
+            {
+                "cutoffs": ",".join(map(str, cutoffs)),
+                "label_source": r.label_source,
+                "label_window_days": r.label_window_days,
+                "engine": r.engine,
+                "candidates": len(candidates),
+                "factors": ",".join(chosen),
+                "rows": len(frame),
+                "test_rows": len(test_df),
+            }
+        )
         best: dict[str, Any] = {}
         if r.tuning.max_evals:
             from ml import tuning
 
             def fit_and_score(params):
-                m = _classifier(cfg, params, chosen, validationIndicatorCol="is_valid", earlyStoppingRound=r.tuning.early_stopping_rounds).fit(sdf)
+                m = _classifier(
+                    cfg, params, chosen, validationIndicatorCol="is_valid", earlyStoppingRound=r.tuning.early_stopping_rounds
+                ).fit(sdf)
                 return _auc(m.booster, Xv, yv), m.training_info.get("best_iteration")
 
             if r.tuning.mode == "spark_trials":
                 sample = fit_part.sample(n=min(len(fit_part), r.tuning.sample_rows), random_state=r.seed)
-                best, history = tuning.tune_spark_trials(sample[chosen].to_numpy(float), sample[LABEL].to_numpy(float), Xv, yv,
-                                                         {**r.params}, r.tuning, r.seed)
+                best, history = tuning.tune_spark_trials(
+                    sample[chosen].to_numpy(float), sample[LABEL].to_numpy(float), Xv, yv, {**r.params}, r.tuning, r.seed
+                )
             else:
                 best, history = tuning.tune_driver(fit_and_score, r.tuning, r.seed)
             progress(f"tuning: {len(history)} trials, best validation AUC {max(h['validation_auc'] for h in history):.3f}")
             mlflow.log_dict(history, "tuning/trials.json")
         params = {**r.params, **best}
         mlflow.log_params({f"lgbm_{k}": v for k, v in params.items()})
-        model = _classifier(cfg, best, chosen, validationIndicatorCol="is_valid",
-                            earlyStoppingRound=r.tuning.early_stopping_rounds).fit(sdf)
+        model = _classifier(cfg, best, chosen, validationIndicatorCol="is_valid", earlyStoppingRound=r.tuning.early_stopping_rounds).fit(
+            sdf
+        )
         sdf.unpersist()
         booster = _named_booster(model.model_string, chosen)
         X_test, y_test = test_df[chosen].to_numpy(float), test_df[LABEL].to_numpy(float)
@@ -206,8 +249,9 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
             mlflow.log_artifact(str(path), "plots")
         (report_dir / "selection.md").write_text(report.markdown(descriptions), encoding="utf-8")
         (report_dir / "selection.json").write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-        (report_dir / "evaluation.json").write_text(json.dumps({"metrics": m, "honest": honest.public(full), "params": params,
-                                                                "training": model.training_info}, indent=1))
+        (report_dir / "evaluation.json").write_text(
+            json.dumps({"metrics": m, "honest": honest.public(full), "params": params, "training": model.training_info}, indent=1)
+        )
         (report_dir / "model_card.md").write_text(model_card(chosen, descriptions, params, cutoffs, len(frame), full), encoding="utf-8")
         mlflow.log_artifact(str(report_dir / "model_card.md"))
         mlflow.log_artifact(str(report_dir / "selection.md"), "selection")
@@ -227,16 +271,26 @@ def train(spark: SparkSession, tables: Tables, cfg: RegulakeConfig, registry, an
                 champ_auc = float(mv.tags.get("validation_auc", "nan"))
         promoted = tracker.promote_if_better(version, m["auc"], champ_auc)
         mlflow.set_tags({"model_version": version, "promoted": str(promoted)})
-        progress(f"model version {version}: {honest.summary_line(full)}; "
-                 + ("promoted to champion" if promoted else f"champion kept (AUC {champ_auc:.3f})"))
+        progress(
+            f"model version {version}: {honest.summary_line(full)}; "
+            + ("promoted to champion" if promoted else f"champion kept (AUC {champ_auc:.3f})")
+        )
     return TrainResult(run.info.run_id, version, promoted, chosen, m, champ_auc, params, report_dir, model.training_info)
 
 
-def model_card(factors_: list[str], descriptions: dict[str, str], params: dict[str, Any], cutoffs: list[dt.date], rows: int,
-               full: dict[str, Any]) -> str:
+def model_card(
+    factors_: list[str], descriptions: dict[str, str], params: dict[str, Any], cutoffs: list[dt.date], rows: int, full: dict[str, Any]
+) -> str:
     """The model card (Markdown): data, factors, parameters and the honest held-out metrics."""
-    lines = ["# Risk model card", "", f"Labelled rows: {rows:,} from cutoffs {', '.join(map(str, cutoffs))}; "
-             f"held-out rows are a double-random stream untouched before evaluation.", "", "## Factors", ""]
+    lines = [
+        "# Risk model card",
+        "",
+        f"Labelled rows: {rows:,} from cutoffs {', '.join(map(str, cutoffs))}; "
+        f"held-out rows are a double-random stream untouched before evaluation.",
+        "",
+        "## Factors",
+        "",
+    ]
     lines += [f"- `{f}` {descriptions.get(f) or ''}".rstrip() for f in factors_]
     lines += ["", "## Parameters", "", "```", json.dumps(params, sort_keys=True, default=str, indent=1), "```", ""]
     return "\n".join(lines) + honest.markdown(full)

@@ -9,6 +9,7 @@
 Each trial trains with early stopping on the validation rows and is recorded as a nested
 MLflow run of the training run (parameters, validation AUC, rounds used).
 """
+
 from __future__ import annotations
 
 import logging
@@ -70,13 +71,21 @@ def tune_driver(fit_and_score: Callable[[dict], tuple[float, int | None]], cfg: 
         return {"loss": -auc, "status": STATUS_OK}
 
     trials = Trials()
-    best = fmin(objective, space, algo=tpe.suggest, max_evals=cfg.max_evals, trials=trials,
-                rstate=np.random.default_rng(seed), show_progressbar=False)
+    best = fmin(
+        objective,
+        space,
+        algo=tpe.suggest,
+        max_evals=cfg.max_evals,
+        trials=trials,
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+    )
     return clean(space_eval(space, best)), history
 
 
-def tune_spark_trials(X: np.ndarray, y: np.ndarray, Xv: np.ndarray, yv: np.ndarray, base: dict, cfg: TuningConfig,
-                      seed: int) -> tuple[dict, list[dict]]:
+def tune_spark_trials(
+    X: np.ndarray, y: np.ndarray, Xv: np.ndarray, yv: np.ndarray, base: dict, cfg: TuningConfig, seed: int
+) -> tuple[dict, list[dict]]:
     """Parallel single-node trials in Spark tasks (hyperopt's SparkTrials) on the given sample."""
     from hyperopt import STATUS_OK, fmin, space_eval, tpe
     from hyperopt.spark import SparkTrials
@@ -96,14 +105,22 @@ def tune_spark_trials(X: np.ndarray, y: np.ndarray, Xv: np.ndarray, yv: np.ndarr
         lgb_params["num_threads"] = 1
         ds = lgb.Dataset(X, y)
         dv = lgb.Dataset(Xv, yv, reference=ds)
-        b = lgb.train(lgb_params, ds, num_boost_round=rounds_max, valid_sets=[dv],
-                      callbacks=[lgb.early_stopping(stop, verbose=False)] if stop else [])
+        b = lgb.train(
+            lgb_params, ds, num_boost_round=rounds_max, valid_sets=[dv], callbacks=[lgb.early_stopping(stop, verbose=False)] if stop else []
+        )
         auc = float(roc_auc_score(yv, b.predict(Xv, num_iteration=b.best_iteration or None)))
         return {"loss": -auc, "status": STATUS_OK, "rounds": int(b.best_iteration or rounds_max)}
 
     trials = SparkTrials(parallelism=cfg.parallelism)
-    best = fmin(objective, space, algo=tpe.suggest, max_evals=cfg.max_evals, trials=trials,
-                rstate=np.random.default_rng(seed), show_progressbar=False)
+    best = fmin(
+        objective,
+        space,
+        algo=tpe.suggest,
+        max_evals=cfg.max_evals,
+        trials=trials,
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+    )
     history = []
     for t in trials.trials:
         if t["result"].get("status") != STATUS_OK:

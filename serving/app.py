@@ -66,11 +66,20 @@ def check_uscc(value: str) -> str:
     except InvalidChecksum:
         code = _uscc.compact(value)
         expected = _uscc.calc_check_digit(code)
-        raise ApiError(422, f"'{value}' fails the GB 32100-2015 check digit: the 18th character is '{code[-1]}', expected '{expected}'",
-                       "check digit", uscc=value) from None
+        raise ApiError(
+            422,
+            f"'{value}' fails the GB 32100-2015 check digit: the 18th character is '{code[-1]}', expected '{expected}'",
+            "check digit",
+            uscc=value,
+        ) from None
     except Exception:  # noqa: BLE001 - InvalidLength, InvalidFormat, odd input
-        raise ApiError(422, f"'{value}' is not a unified social credit code: it must be 18 characters, 8 digits then digits and "
-                       "capital letters other than I, O, S, V and Z (GB 32100-2015)", "format", uscc=value) from None
+        raise ApiError(
+            422,
+            f"'{value}' is not a unified social credit code: it must be 18 characters, 8 digits then digits and "
+            "capital letters other than I, O, S, V and Z (GB 32100-2015)",
+            "format",
+            uscc=value,
+        ) from None
 
 
 # -- response models (documentation; responses are rendered with orjson) ---------------------
@@ -145,10 +154,13 @@ class ModelInfo(BaseModel):
     model_version: str
     factors: list[ModelFactor]
     class_thresholds: list[float]
-    metrics: dict[str, Any] | None = Field(None, description="Held-out figures, each beside its baseline: AUC with its 95% interval, "
-                                           "average precision and base rate, balanced accuracy at the base-rate threshold (case 77.6%), "
-                                           "accuracy and always-0, hit rate / lift / recall at k with Wilson intervals, Brier, "
-                                           "reliability bins, oracle ratios (with the simulator's answer key).")
+    metrics: dict[str, Any] | None = Field(
+        None,
+        description="Held-out figures, each beside its baseline: AUC with its 95% interval, "
+        "average precision and base rate, balanced accuracy at the base-rate threshold (case 77.6%), "
+        "accuracy and always-0, hit rate / lift / recall at k with Wilson intervals, Brier, "
+        "reliability bins, oracle ratios (with the simulator's answer key).",
+    )
 
 
 class Plan(BaseModel):
@@ -179,9 +191,15 @@ class Ready(BaseModel):
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {400: "The body is not readable JSON.", 401: "No or unknown API key (header X-API-Key).", 403: "The key lacks the scope this endpoint needs.",
-            404: "Not found.", 422: "Invalid input; `reason` names it (format, check digit, unknown_factor, ...).",
-            429: "Rate limit exceeded; retry after Retry-After seconds.", 503: "The data this endpoint serves is not loaded (yet)."}
+    text = {
+        400: "The body is not readable JSON.",
+        401: "No or unknown API key (header X-API-Key).",
+        403: "The key lacks the scope this endpoint needs.",
+        404: "Not found.",
+        422: "Invalid input; `reason` names it (format, check digit, unknown_factor, ...).",
+        429: "Rate limit exceeded; retry after Retry-After seconds.",
+        503: "The data this endpoint serves is not loaded (yet).",
+    }
     return {c: {"model": Error, "description": text[c]} for c in codes}
 
 
@@ -230,9 +248,15 @@ class Gate:
                     return
             # fast path of the hot endpoint: an authorised lookup of a code the snapshot holds is answered here; every
             # other case (no key, wrong scope, invalid or unknown code, no snapshot) goes to the FastAPI route below
-            if (k is not None and self.fast_lookup is not None and scope["method"] == "GET" and path.startswith(ENTITY_PREFIX)
-                    and path.endswith("/risk") and "risk:read" in k.scopes):
-                rec = self.fast_lookup(path[len(ENTITY_PREFIX):-5])
+            if (
+                k is not None
+                and self.fast_lookup is not None
+                and scope["method"] == "GET"
+                and path.startswith(ENTITY_PREFIX)
+                and path.endswith("/risk")
+                and "risk:read" in k.scopes
+            ):
+                rec = self.fast_lookup(path[len(ENTITY_PREFIX) : -5])
                 if rec is not None:
                     await self._send(send, 200, _dumps(rec))
                     self.metrics.observe("GET", ENTITY_ROUTE, 200, time.perf_counter() - t0)
@@ -260,9 +284,18 @@ class Gate:
 # -- the app ----------------------------------------------------------------------------------
 
 
-def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict | None = None, mlflow_cfg=None,
-               class_thresholds: list[float] | None = None, reasons: int = 3, start_reloader: bool = True,
-               state: ApiState | None = None, inspections=None, dashboard=None) -> FastAPI:
+def create_app(
+    settings: ApiSettings,
+    warehouse_root: str,
+    storage_options: dict | None = None,
+    mlflow_cfg=None,
+    class_thresholds: list[float] | None = None,
+    reasons: int = 3,
+    start_reloader: bool = True,
+    state: ApiState | None = None,
+    inspections=None,
+    dashboard=None,
+) -> FastAPI:
     """The API over a warehouse; snapshots load at startup (lifespan) and reload in the background."""
     metrics = Metrics()
     keys = KeyRing(settings)
@@ -275,7 +308,7 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
         import anyio
 
         await anyio.to_thread.run_sync(state.refresh)
-        if dashboard is not None:                 # issue 27: the dashboard's snapshots (serving/dashboard/state.py)
+        if dashboard is not None:  # issue 27: the dashboard's snapshots (serving/dashboard/state.py)
             await anyio.to_thread.run_sync(dashboard.refresh)
             if start_reloader:
                 dashboard.start()
@@ -299,11 +332,14 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
             "inspection plans (双随机、一公开) and complaint hot words. Protected endpoints need an `X-API-Key` header with "
             "the right scope; public endpoints are open. Never returns personal data."
         ),
-        docs_url=None, redoc_url=None,            # self-hosted below (serving/assets/offline_docs.py): no CDN
+        docs_url=None,
+        redoc_url=None,  # self-hosted below (serving/assets/offline_docs.py): no CDN
         lifespan=lifespan,
-        openapi_tags=[{"name": "risk", "description": "Risk scores (scope risk:read) and scoring (scope risk:score)."},
-                      {"name": "public", "description": "Open to anyone: plans' public view, hot words."},
-                      {"name": "ops", "description": "Health, readiness, metrics."}],
+        openapi_tags=[
+            {"name": "risk", "description": "Risk scores (scope risk:read) and scoring (scope risk:score)."},
+            {"name": "public", "description": "Open to anyone: plans' public view, hot words."},
+            {"name": "ops", "description": "Health, readiness, metrics."},
+        ],
     )
     app.state.api = state
     app.state.metrics = metrics
@@ -320,23 +356,25 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
         snap = state.scores
         if snap is None or len(code) != 18:
             return None
-        return snap.lookup(code)          # the index holds only valid canonical codes (see state.valid_usccs)
+        return snap.lookup(code)  # the index holds only valid canonical codes (see state.valid_usccs)
 
     app.add_middleware(Gate, settings=settings, keys=keys, metrics=metrics, fast_lookup=fast_lookup)
 
     api_key = APIKeyHeader(name=HEADER, auto_error=False, description="An API key from serving.api.api_keys.")
 
     def require(scope_name: str):
-        async def dependency(key: Annotated[str | None, Security(api_key)] = None) -> ApiKey:   # async: no thread hop
+        async def dependency(key: Annotated[str | None, Security(api_key)] = None) -> ApiKey:  # async: no thread hop
             if not key:
-                raise ApiError(401, f"this endpoint needs an API key in the {HEADER} header", "unauthenticated",
-                               {"WWW-Authenticate": "ApiKey"})
+                raise ApiError(
+                    401, f"this endpoint needs an API key in the {HEADER} header", "unauthenticated", {"WWW-Authenticate": "ApiKey"}
+                )
             k = keys.lookup(key)
             if k is None:
                 raise ApiError(401, "unknown API key", "unauthenticated", {"WWW-Authenticate": "ApiKey"})
             if scope_name not in k.scopes:
                 raise ApiError(403, f"the key '{k.name}' lacks the scope '{scope_name}'", "forbidden")
             return k
+
         return dependency
 
     ReadKey = Annotated[ApiKey, Security(require("risk:read"))]
@@ -352,8 +390,9 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
-        errs = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-                for e in exc.errors()]
+        errs = [
+            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in exc.errors()
+        ]
         summary = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errs[:5])
         return _json({"detail": f"invalid request: {summary}", "reason": "invalid_request", "errors": errs}, 422)
 
@@ -370,8 +409,13 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
             raise ApiError(503, f"risk scores are not available: {err}", "not_loaded")
         return snap
 
-    @app.get(ENTITY_ROUTE, tags=["risk"], response_model=EntityRisk, responses=_errors(401, 403, 404, 422, 429, 503),
-             summary="An entity's latest risk score")
+    @app.get(
+        ENTITY_ROUTE,
+        tags=["risk"],
+        response_model=EntityRisk,
+        responses=_errors(401, 403, 404, 422, 429, 503),
+        summary="An entity's latest risk score",
+    )
     async def entity_risk(uscc: str, key: ReadKey):
         """Score, class (A lowest … D highest), reasons, model version and as-of date of one entity, from the latest
         score date of gold.risk_scores. An invalid USCC gives 422 with `reason` `format` or `check digit`."""
@@ -384,11 +428,17 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
 
     class BatchRequest(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        uscc: list[Annotated[str, Field(max_length=64)]] = Field(..., min_length=1, max_length=settings.batch_max,
-                                                                 description=f"Up to {settings.batch_max} codes.")
+        uscc: list[Annotated[str, Field(max_length=64)]] = Field(
+            ..., min_length=1, max_length=settings.batch_max, description=f"Up to {settings.batch_max} codes."
+        )
 
-    @app.post("/v1/risk:batch", tags=["risk"], response_model=BatchResponse, responses=_errors(400, 401, 403, 422, 429, 503),
-              summary="Latest risk scores of up to 1,000 entities")
+    @app.post(
+        "/v1/risk:batch",
+        tags=["risk"],
+        response_model=BatchResponse,
+        responses=_errors(400, 401, 403, 422, 429, 503),
+        summary="Latest risk scores of up to 1,000 entities",
+    )
     async def risk_batch(body: BatchRequest, key: ReadKey):
         """One result per code, in order: `ok` with the risk, `not_found`, or `invalid` with the reason (format or
         check digit). The request fails as a whole only when it is malformed or has more than batch_max codes."""
@@ -406,16 +456,20 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
             else:
                 found += 1
                 out.append({"uscc": code, "status": "ok", "risk": rec})
-        return _json({"as_of": snap.score_date, "table_version": snap.version, "requested": len(body.uscc), "found": found,
-                      "results": out})
+        return _json({"as_of": snap.score_date, "table_version": snap.version, "requested": len(body.uscc), "found": found, "results": out})
 
     FactorValue = Annotated[float | None, Field(allow_inf_nan=False)]
 
     class ScoreRequest(BaseModel):
-        model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"factors": {"ent_age_days": 120, "sh_noncash_share": 0.5}}]})
+        model_config = ConfigDict(
+            extra="forbid", json_schema_extra={"examples": [{"factors": {"ent_age_days": 120, "sh_noncash_share": 0.5}}]}
+        )
         factors: dict[Annotated[str, Field(max_length=200)], FactorValue] = Field(
-            ..., max_length=1000, description="Factor name → value; a factor left out or null is scored as missing. "
-            "Names the champion does not use are refused (GET /v1/model lists them).")
+            ...,
+            max_length=1000,
+            description="Factor name → value; a factor left out or null is scored as missing. "
+            "Names the champion does not use are refused (GET /v1/model lists them).",
+        )
 
     def _champion():
         c = state.champion
@@ -424,30 +478,43 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
             raise ApiError(503, f"the champion model is not available: {err}", "not_loaded")
         return c
 
-    @app.post("/v1/score", tags=["risk"], response_model=ScoreResponse, responses=_errors(400, 401, 403, 422, 429, 503),
-              summary="Score factor values with the champion model")
+    @app.post(
+        "/v1/score",
+        tags=["risk"],
+        response_model=ScoreResponse,
+        responses=_errors(400, 401, 403, 422, 429, 503),
+        summary="Score factor values with the champion model",
+    )
     async def score(body: ScoreRequest, key: ScoreKey):
         """Probability, class, raw score and the top reasons (SHAP contributions, Chinese descriptions from
         gold.factor_catalog) for the factor values given, by the current champion of the MLflow registry."""
         c = _champion()
         unknown = sorted(set(body.factors) - set(c.factors))
         if unknown:
-            raise ApiError(422, f"unknown factor(s) {unknown[:20]}; the champion (version {c.version}) uses: {', '.join(c.factors)}",
-                           "unknown_factor")
+            raise ApiError(
+                422, f"unknown factor(s) {unknown[:20]}; the champion (version {c.version}) uses: {', '.join(c.factors)}", "unknown_factor"
+            )
         return _json(c.score(body.factors, thresholds, state.reasons, state.factor_catalog))
 
-    @app.get("/v1/model", tags=["risk"], response_model=ModelInfo, responses=_errors(401, 403, 429, 503),
-             summary="The champion's factors")
+    @app.get("/v1/model", tags=["risk"], response_model=ModelInfo, responses=_errors(401, 403, 429, 503), summary="The champion's factors")
     async def model_info(key: ScoreKey):
         c = _champion()
         desc = state.factor_catalog.descriptions if state.factor_catalog else {}
-        return _json({"model_name": c.name, "model_version": c.version, "class_thresholds": thresholds,
-                      "factors": [{"factor": f, **desc.get(f, {})} for f in c.factors], "metrics": c.metrics})
+        return _json(
+            {
+                "model_name": c.name,
+                "model_version": c.version,
+                "class_thresholds": thresholds,
+                "factors": [{"factor": f, **desc.get(f, {})} for f in c.factors],
+                "metrics": c.metrics,
+            }
+        )
 
     # -- public ------------------------------------------------------------------------------
 
-    @app.get("/v1/plans/{plan_id}", tags=["public"], response_model=Plan, responses=_errors(404, 429),
-             summary="An inspection plan's public view")
+    @app.get(
+        "/v1/plans/{plan_id}", tags=["public"], response_model=Plan, responses=_errors(404, 429), summary="An inspection plan's public view"
+    )
     async def plan(plan_id: str):
         """Plan-level fields (the same on every task: name, period, ...) and its tasks, from the public disclosure
         table; only allowlisted, non-personal columns."""
@@ -462,13 +529,21 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
 
     top = settings.hotwords_top
 
-    @app.get("/v1/hotwords", tags=["public"], response_model=Hotwords, responses=_errors(422, 429, 503),
-             summary="Complaint hot words of the latest period, by keyness")
-    async def hotwords(scope: Annotated[str | None, Query(max_length=64, description="city, district or district_industry (default: "
-                                                          "from the filters given)")] = None,
-                       district_code: Annotated[str | None, Query(max_length=64)] = None,
-                       industry_section: Annotated[str | None, Query(max_length=64)] = None,
-                       limit: Annotated[int, Query(ge=1, le=top)] = top):
+    @app.get(
+        "/v1/hotwords",
+        tags=["public"],
+        response_model=Hotwords,
+        responses=_errors(422, 429, 503),
+        summary="Complaint hot words of the latest period, by keyness",
+    )
+    async def hotwords(
+        scope: Annotated[
+            str | None, Query(max_length=64, description="city, district or district_industry (default: from the filters given)")
+        ] = None,
+        district_code: Annotated[str | None, Query(max_length=64)] = None,
+        industry_section: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=top)] = top,
+    ):
         snap = state.hotwords
         if snap is None:
             err = state.status["hotwords"].error or "not loaded yet"
@@ -476,8 +551,17 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
         if scope is None and "scope" in snap.columns:
             scope = "district_industry" if district_code and industry_section else "district" if district_code else "city"
         words = snap.groups.get((scope if "scope" in snap.columns else None, district_code, industry_section), [])
-        return _json({"period": snap.period, "previous_period": snap.previous_period, "scope": scope, "district_code": district_code,
-                      "industry_section": industry_section, "words": words[:limit], "table_version": snap.version})
+        return _json(
+            {
+                "period": snap.period,
+                "previous_period": snap.previous_period,
+                "scope": scope,
+                "district_code": district_code,
+                "industry_section": industry_section,
+                "words": words[:limit],
+                "table_version": snap.version,
+            }
+        )
 
     # -- inspection records (issue 28: serving/inspections) ------------------------------------
     from lakehouse.config.inspections import InspectionSettings
@@ -487,8 +571,9 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
         from lakehouse.tables import Tables
         from serving.inspections.api import add_routes
 
-        add_routes(app, inspections, Tables(warehouse_root, None, storage_options=storage_options), require("inspection:write"),
-                   ApiError, _errors)
+        add_routes(
+            app, inspections, Tables(warehouse_root, None, storage_options=storage_options), require("inspection:write"), ApiError, _errors
+        )
 
     # -- ops ---------------------------------------------------------------------------------
 
@@ -496,16 +581,26 @@ def create_app(settings: ApiSettings, warehouse_root: str, storage_options: dict
     async def healthz():
         return _json({"status": "ok"})
 
-    @app.get("/readyz", tags=["ops"], response_model=Ready, responses={503: {"model": Ready, "description": "Risk scores not loaded."}},
-             summary="Readiness: the risk-score snapshot is loaded")
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        response_model=Ready,
+        responses={503: {"model": Ready, "description": "Risk scores not loaded."}},
+        summary="Readiness: the risk-score snapshot is loaded",
+    )
     async def readyz():
         return _json({"ready": state.ready, "sources": state.describe()}, 200 if state.ready else 503)
 
     metrics_deps = [] if settings.metrics_public else [Security(require("metrics:read"))]
 
-    @app.get("/metrics", tags=["ops"], dependencies=metrics_deps, summary="Prometheus metrics",
-             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}} | (_errors(401, 403) if metrics_deps else {}),
-             response_class=Response)
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        dependencies=metrics_deps,
+        summary="Prometheus metrics",
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}} | (_errors(401, 403) if metrics_deps else {}),
+        response_class=Response,
+    )
     async def prometheus():
         return Response(metrics.render(state), media_type=METRICS_CONTENT_TYPE)
 
@@ -521,9 +616,17 @@ def app_from_config(cfg, start_reloader: bool = True) -> FastAPI:
 
     settings = serving_settings(cfg).api
     dashboard = DashboardState(cfg.warehouse.root, cfg.warehouse.storage_options, settings.reload_interval_s, cfg.silver.data_docs_root)
-    return create_app(settings, cfg.warehouse.root, cfg.warehouse.storage_options, cfg.risk.mlflow,
-                      list(cfg.risk.class_thresholds), cfg.risk.reasons, start_reloader, inspections=serving_settings(cfg).inspections,
-                      dashboard=dashboard)
+    return create_app(
+        settings,
+        cfg.warehouse.root,
+        cfg.warehouse.storage_options,
+        cfg.risk.mlflow,
+        list(cfg.risk.class_thresholds),
+        cfg.risk.reasons,
+        start_reloader,
+        inspections=serving_settings(cfg).inspections,
+        dashboard=dashboard,
+    )
 
 
 def app_from_env() -> FastAPI:

@@ -1,8 +1,9 @@
 """Typer commands of the serving layer, to be added to the main CLI:
 
-    app.add_typer(trino_app, name="trino")    # regulake trino export | sync | hash-password
-    app.add_typer(serve_app, name="serve")    # regulake serve trino | api --host H --port P; serve api-key
+app.add_typer(trino_app, name="trino")    # regulake trino export | sync | hash-password
+app.add_typer(serve_app, name="serve")    # regulake serve trino | api --host H --port P; serve api-key
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -43,7 +44,9 @@ def trino_export(
         res = export(settings, cfg.warehouse.root, out, cfg.warehouse.storage_options)
     except (RegulakeError, TableError) as e:
         _fail(e)
-    typer.echo(f"wrote {res.properties_file}, {res.sql_file} and {res.rules_file} ({len(res.tables)} tables: {', '.join(res.tables) or 'none yet'})")
+    typer.echo(
+        f"wrote {res.properties_file}, {res.sql_file} and {res.rules_file} ({len(res.tables)} tables: {', '.join(res.tables) or 'none yet'})"
+    )
 
 
 @trino_app.command("sync")
@@ -74,7 +77,9 @@ def trino_hash_password(password: str = typer.Option(..., prompt=True, hide_inpu
 
 @serve_app.command("trino")
 def serve_trino(
-    host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default serving.trino.host; non-loopback needs passwords + TLS)."),
+    host: Optional[str] = typer.Option(
+        None, "--host", help="Address to bind (default serving.trino.host; non-loopback needs passwords + TLS)."
+    ),
     port: Optional[int] = typer.Option(None, "--port", help="Port (default serving.trino.port)."),
     env: Optional[str] = EnvOpt,
 ) -> None:
@@ -118,7 +123,9 @@ def serve_trino(
 def serve_api(
     host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default serving.api.host)."),
     port: Optional[int] = typer.Option(None, "--port", help="Port (default serving.api.port)."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="uvicorn worker processes (default serving.api.workers); each holds the snapshot."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", help="uvicorn worker processes (default serving.api.workers); each holds the snapshot."
+    ),
     env: Optional[str] = EnvOpt,
 ) -> None:
     """Scoring API (FastAPI on uvicorn): risk lookups, scoring with the champion, public plans and hot words."""
@@ -138,9 +145,12 @@ def serve_api(
     settings = serving_settings(cfg).api
     h, p = host or settings.host, settings.port if port is None else port
     n = workers or settings.workers
-    keys = ", ".join(f"{k.name} ({' '.join(k.scopes)})" for k in settings.api_keys) or "none (only public endpoints; add serving.api.api_keys)"
-    typer.echo(f"scoring API on http://{h}:{p} (docs /docs, OpenAPI /openapi.json); warehouse {cfg.warehouse.root}; "
-               f"{n} worker(s); keys: {keys}")
+    keys = (
+        ", ".join(f"{k.name} ({' '.join(k.scopes)})" for k in settings.api_keys) or "none (only public endpoints; add serving.api.api_keys)"
+    )
+    typer.echo(
+        f"scoring API on http://{h}:{p} (docs /docs, OpenAPI /openapi.json); warehouse {cfg.warehouse.root}; {n} worker(s); keys: {keys}"
+    )
     kwargs = dict(host=h, port=p, access_log=settings.access_log, log_level="info", timeout_graceful_shutdown=5)
     try:
         if n > 1:
@@ -158,7 +168,9 @@ def serve_api(
 def serve_dashboard(
     host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default serving.api.host)."),
     port: Optional[int] = typer.Option(None, "--port", help="Port (default serving.api.port)."),
-    session_key: bool = typer.Option(False, "--session-key", help="Also accept a random dashboard:read key made now and printed once (gone when the server stops)."),
+    session_key: bool = typer.Option(
+        False, "--session-key", help="Also accept a random dashboard:read key made now and printed once (gone when the server stops)."
+    ),
     env: Optional[str] = EnvOpt,
 ) -> None:
     """The operations-centre dashboard (with the scoring API): http://HOST:PORT/dashboard (serving/dashboard, docs/dashboard.md)."""
@@ -170,7 +182,9 @@ def serve_dashboard(
 @serve_app.command("api-key")
 def serve_api_key(
     name: str = typer.Option(..., "--name", help="Who gets the key (shown in logs and metrics)."),
-    scope: list[str] = typer.Option(["risk:read"], "--scope", help="risk:read, risk:score, metrics:read, dashboard:read (repeat for several)."),
+    scope: list[str] = typer.Option(
+        ["risk:read"], "--scope", help="risk:read, risk:score, metrics:read, dashboard:read (repeat for several)."
+    ),
 ) -> None:
     """Make a random API key; print it once and the entry for serving.api.api_keys (which holds only its hash)."""
     from lakehouse.config.api import SCOPES, hash_api_key, new_api_key

@@ -7,6 +7,7 @@ each task's form from the answer key over HTTP; the sealed records are then deli
 SCJG-005 landing batch (:func:`serving.inspections.landing.deliver`), ready for
 ``regulake run bronze`` and ``regulake run silver``.
 """
+
 from __future__ import annotations
 
 import datetime as dt

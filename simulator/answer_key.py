@@ -10,6 +10,7 @@ Layout (see docs/landing.md)::
     <answer_key_root>/file_faults.csv       added column, GBK invalid byte, truncated file
     <answer_key_root>/dirty/<batch date>/<catalog>.csv   every deliberately dirty record
 """
+
 from __future__ import annotations
 
 import csv
@@ -61,17 +62,32 @@ def write_truth(city: City, root: Path, days: int = 0) -> None:
     for y in range(y0 - 3, y0):
         obs = observable_at(city, h, year_day(y))
         exists = c["establishment"][h].astype("datetime64[Y]").astype(int) + 1970 <= y  # as the inspections draw them
-        parts.append(pa.table({"uscc": city.text["uscc"].take(pa.array(h[exists])), "year": pa.array(np.full(int(exists.sum()), y)),
-                               "propensity": pa.array(1 / (1 + np.exp(-(obs + c["noise"][h])))[exists]),
-                               "observable_logit": pa.array(obs[exists])}))
+        parts.append(
+            pa.table(
+                {
+                    "uscc": city.text["uscc"].take(pa.array(h[exists])),
+                    "year": pa.array(np.full(int(exists.sum()), y)),
+                    "propensity": pa.array(1 / (1 + np.exp(-(obs + c["noise"][h])))[exists]),
+                    "observable_logit": pa.array(obs[exists]),
+                }
+            )
+        )
     pq.write_table(pa.concat_tables(parts), root / "propensity_by_year.parquet")
     with (root / "clusters.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["cluster_id", "uscc", "entity_name", "address", "establishment_date", "shell"])
         for cl in city.clusters:
             for m in cl["members"]:
-                w.writerow([cl["cluster_id"], city.text["uscc"][int(m)].as_py(), city.text["name"][int(m)].as_py(), cl["address"],
-                            city.text["establishment"][int(m)].as_py(), bool(c["shell"][m])])
+                w.writerow(
+                    [
+                        cl["cluster_id"],
+                        city.text["uscc"][int(m)].as_py(),
+                        city.text["name"][int(m)].as_py(),
+                        cl["address"],
+                        city.text["establishment"][int(m)].as_py(),
+                        bool(c["shell"][m]),
+                    ]
+                )
     with (root / "hotspots.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["district_code", "district", "industry_section", "keyword", "label", "boost", "entities"])
@@ -89,8 +105,18 @@ def write_dirty(root: Path, batch_date: str, catalog: str, entries: list[tuple[s
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(DIRTY_COLUMNS)
         for file, d, original_file in entries:
-            w.writerow([file, d.row, d.field, d.kind, "" if d.original_value is None else d.original_value,
-                        "" if d.delivered_value is None else d.delivered_value, original_file, d.original_row])
+            w.writerow(
+                [
+                    file,
+                    d.row,
+                    d.field,
+                    d.kind,
+                    "" if d.original_value is None else d.original_value,
+                    "" if d.delivered_value is None else d.delivered_value,
+                    original_file,
+                    d.original_row,
+                ]
+            )
 
 
 def write_faults(root: Path, faults: list[dict]) -> None:

@@ -1,4 +1,5 @@
 """``regulake simulate``: write a simulated city's department exports and its answer key."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,9 @@ def simulate(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (catalogs are shared out; output is the same)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier simulation in those folders."),
     catalog: Optional[list[str]] = typer.Option(None, "--catalog", help="Only these catalog codes (repeatable)."),
-    env: Optional[str] = typer.Option(None, "--env", "-e", help="Configuration environment (conf/<env>.yaml); default REGULAKE_ENV or local."),
+    env: Optional[str] = typer.Option(
+        None, "--env", "-e", help="Configuration environment (conf/<env>.yaml); default REGULAKE_ENV or local."
+    ),
 ) -> None:
     """Simulate Foshan's market entities and the 96 departments' exports to the landing zone."""
     import time
@@ -33,8 +36,9 @@ def simulate(
     settings = Settings.from_config(cfg.simulator, scale, days, seed, out, key)
     console = Console()
     t0 = time.perf_counter()
-    run = run_simulation(scale, days, seed, out, key, settings=settings, workers=workers, overwrite=overwrite,
-                         catalogs=catalog or None, progress=None)
+    run = run_simulation(
+        scale, days, seed, out, key, settings=settings, workers=workers, overwrite=overwrite, catalogs=catalog or None, progress=None
+    )
     secs = time.perf_counter() - t0
     console.print(
         f"[green]simulated[/green] {run['entities']:,} entities, {run['records']:,} records in {run['files']:,} files "

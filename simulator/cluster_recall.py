@@ -13,6 +13,7 @@ Command line (prints JSON)::
     python bench/cluster_recall.py --simulate 0.02 --cluster-entities-sf1 3000 --workdir /tmp/clusters-eval
         # simulate only the register (SCJG-001/-002), run bronze, silver and the clusters job, evaluate
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,7 +64,11 @@ def read_alerts(warehouse_root: str, as_of=None, storage_options: dict | None = 
     import polars as pl
     from deltalake import DeltaTable
 
-    df = pl.from_arrow(DeltaTable(f"{warehouse_root.rstrip('/')}/gold/registration_alerts", storage_options=storage_options or None).to_pyarrow_table(columns=["as_of", "members"]))
+    df = pl.from_arrow(
+        DeltaTable(f"{warehouse_root.rstrip('/')}/gold/registration_alerts", storage_options=storage_options or None).to_pyarrow_table(
+            columns=["as_of", "members"]
+        )
+    )
     if df.is_empty():
         return []
     day = as_of or df["as_of"].max()

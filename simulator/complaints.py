@@ -4,14 +4,25 @@ Texts are drawn from per-section pools built from templates (vectorised: one ``t
 chunk); complaints about entities in a planted hotspot (district x section) mostly carry the
 hotspot's keyword, so word counts by district and industry reveal it.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
 
 TEMPLATES: dict[str, list[str]] = {
-    "H": ["在该店就餐后出现{p}，怀疑{q}，要求赔偿并依法查处", "该餐厅{q}，后厨环境差，要求监管部门检查", "外卖订单{q}，商家拒绝退款", "该店{q}，价格与菜单标价不符"],
-    "F": ["在该店购买的{g}存在{q}，商家拒绝退换", "该商户销售的{g}{q}，要求依法处理", "网购{g}收到后发现{q}，店家不予理睬", "该店{q}，多收顾客钱款"],
+    "H": [
+        "在该店就餐后出现{p}，怀疑{q}，要求赔偿并依法查处",
+        "该餐厅{q}，后厨环境差，要求监管部门检查",
+        "外卖订单{q}，商家拒绝退款",
+        "该店{q}，价格与菜单标价不符",
+    ],
+    "F": [
+        "在该店购买的{g}存在{q}，商家拒绝退换",
+        "该商户销售的{g}{q}，要求依法处理",
+        "网购{g}收到后发现{q}，店家不予理睬",
+        "该店{q}，多收顾客钱款",
+    ],
     "O": ["办理的会员卡{q}，要求退还余款", "该店服务{q}，与宣传不符", "该店{q}，要求查处"],
     "R": ["该场所{q}，影响周边居民休息", "该场所{q}，存在安全隐患"],
     "_": ["该企业{q}，要求依法查处", "该单位{q}，请相关部门核实处理", "反映该企业{q}，诉求尽快解决"],

@@ -5,6 +5,7 @@ most one kind so the answer key is unambiguous. File-level faults (a column adde
 later batch, a GBK file with an invalid byte, a truncated file) are made by the writer's
 caller and recorded in ``file_faults.csv``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,7 +69,9 @@ def _reformat_date(value: str, rng) -> str:
     return f"{y}.{m}.{d}"
 
 
-def make_dirty(columns: dict[str, pa.Array], catalog: Catalog, registry: Registry, rates: dict[str, float], rng: np.random.Generator) -> tuple[dict[str, pa.Array], list[DirtyRecord]]:
+def make_dirty(
+    columns: dict[str, pa.Array], catalog: Catalog, registry: Registry, rates: dict[str, float], rng: np.random.Generator
+) -> tuple[dict[str, pa.Array], list[DirtyRecord]]:
     """Return the columns with dirty values (and duplicate rows appended) and what was done."""
     names = list(columns)
     n = len(columns[names[0]]) if names else 0
@@ -85,7 +88,7 @@ def make_dirty(columns: dict[str, pa.Array], catalog: Catalog, registry: Registr
     pos = 0
     dup_rows: list[int] = []
     for kind in ROW_KINDS:
-        take = rows[pos:pos + counts[kind]]
+        take = rows[pos : pos + counts[kind]]
         pos += counts[kind]
         if kind == "duplicate":
             dup_rows.extend(int(r) for r in take)

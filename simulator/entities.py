@@ -7,6 +7,7 @@ logistic function of 13 of those factors (the planted ones); its intercept is so
 mean propensity equals the configured random-inspection hit rate (17.6% in the case).
 Everything else the catalogs carry is noise.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,9 +31,39 @@ ENTERPRISE_TYPES = {"1100": 0.58, "1151": 0.2, "1200": 0.02, "2100": 0.04, "4000
 INDIVIDUAL_SHARE = 0.62
 # industry sections by kind of entity: individual businesses trade and serve; companies make
 SECTION_WEIGHTS_INDIVIDUAL = {"F": 0.52, "H": 0.16, "O": 0.12, "R": 0.03, "L": 0.03, "G": 0.05, "C": 0.05, "A": 0.02, "E": 0.02}
-SECTION_WEIGHTS_COMPANY = {"C": 0.3, "F": 0.3, "L": 0.09, "M": 0.06, "I": 0.05, "E": 0.05, "G": 0.04, "H": 0.03, "K": 0.02, "O": 0.02, "R": 0.01, "A": 0.01, "N": 0.01, "P": 0.005, "Q": 0.005}
+SECTION_WEIGHTS_COMPANY = {
+    "C": 0.3,
+    "F": 0.3,
+    "L": 0.09,
+    "M": 0.06,
+    "I": 0.05,
+    "E": 0.05,
+    "G": 0.04,
+    "H": 0.03,
+    "K": 0.02,
+    "O": 0.02,
+    "R": 0.01,
+    "A": 0.01,
+    "N": 0.01,
+    "P": 0.005,
+    "Q": 0.005,
+}
 # planted risk of an industry section (logit contribution)
-SECTION_RISK = {"H": 0.7, "F": 0.45, "L": 0.5, "C": 0.3, "G": 0.2, "E": 0.25, "O": 0.2, "K": 0.3, "M": -0.3, "I": -0.2, "A": -0.2, "P": -0.4, "Q": -0.1}
+SECTION_RISK = {
+    "H": 0.7,
+    "F": 0.45,
+    "L": 0.5,
+    "C": 0.3,
+    "G": 0.2,
+    "E": 0.25,
+    "O": 0.2,
+    "K": 0.3,
+    "M": -0.3,
+    "I": -0.2,
+    "A": -0.2,
+    "P": -0.4,
+    "Q": -0.1,
+}
 # the planted factors and their weights in the propensity's logit
 FACTOR_WEIGHTS = {
     "industry_risk": 1.0,
@@ -57,14 +88,29 @@ STRENGTH = 1.52
 NOISE_SD = 0.6
 LICENSED_DIVISIONS = {"14", "15", "27", "51", "52", "62", "84", "88", "80"}  # food, drugs, catering, health, leisure
 COMPANY_WORDS = {
-    "A": ["农业", "种养", "水产养殖"], "C": ["家具", "五金制品", "陶瓷", "电器", "塑料制品", "机械设备", "纺织服装", "铝材", "照明电器"],
-    "E": ["建筑工程", "装饰工程", "机电安装"], "F": ["贸易", "商贸", "百货", "建材", "食品", "电子科技", "供应链"],
-    "G": ["物流", "运输", "货运代理"], "H": ["餐饮", "酒店", "饮食"], "I": ["网络科技", "信息技术", "软件"],
-    "K": ["房地产开发", "物业管理"], "L": ["企业管理咨询", "商务服务", "人力资源", "广告"], "M": ["检测技术", "工程设计", "科技"],
-    "N": ["环保科技", "园林绿化"], "O": ["美容美发", "家电维修", "洗衣"], "P": ["教育咨询", "培训"], "Q": ["医疗", "健康管理"],
+    "A": ["农业", "种养", "水产养殖"],
+    "C": ["家具", "五金制品", "陶瓷", "电器", "塑料制品", "机械设备", "纺织服装", "铝材", "照明电器"],
+    "E": ["建筑工程", "装饰工程", "机电安装"],
+    "F": ["贸易", "商贸", "百货", "建材", "食品", "电子科技", "供应链"],
+    "G": ["物流", "运输", "货运代理"],
+    "H": ["餐饮", "酒店", "饮食"],
+    "I": ["网络科技", "信息技术", "软件"],
+    "K": ["房地产开发", "物业管理"],
+    "L": ["企业管理咨询", "商务服务", "人力资源", "广告"],
+    "M": ["检测技术", "工程设计", "科技"],
+    "N": ["环保科技", "园林绿化"],
+    "O": ["美容美发", "家电维修", "洗衣"],
+    "P": ["教育咨询", "培训"],
+    "Q": ["医疗", "健康管理"],
     "R": ["文化传播", "体育", "娱乐"],
 }
-SHOP_WORDS = {"F": ["商行", "士多店", "食品店", "五金店", "服装店", "建材店", "日用品店"], "H": ["餐厅", "饭店", "烧腊店", "茶餐厅", "大排档"], "O": ["理发店", "美容店", "维修部", "洗车店"], "C": ["加工场", "五金加工厂"], "_": ["经营部", "店"]}
+SHOP_WORDS = {
+    "F": ["商行", "士多店", "食品店", "五金店", "服装店", "建材店", "日用品店"],
+    "H": ["餐厅", "饭店", "烧腊店", "茶餐厅", "大排档"],
+    "O": ["理发店", "美容店", "维修部", "洗车店"],
+    "C": ["加工场", "五金加工厂"],
+    "_": ["经营部", "店"],
+}
 
 
 @dataclass
@@ -126,8 +172,15 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def build_city(scale: float, seed: int, start: str = "2026-01-01", base_hit_rate: float = 0.176,
-               cluster_entities_sf1: int = 300, entities_sf1: int = ENTITIES_SF1, new_per_day_sf1: int = NEW_PER_DAY_SF1) -> City:
+def build_city(
+    scale: float,
+    seed: int,
+    start: str = "2026-01-01",
+    base_hit_rate: float = 0.176,
+    cluster_entities_sf1: int = 300,
+    entities_sf1: int = ENTITIES_SF1,
+    new_per_day_sf1: int = NEW_PER_DAY_SF1,
+) -> City:
     """Draw the city's entities (deterministic for ``seed``).
 
     Entities ``0 .. n_history-1`` exist when the history is exported; the rest register on
@@ -179,7 +232,7 @@ def build_city(scale: float, seed: int, start: str = "2026-01-01", base_hit_rate
             size = rem  # the last cluster takes what is left, so the total is exact
         elif rem - size < 5:
             size = rem - 5
-        members = candidates[used:used + size]
+        members = candidates[used : used + size]
         used += size
         cluster_id[members] = cid
         etype[members] = rng.choice(["1100", "1151"], size)
@@ -305,12 +358,37 @@ def build_city(scale: float, seed: int, start: str = "2026-01-01", base_hit_rate
     uscc = ids.uscc_array(n, district_code, kind_prefix, rng)
 
     c.update(
-        individual=individual, z=z, shell=shell, cluster_id=cluster_id, village=village, district_idx=district_idx,
-        age_days=age_days, registered_day=registered_day, establishment=establishment, capital=capital, paid_ratio=paid_ratio, noncash=noncash,
-        no_tax=no_tax, no_si=no_si, missing_ar=missing_ar, changes=changes, has_licence=has_licence,
-        licence_expired=licence_expired, penalties=penalties, court_cases=court_cases, complaints=complaints, rep=rep, rep_entities=rep_entities,
-        shared_address=shared_address, propensity=propensity, violation=violation, observable_logit=observable_logit,
-        noise=noise, fixed_signal=fixed, est_day=est_day, licence_expiry=licence_expiry,
+        individual=individual,
+        z=z,
+        shell=shell,
+        cluster_id=cluster_id,
+        village=village,
+        district_idx=district_idx,
+        age_days=age_days,
+        registered_day=registered_day,
+        establishment=establishment,
+        capital=capital,
+        paid_ratio=paid_ratio,
+        noncash=noncash,
+        no_tax=no_tax,
+        no_si=no_si,
+        missing_ar=missing_ar,
+        changes=changes,
+        has_licence=has_licence,
+        licence_expired=licence_expired,
+        penalties=penalties,
+        court_cases=court_cases,
+        complaints=complaints,
+        rep=rep,
+        rep_entities=rep_entities,
+        shared_address=shared_address,
+        propensity=propensity,
+        violation=violation,
+        observable_logit=observable_logit,
+        noise=noise,
+        fixed_signal=fixed,
+        est_day=est_day,
+        licence_expiry=licence_expiry,
         employees=np.where(individual, rng.integers(1, 6, n), np.maximum(1, rng.lognormal(np.log(12), 1.1, n).astype(int))) * (~shell),
     )
     for k, v in factors.items():
@@ -359,8 +437,12 @@ def year_day(year) -> np.ndarray:
 
 
 HOTSPOT_TOPICS = [
-    ("H", "食品变质", "餐饮"), ("F", "假冒伪劣", "商品零售"), ("O", "预付卡跑路", "美容美发"),
-    ("F", "缺斤短两", "农贸市场"), ("H", "卫生脏乱", "餐饮"), ("R", "噪音扰民", "娱乐场所"),
+    ("H", "食品变质", "餐饮"),
+    ("F", "假冒伪劣", "商品零售"),
+    ("O", "预付卡跑路", "美容美发"),
+    ("F", "缺斤短两", "农贸市场"),
+    ("H", "卫生脏乱", "餐饮"),
+    ("R", "噪音扰民", "娱乐场所"),
 ]
 
 
@@ -372,8 +454,16 @@ def _plant_hotspots(city: City, rng) -> list[dict]:
     for j, d in zip(picks, districts):
         section, keyword, label = HOTSPOT_TOPICS[j]
         d = int(d)
-        out.append({"district_code": str(city.places.district_codes[d]), "district": str(city.places.district_names[d]),
-                    "section": section, "keyword": keyword, "label": label, "boost": 5.0})
+        out.append(
+            {
+                "district_code": str(city.places.district_codes[d]),
+                "district": str(city.places.district_names[d]),
+                "section": section,
+                "keyword": keyword,
+                "label": label,
+                "boost": 5.0,
+            }
+        )
     city.hotspots = out
     return out
 
@@ -393,9 +483,19 @@ def _entity_names(individual, etype, section, places: Places, village, rng) -> n
         shop_word[m] = sw[rng.integers(0, len(sw), m.sum())]
     form = np.select(
         [etype == "1200", etype == "4000", etype == "4500", etype == "9300", etype == "2100"],
-        ["股份有限公司", "厂", "企业（有限合伙）", "专业合作社", "有限公司"], "有限公司")
-    company = np.char.add(np.char.add(np.char.add("佛山市", np.where(rng.random(n) < 0.6, district_short, "")), b), np.char.add(company_word, form))
+        ["股份有限公司", "厂", "企业（有限合伙）", "专业合作社", "有限公司"],
+        "有限公司",
+    )
+    company = np.char.add(
+        np.char.add(np.char.add("佛山市", np.where(rng.random(n) < 0.6, district_short, "")), b), np.char.add(company_word, form)
+    )
     town = np.char.replace(np.char.replace(places.town_names[village], "街道", ""), "镇", "")
     surname = np.array(ids.SURNAMES)[rng.integers(0, 40, n)]
-    shop = np.char.add(np.char.add(np.char.add("佛山市", np.char.add(district_short, "区")), np.char.add(town, np.where(rng.random(n) < 0.5, np.char.add(surname, "记"), b))), shop_word)
+    shop = np.char.add(
+        np.char.add(
+            np.char.add("佛山市", np.char.add(district_short, "区")),
+            np.char.add(town, np.where(rng.random(n) < 0.5, np.char.add(surname, "记"), b)),
+        ),
+        shop_word,
+    )
     return np.where(individual, shop, company)

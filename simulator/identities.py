@@ -5,6 +5,7 @@ Every generator takes a numpy ``Generator`` and returns arrays, so a whole city'
 built in a few numpy/pyarrow calls. All characters used are in GBK, because some
 departments deliver GBK files.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,17 +17,41 @@ from lakehouse.check_digits import USCC_ALPHABET, as_bytes, ric_check_chars, usc
 _ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])  # GB 11714 organisation code (inside the USCC)
 
 # common surnames, roughly by frequency (weights are relative)
-SURNAMES = list("李王张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+SURNAMES = list(
+    "李王张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 _SURNAME_W = 1.0 / np.arange(1, len(SURNAMES) + 1) ** 0.7
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建文辉玲燕鹏飞宇浩然俊峰志红梅兰婷雪琳欣怡嘉豪子轩梓涵晓东海波国庆家乐锦荣永健振宏炜彬斌亮晶佳颖诗淑凤玉珍德贤耀祖伦坤坚")
+GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建文辉玲燕鹏飞宇浩然俊峰志红梅兰婷雪琳欣怡嘉豪子轩梓涵晓东海波国庆家乐锦荣永健振宏炜彬斌亮晶佳颖诗淑凤玉珍德贤耀祖伦坤坚"
+)
 BRAND = list("鑫华盛恒达美宏丰源泰利兴嘉顺瑞通海新安德信创博佳优卓锦荣富昌永广联合汇腾骏宝金银星辉明启航中宇天成")
 
 # Birth-place codes that stdnum's GB/T 2260 history accepts for every birth year 1955-2003
 # (district codes such as 440604 only exist since 2002, so older residents carry city codes)
-BIRTH_REGIONS = np.array([
-    "440600", "440600", "440600", "440100", "440300", "440700", "440800", "440900", "440200", "440400",
-    "440500", "440221", "430400", "420200", "360200", "510300", "410700", "522631", "513324", "510422",
-])
+BIRTH_REGIONS = np.array(
+    [
+        "440600",
+        "440600",
+        "440600",
+        "440100",
+        "440300",
+        "440700",
+        "440800",
+        "440900",
+        "440200",
+        "440400",
+        "440500",
+        "440221",
+        "430400",
+        "420200",
+        "360200",
+        "510300",
+        "410700",
+        "522631",
+        "513324",
+        "510422",
+    ]
+)
 
 
 def uscc_array(n: int, district_codes: np.ndarray, kind_prefix: np.ndarray, rng: np.random.Generator, offset: int = 0) -> np.ndarray:
@@ -42,7 +67,7 @@ def uscc_array(n: int, district_codes: np.ndarray, kind_prefix: np.ndarray, rng:
     body = np.empty((n, 8), dtype=np.int64)
     body[:, 0] = USCC_ALPHABET.index("M")
     body[:, 1] = USCC_ALPHABET.index("A")
-    v = idx % (a ** 6)
+    v = idx % (a**6)
     for j in range(7, 1, -1):
         body[:, j] = v % a
         v //= a
@@ -86,7 +111,9 @@ def _join_rows(chars: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(chars.astype("U1")).view(f"U{w}").reshape(n)
 
 
-def resident_ids(n: int, rng: np.random.Generator, birth_from: int = 1955, birth_to: int = 2003, female: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def resident_ids(
+    n: int, rng: np.random.Generator, birth_from: int = 1955, birth_to: int = 2003, female: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` citizen ID numbers with valid region, birth date and check digit; returns
     (ids, gender codes '1'/'2') with the sequence digit's parity matching the gender."""
     region = BIRTH_REGIONS[rng.integers(0, len(BIRTH_REGIONS), n)]
@@ -105,7 +132,40 @@ def resident_ids(n: int, rng: np.random.Generator, birth_from: int = 1955, birth
 
 
 def mobiles(n: int, rng: np.random.Generator) -> np.ndarray:
-    prefixes = np.array(["134", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159", "182", "183", "187", "188", "130", "131", "132", "155", "156", "185", "186", "133", "153", "180", "181", "189", "199", "177"])
+    prefixes = np.array(
+        [
+            "134",
+            "135",
+            "136",
+            "137",
+            "138",
+            "139",
+            "150",
+            "151",
+            "152",
+            "157",
+            "158",
+            "159",
+            "182",
+            "183",
+            "187",
+            "188",
+            "130",
+            "131",
+            "132",
+            "155",
+            "156",
+            "185",
+            "186",
+            "133",
+            "153",
+            "180",
+            "181",
+            "189",
+            "199",
+            "177",
+        ]
+    )
     tail = np.char.zfill(rng.integers(0, 100_000_000, n).astype(str), 8)
     return np.char.add(prefixes[rng.integers(0, len(prefixes), n)], tail)
 

@@ -1,5 +1,6 @@
 """The next day of a simulated city: the simulator is deterministic, so simulating one more day
 with the same scale and seed reproduces every earlier file and adds that day's deliveries."""
+
 from __future__ import annotations
 
 import shutil

@@ -13,6 +13,7 @@ random share — the unbiased labels training uses — and 2 for the targeted sh
 Deterministic: outcomes are seeded by the plan's revealed seed; re-running writes the same
 bytes (and refuses to overwrite a different file).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,13 +58,13 @@ def outcomes(tasks: pd.DataFrame, truth: pd.DataFrame, seed: str, period_start: 
     result = np.where(found, np.where(t["shell"].to_numpy(dtype=bool), "4", kinds), "1")
     span = (period_end - period_start).days
     days = rng.integers(0, span + 1, n)
-    out = t.assign(inspection_result=result,
-                   inspection_date=[period_start + dt.timedelta(days=int(d)) for d in days])
+    out = t.assign(inspection_result=result, inspection_date=[period_start + dt.timedelta(days=int(d)) for d in days])
     return out.reset_index(drop=True)
 
 
-def simulate_inspections(tables: Tables, plan_id: str, landing_root: str, answer_key_root: str,
-                         batch_date: dt.date | None = None) -> SeasonResult:
+def simulate_inspections(
+    tables: Tables, plan_id: str, landing_root: str, answer_key_root: str, batch_date: dt.date | None = None
+) -> SeasonResult:
     """Write the plan's results as a new SCJG-005 landing batch; returns what was written."""
     from catalog import load_catalog
     from lakehouse.config.plans import Plan
@@ -77,8 +78,10 @@ def simulate_inspections(tables: Tables, plan_id: str, landing_root: str, answer
     plan = Plan.model_validate_json(com["plan_json"])
     truth_path = Path(answer_key_root) / "entities.parquet"
     if not truth_path.exists():
-        raise RegulakeError(f"no answer key at {truth_path}: simulated inspections need the simulator's answer key "
-                            "(landing.answer_key_root); in a real deployment the department delivers SCJG-005 itself")
+        raise RegulakeError(
+            f"no answer key at {truth_path}: simulated inspections need the simulator's answer key "
+            "(landing.answer_key_root); in a real deployment the department delivers SCJG-005 itself"
+        )
     truth = pd.read_parquet(truth_path, columns=["uscc", "propensity", "shell"])
     tasks = audit.read_tasks(tables, plan_id, rev["tasks_version"])
     res = outcomes(tasks, truth, rev["seed"], plan.period.start, plan.period.end)
@@ -90,19 +93,25 @@ def simulate_inspections(tables: Tables, plan_id: str, landing_root: str, answer
     fields = {f.name: f.source_name for f in cat.fields}
     update = [f"{d.isoformat()} 18:00:00" for d in res["inspection_date"]]
     values = {
-        "task_id": res["task_id"].astype(str).tolist(), "uscc": res["uscc"].astype(str).tolist(),
-        "entity_name": res["entity_name"].astype(str).tolist(), "inspection_mode": res["inspection_mode"].astype(str).tolist(),
+        "task_id": res["task_id"].astype(str).tolist(),
+        "uscc": res["uscc"].astype(str).tolist(),
+        "entity_name": res["entity_name"].astype(str).tolist(),
+        "inspection_mode": res["inspection_mode"].astype(str).tolist(),
         "inspection_item": res["inspection_item"].astype(str).tolist(),
-        "inspection_date": [d.isoformat() for d in res["inspection_date"]], "inspection_result": res["inspection_result"].tolist(),
-        "authority": [_authority(d, names) for d in res["district_code"]], "update_time": update,
+        "inspection_date": [d.isoformat() for d in res["inspection_date"]],
+        "inspection_result": res["inspection_result"].tolist(),
+        "authority": [_authority(d, names) for d in res["district_code"]],
+        "update_time": update,
     }
     missing = [f.name for f in cat.fields if f.name not in values]
     if missing:
-        raise RegulakeError(f"catalog {CATALOG} has fields {missing} that simulate-inspections does not fill; update simulator/inspections.py")
+        raise RegulakeError(
+            f"catalog {CATALOG} has fields {missing} that simulate-inspections does not fill; update simulator/inspections.py"
+        )
     header = [fields[f.name] for f in cat.fields]
     data = render(cat.format, header, [pa.array(values[f.name], pa.string()) for f in cat.fields])
     folder = Path(landing_root) / cat.department / CATALOG / batch.isoformat()
-    fname = f"plan-{plan_id}.{ 'csv' if cat.format.startswith('csv') else cat.format}"
+    fname = f"plan-{plan_id}.{'csv' if cat.format.startswith('csv') else cat.format}"
     path = folder / fname
     if path.exists():
         if hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest():
@@ -118,8 +127,18 @@ def simulate_inspections(tables: Tables, plan_id: str, landing_root: str, answer
         manifest["files"] = [f for f in manifest.get("files", []) if f.get("name") != fname] + [meta]
         manifest["rows"] = sum(int(f.get("rows") or 0) for f in manifest["files"])
     else:
-        manifest = {"catalog": CATALOG, "catalog_name": cat.name_zh, "department": cat.department, "batch_date": batch.isoformat(),
-                    "kind": "increment", "format": cat.format, "encoding": ENCODINGS[cat.format], "columns": header,
-                    "key_fields": list(cat.key_fields), "rows": len(res), "files": [meta]}
+        manifest = {
+            "catalog": CATALOG,
+            "catalog_name": cat.name_zh,
+            "department": cat.department,
+            "batch_date": batch.isoformat(),
+            "kind": "increment",
+            "format": cat.format,
+            "encoding": ENCODINGS[cat.format],
+            "columns": header,
+            "key_fields": list(cat.key_fields),
+            "rows": len(res),
+            "files": [meta],
+        }
     write_manifest(folder, manifest)
     return SeasonResult(plan_id, batch, path, len(res), int((res["inspection_result"] != "1").sum()), len(tasks) - len(res))

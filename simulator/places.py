@@ -1,5 +1,6 @@
 """Foshan's districts, towns and villages (from the catalog's reference copy) and addresses
 down to the village or community."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +29,15 @@ class Places:
 
 
 def _short_village(name: str) -> str:
-    for long, short in (("社区居民委员会", "社区"), ("村民委员会", "村"), ("居民委员会", "社区"), ("社区居委会", "社区"), ("村委会", "村"), ("居委会", "社区"), ("委员会", "")):
+    for long, short in (
+        ("社区居民委员会", "社区"),
+        ("村民委员会", "村"),
+        ("居民委员会", "社区"),
+        ("社区居委会", "社区"),
+        ("村委会", "村"),
+        ("居委会", "社区"),
+        ("委员会", ""),
+    ):
         if name.endswith(long):
             return name[: -len(long)] + short
     return name
@@ -72,10 +81,18 @@ def addresses(places: Places, village_idx: np.ndarray, rng: np.random.Generator)
     num = rng.integers(1, 400, n).astype(str)
     unit_kind = rng.integers(0, 4, n)
     unit = np.where(
-        unit_kind == 0, "",
-        np.where(unit_kind == 1, np.char.add(np.char.add(rng.integers(1, 30, n).astype(str), "座"), np.char.add(rng.integers(101, 2999, n).astype(str), "室")),
-                 np.where(unit_kind == 2, "首层之" + rng.integers(1, 9, n).astype(str),
-                          np.char.add(np.char.add(rng.integers(1, 12, n).astype(str), "栋"), np.char.add(rng.integers(1, 8, n).astype(str), "层")))))
+        unit_kind == 0,
+        "",
+        np.where(
+            unit_kind == 1,
+            np.char.add(np.char.add(rng.integers(1, 30, n).astype(str), "座"), np.char.add(rng.integers(101, 2999, n).astype(str), "室")),
+            np.where(
+                unit_kind == 2,
+                "首层之" + rng.integers(1, 9, n).astype(str),
+                np.char.add(np.char.add(rng.integers(1, 12, n).astype(str), "栋"), np.char.add(rng.integers(1, 8, n).astype(str), "层")),
+            ),
+        ),
+    )
     out = np.char.add("广东省佛山市", d)
     for part in (t, v, road, num, np.full(n, "号"), unit):
         out = np.char.add(out, part)

@@ -6,6 +6,7 @@ address, industry...) are taken from the city, the planted catalogs' fields foll
 planted truth, and every other field is drawn from its standard (code table, pattern, range),
 so every clean value validates against its standard.
 """
+
 from __future__ import annotations
 
 import re
@@ -141,7 +142,9 @@ def _plan_abnormal(city, block, rng):
 
 
 def _plan_serious(city, block, rng):
-    m = (city["shell"][block] & city["missing_ar"][block] & (rng.random(len(block)) < 0.4)) | ((city["penalties"][block] >= 2) & (rng.random(len(block)) < 0.1))
+    m = (city["shell"][block] & city["missing_ar"][block] & (rng.random(len(block)) < 0.4)) | (
+        (city["penalties"][block] >= 2) & (rng.random(len(block)) < 0.1)
+    )
     return {"ent": block[m]}
 
 
@@ -177,11 +180,20 @@ PLANS: dict[str, tuple[Callable, float]] = {
     "SCJG-009": (_plan_licences, 0.4),
     "SCJG-010": (_plan_serious, 0.02),
     "SWJ-001": (_plan_monthly(lambda c, b: ~c["no_tax"][b], lambda c, e: np.where(c["individual"][e], 1, 2)), 30.0),
-    "SBJ-001": (_plan_monthly(lambda c, b: ~c["no_si"][b] & (c["employees"][b] > 0), lambda c, e: np.where(c["individual"][e], 1, 2)), 20.0),
+    "SBJ-001": (
+        _plan_monthly(lambda c, b: ~c["no_si"][b] & (c["employees"][b] > 0), lambda c, e: np.where(c["individual"][e], 1, 2)),
+        20.0,
+    ),
     # utility accounts: a fixed hash of the entity number decides who has one, so every chunk
     # and batch agrees without drawing from a random stream
-    "GDFS-001": (_plan_monthly(lambda c, b: (b * 2654435761 % 100) < np.where(c["shell"][b], 10, 62), lambda c, e: np.ones(len(e), dtype=np.int64)), 15.0),
-    "FSSW-001": (_plan_monthly(lambda c, b: (b * 40503 % 100) < np.where(c["shell"][b], 10, 58), lambda c, e: np.ones(len(e), dtype=np.int64)), 14.0),
+    "GDFS-001": (
+        _plan_monthly(lambda c, b: (b * 2654435761 % 100) < np.where(c["shell"][b], 10, 62), lambda c, e: np.ones(len(e), dtype=np.int64)),
+        15.0,
+    ),
+    "FSSW-001": (
+        _plan_monthly(lambda c, b: (b * 40503 % 100) < np.where(c["shell"][b], 10, 58), lambda c, e: np.ones(len(e), dtype=np.int64)),
+        14.0,
+    ),
     "ZJFY-001": (_plan_count("court_cases"), 0.2),
 }
 
@@ -192,9 +204,9 @@ PLANS: dict[str, tuple[Callable, float]] = {
 
 def _fmt_amount(x: np.ndarray, scale: int) -> pa.Array:
     """Decimal text with at most ``scale`` decimals (no exponent, no float noise)."""
-    cents = np.round(x * 10 ** scale).astype(np.int64)
-    whole = cents // 10 ** scale
-    frac = cents % 10 ** scale
+    cents = np.round(x * 10**scale).astype(np.int64)
+    whole = cents // 10**scale
+    frac = cents % 10**scale
     if scale == 0:
         return pa.array(whole.astype(str))
     w = pa.array(whole).cast(pa.string())
@@ -212,7 +224,7 @@ def _datetimes(seconds: np.ndarray) -> pa.Array:
 
 
 def _digits(n: int, width: int, rng) -> pa.Array:
-    return pc.utf8_lpad(pa.array(rng.integers(0, 10 ** width, n)).cast(pa.string()), width, "0")
+    return pc.utf8_lpad(pa.array(rng.integers(0, 10**width, n)).cast(pa.string()), width, "0")
 
 
 def _with_nulls(arr: pa.Array, mask) -> pa.Array:
@@ -284,7 +296,12 @@ class ColumnMaker:
         if v == "code_table":
             dom = std.domain
             if dom in ("foshan_district", "foshan_town", "foshan_village", "gbt4754_class"):
-                key = {"foshan_district": "district_code", "foshan_town": "town_code", "foshan_village": "village_code", "gbt4754_class": "industry"}[dom]
+                key = {
+                    "foshan_district": "district_code",
+                    "foshan_town": "town_code",
+                    "foshan_village": "village_code",
+                    "gbt4754_class": "industry",
+                }[dom]
                 return self.ent_text(key, ent)
             codes = self.reg.codes(dom)
             return pa.array(codes).take(pa.array(rng.integers(0, len(codes), n)))
@@ -299,7 +316,7 @@ class ColumnMaker:
             return pool.take(pa.array(rng.integers(0, len(pool), n)))
         if v == "integer":
             lo = int(std.min_value if std.min_value is not None else 0)
-            hi = int(std.max_value if std.max_value is not None else 10 ** 6)
+            hi = int(std.max_value if std.max_value is not None else 10**6)
             if lo >= 1900 and hi <= 2100:  # a year
                 y0 = int(str(batch.date)[:4])
                 return pa.array(rng.integers(y0 - 5, y0, n)).cast(pa.string())
@@ -321,7 +338,18 @@ class ColumnMaker:
         pool = self._text_pools.get(std.id)
         if pool is None:
             base = std.name_zh
-            phrases = ["已按规定办理", "材料齐全，予以受理", "经核查情况属实", "已完成整改", "按期复查合格", "待补正材料", "依法予以登记", "现场核查无异常", "已告知相关权利义务", "符合相关规定"]
+            phrases = [
+                "已按规定办理",
+                "材料齐全，予以受理",
+                "经核查情况属实",
+                "已完成整改",
+                "按期复查合格",
+                "待补正材料",
+                "依法予以登记",
+                "现场核查无异常",
+                "已告知相关权利义务",
+                "符合相关规定",
+            ]
             items = [f"{self.dept.name_zh}：{base}{p}" for p in phrases]
             if std.length is not None:
                 items = [s[: std.length] for s in items]
@@ -489,28 +517,39 @@ class ColumnMaker:
             bad = np.where(city["shell"][ent], "4", rng.choice(["2", "3", "5", "6", "7"], n, p=[0.55, 0.15, 0.05, 0.15, 0.1]))
             return pa.array(np.where(found, bad, "1"))
         if sid == "core.inspection_item":
-            return pa.array(rng.choice(["01", "02", "03", "04", "05", "06", "07", "08"], n, p=[0.35, 0.25, 0.12, 0.1, 0.05, 0.05, 0.04, 0.04]))
+            return pa.array(
+                rng.choice(["01", "02", "03", "04", "05", "06", "07", "08"], n, p=[0.35, 0.25, 0.12, 0.1, 0.05, 0.05, 0.04, 0.04])
+            )
         if sid == "core.task_id":
             y = plan.get("year", np.full(n, int(str(batch.date)[:4])))
             mode = plan.get("mode", np.full(n, "1"))
             num = np.where(mode == "1", rng.integers(1, 13, n), 900000 + np.arange(n) % 100000)
-            return pc.binary_join_element_wise(pa.scalar("SJ"), pa.array(y).cast(pa.string()), pa.scalar("-"), pc.utf8_lpad(pa.array(num).cast(pa.string()), 6, "0"), "")
+            return pc.binary_join_element_wise(
+                pa.scalar("SJ"), pa.array(y).cast(pa.string()), pa.scalar("-"), pc.utf8_lpad(pa.array(num).cast(pa.string()), 6, "0"), ""
+            )
         if sid == "core.decision_no":
             days = plan.setdefault("_event_day", self.window(batch, ent, rng))
             y = days.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
             short = np.char.replace(self.city.places.district_names[city["district_idx"][ent]], "区", "")
             seq = (self._short_base + np.arange(n)) % 1_000_000 + 1
-            return pa.array(np.char.add(np.char.add(np.char.add("佛", short), np.char.add("市监罚字〔", y.astype(str))), np.char.add(np.char.add("〕", seq.astype(str)), "号")))
+            return pa.array(
+                np.char.add(
+                    np.char.add(np.char.add("佛", short), np.char.add("市监罚字〔", y.astype(str))),
+                    np.char.add(np.char.add("〕", seq.astype(str)), "号"),
+                )
+            )
         if sid == "core.case_no":
             days = plan.setdefault("_event_day", self.window(batch, ent, rng))
             y = (days.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970).astype(str)
             court = np.char.zfill((4 + city["district_idx"][ent]).astype(str), 2)
             kind = plan.setdefault("_case_kind", rng.choice(["民初", "民终", "执", "执恢"], n, p=[0.55, 0.1, 0.3, 0.05]))
             seq = ((self._short_base + np.arange(n)) % 999_999 + 1).astype(str)
-            return pa.array(np.char.add(np.char.add(np.char.add("（", y), np.char.add("）粤06", court)), np.char.add(np.char.add(kind, seq), "号")))
+            return pa.array(
+                np.char.add(np.char.add(np.char.add("（", y), np.char.add("）粤06", court)), np.char.add(np.char.add(kind, seq), "号"))
+            )
         if sid == "core.licence_no":
             t = plan.setdefault("_licence_type", rng.choice(["JY", "SC", "XK", "YP", "TS"], n, p=[0.6, 0.1, 0.1, 0.1, 0.1]))
-            seq = pc.utf8_lpad(pa.array((self._short_base + np.arange(n)) % 10 ** 8).cast(pa.string()), 8, "0")
+            seq = pc.utf8_lpad(pa.array((self._short_base + np.arange(n)) % 10**8).cast(pa.string()), 8, "0")
             return pc.binary_join_element_wise(pa.array(t), pa.array(self.city.places.district_codes[city["district_idx"][ent]]), seq, "")
         if sid == "core.licence_type":
             return pa.array(plan.setdefault("_licence_type", rng.choice(["JY", "SC", "XK", "YP", "TS"], n, p=[0.6, 0.1, 0.1, 0.1, 0.1])))
@@ -545,13 +584,22 @@ class ColumnMaker:
         if sid == "core.date":
             return self.date_field(name, plan, batch, rng)
         if sid == "core.change_item":
-            return pa.array(plan.setdefault("_change_item", rng.choice(["01", "02", "03", "04", "05", "06", "07", "08"], n, p=[0.1, 0.25, 0.15, 0.15, 0.2, 0.1, 0.02, 0.03])))
+            return pa.array(
+                plan.setdefault(
+                    "_change_item",
+                    rng.choice(["01", "02", "03", "04", "05", "06", "07", "08"], n, p=[0.1, 0.25, 0.15, 0.15, 0.2, 0.1, 0.02, 0.03]),
+                )
+            )
         if sid == "core.change_content":
             item = plan.setdefault("_change_item", rng.choice(["01", "02", "03", "04", "05", "06", "07", "08"], n))
             other = rng.integers(0, city.n_history, n)
             persons = rng.integers(0, len(city.persons["name"]), n)
             if name == "content_after":  # the entity's current state is the outcome of the change
-                own_name, own_addr, own_rep = self.ent_text("name", ent), self.ent_text("address", ent), self.person("name", city["rep"][ent])
+                own_name, own_addr, own_rep = (
+                    self.ent_text("name", ent),
+                    self.ent_text("address", ent),
+                    self.person("name", city["rep"][ent]),
+                )
                 capital = city["capital"][ent]
             else:
                 own_name, own_addr, own_rep = self.ent_text("name", other), self.ent_text("address", other), self.person("name", persons)
@@ -560,10 +608,18 @@ class ColumnMaker:
             generic = pa.array(rng.choice(["变更前登记事项", "按章程修正案变更", "依股东会决议变更"], n))
             out = pc.case_when(
                 pc.make_struct(pa.array(item == "01"), pa.array(item == "02"), pa.array(item == "03"), pa.array(item == "04")),
-                own_name, own_addr, own_rep, cap_text, generic)
+                own_name,
+                own_addr,
+                own_rep,
+                cap_text,
+                generic,
+            )
             return _with_nulls(out, rng.random(n) < 0.05)
         if sid == "core.mobile":
-            return _with_nulls(self.person("phone", rng.integers(0, len(city.persons["phone"]), n)), rng.random(n) < 0.1 if not f.required else np.zeros(n, bool))
+            return _with_nulls(
+                self.person("phone", rng.integers(0, len(city.persons["phone"]), n)),
+                rng.random(n) < 0.1 if not f.required else np.zeros(n, bool),
+            )
         if not f.required and std.validator in ("text", "phone", "resident_id"):
             return _with_nulls(self.generic(std, n, ent, batch, rng), rng.random(n) < 0.15)
         return self.generic(std, n, ent, batch, rng)
@@ -636,7 +692,9 @@ class ColumnMaker:
         return _dates(self.window(batch, ent, rng))
 
 
-def history_plans(catalog: Catalog, city: City, scale: float, chunk_rows: int, rng_for: Callable[[int], np.random.Generator]) -> Iterator[Plan]:
+def history_plans(
+    catalog: Catalog, city: City, scale: float, chunk_rows: int, rng_for: Callable[[int], np.random.Generator]
+) -> Iterator[Plan]:
     """Plans of the history load, in chunks of about ``chunk_rows`` records."""
     planned = PLANS.get(catalog.code)
     if planned is not None:
@@ -661,8 +719,9 @@ def increment_plan(catalog: Catalog, city: City, n: int, rng: np.random.Generato
     ent = np.sort(rng.integers(0, city.existing(day), n))
     plan: Plan = {"ent": ent}
     if catalog.code == "SCJG-002":
-        plan.update(k=np.zeros(n, dtype=np.int64), share=np.full(n, 100.0), stype=np.full(n, "1"),
-                    method=np.where(city["noncash"][ent], "2", "1"))
+        plan.update(
+            k=np.zeros(n, dtype=np.int64), share=np.full(n, 100.0), stype=np.full(n, "1"), method=np.where(city["noncash"][ent], "2", "1")
+        )
     if catalog.code == "SCJG-005":
         plan.update(mode=np.full(n, "1"), year=np.full(n, int(str(city.start)[:4])), found=rng.random(n) < city["propensity"][ent])
     if catalog.code == "SCJG-007":

@@ -9,6 +9,7 @@ master (about 1 KB per entity) stays in memory.
     >>> from simulator.simulate import simulate                      # doctest: +SKIP
     >>> simulate(0.001, days=2, seed=7, out_dir="landing", answer_key_dir="answer_key")
 """
+
 from __future__ import annotations
 
 import json
@@ -52,12 +53,27 @@ class Settings:
     @classmethod
     def from_config(cls, sim, scale: float, days: int, seed: int, out_dir, answer_key_dir) -> Settings:
         return cls(
-            scale=scale, days=days, seed=seed, out_dir=Path(out_dir), answer_key_dir=Path(answer_key_dir),
-            start=sim.start_date, entities_sf1=sim.entities_sf1, daily_records_sf1=sim.daily_records_sf1,
-            base_hit_rate=sim.base_hit_rate, cluster_entities_sf1=sim.cluster_entities_sf1, chunk_rows=sim.chunk_rows,
-            rates={"missing": sim.missing_rate, "bad_check_digit": sim.bad_check_digit_rate, "date_format": sim.date_format_rate,
-                   "full_width": sim.full_width_rate, "whitespace": sim.whitespace_rate, "duplicate": sim.duplicate_rate},
-            late_correction_rate=sim.late_correction_rate, file_faults=sim.file_faults,
+            scale=scale,
+            days=days,
+            seed=seed,
+            out_dir=Path(out_dir),
+            answer_key_dir=Path(answer_key_dir),
+            start=sim.start_date,
+            entities_sf1=sim.entities_sf1,
+            daily_records_sf1=sim.daily_records_sf1,
+            base_hit_rate=sim.base_hit_rate,
+            cluster_entities_sf1=sim.cluster_entities_sf1,
+            chunk_rows=sim.chunk_rows,
+            rates={
+                "missing": sim.missing_rate,
+                "bad_check_digit": sim.bad_check_digit_rate,
+                "date_format": sim.date_format_rate,
+                "full_width": sim.full_width_rate,
+                "whitespace": sim.whitespace_rate,
+                "duplicate": sim.duplicate_rate,
+            },
+            late_correction_rate=sim.late_correction_rate,
+            file_faults=sim.file_faults,
         )
 
 
@@ -75,9 +91,18 @@ def _prepare_dir(path: Path, overwrite: bool, what: str) -> None:
     path.mkdir(parents=True, exist_ok=True)
 
 
-def simulate(scale: float, days: int, seed: int, out_dir, answer_key_dir, settings: Optional[Settings] = None,
-             workers: int = 1, overwrite: bool = False, catalogs: Optional[list[str]] = None,
-             progress: Optional[Callable[[str], None]] = None) -> dict:
+def simulate(
+    scale: float,
+    days: int,
+    seed: int,
+    out_dir,
+    answer_key_dir,
+    settings: Optional[Settings] = None,
+    workers: int = 1,
+    overwrite: bool = False,
+    catalogs: Optional[list[str]] = None,
+    progress: Optional[Callable[[str], None]] = None,
+) -> dict:
     """Simulate the city and write landing files, manifests and the answer key.
 
     Returns the run summary (also written to ``<answer_key_dir>/run.json``).
@@ -116,8 +141,9 @@ def simulate(scale: float, days: int, seed: int, out_dir, answer_key_dir, settin
         if unknown:
             raise RegulakeError(f"unknown catalog(s) {', '.join(unknown)}; see `regulake catalog summary`")
     chosen = [c for c in codes if not catalogs or c in catalogs]
-    city = build_city(scale, seed, start=s.start, base_hit_rate=s.base_hit_rate,
-                      cluster_entities_sf1=s.cluster_entities_sf1, entities_sf1=s.entities_sf1)
+    city = build_city(
+        scale, seed, start=s.start, base_hit_rate=s.base_hit_rate, cluster_entities_sf1=s.cluster_entities_sf1, entities_sf1=s.entities_sf1
+    )
     if progress:
         progress(f"city: {city.n_history:,} entities, {len(city.clusters)} registration clusters")
     write_truth(city, s.answer_key_dir, days)
@@ -148,19 +174,30 @@ def simulate(scale: float, days: int, seed: int, out_dir, answer_key_dir, settin
     write_faults(s.answer_key_dir, faults)
     batches = _batches(s)
     run = {
-        "scale": scale, "days": days, "seed": seed, "start_date": s.start,
+        "scale": scale,
+        "days": days,
+        "seed": seed,
+        "start_date": s.start,
         "batches": [str(b.date) for b in batches],
         "entities": city.existing(days),
         "entities_at_history": city.n_history,
-        "clusters": len(city.clusters), "cluster_entities": int((city["cluster_id"] >= 0).sum()),
-        "mean_propensity": float(city["propensity"].mean()), "violation_rate": float(city["violation"].mean()),
+        "clusters": len(city.clusters),
+        "cluster_entities": int((city["cluster_id"] >= 0).sum()),
+        "mean_propensity": float(city["propensity"].mean()),
+        "violation_rate": float(city["violation"].mean()),
         "records": sum(sum(r["records"].values()) for r in results),
         "records_by_batch": {str(b.date): sum(r["records"].get(str(b.date), 0) for r in results) for b in batches},
         "records_by_catalog": {r["catalog"]: r["records"] for r in results},
         "dirty_records": sum(r["dirty"] for r in results),
         "files": sum(r["files"] for r in results),
-        "settings": {"rates": s.rates, "late_correction_rate": s.late_correction_rate, "file_faults": s.file_faults,
-                     "entities_sf1": s.entities_sf1, "daily_records_sf1": s.daily_records_sf1, "chunk_rows": s.chunk_rows},
+        "settings": {
+            "rates": s.rates,
+            "late_correction_rate": s.late_correction_rate,
+            "file_faults": s.file_faults,
+            "entities_sf1": s.entities_sf1,
+            "daily_records_sf1": s.daily_records_sf1,
+            "chunk_rows": s.chunk_rows,
+        },
     }
     write_run(s.answer_key_dir, run)
     marker = json.dumps({"scale": scale, "days": days, "seed": seed, "complete": True}) + "\n"
@@ -175,10 +212,18 @@ def _init_worker(s: Settings) -> None:
     from simulator.complaints import ComplaintTexts
     from simulator.entities import build_city
 
-    city = build_city(s.scale, s.seed, start=s.start, base_hit_rate=s.base_hit_rate,
-                      cluster_entities_sf1=s.cluster_entities_sf1, entities_sf1=s.entities_sf1)
+    city = build_city(
+        s.scale,
+        s.seed,
+        start=s.start,
+        base_hit_rate=s.base_hit_rate,
+        cluster_entities_sf1=s.cluster_entities_sf1,
+        entities_sf1=s.entities_sf1,
+    )
     registry = load_catalog()
-    _STATE.update(city=city, registry=registry, settings=s, complaints=ComplaintTexts(city.hotspots, s.seed), codes=sorted(registry.catalogs))
+    _STATE.update(
+        city=city, registry=registry, settings=s, complaints=ComplaintTexts(city.hotspots, s.seed), codes=sorted(registry.catalogs)
+    )
 
 
 def _batches(s: Settings):
@@ -290,14 +335,32 @@ def simulate_catalog(ci: int, code: str) -> dict:
             if s.file_faults and code == ADDED_COLUMN_CATALOG and batch.index >= 1:
                 header.append(ADDED_COLUMN)
                 arrays.append(pa.array(rng(batch.index, chunk, 4).choice(ADDED_COLUMN_TEXTS, nrows)))
-                faults.append({"batch_date": bdate, "catalog": code, "file": rel, "kind": "added_column", "row": "", "detail": f"column {ADDED_COLUMN} (not in the catalog) added from this batch on"})
+                faults.append(
+                    {
+                        "batch_date": bdate,
+                        "catalog": code,
+                        "file": rel,
+                        "kind": "added_column",
+                        "row": "",
+                        "detail": f"column {ADDED_COLUMN} (not in the catalog) added from this batch on",
+                    }
+                )
             data = render(cat.format, header, arrays)
             meta = {"name": fname, "rows": nrows}
             meta.update(write_file(folder / fname, data))
             if s.file_faults and batch.history and chunk == 0 and code == GBK_FAULT_CATALOG and cat.format == "csv_gbk":
                 row = _spoil_gbk(folder / fname, data, nrows)
                 if row is not None:
-                    faults.append({"batch_date": bdate, "catalog": code, "file": rel, "kind": "gbk_invalid_byte", "row": row, "detail": "byte 0xFF (not valid GBK) in this data row"})
+                    faults.append(
+                        {
+                            "batch_date": bdate,
+                            "catalog": code,
+                            "file": rel,
+                            "kind": "gbk_invalid_byte",
+                            "row": row,
+                            "detail": "byte 0xFF (not valid GBK) in this data row",
+                        }
+                    )
             files_meta.append(meta)
             for d in dirty:
                 orig = rel if d.kind == "duplicate" else d.original_file
@@ -308,13 +371,33 @@ def simulate_catalog(ci: int, code: str) -> dict:
         if s.file_faults and batch.history and code == TRUNCATED_CATALOG and files_meta and cat.format in ("csv_utf8", "csv_gbk"):
             last = files_meta[-1]
             intact = _truncate(folder / last["name"])
-            faults.append({"batch_date": bdate, "catalog": code, "file": f"{rel_folder}/{last['name']}", "kind": "truncated_file", "row": intact, "detail": f"file cut mid-row; the first {intact} data rows are intact, the manifest declares {last['rows']}"})
+            faults.append(
+                {
+                    "batch_date": bdate,
+                    "catalog": code,
+                    "file": f"{rel_folder}/{last['name']}",
+                    "kind": "truncated_file",
+                    "row": intact,
+                    "detail": f"file cut mid-row; the first {intact} data rows are intact, the manifest declares {last['rows']}",
+                }
+            )
         write_dirty(s.answer_key_dir, bdate, code, dirty_entries)
-        write_manifest(folder, {
-            "catalog": code, "catalog_name": cat.name_zh, "department": cat.department, "batch_date": bdate,
-            "kind": "history" if batch.history else "increment", "format": cat.format, "encoding": ENCODINGS[cat.format],
-            "columns": header_base, "key_fields": list(cat.key_fields), "rows": total_rows, "files": files_meta,
-        })
+        write_manifest(
+            folder,
+            {
+                "catalog": code,
+                "catalog_name": cat.name_zh,
+                "department": cat.department,
+                "batch_date": bdate,
+                "kind": "history" if batch.history else "increment",
+                "format": cat.format,
+                "encoding": ENCODINGS[cat.format],
+                "columns": header_base,
+                "key_fields": list(cat.key_fields),
+                "rows": total_rows,
+                "files": files_meta,
+            },
+        )
         records[bdate] = total_rows
         n_files += len(files_meta)
     return {"catalog": code, "records": records, "faults": faults, "dirty": n_dirty, "files": n_files}
@@ -340,7 +423,9 @@ def _late_corrections(cols, names, key_fields, samples, nrows, rng):
         values[fname] = donor
         values["update_time"] = cols["update_time"][0].as_py() if "update_time" in cols else values.get("update_time")
         rows.append(values)
-        extra.append(DirtyRecord(nrows + len(rows) - 1, fname, "late_correction", old, donor, original_row=smp["row"], original_file=smp["file"]))
+        extra.append(
+            DirtyRecord(nrows + len(rows) - 1, fname, "late_correction", old, donor, original_row=smp["row"], original_file=smp["file"])
+        )
     if not rows:
         return cols, []
     out = {k: pa.concat_arrays([*_chunks(cols[k]), pa.array([r[k] for r in rows], type=pa.string())]) for k in names}
@@ -369,8 +454,8 @@ def _spoil_gbk(path: Path, data: bytes, nrows: int) -> Optional[int]:
 def _truncate(path: Path) -> int:
     data = path.read_bytes()
     cut = max(1, int(len(data) * 0.6))
-    if data[cut - 1:cut] == b"\n":
+    if data[cut - 1 : cut] == b"\n":
         cut -= 2  # make sure the cut falls inside a row
-    kept = data[:max(1, cut)]
+    kept = data[: max(1, cut)]
     path.write_bytes(kept)
     return max(0, kept.count(b"\n") - 1)

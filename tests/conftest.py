@@ -1,4 +1,5 @@
 """Shared fixtures: one local Spark session for the whole run, warehouses in temporary folders."""
+
 from __future__ import annotations
 
 import os

@@ -17,6 +17,7 @@ One ingest batch:
    failure at any point converges without duplicates (a resumed batch whose records were
    committed re-parses every file for its rejects: the flags died with the first attempt).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,7 +69,7 @@ class PlannedFile:
     batch_date: dt.date | None
     format: str | None
     manifest_rows: int | None
-    status: str                      # ingest | duplicate | rejected
+    status: str  # ingest | duplicate | rejected
     duplicate_of: str | None = None
     reason: str | None = None
 
@@ -135,8 +136,16 @@ def plan(tables: Tables, landing_root: str, catalogs: dict) -> tuple[int, list[P
         if (f.rel_path, f.size, f.mtime_ns) in seen_stat:
             continue  # recorded in an earlier batch, unchanged since
         checksum = sha256_file(root / f.rel_path)
-        common = dict(file=f.rel_path, checksum=checksum, size=f.size, mtime_ns=f.mtime_ns, catalog=f.catalog,
-                      department=f.department, batch_date=f.batch_date, manifest_rows=f.manifest_rows)
+        common = dict(
+            file=f.rel_path,
+            checksum=checksum,
+            size=f.size,
+            mtime_ns=f.mtime_ns,
+            catalog=f.catalog,
+            department=f.department,
+            batch_date=f.batch_date,
+            manifest_rows=f.manifest_rows,
+        )
         if checksum in by_checksum:
             out.append(PlannedFile(**common, format=None, status="duplicate", duplicate_of=by_checksum[checksum]))
             continue
@@ -153,8 +162,25 @@ def _record_plan(tables: Tables, batch: int, files: list[PlannedFile]) -> int | 
     from lakehouse.tables.arrow_files import rows_table
 
     now = dt.datetime.now(dt.timezone.utc)
-    rows = [(batch, f.file, f.checksum, f.size, f.mtime_ns, f.catalog, f.department, f.batch_date, f.format,
-             f.manifest_rows, f.status, f.duplicate_of, f.reason, now) for f in files]
+    rows = [
+        (
+            batch,
+            f.file,
+            f.checksum,
+            f.size,
+            f.mtime_ns,
+            f.catalog,
+            f.department,
+            f.batch_date,
+            f.format,
+            f.manifest_rows,
+            f.status,
+            f.duplicate_of,
+            f.reason,
+            now,
+        )
+        for f in files
+    ]
     res = tables.write(FILES, rows_table(rows, FILES_SCHEMA), app_id=APP, app_version=batch, audit=True)
     return res.version
 
@@ -197,13 +223,19 @@ def parse_partition(landing_root: str, flagged=None):
                         values = pa.concat_arrays([c.chunk(0) for c in part.columns]).take(pa.array(order))
                         offsets = pa.array(np.arange(n + 1, dtype=np.int32) * width)
                         lines = pa.array(np.arange(start + 2, start + 2 + n, dtype=np.int32))
-                        yield _batch(f, "record", lines, pa.MapArray.from_arrays(offsets, keys, values),
-                                     pa.nulls(n, pa.string()), pa.nulls(n, pa.string()))
+                        yield _batch(
+                            f,
+                            "record",
+                            lines,
+                            pa.MapArray.from_arrays(offsets, keys, values),
+                            pa.nulls(n, pa.string()),
+                            pa.nulls(n, pa.string()),
+                        )
                     del table
                 with fh:
                     try:
                         # streamed in chunks of OUTPUT_ROWS records: memory is bounded by a chunk, not the file
-                        for parsed in (iter_parse(fh, f["format"], OUTPUT_ROWS) if fast is None else ()):
+                        for parsed in iter_parse(fh, f["format"], OUTPUT_ROWS) if fast is None else ():
                             header_seen = header_seen or bool(parsed.header)
                             n = len(parsed.rows)
                             if n:
@@ -214,8 +246,14 @@ def parse_partition(landing_root: str, flagged=None):
                                 values = pa.array([v for row in parsed.rows for v in row], pa.string())
                                 offsets = pa.array(np.arange(n + 1, dtype=np.int32) * width)
                                 record = pa.MapArray.from_arrays(offsets, keys, values)
-                                yield _batch(f, "record", pa.array(parsed.lines, pa.int32()), record,
-                                             pa.nulls(n, pa.string()), pa.nulls(n, pa.string()))
+                                yield _batch(
+                                    f,
+                                    "record",
+                                    pa.array(parsed.lines, pa.int32()),
+                                    record,
+                                    pa.nulls(n, pa.string()),
+                                    pa.nulls(n, pa.string()),
+                                )
                             records += n
                             reject_lines += sum(1 for x in parsed.reject_lines if x is not None)
                             if parsed.reject_reasons:
@@ -229,9 +267,15 @@ def parse_partition(landing_root: str, flagged=None):
                 if flagged is not None and (any_reject or mismatch):
                     flagged.add({f["file"]})
                 if mismatch:
-                    yield _reject_batch(f, [None], [None], [
-                        f"the manifest declares {declared} data rows but the file holds {delivered}; the delivery is incomplete or padded"
-                    ], map_type)
+                    yield _reject_batch(
+                        f,
+                        [None],
+                        [None],
+                        [
+                            f"the manifest declares {declared} data rows but the file holds {delivered}; the delivery is incomplete or padded"
+                        ],
+                        map_type,
+                    )
 
     return run
 
@@ -261,7 +305,9 @@ def _reject_batch(f: dict, lines, raws, reasons, map_type):
     import pyarrow as pa
 
     n = len(reasons)
-    return _batch(f, "reject", pa.array(lines, pa.int32()), pa.nulls(n, map_type), pa.array(raws, pa.string()), pa.array(reasons, pa.string()))
+    return _batch(
+        f, "reject", pa.array(lines, pa.int32()), pa.nulls(n, map_type), pa.array(raws, pa.string()), pa.array(reasons, pa.string())
+    )
 
 
 class _FileSet:
@@ -281,7 +327,9 @@ def planned_frame(spark: SparkSession, files: list[PlannedFile]) -> DataFrame:
     """The files to ingest as rows of a DataFrame spread over the parse tasks, larger files first."""
     todo = sorted((f for f in files if f.status == "ingest"), key=lambda f: -f.size)
     rows = [(f.file, f.checksum, f.catalog, f.department, f.batch_date, f.format, f.manifest_rows) for f in todo]
-    df = spark.createDataFrame(rows, "file string, checksum string, catalog string, department string, batch_date date, format string, manifest_rows long")
+    df = spark.createDataFrame(
+        rows, "file string, checksum string, catalog string, department string, batch_date date, format string, manifest_rows long"
+    )
     slots = max(1, spark.sparkContext.defaultParallelism) * 4
     return df.repartition(max(1, min(len(rows), slots)))
 
@@ -349,40 +397,63 @@ def ingest(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dic
             # the parse tasks write the records they parsed (pyarrow), the driver commits: the rows
             # never pass through Spark's row format, its sort by catalog or its Parquet writer
             values = {"ingest_batch": (batch, pa.int64()), "ingested_at": (ingested_at, pa.timestamp("us", tz="UTC"))}
-            records = tables.stage_in_tasks(RECORDS, planned_frame(spark, files), record_tables(landing_root, flagged, values),
-                                            records.schema, partition_by=["catalog"])
+            records = tables.stage_in_tasks(
+                RECORDS, planned_frame(spark, files), record_tables(landing_root, flagged, values), records.schema, partition_by=["catalog"]
+            )
         res = tables.write(RECORDS, records, partition_by=["catalog"], app_id=APP, app_version=batch)
     result.versions[RECORDS] = res.version
     # pass 2: only the files with rejects are parsed again (every file when pass 1 was committed by an
     # earlier attempt of this batch, whose flags are gone)
-    file_rejects = [(f.catalog, f.department, f.batch_date, f.file, None, None, f.reason, f.checksum)
-                    for f in files if f.status == "rejected"]
+    file_rejects = [
+        (f.catalog, f.department, f.batch_date, f.file, None, None, f.reason, f.checksum) for f in files if f.status == "rejected"
+    ]
     if (tables.transaction_version(REJECTS, APP) or -1) < batch:
         again = [f for f in files if f.status == "ingest" and (res.skipped or f.file in flagged.value)]
-        rejects = spark.createDataFrame(file_rejects, "catalog string, department string, batch_date date, file string, line int, "
-                                                      "raw string, reason string, file_checksum string")
+        rejects = spark.createDataFrame(
+            file_rejects,
+            "catalog string, department string, batch_date date, file string, line int, raw string, reason string, file_checksum string",
+        )
         if again:
-            lines = parse(spark, landing_root, again).where("kind = 'reject'").select(
-                "catalog", "department", "batch_date", "file", "line", "raw", "reason", "file_checksum")
+            lines = (
+                parse(spark, landing_root, again)
+                .where("kind = 'reject'")
+                .select("catalog", "department", "batch_date", "file", "line", "raw", "reason", "file_checksum")
+            )
             rejects = lines.unionByName(rejects)
         result.versions[REJECTS] = tables.write(REJECTS, rejects.select("*", *lineage), app_id=APP, app_version=batch).version
     n_rejects = tables.read_arrow(REJECTS, columns=["ingest_batch"], filters=[("ingest_batch", "=", batch)]).num_rows
     result.rejected_lines = n_rejects - len(file_rejects)
     # records per catalog of this batch, from the table (two narrow columns of this batch's files, no re-parse)
-    counts = tables.read_arrow(RECORDS, columns=["catalog"], filters=[("ingest_batch", "=", batch)]).group_by("catalog").aggregate([([], "count_all")])
+    counts = (
+        tables.read_arrow(RECORDS, columns=["catalog"], filters=[("ingest_batch", "=", batch)])
+        .group_by("catalog")
+        .aggregate([([], "count_all")])
+    )
     result.lines_by_catalog = {r["catalog"]: r["count_all"] for r in counts.to_pylist()}
     result.records = sum(result.lines_by_catalog.values())
 
     result.files = sum(1 for f in files if f.status == "ingest")
     result.duplicates = sum(1 for f in files if f.status == "duplicate")
     result.rejected_files = sum(1 for f in files if f.status == "rejected")
-    done = [(batch, result.files, result.duplicates, result.rejected_files, result.records, result.rejected_lines, started, dt.datetime.now(dt.timezone.utc))]
+    done = [
+        (
+            batch,
+            result.files,
+            result.duplicates,
+            result.rejected_files,
+            result.records,
+            result.rejected_lines,
+            started,
+            dt.datetime.now(dt.timezone.utc),
+        )
+    ]
     result.versions[BATCHES] = tables.write(BATCHES, rows_table(done, BATCHES_SCHEMA), app_id=APP, app_version=batch, audit=True).version
     return result
 
 
-def ingest_all(spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict, max_batches: int = 100,
-               driver_write_max_bytes: int = 0) -> list[IngestResult]:
+def ingest_all(
+    spark: SparkSession, tables: Tables, landing_root: str, catalogs: dict, max_batches: int = 100, driver_write_max_bytes: int = 0
+) -> list[IngestResult]:
     """Ingest until no new file is left (an interrupted batch first)."""
     out = []
     for _ in range(max_batches):

@@ -8,6 +8,7 @@ cannot be read at all becomes a single reject naming the file.
 Line numbers are 1-based physical lines (line 1 of a CSV is its header); XLSX rows use
 the sheet's row number.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,7 +29,7 @@ class Parsed:
 
     header: list[str] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
-    rows: list[list[str | None]] = field(default_factory=list)   # values in header order
+    rows: list[list[str | None]] = field(default_factory=list)  # values in header order
     reject_lines: list[int | None] = field(default_factory=list)
     reject_raw: list[str | None] = field(default_factory=list)
     reject_reasons: list[str] = field(default_factory=list)
@@ -77,8 +78,11 @@ class _Lines:
                 text = raw.decode(self.encoding)
             except UnicodeDecodeError as exc:
                 body = raw.rstrip(b"\n")
-                self.state.cur.reject(number, body.decode(self.encoding, errors="replace"),
-                                      f"invalid {self.encoding.upper()} byte 0x{raw[exc.start]:02X} at byte {exc.start} of the line")
+                self.state.cur.reject(
+                    number,
+                    body.decode(self.encoding, errors="replace"),
+                    f"invalid {self.encoding.upper()} byte 0x{raw[exc.start]:02X} at byte {exc.start} of the line",
+                )
                 self.invalid += 1
                 text = "\n" if raw.endswith(b"\n") else ""
             if self.pending_chars < MAX_RAW:
@@ -128,7 +132,9 @@ def _iter_csv(fh: BinaryIO, encoding: str, chunk_rows: int | None) -> Iterator[P
             start = end + 1
             source.clear()
     except csv.Error as exc:
-        state.cur.reject(start, source.raw(), f"malformed CSV from this line to the end of the file ({exc}); the file is probably truncated")
+        state.cur.reject(
+            start, source.raw(), f"malformed CSV from this line to the end of the file ({exc}); the file is probably truncated"
+        )
     if not header and not source.invalid:
         state.cur.reject(None, None, "empty file: no header line")
     yield state.cur
@@ -213,9 +219,11 @@ def _iter_xlsx(fh: BinaryIO, chunk_rows: int | None) -> Iterator[Parsed]:
                     parsed.header.pop()
                 header_seen = True
                 continue
-            extra = values[len(parsed.header):]
+            extra = values[len(parsed.header) :]
             if any(v not in (None, "") for v in extra):
-                parsed.reject(number, json.dumps(values, ensure_ascii=False), f"row has {len(values)} cells, the header {len(parsed.header)}")
+                parsed.reject(
+                    number, json.dumps(values, ensure_ascii=False), f"row has {len(values)} cells, the header {len(parsed.header)}"
+                )
                 rejected = True
                 continue
             values = (values + [None] * len(parsed.header))[: len(parsed.header)]
@@ -293,8 +301,9 @@ def read_csv_arrow(path: str, encoding: str = "utf-8") -> tuple[list[str], objec
             path,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False, encoding=encoding),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False, check_utf8=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True
+            ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         return None

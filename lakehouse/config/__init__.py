@@ -17,6 +17,7 @@ Example::
     >>> cfg.spark.master                      # doctest: +SKIP
     'local[*]'
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,8 +41,12 @@ ENV_PREFIX = "REGULAKE__"
 
 class WarehouseConfig(Section):
     root: str = Field("./warehouse", description="Warehouse root: a local path or an object-store URI (s3://, gs://, abfss://, hdfs://).")
-    storage_options: dict[str, str] = Field(default_factory=dict, description="Passed to delta-rs for object stores (credentials, endpoint, locking).")
-    audit_retention_days: int = Field(365, ge=1, description="Log and file retention of tables that feed inspection draws (the audit horizon).")
+    storage_options: dict[str, str] = Field(
+        default_factory=dict, description="Passed to delta-rs for object stores (credentials, endpoint, locking)."
+    )
+    audit_retention_days: int = Field(
+        365, ge=1, description="Log and file retention of tables that feed inspection draws (the audit horizon)."
+    )
 
 
 class SparkConfig(Section):
@@ -56,15 +61,15 @@ class SparkConfig(Section):
     show_progress: bool = Field(False, description="Spark's console progress bars (regulake prints its own progress).")
     local_dir: str | None = Field(None, description="spark.local.dir for shuffle spill.")
     conf: dict[str, str] = Field(default_factory=dict, description="Any further Spark settings, passed as they are.")
-    jars_dir: str | None = Field(None, description="Folder of the JVM jars put on spark.jars (default .jvm/spark-jars, filled by make install).")
+    jars_dir: str | None = Field(
+        None, description="Folder of the JVM jars put on spark.jars (default .jvm/spark-jars, filled by make install)."
+    )
 
     @field_validator("master")
     @classmethod
     def _master_url(cls, v: str) -> str:
         if not re.match(r"^(local(\[(\*|\d+)(,\d+)?\])?|local-cluster\[.+\]|spark://.+|yarn|k8s://.+|mesos://.+)$", v):
-            raise ValueError(
-                "must be local, local[N], local[*], spark://HOST:PORT, yarn or k8s://URL"
-            )
+            raise ValueError("must be local, local[N], local[*], spark://HOST:PORT, yarn or k8s://URL")
         return v
 
     @field_validator("driver_memory", "executor_memory")
@@ -89,7 +94,11 @@ class LandingConfig(Section):
 
 
 class BronzeConfig(Section):
-    driver_write_max_mb: int = Field(256, ge=0, description="A batch of up to this many MB of landing files is parsed by Spark and its records written by the driver with pyarrow (a daily delivery: one file per catalog); larger batches are written by the parse tasks themselves with pyarrow (a file per catalog per task). 0: always the tasks.")
+    driver_write_max_mb: int = Field(
+        256,
+        ge=0,
+        description="A batch of up to this many MB of landing files is parsed by Spark and its records written by the driver with pyarrow (a daily delivery: one file per catalog); larger batches are written by the parse tasks themselves with pyarrow (a file per catalog per task). 0: always the tasks.",
+    )
 
 
 class SimulatorConfig(Section):
@@ -97,30 +106,69 @@ class SimulatorConfig(Section):
 
     start_date: str = Field("2026-01-01", description="Date of the history batch (YYYY-MM-DD); daily increments follow it.")
     entities_sf1: int = Field(900_000, ge=1, description="Market entities at scale factor 1.")
-    daily_records_sf1: int = Field(180_000, ge=0, description="Records of one daily increment at scale factor 1, over the catalogs delivering that day.")
-    base_hit_rate: float = Field(0.176, gt=0, lt=1, description="Share of randomly inspected entities found in violation (the mean planted propensity).")
-    cluster_entities_sf1: int = Field(300, ge=0, description="Entities in registration clusters (5-20 at one address within days) at scale factor 1.")
+    daily_records_sf1: int = Field(
+        180_000, ge=0, description="Records of one daily increment at scale factor 1, over the catalogs delivering that day."
+    )
+    base_hit_rate: float = Field(
+        0.176, gt=0, lt=1, description="Share of randomly inspected entities found in violation (the mean planted propensity)."
+    )
+    cluster_entities_sf1: int = Field(
+        300, ge=0, description="Entities in registration clusters (5-20 at one address within days) at scale factor 1."
+    )
     chunk_rows: int = Field(200_000, ge=1000, description="Records per generated chunk and landing file; bounds memory.")
     missing_rate: float = Field(0.002, ge=0, le=0.2, description="Share of records with one required value left empty.")
-    bad_check_digit_rate: float = Field(0.001, ge=0, le=0.2, description="Share of records with a USCC or ID number whose check digit is wrong.")
-    date_format_rate: float = Field(0.002, ge=0, le=0.2, description="Share of records with a date in another spelling (2024/05/01, 20240501, 2024年5月1日, 2024.05.01).")
+    bad_check_digit_rate: float = Field(
+        0.001, ge=0, le=0.2, description="Share of records with a USCC or ID number whose check digit is wrong."
+    )
+    date_format_rate: float = Field(
+        0.002,
+        ge=0,
+        le=0.2,
+        description="Share of records with a date in another spelling (2024/05/01, 20240501, 2024年5月1日, 2024.05.01).",
+    )
     full_width_rate: float = Field(0.001, ge=0, le=0.2, description="Share of records with full-width digits in one value.")
-    whitespace_rate: float = Field(0.002, ge=0, le=0.2, description="Share of records with stray spaces, tabs or ideographic spaces around one value.")
+    whitespace_rate: float = Field(
+        0.002, ge=0, le=0.2, description="Share of records with stray spaces, tabs or ideographic spaces around one value."
+    )
     duplicate_rate: float = Field(0.001, ge=0, le=0.2, description="Share of records delivered twice in the same file.")
-    late_correction_rate: float = Field(0.05, ge=0, le=1, description="Chance that a catalog's daily increment re-sends earlier records with a corrected value.")
-    file_faults: bool = Field(True, description="Plant the file-level faults: a column added in a later batch, a GBK file with an invalid byte, a truncated file.")
+    late_correction_rate: float = Field(
+        0.05, ge=0, le=1, description="Chance that a catalog's daily increment re-sends earlier records with a corrected value."
+    )
+    file_faults: bool = Field(
+        True, description="Plant the file-level faults: a column added in a later batch, a GBK file with an invalid byte, a truncated file."
+    )
 
 
 class SilverConfig(Section):
-    data_docs_catalogs: list[str] = Field(default_factory=lambda: ["SCJG-001"], description="Catalogs whose batches are also validated by Great Expectations suites generated from the standards, with Data Docs HTML (empty: none).")
-    data_docs_root: str = Field("./quality", description="Great Expectations project folder; Data Docs under gx/uncommitted/data_docs/local_site/.")
-    driver_max_rows: int = Field(100_000_000, ge=0, description="An area's batch of up to this many bronze rows is standardised and merged by the driver with pyarrow (no Spark jobs, the same outputs; on one machine faster than Spark at every size measured), in parts of up to driver_part_rows; larger batches run on Spark. On a cluster use ~100k, so history batches use the executors. 0: always Spark.")
-    driver_part_rows: int = Field(1_000_000, ge=1, description="The driver takes an area's batch in parts of whole catalogs of up to this many bronze rows, one at a time (~2 KB of driver memory per row per area thread); a catalog of more rows is read in slices of this size, each standardised and spilled to an Arrow file in the temporary folder (TMPDIR), and deduplicated over the key columns of all slices.")
-    parallel_areas: int = Field(4, ge=1, le=64, description="Subject areas of a batch standardised at once (Spark jobs from as many driver threads): a daily batch is many small jobs whose latency overlaps; 1 runs them one after another.")
+    data_docs_catalogs: list[str] = Field(
+        default_factory=lambda: ["SCJG-001"],
+        description="Catalogs whose batches are also validated by Great Expectations suites generated from the standards, with Data Docs HTML (empty: none).",
+    )
+    data_docs_root: str = Field(
+        "./quality", description="Great Expectations project folder; Data Docs under gx/uncommitted/data_docs/local_site/."
+    )
+    driver_max_rows: int = Field(
+        100_000_000,
+        ge=0,
+        description="An area's batch of up to this many bronze rows is standardised and merged by the driver with pyarrow (no Spark jobs, the same outputs; on one machine faster than Spark at every size measured), in parts of up to driver_part_rows; larger batches run on Spark. On a cluster use ~100k, so history batches use the executors. 0: always Spark.",
+    )
+    driver_part_rows: int = Field(
+        1_000_000,
+        ge=1,
+        description="The driver takes an area's batch in parts of whole catalogs of up to this many bronze rows, one at a time (~2 KB of driver memory per row per area thread); a catalog of more rows is read in slices of this size, each standardised and spilled to an Arrow file in the temporary folder (TMPDIR), and deduplicated over the key columns of all slices.",
+    )
+    parallel_areas: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Subject areas of a batch standardised at once (Spark jobs from as many driver threads): a daily batch is many small jobs whose latency overlaps; 1 runs them one after another.",
+    )
 
 
 class GoldConfig(Section):
-    cutoff_date: dt.date | None = Field(None, description="Date the entity profile is computed as of; default: the latest batch date in bronze.")
+    cutoff_date: dt.date | None = Field(
+        None, description="Date the entity profile is computed as of; default: the latest batch date in bronze."
+    )
 
 
 class SearchDimension(Section):
@@ -146,7 +194,10 @@ class SearchDimension(Section):
 
 class TuningConfig(Section):
     max_evals: int = Field(12, ge=0, description="hyperopt TPE trials (0: no tuning, use risk.params).")
-    mode: Literal["driver", "spark_trials"] = Field("driver", description="driver: Trials on the driver, one (barrier) training per trial; spark_trials: SparkTrials, parallel single-node trials on a sample.")
+    mode: Literal["driver", "spark_trials"] = Field(
+        "driver",
+        description="driver: Trials on the driver, one (barrier) training per trial; spark_trials: SparkTrials, parallel single-node trials on a sample.",
+    )
     parallelism: int = Field(2, ge=1, description="Concurrent trials with spark_trials.")
     sample_rows: int = Field(200_000, ge=1000, description="Rows sampled for spark_trials.")
     early_stopping_rounds: int = Field(20, ge=0, description="Boosting rounds without validation improvement before a trial stops.")
@@ -161,15 +212,30 @@ class MlflowConfig(Section):
 
 
 class RiskConfig(Section):
-    train_cutoffs: list[dt.date] = Field(default_factory=lambda: [dt.date(2023, 1, 1), dt.date(2024, 1, 1), dt.date(2025, 1, 1)], description="Cutoffs whose factors and following-window labels make the training set.")
+    train_cutoffs: list[dt.date] = Field(
+        default_factory=lambda: [dt.date(2023, 1, 1), dt.date(2024, 1, 1), dt.date(2025, 1, 1)],
+        description="Cutoffs whose factors and following-window labels make the training set.",
+    )
     label_window_days: int = Field(365, ge=1, description="Labels: inspections dated in (cutoff, cutoff + window].")
-    refresh_train_factors: bool = Field(False, description="Recompute the factors of training cutoffs already in gold.factors (after late corrections to old records or a new factor set); the score date's factors are always recomputed.")
-    closed_loop: bool = Field(True, description="Also train with a cutoff at the score date of every drawn plan (audit.plan_draws): the plan's random share, delivered back through bronze and silver, labels the entities as they were scored.")
-    label_source: Literal["random", "all"] = Field("random", description="random: double-random inspections only (unbiased); all: every inspection (biased, for comparison).")
-    score_cutoff: dt.date | None = Field(None, description="Date scores are computed as of; default gold.cutoff_date, else the latest batch date.")
+    refresh_train_factors: bool = Field(
+        False,
+        description="Recompute the factors of training cutoffs already in gold.factors (after late corrections to old records or a new factor set); the score date's factors are always recomputed.",
+    )
+    closed_loop: bool = Field(
+        True,
+        description="Also train with a cutoff at the score date of every drawn plan (audit.plan_draws): the plan's random share, delivered back through bronze and silver, labels the entities as they were scored.",
+    )
+    label_source: Literal["random", "all"] = Field(
+        "random", description="random: double-random inspections only (unbiased); all: every inspection (biased, for comparison)."
+    )
+    score_cutoff: dt.date | None = Field(
+        None, description="Date scores are computed as of; default gold.cutoff_date, else the latest batch date."
+    )
     selected_factors: int = Field(12, ge=1, description="Factors kept by selection.")
     selection_sample_rows: int = Field(200_000, ge=100, description="Rows sampled for selection.")
-    correlation_threshold: float = Field(0.85, gt=0, le=1, description="Of two factors correlated above this (|Spearman|), the less important is dropped.")
+    correlation_threshold: float = Field(
+        0.85, gt=0, le=1, description="Of two factors correlated above this (|Spearman|), the less important is dropped."
+    )
     stability_folds: int = Field(5, ge=2, description="Folds over which a factor's importance rank must be stable.")
     test_share: float = Field(0.1, gt=0, lt=0.5, description="Held-out share of the stratified seeded split (the case: 90/10).")
     seed: int = 42
@@ -177,12 +243,18 @@ class RiskConfig(Section):
     num_tasks: int = Field(0, ge=0, description="Barrier tasks for engine spark (0: every slot).")
     local_max_rows: int = Field(500_000, ge=1, description="engine auto trains in the driver up to this many rows.")
     timeout_seconds: float = Field(1800, gt=0, description="Driver-side limit of one distributed training.")
-    params: dict[str, Any] = Field(default_factory=dict, description="LightGBMClassifier parameters (numIterations, learningRate, numLeaves, ...).")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="LightGBMClassifier parameters (numIterations, learningRate, numLeaves, ...)."
+    )
     tuning: TuningConfig = Field(default_factory=TuningConfig)
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
-    class_thresholds: list[float] = Field(default_factory=lambda: [0.1, 0.2, 0.4], description="Probability bounds of risk classes A|B|C|D (A lowest).")
+    class_thresholds: list[float] = Field(
+        default_factory=lambda: [0.1, 0.2, 0.4], description="Probability bounds of risk classes A|B|C|D (A lowest)."
+    )
     reasons: int = Field(3, ge=1, le=10, description="Reason codes per score (largest SHAP contributions).")
-    top_share: float = Field(0.032, gt=0, lt=1, description="Share ranked highest for the top-k hit rate (the case: ≈29k targeted of ≈900k entities).")
+    top_share: float = Field(
+        0.032, gt=0, lt=1, description="Share ranked highest for the top-k hit rate (the case: ≈29k targeted of ≈900k entities)."
+    )
     reports_root: str = Field("./reports", description="Where selection and evaluation reports (HTML, PNG, JSON) go.")
 
     @field_validator("class_thresholds")
@@ -259,7 +331,7 @@ def _env_overrides(environ: dict[str, str]) -> list[tuple[str, str, Any]]:
     for name, raw in sorted(environ.items()):
         if not name.startswith(ENV_PREFIX):
             continue
-        parts = [p.lower() for p in name[len(ENV_PREFIX):].split("__") if p]
+        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
         if not parts:
             continue
         try:
@@ -379,7 +451,7 @@ def _abs(path: str) -> str:
     if not is_local_uri(path):
         return path
     if path.startswith("file://"):
-        path = path[len("file://"):]
+        path = path[len("file://") :]
     return str(Path(path).expanduser().resolve())
 
 
@@ -388,7 +460,7 @@ def _abs_sqlite(uri: str) -> str:
     prefix = "sqlite:///"
     if not uri.startswith(prefix) or uri.startswith(prefix + "/"):
         return uri
-    return prefix + _abs(uri[len(prefix):])
+    return prefix + _abs(uri[len(prefix) :])
 
 
 def _resolve_paths(cfg: RegulakeConfig) -> RegulakeConfig:

@@ -8,6 +8,7 @@ Output fields of the public endpoints (plans, hot words) go through an allowlist
 that looks personal (legal representatives, persons, ID numbers, phones, hashes, masked
 values) is refused even when someone adds it to the allowlist.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,21 @@ SCOPES = ("risk:read", "risk:score", "metrics:read", "inspection:write", "dashbo
 _TABLE = re.compile(r"^(bronze|silver|gold|ml|audit|ops)\.[a-z][a-z0-9_]*$")
 
 # names the patterns below would catch that hold nothing personal (identifiers of plans and tasks, counts, the draw's seed hash)
-SAFE_FIELDS = frozenset({"plan_id", "task_id", "item_id", "batch_id", "run_id", "catalog_id", "department_id", "district_id",
-                         "inspectors_per_task", "seed_hash", "commitment_hash"})  # the two hashes are of public draw material
+SAFE_FIELDS = frozenset(
+    {
+        "plan_id",
+        "task_id",
+        "item_id",
+        "batch_id",
+        "run_id",
+        "catalog_id",
+        "department_id",
+        "district_id",
+        "inspectors_per_task",
+        "seed_hash",
+        "commitment_hash",
+    }
+)  # the two hashes are of public draw material
 _PERSONAL = re.compile(
     r"(legal_rep|representative|person|inspector|shareholder_name|officer|contact|phone|mobile|tel$|email|"
     r"id_number|id_card|idcard|citizen|passport|_hash$|_masked$|^name$|^full_name$)"
@@ -52,8 +66,10 @@ class ApiKey(Section):
     name: str = Field(..., min_length=1, description="Who holds the key (shown in logs and metrics, never the key).")
     key_hash: str = Field(..., description="sha256$<64 hex> of the key, from 'regulake serve api-key'.")
     scopes: list[Literal["risk:read", "risk:score", "metrics:read", "inspection:write", "dashboard:read"]] = Field(
-        default_factory=lambda: ["risk:read"], description="risk:read (entity lookups, batch), risk:score (POST /v1/score), metrics:read, "
-        "inspection:write (inspectors: records and signatures), dashboard:read (the dashboard's login and JSON).")
+        default_factory=lambda: ["risk:read"],
+        description="risk:read (entity lookups, batch), risk:score (POST /v1/score), metrics:read, "
+        "inspection:write (inspectors: records and signatures), dashboard:read (the dashboard's login and JSON).",
+    )
     rate_limit_per_second: float | None = Field(None, gt=0, description="This key's own limit (default rate_limit.per_key_per_second).")
     burst: int | None = Field(None, ge=1, description="This key's own burst (default rate_limit.burst).")
 
@@ -75,12 +91,22 @@ class RateLimitSettings(Section):
 class ApiTables(Section):
     risk_scores: str = Field("gold.risk_scores", description="Scores served; the latest score_date partition is held in memory.")
     factor_catalog: str = Field("gold.factor_catalog", description="Factor descriptions for the reasons of POST /v1/score.")
-    public_plans: str = Field("gold.public_inspection_plans", description="Published plans, one row per plan (the plan-level fields); used when it exists.")
-    public_results: str = Field("gold.public_inspection_results", description="Published tasks and results, one row per task (with public_plans).")
-    plan_disclosure: str = Field("gold.plan_disclosure", description="Fallback when public_plans does not exist: one row per task, grouped by plan_id.")
-    hotwords: str = Field("gold.complaint_hot_words", description=(
-        "Complaint hot words, ranked by keyness against general Chinese; the latest period is served "
-        "(gold.complaint_rising_words serves the rising words instead, by their period-over-period ratio)."))
+    public_plans: str = Field(
+        "gold.public_inspection_plans", description="Published plans, one row per plan (the plan-level fields); used when it exists."
+    )
+    public_results: str = Field(
+        "gold.public_inspection_results", description="Published tasks and results, one row per task (with public_plans)."
+    )
+    plan_disclosure: str = Field(
+        "gold.plan_disclosure", description="Fallback when public_plans does not exist: one row per task, grouped by plan_id."
+    )
+    hotwords: str = Field(
+        "gold.complaint_hot_words",
+        description=(
+            "Complaint hot words, ranked by keyness against general Chinese; the latest period is served "
+            "(gold.complaint_rising_words serves the rising words instead, by their period-over-period ratio)."
+        ),
+    )
 
     @field_validator("*")
     @classmethod
@@ -92,23 +118,102 @@ class ApiTables(Section):
 
 DEFAULT_PLAN_FIELDS = [
     # gold.public_inspection_plans / gold.public_inspection_results (lakehouse.gold.plans.disclosure)
-    "authority", "period_start", "period_end", "items", "item_names", "rule_version", "seed_hash", "drawn_at", "input_versions",
-    "verify_command", "results_reported", "problems_found", "inspection_item", "inspection_item_name", "inspection_result",
+    "authority",
+    "period_start",
+    "period_end",
+    "items",
+    "item_names",
+    "rule_version",
+    "seed_hash",
+    "drawn_at",
+    "input_versions",
+    "verify_command",
+    "results_reported",
+    "problems_found",
+    "inspection_item",
+    "inspection_item_name",
+    "inspection_result",
     "inspection_result_name",
     # issue 29: the commitment, T, the randomness and the value used; cross-district staffing
-    "status", "attempt", "abandoned_attempts", "commitment_hash", "committed_at", "reveal_after", "randomness_source",
-    "randomness_target", "public_value", "cross_district_tasks", "cross_district",
+    "status",
+    "attempt",
+    "abandoned_attempts",
+    "commitment_hash",
+    "committed_at",
+    "reveal_after",
+    "randomness_source",
+    "randomness_target",
+    "public_value",
+    "cross_district_tasks",
+    "cross_district",
     # a one-row-per-task gold.plan_disclosure
-    "plan_id", "plan_name", "period", "plan_type", "department", "department_code", "department_name", "item_code", "item_name",
-    "inspection_item", "task_id", "uscc", "entity_name", "entity_type", "district_code", "district_name", "town_code", "town_name",
-    "industry_code", "industry_section", "industry_name", "risk_class", "targeted", "draw_date", "draw_seed", "seed", "draw_method",
-    "status", "result", "result_code", "result_description", "finding", "handling", "inspection_date", "due_date", "published_at",
-    "publish_date", "published", "tasks", "entities", "inspectors_per_task",
+    "plan_id",
+    "plan_name",
+    "period",
+    "plan_type",
+    "department",
+    "department_code",
+    "department_name",
+    "item_code",
+    "item_name",
+    "inspection_item",
+    "task_id",
+    "uscc",
+    "entity_name",
+    "entity_type",
+    "district_code",
+    "district_name",
+    "town_code",
+    "town_name",
+    "industry_code",
+    "industry_section",
+    "industry_name",
+    "risk_class",
+    "targeted",
+    "draw_date",
+    "draw_seed",
+    "seed",
+    "draw_method",
+    "status",
+    "result",
+    "result_code",
+    "result_description",
+    "finding",
+    "handling",
+    "inspection_date",
+    "due_date",
+    "published_at",
+    "publish_date",
+    "published",
+    "tasks",
+    "entities",
+    "inspectors_per_task",
 ]
 DEFAULT_HOTWORD_FIELDS = [
-    "period", "previous_period", "scope", "district_code", "district_name", "industry_section", "industry_name", "rank", "word",
-    "count", "previous_count", "share", "previous_share", "ratio", "growth", "is_new", "complaints",
-    "kind", "parts", "keyness", "log_likelihood", "per_million", "background_per_million", "total_words",
+    "period",
+    "previous_period",
+    "scope",
+    "district_code",
+    "district_name",
+    "industry_section",
+    "industry_name",
+    "rank",
+    "word",
+    "count",
+    "previous_count",
+    "share",
+    "previous_share",
+    "ratio",
+    "growth",
+    "is_new",
+    "complaints",
+    "kind",
+    "parts",
+    "keyness",
+    "log_likelihood",
+    "per_million",
+    "background_per_million",
+    "total_words",
 ]
 
 
@@ -116,15 +221,23 @@ class ApiSettings(Section):
     host: str = Field("127.0.0.1", description="Address the API binds.")
     port: int = Field(8000, ge=0, le=65535, description="Port (0: any free port).")
     workers: int = Field(1, ge=1, description="uvicorn worker processes; each holds its own copy of the snapshot.")
-    api_keys: list[ApiKey] = Field(default_factory=list, description="Keys allowed on the protected endpoints; empty: only public endpoints work.")
-    metrics_public: bool = Field(True, description="Serve /metrics without a key (a Prometheus scraper on the same network); false: needs scope metrics:read.")
+    api_keys: list[ApiKey] = Field(
+        default_factory=list, description="Keys allowed on the protected endpoints; empty: only public endpoints work."
+    )
+    metrics_public: bool = Field(
+        True, description="Serve /metrics without a key (a Prometheus scraper on the same network); false: needs scope metrics:read."
+    )
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     reload_interval_s: float = Field(30.0, gt=0, description="How often the Delta versions and the MLflow champion alias are checked.")
     tables: ApiTables = Field(default_factory=ApiTables)
     batch_max: int = Field(1000, ge=1, le=1000, description="Most codes in one POST /v1/risk:batch.")
     hotwords_top: int = Field(50, ge=1, description="Most words one GET /v1/hotwords returns.")
-    plan_fields: list[str] = Field(default_factory=lambda: list(DEFAULT_PLAN_FIELDS), description="Columns of the plan tables that may be served; others are dropped.")
-    hotword_fields: list[str] = Field(default_factory=lambda: list(DEFAULT_HOTWORD_FIELDS), description="Columns of the hot-word table that may be served.")
+    plan_fields: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PLAN_FIELDS), description="Columns of the plan tables that may be served; others are dropped."
+    )
+    hotword_fields: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_HOTWORD_FIELDS), description="Columns of the hot-word table that may be served."
+    )
     docs: bool = Field(True, description="Serve /docs and /redoc (the OpenAPI document /openapi.json is always served).")
     access_log: bool = Field(False, description="uvicorn access log (one line per request; costs throughput).")
 

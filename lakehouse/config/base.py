@@ -1,4 +1,5 @@
 """The one base class of every configuration section, and where the configuration files live."""
+
 from __future__ import annotations
 
 import os

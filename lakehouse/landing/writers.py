@@ -4,6 +4,7 @@ Headers are the departments' source column names (often Chinese), as they delive
 Every writer returns the bytes it wrote so the caller can fingerprint them (and, for the
 planted file faults, damage them after the manifest has recorded the intended file).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,22 +49,26 @@ _XLSX_PARTS = {
         '<Default Extension="xml" ContentType="application/xml"/>'
         '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
         '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        '</Types>'),
+        "</Types>"
+    ),
     "_rels/.rels": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-        '</Relationships>'),
+        "</Relationships>"
+    ),
     "xl/workbook.xml": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        '<sheets><sheet name="data" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        '<sheets><sheet name="data" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
     "xl/_rels/workbook.xml.rels": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-        '</Relationships>'),
+        "</Relationships>"
+    ),
 }
 
 
@@ -94,12 +99,19 @@ def _xlsx(header: list[str], columns: list[pa.Array]) -> bytes:
         for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
             text = pc.replace_substring(text, a, b)
         ref = pc.binary_join_element_wise(pa.scalar(_column_letters(j)), rownum, "")
-        cell = pc.binary_join_element_wise(pa.scalar('<c r="'), ref, pa.scalar('" t="inlineStr"><is><t xml:space="preserve">'), text, pa.scalar("</t></is></c>"), "")
+        cell = pc.binary_join_element_wise(
+            pa.scalar('<c r="'), ref, pa.scalar('" t="inlineStr"><is><t xml:space="preserve">'), text, pa.scalar("</t></is></c>"), ""
+        )
         cells_per_col.append(pc.fill_null(cell, ""))
     head = "".join(
         f'<c r="{_column_letters(j)}1" t="inlineStr"><is><t>{h.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}</t></is></c>'
-        for j, h in enumerate(header))
-    rows = pc.binary_join_element_wise(pa.scalar('<row r="'), rownum, pa.scalar('">'), *cells_per_col, pa.scalar("</row>"), "") if n else pa.array([], pa.string())
+        for j, h in enumerate(header)
+    )
+    rows = (
+        pc.binary_join_element_wise(pa.scalar('<row r="'), rownum, pa.scalar('">'), *cells_per_col, pa.scalar("</row>"), "")
+        if n
+        else pa.array([], pa.string())
+    )
     sheet = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'

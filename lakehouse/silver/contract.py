@@ -1,6 +1,7 @@
 """Silver's contract, one home for both backends (Spark: ``process``; the driver: ``local``):
 the tables it writes and their schemas, which record wins a key, how a superseded record is
 rejected, and the result and quality rows of an area's batch."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,16 +37,20 @@ def app_id(area: str) -> str:
     return f"silver.{area}"
 
 
-def quality_rows(batch: int, area: str, counts: dict[tuple[str, bool], int], superseded: dict[str, int],
-                 rule_counts: list, unmapped: list) -> list[tuple]:
+def quality_rows(
+    batch: int, area: str, counts: dict[tuple[str, bool], int], superseded: dict[str, int], rule_counts: list, unmapped: list
+) -> list[tuple]:
     """The rows of ``silver.quality`` for one area's batch (``QUALITY_SCHEMA``), from the tallies."""
     rows = []
     for c in sorted({c for c, _ in counts}):
         n_in = counts.get((c, False), 0) + counts.get((c, True), 0)
         n_bad = counts.get((c, True), 0)
-        rows += [(batch, area, c, "rows_in", None, n_in), (batch, area, c, "rows_rejected", None, n_bad),
-                 (batch, area, c, "rows_superseded", None, superseded.get(c, 0)),
-                 (batch, area, c, "rows_out", None, n_in - n_bad - superseded.get(c, 0))]
+        rows += [
+            (batch, area, c, "rows_in", None, n_in),
+            (batch, area, c, "rows_rejected", None, n_bad),
+            (batch, area, c, "rows_superseded", None, superseded.get(c, 0)),
+            (batch, area, c, "rows_out", None, n_in - n_bad - superseded.get(c, 0)),
+        ]
     rows += [(batch, area, c, "rule_failed", rule, n) for c, rule, n in rule_counts]
     rows += [(batch, area, c, "unmapped_column", column, n) for c, column, n in unmapped]
     return rows
@@ -54,8 +59,10 @@ def quality_rows(batch: int, area: str, counts: dict[tuple[str, bool], int], sup
 def ge_quality_rows(batch: int, area: str, code: str, summary: dict) -> list[tuple]:
     """The quality rows of one catalog's Great Expectations validation."""
     rows = [(batch, area, code, "ge_expectations", None, summary["expectations"])]
-    return rows + [(batch, area, code, "ge_expectation_failed", f"{f['expectation']}({f['column']})", int(f["unexpected"] or 0))
-                   for f in summary["failed"]]
+    return rows + [
+        (batch, area, code, "ge_expectation_failed", f"{f['expectation']}({f['column']})", int(f["unexpected"] or 0))
+        for f in summary["failed"]
+    ]
 
 
 @dataclass

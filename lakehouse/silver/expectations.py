@@ -8,6 +8,7 @@ rule, each describing itself with the standard's bilingual sentence — validate
 batch's standardised rows (values that failed a rule are NULL there) and rendered as Data
 Docs HTML under ``silver.data_docs_root``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -56,7 +57,9 @@ def build_suite(gx, name: str, catalog: Catalog, standards: dict[str, Standard])
     return suite
 
 
-def validate_with_data_docs(rows: DataFrame | pd.DataFrame, catalog: Catalog, standards: dict[str, Standard], batch: int, root: str | Path) -> dict:
+def validate_with_data_docs(
+    rows: DataFrame | pd.DataFrame, catalog: Catalog, standards: dict[str, Standard], batch: int, root: str | Path
+) -> dict:
     """Validate one catalog's standardised rows of a batch (Spark or pandas); returns a summary and writes Data Docs."""
     import logging
     import os
@@ -87,16 +90,24 @@ def validate_with_data_docs(rows: DataFrame | pd.DataFrame, catalog: Catalog, st
         gx.ValidationDefinition(name=f"{catalog.code}-batch", data=definition, suite=suite)
     )
     checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(name=f"{catalog.code}-silver", validation_definitions=[validation],
-                      actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")])
+        gx.Checkpoint(
+            name=f"{catalog.code}-silver",
+            validation_definitions=[validation],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+        )
     )
     result = checkpoint.run(batch_parameters={"dataframe": rows}, run_id=gx.RunIdentifier(run_name=f"batch-{batch}"))
     failed = []
     for run in result.run_results.values():
         for r in run.results:
             if not r.success:
-                failed.append({"expectation": r.expectation_config.type, "column": r.expectation_config.kwargs.get("column"),
-                               "unexpected": r.result.get("unexpected_count")})
+                failed.append(
+                    {
+                        "expectation": r.expectation_config.type,
+                        "column": r.expectation_config.kwargs.get("column"),
+                        "unexpected": r.result.get("unexpected_count"),
+                    }
+                )
     return {
         "success": bool(result.success),
         "expectations": len(suite.expectations),

@@ -17,6 +17,7 @@ in parts of whole catalogs of up to ``silver.driver_part_rows`` rows each (rows 
 in one catalog, so each part is deduplicated alone), a larger catalog in slices spilled to
 local disk: the driver's memory follows the part, and the area's table still gets one commit.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -168,7 +169,11 @@ def latest_per_key(checked: pa.Table, among: pa.Array | None = None) -> tuple[pa
     rows = np.arange(checked.num_rows) if among is None else np.flatnonzero(pc.fill_null(among, False).to_numpy(zero_copy_only=False))
     if len(rows) == 0:
         empty = checked.slice(0, 0)
-        return empty, empty.append_column("_winner_file", pa.array([], pa.string())).append_column("_winner_line", pa.array([], pa.int32())), {}
+        return (
+            empty,
+            empty.append_column("_winner_file", pa.array([], pa.string())).append_column("_winner_line", pa.array([], pa.int32())),
+            {},
+        )
     small = checked.select(["catalog", "record_key", *(c for c, _ in LATEST_FIRST)]).take(pa.array(rows))
     keys, _ = key_strings(small, KEYS)
     order = pc.sort_indices(small.append_column("_key", keys), sort_keys=[("_key", "ascending"), *LATEST_FIRST], null_placement="at_end")
@@ -182,9 +187,12 @@ def latest_per_key(checked: pa.Table, among: pa.Array | None = None) -> tuple[pa
     lose = np.flatnonzero(~first)
     won_by = pa.array(sorted_rows[group_start[lose]])
     losers = checked.take(pa.array(sorted_rows[lose]))
-    losers = losers.append_column("_winner_file", checked.column("source_file").take(won_by)) \
-                   .append_column("_winner_line", checked.column("source_line").take(won_by))
-    superseded = {r["catalog"]: r["count_all"] for r in losers.select(["catalog"]).group_by("catalog").aggregate([([], "count_all")]).to_pylist()}
+    losers = losers.append_column("_winner_file", checked.column("source_file").take(won_by)).append_column(
+        "_winner_line", checked.column("source_line").take(won_by)
+    )
+    superseded = {
+        r["catalog"]: r["count_all"] for r in losers.select(["catalog"]).group_by("catalog").aggregate([([], "count_all")]).to_pylist()
+    }
     return winners, losers, superseded
 
 
@@ -201,11 +209,16 @@ def rejects(checked: pa.Table, losers: pa.Table) -> pa.Table:
     n = losers.num_rows
     reasons = pc.binary_join_element_wise(
         pa.array([SUPERSEDED] * n, pa.string()),
-        losers.column("_winner_file"), pa.array([" line "] * n, pa.string()),
-        pc.cast(losers.column("_winner_line"), pa.string()), pa.array([")"] * n, pa.string()), "",
+        losers.column("_winner_file"),
+        pa.array([" line "] * n, pa.string()),
+        pc.cast(losers.column("_winner_line"), pa.string()),
+        pa.array([")"] * n, pa.string()),
+        "",
     )
     dupes = {c: losers.column(c) for c in REJECT_COLUMNS}
-    dupes.update({"field": pa.nulls(n, pa.string()), "standard": pa.nulls(n, pa.string()), "reason": reasons, "raw_value": pa.nulls(n, pa.string())})
+    dupes.update(
+        {"field": pa.nulls(n, pa.string()), "standard": pa.nulls(n, pa.string()), "reason": reasons, "raw_value": pa.nulls(n, pa.string())}
+    )
     return pa.concat_tables([pa.table(failed), pa.table(dupes)])
 
 
@@ -213,12 +226,12 @@ def rejects(checked: pa.Table, losers: pa.Table) -> pa.Table:
 class _Tally:
     """An area's tallies, summed over its parts and slices."""
 
-    counts: Counter = field(default_factory=Counter)       # (catalog, has errors) -> rows
-    rules: Counter = field(default_factory=Counter)        # (catalog, standard) -> failures
-    unmapped: Counter = field(default_factory=Counter)     # (catalog, column) -> rows
-    superseded: Counter = field(default_factory=Counter)   # catalog -> rows
-    rejects: list = field(default_factory=list)            # silver.rejects rows, as Arrow tables
-    ge_rows: list = field(default_factory=list)            # Great Expectations quality rows
+    counts: Counter = field(default_factory=Counter)  # (catalog, has errors) -> rows
+    rules: Counter = field(default_factory=Counter)  # (catalog, standard) -> failures
+    unmapped: Counter = field(default_factory=Counter)  # (catalog, column) -> rows
+    superseded: Counter = field(default_factory=Counter)  # catalog -> rows
+    rejects: list = field(default_factory=list)  # silver.rejects rows, as Arrow tables
+    ge_rows: list = field(default_factory=list)  # Great Expectations quality rows
 
     def add(self, checked: pa.Table) -> set[str]:
         """Tally ``checked``; the catalogs it holds."""
@@ -229,8 +242,9 @@ class _Tally:
         return {c for c, _ in counts}
 
 
-def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac_key: bytes, data_docs: DataDocs | None = None,
-                       part_rows: int | None = None) -> AreaResult:
+def process_area_local(
+    tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac_key: bytes, data_docs: DataDocs | None = None, part_rows: int | None = None
+) -> AreaResult:
     """``process.process_area`` in the driver, in parts of up to ``part_rows`` rows (default: all at once).
 
     A part is a group of whole catalogs (``BronzeBatch.parts``): it is read, standardised,
@@ -251,8 +265,9 @@ def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac
     sizes = bronze.rows()
     parts = bronze.parts(plan, part_rows) if part_rows else [None]
     tally = _Tally()
-    merge = tables.arrow_merge(plan.table, keys=["catalog", "record_key"], partition_by=["catalog"], app_id=app_id(plan.area),
-                               app_version=batch, unique_keys=True)
+    merge = tables.arrow_merge(
+        plan.table, keys=["catalog", "record_key"], partition_by=["catalog"], app_id=app_id(plan.area), app_version=batch, unique_keys=True
+    )
     try:
         for codes in parts:
             if codes and len(codes) == 1 and sizes.get(codes[0], 0) > part_rows:
@@ -284,8 +299,14 @@ def process_area_local(tables: Tables, plan: AreaPlan, bronze: BronzeBatch, hmac
     result.rows_out = result.rows_in - result.rejected - result.superseded
     result.versions[REJECTS] = tables.write(REJECTS, pa.concat_tables(tally.rejects), app_id=app_id(plan.area), app_version=batch).version
 
-    rows = quality_rows(batch, plan.area, dict(tally.counts), dict(tally.superseded),
-                        [(c, k, n) for (c, k), n in tally.rules.items()], [(c, k, n) for (c, k), n in tally.unmapped.items()])
+    rows = quality_rows(
+        batch,
+        plan.area,
+        dict(tally.counts),
+        dict(tally.superseded),
+        [(c, k, n) for (c, k), n in tally.rules.items()],
+        [(c, k, n) for (c, k), n in tally.unmapped.items()],
+    )
     quality = rows_table(rows + tally.ge_rows, QUALITY_SCHEMA)
     result.versions[QUALITY] = tables.write(QUALITY, quality, app_id=app_id(plan.area), app_version=batch).version
     return result
@@ -297,8 +318,17 @@ def _good(checked: pa.Table) -> pa.Array:
     return pc.equal(pc.list_value_length(checked.column(ERRORS)), 0)
 
 
-def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max_rows: int, spill: str, tally: _Tally,
-            merge: ArrowMerge, data_docs: DataDocs | None) -> None:
+def _sliced(
+    bronze: BronzeBatch,
+    plan: AreaPlan,
+    code: str,
+    hmac_key: bytes,
+    max_rows: int,
+    spill: str,
+    tally: _Tally,
+    merge: ArrowMerge,
+    data_docs: DataDocs | None,
+) -> None:
     """One catalog larger than a part, in slices: standardised and spilled to ``spill`` one slice at
     a time, deduplicated over the key and order columns of every slice, then each slice's winners
     staged and its rejects kept (read back one at a time; LZ4-compressed on disk)."""
@@ -315,7 +345,9 @@ def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max
         with pa.OSFile(path, "wb") as fh, pa.ipc.new_file(fh, checked.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
             writer.write_table(checked)
         small = checked.select(["catalog", "record_key", *(c for c, _ in LATEST_FIRST)])
-        small = small.append_column("_slice", pa.array(np.full(len(small), j, np.int32))).append_column("_row", pa.array(np.arange(len(small))))
+        small = small.append_column("_slice", pa.array(np.full(len(small), j, np.int32))).append_column(
+            "_row", pa.array(np.arange(len(small)))
+        )
         keys.append(small.filter(_good(checked)))
         paths.append(path)
         del checked, small
@@ -329,8 +361,11 @@ def _sliced(bronze: BronzeBatch, plan: AreaPlan, code: str, hmac_key: bytes, max
         if not merge.done:
             merge.add(checked.take(mine).select(plan.columns()))
         lost = losers.filter(pc.equal(losers.column("_slice"), j))
-        lost_rows = checked.take(lost.column("_row")).append_column("_winner_file", lost.column("_winner_file")) \
-                                                      .append_column("_winner_line", lost.column("_winner_line"))
+        lost_rows = (
+            checked.take(lost.column("_row"))
+            .append_column("_winner_file", lost.column("_winner_file"))
+            .append_column("_winner_line", lost.column("_winner_line"))
+        )
         tally.rejects.append(rejects(checked, lost_rows))
         if data_docs and code in data_docs.catalogs:
             validated.append(checked)

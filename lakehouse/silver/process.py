@@ -11,6 +11,7 @@ Per (bronze batch, subject area), all with the Delta app transaction
 4. append the batch's quality figures to ``silver.quality`` — written last, it marks the
    area's batch done.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 BROADCAST_KEYS = 500_000  # repeated keys up to this many are broadcast to the dedup joins
 ONE_TASK_ROWS = 200_000  # an area's batch up to this many rows is merged by one task (few, larger files)
 
+
 def completed_bronze_batches(tables: Tables) -> list[int]:
     if not tables.exists(BRONZE_BATCHES):
         return []
@@ -78,8 +80,13 @@ def _latest_per_key(good: DataFrame) -> tuple[DataFrame, DataFrame, dict[str, in
     repeated = repeated.select(*keys)
     repeated = F.broadcast(repeated) if sum(r["keys"] for r in per_catalog) <= BROADCAST_KEYS else repeated
     order = Window.partitionBy(*keys).orderBy(*(F.col(c).desc() for c, _ in LATEST_FIRST))
-    ranked = good.join(repeated, keys, "left_semi").withColumn("_rank", F.row_number().over(order)).withColumn(
-        "_winner", F.first(F.struct("source_file", "source_line")).over(order.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
+    ranked = (
+        good.join(repeated, keys, "left_semi")
+        .withColumn("_rank", F.row_number().over(order))
+        .withColumn(
+            "_winner",
+            F.first(F.struct("source_file", "source_line")).over(order.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)),
+        )
     )
     winners = good.join(repeated, keys, "left_anti").unionByName(ranked.where("_rank = 1").drop("_rank", "_winner"))
     losers = ranked.where("_rank > 1")
@@ -90,9 +97,18 @@ def _tallies(checked: DataFrame) -> tuple[dict[tuple[str, bool], int], list, lis
     """(rows per (catalog, failed a rule), [(catalog, rule, count)], [(catalog, unmapped column, count)]) in one job."""
     from pyspark.sql import functions as F
 
-    rows = checked.groupBy("catalog", F.when(F.size(ERRORS) > 0, "bad").otherwise("good").alias("key")).count().withColumn("kind", F.lit("rows"))
-    rules = (checked.where(F.size(ERRORS) > 0).select("catalog", F.explode(ERRORS).alias("e"))
-             .groupBy("catalog", F.col("e.standard").alias("key")).count().withColumn("kind", F.lit("rule")))
+    rows = (
+        checked.groupBy("catalog", F.when(F.size(ERRORS) > 0, "bad").otherwise("good").alias("key"))
+        .count()
+        .withColumn("kind", F.lit("rows"))
+    )
+    rules = (
+        checked.where(F.size(ERRORS) > 0)
+        .select("catalog", F.explode(ERRORS).alias("e"))
+        .groupBy("catalog", F.col("e.standard").alias("key"))
+        .count()
+        .withColumn("kind", F.lit("rule"))
+    )
     unmapped = unmapped_columns(checked).withColumnRenamed("column", "key").withColumn("kind", F.lit("unmapped"))
     out = rows.unionByName(rules).unionByName(unmapped).collect()
     counts = {(r["catalog"], r["key"] == "bad"): r["count"] for r in out if r["kind"] == "rows"}
@@ -101,8 +117,9 @@ def _tallies(checked: DataFrame) -> tuple[dict[tuple[str, bool], int], list, lis
     return counts, rule_counts, unmapped_counts
 
 
-def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int, hmac_key: bytes,
-                 data_docs: DataDocs | None = None) -> AreaResult:
+def process_area(
+    spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int, hmac_key: bytes, data_docs: DataDocs | None = None
+) -> AreaResult:
     from pyspark.sql import functions as F
 
     result = AreaResult(plan.area, batch)
@@ -127,19 +144,38 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
             merged = winners.select(*plan.columns())
             if result.rows_out <= ONE_TASK_ROWS:
                 merged = merged.coalesce(1)  # a daily batch: one new file per catalog, not one per task and catalog
-            res = tables.merge(plan.table, merged, keys=["catalog", "record_key"],
-                               partition_by=["catalog"], app_id=app_id(plan.area), app_version=batch, unique_keys=True)
+            res = tables.merge(
+                plan.table,
+                merged,
+                keys=["catalog", "record_key"],
+                partition_by=["catalog"],
+                app_id=app_id(plan.area),
+                app_version=batch,
+                unique_keys=True,
+            )
             result.versions[plan.table] = res.version
 
-        failed = checked.where(F.size(ERRORS) > 0).select(*LINEAGE, F.explode(ERRORS).alias("e")).select(
-            *REJECT_COLUMNS, "e.field", "e.standard", "e.reason", "e.raw_value",
+        failed = (
+            checked.where(F.size(ERRORS) > 0)
+            .select(*LINEAGE, F.explode(ERRORS).alias("e"))
+            .select(
+                *REJECT_COLUMNS,
+                "e.field",
+                "e.standard",
+                "e.reason",
+                "e.raw_value",
+            )
         )
         dupes = losers.select(
             *REJECT_COLUMNS,
-            F.lit(None).cast("string").alias("field"), F.lit(None).cast("string").alias("standard"),
+            F.lit(None).cast("string").alias("field"),
+            F.lit(None).cast("string").alias("standard"),
             F.concat(
                 F.lit(SUPERSEDED),
-                F.col("_winner.source_file"), F.lit(" line "), F.col("_winner.source_line").cast("string"), F.lit(")"),
+                F.col("_winner.source_file"),
+                F.lit(" line "),
+                F.col("_winner.source_line").cast("string"),
+                F.lit(")"),
             ).alias("reason"),
             F.lit(None).cast("string").alias("raw_value"),
         )
@@ -152,8 +188,13 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
             from lakehouse.silver.expectations import validate_with_data_docs
 
             for code in sorted(set(data_docs.catalogs) & {c for c, _ in counts}):
-                summary = validate_with_data_docs(checked.where(F.col("catalog") == code).drop(ERRORS, UNMAPPED), plan.catalogs[code],
-                                                  data_docs.standards, batch, data_docs.root)
+                summary = validate_with_data_docs(
+                    checked.where(F.col("catalog") == code).drop(ERRORS, UNMAPPED),
+                    plan.catalogs[code],
+                    data_docs.standards,
+                    batch,
+                    data_docs.root,
+                )
                 ge_rows += ge_quality_rows(batch, plan.area, code, summary)
     finally:
         del checked  # its checkpointed blocks go with the last reference (Spark's context cleaner)
@@ -164,9 +205,17 @@ def process_area(spark: SparkSession, tables: Tables, plan: AreaPlan, batch: int
     return result
 
 
-def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: bytes,
-            progress: Callable[[str], None] | None = None, data_docs: DataDocs | None = None,
-            parallel: int = 1, driver_max_rows: int = 0, driver_part_rows: int | None = None) -> list[AreaResult]:
+def process(
+    spark: SparkSession,
+    tables: Tables,
+    registry: Registry,
+    hmac_key: bytes,
+    progress: Callable[[str], None] | None = None,
+    data_docs: DataDocs | None = None,
+    parallel: int = 1,
+    driver_max_rows: int = 0,
+    driver_part_rows: int | None = None,
+) -> list[AreaResult]:
     """Standardise every completed bronze batch not yet in silver, batch by batch.
 
     Within a batch the areas are independent (their own table, their own app transaction in the
@@ -202,19 +251,34 @@ def process(spark: SparkSession, tables: Tables, registry: Registry, hmac_key: b
         bronze = BronzeBatch.load(tables, batch) if driver_max_rows > 0 else None
         rows = bronze.rows() if bronze else {}
         part_rows = driver_part_rows or driver_max_rows
-        local = {p.area: len(bronze.parts(p, part_rows)) for p in todo if bronze and sum(rows.get(c, 0) for c in p.catalogs) <= driver_max_rows}
+        local = {
+            p.area: len(bronze.parts(p, part_rows)) for p in todo if bronze and sum(rows.get(c, 0) for c in p.catalogs) <= driver_max_rows
+        }
         results += _run_areas(spark, tables, todo, batch, hmac_key, data_docs, progress, parallel, local, bronze, part_rows)
     return results
 
 
-def _run_areas(spark, tables, todo: list[AreaPlan], batch: int, hmac_key: bytes, data_docs, progress, parallel: int,
-               local: dict[str, int], bronze: BronzeBatch | None, part_rows: int) -> list[AreaResult]:
+def _run_areas(
+    spark,
+    tables,
+    todo: list[AreaPlan],
+    batch: int,
+    hmac_key: bytes,
+    data_docs,
+    progress,
+    parallel: int,
+    local: dict[str, int],
+    bronze: BronzeBatch | None,
+    part_rows: int,
+) -> list[AreaResult]:
     from lakehouse.silver.local import process_area_local
 
     def one(plan: AreaPlan) -> AreaResult:
         if progress:
             parts = local.get(plan.area)
-            progress(f"silver batch {batch}: {plan.area}" + ("" if parts is None else " (driver)" if parts <= 1 else f" (driver, {parts} parts)"))
+            progress(
+                f"silver batch {batch}: {plan.area}" + ("" if parts is None else " (driver)" if parts <= 1 else f" (driver, {parts} parts)")
+            )
         if plan.area in local:
             return process_area_local(tables, plan, bronze, hmac_key, data_docs, part_rows)
         return process_area(spark, tables, plan, batch, hmac_key, data_docs)

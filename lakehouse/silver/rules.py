@@ -7,6 +7,7 @@ common, unambiguous spellings (ISO dates, plain numbers, well-formed codes with 
 digit computed in numpy) and every other value — the rare dirty ones — is decided by the
 reference itself, so values and reasons are the reference's, only faster.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -138,7 +139,7 @@ def _iso_round_trip(text: pa.Array, regex: str, fmt: str) -> tuple[np.ndarray, p
         if fmt[i] != "%":
             pos, i = pos + 1, i + 1
             continue
-        width, part = _PARTS[fmt[i:i + 2]]
+        width, part = _PARTS[fmt[i : i + 2]]
         digits = pc.cast(pc.utf8_slice_codeunits(written, pos, pos + width), pa.int64()).to_numpy(zero_copy_only=False)
         good &= digits == part(parsed).to_numpy(zero_copy_only=False)
         pos, i = pos + width, i + 2

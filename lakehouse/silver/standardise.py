@@ -6,6 +6,7 @@ names; every field is normalised and checked by the standard its catalog binds i
 failed rule carries the list of failures (``_errors``) and goes to the rejects. Personal
 data gets a keyed hash and a masked display value beside the restricted raw column.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ class AreaPlan:
 
     area: str
     catalogs: dict[str, Catalog]
-    fields: dict[str, Standard] = field(default_factory=dict)   # field name → its first standard (type, PII class)
+    fields: dict[str, Standard] = field(default_factory=dict)  # field name → its first standard (type, PII class)
     # field name → catalog → the standard that catalog binds it to (names repeat across catalogs)
     bindings: dict[str, dict[str, Standard]] = field(default_factory=dict)
 
@@ -65,8 +66,15 @@ class AreaPlan:
         """The Arrow schema of standardised rows: what ``standardise_catalog`` returns."""
         import pyarrow as pa
 
-        fields = [("catalog", pa.string()), ("department", pa.string()), ("batch_date", pa.date32()), ("source_file", pa.string()),
-                  ("source_line", pa.int32()), ("ingest_batch", pa.int64()), ("record_key", pa.string())]
+        fields = [
+            ("catalog", pa.string()),
+            ("department", pa.string()),
+            ("batch_date", pa.date32()),
+            ("source_file", pa.string()),
+            ("source_line", pa.int32()),
+            ("ingest_batch", pa.int64()),
+            ("record_key", pa.string()),
+        ]
         fields += [(n, arrow_type(s)) for n, s in self.fields.items()]
         for name, pii in self.pii_fields():
             if pii in HASHED:
@@ -245,9 +253,4 @@ def unmapped_columns(checked: DataFrame) -> DataFrame:
     """(catalog, column, count): delivered columns the catalog does not know, from standardised rows."""
     from pyspark.sql import functions as F
 
-    return (
-        checked.where(F.size(UNMAPPED) > 0)
-        .select("catalog", F.explode(UNMAPPED).alias("column"))
-        .groupBy("catalog", "column")
-        .count()
-    )
+    return checked.where(F.size(UNMAPPED) > 0).select("catalog", F.explode(UNMAPPED).alias("column")).groupBy("catalog", "column").count()

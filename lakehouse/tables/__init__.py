@@ -15,6 +15,7 @@ Example::
     >>> tables.read("silver.registration", filters=[("district", "=", "440604")]).count()  # doctest: +SKIP
     >>> tables.merge("silver.registration", corrections, keys=["uscc"])   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import uuid
@@ -42,8 +43,13 @@ if TYPE_CHECKING:
 __all__ = ["Tables", "TableName", "CommitResult", "MergeResult", "DeleteResult", "TableError", "TableNotFoundError"]
 
 # Table properties that would lift the protocol beyond what Trino, polars and delta-rs share.
-_PROTOCOL_PROPERTIES = ("delta.enableDeletionVectors", "delta.columnMapping.mode", "delta.enableTypeWidening",
-                        "delta.enableRowTracking", "delta.enableChangeDataFeed")
+_PROTOCOL_PROPERTIES = (
+    "delta.enableDeletionVectors",
+    "delta.columnMapping.mode",
+    "delta.enableTypeWidening",
+    "delta.enableRowTracking",
+    "delta.enableChangeDataFeed",
+)
 
 
 def is_arrow(data) -> bool:
@@ -215,10 +221,19 @@ class Tables:
             _ = df.schema  # resolves the snapshot now, so a missing version fails here
         except Exception as exc:
             what = f"version {version}" if timestamp is None else f"a version as of {timestamp}"
-            if any(s in str(exc) for s in ("DELTA_VERSION_NOT_FOUND", "VersionNotFoundException", "DELTA_TIMESTAMP_",
-                                           "DELTA_CANNOT_TIME_TRAVEL", "TimestampEarlierThanCommitRetention")):
-                raise TableNotFoundError(f"table {tn} has no {what} ({str(exc).splitlines()[0]}); "
-                                         f"see 'regulake table history {tn}' for the versions kept") from None
+            if any(
+                s in str(exc)
+                for s in (
+                    "DELTA_VERSION_NOT_FOUND",
+                    "VersionNotFoundException",
+                    "DELTA_TIMESTAMP_",
+                    "DELTA_CANNOT_TIME_TRAVEL",
+                    "TimestampEarlierThanCommitRetention",
+                )
+            ):
+                raise TableNotFoundError(
+                    f"table {tn} has no {what} ({str(exc).splitlines()[0]}); see 'regulake table history {tn}' for the versions kept"
+                ) from None
             raise spark_delta.error(exc, tn, "read") from exc
         if filters:
             df = df.where(filter_column(filters))
@@ -324,8 +339,9 @@ class Tables:
             for attempt in range(3):
                 existed = self.exists(name)
                 try:
-                    result = self._write(name, df, mode, partition_by, replace_where, schema_mode, _app_txn(app_id, app_version),
-                                         audit, properties)
+                    result = self._write(
+                        name, df, mode, partition_by, replace_where, schema_mode, _app_txn(app_id, app_version), audit, properties
+                    )
                     break
                 except ConcurrentModificationError:
                     # two writers creating one table (silver's area threads appending their first rejects): the
@@ -356,8 +372,10 @@ class Tables:
         schemas.check_writable(data_schema, tn)
         if snap is not None:
             if partition_by is not None and list(partition_by) != snap.partition_by:
-                raise SchemaMismatchError(f"{tn}: the table is partitioned by {snap.partition_by or 'nothing'}, not {list(partition_by)}; "
-                                          "write with the table's partitioning or overwrite it into a new table")
+                raise SchemaMismatchError(
+                    f"{tn}: the table is partitioned by {snap.partition_by or 'nothing'}, not {list(partition_by)}; "
+                    "write with the table's partitioning or overwrite it into a new table"
+                )
             parts = snap.partition_by
             new_fields = schemas.evolve(snap.schema, data_schema, tn, add_columns=schema_mode == "add_columns")
             target = schemas.merged(snap.schema, new_fields)
@@ -371,29 +389,57 @@ class Tables:
         commit_id = uuid.uuid4().hex
         if is_staged(df):
             if list(df.partition_by) != list(parts):
-                raise SchemaMismatchError(f"{tn}: the staged files are partitioned by {df.partition_by or 'nothing'}, "
-                                          f"the table by {list(parts) or 'nothing'}")
+                raise SchemaMismatchError(
+                    f"{tn}: the staged files are partitioned by {df.partition_by or 'nothing'}, the table by {list(parts) or 'nothing'}"
+                )
             scope = replaced_partitions(replace_where, parts, tn) if replace_where else None
             if scope is not None:
                 outside = df.outside(scope)
                 if outside:
                     raise PartitionFilterViolationError(
                         f"{tn}: the data holds rows in partitions {outside[:5]} outside replace_where {dict(replace_where)}; "
-                        "filter the data to the partitions being replaced or widen replace_where")
-            rs_delta.commit_files(df.adds, self.uri(name), self._opts(), tn, snap is not None, mode, target, parts, scope, app_txn, config,
-                                  commit_id, self.settings.commit_retries)
+                        "filter the data to the partitions being replaced or widen replace_where"
+                    )
+            rs_delta.commit_files(
+                df.adds,
+                self.uri(name),
+                self._opts(),
+                tn,
+                snap is not None,
+                mode,
+                target,
+                parts,
+                scope,
+                app_txn,
+                config,
+                commit_id,
+                self.settings.commit_retries,
+            )
         elif is_arrow(df):
             from lakehouse.tables import arrow_files
 
             data = arrow_files.conform_stream(df, target, fill_missing=False)
-            rs_delta.write(data, self.uri(name), self._opts(), tn, mode, parts if snap is None else None, predicate,
-                           bool(new_fields), app_txn, config, commit_id, self.settings.commit_retries)
+            rs_delta.write(
+                data,
+                self.uri(name),
+                self._opts(),
+                tn,
+                mode,
+                parts if snap is None else None,
+                predicate,
+                bool(new_fields),
+                app_txn,
+                config,
+                commit_id,
+                self.settings.commit_retries,
+            )
         else:
             spark_delta.write(df, self.uri(name), tn, mode, parts, predicate, bool(new_fields), app_txn, config, commit_id)
         return self._committed(name, tn, commit_id, app_txn, before)
 
-    def _committed(self, name: str, tn: str, commit_id: str, app_txn: tuple[str, int] | None, before: int | None = None,
-                   lookback: int = 50) -> CommitResult:
+    def _committed(
+        self, name: str, tn: str, commit_id: str, app_txn: tuple[str, int] | None, before: int | None = None, lookback: int = 50
+    ) -> CommitResult:
         """The version holding commit ``commit_id`` (skipped: an app transaction another writer committed first).
 
         ``before``: the version the write read; when nobody committed since and the commit is not in the log, the
@@ -446,8 +492,10 @@ class Tables:
         app_txn = _app_txn(app_id, app_version)
         arrow = is_arrow(source)
         if arrow and (when_matched, when_not_matched) != ("update", "insert"):
-            raise TableError(f"{tn}: an Arrow source merges as an upsert only (when_matched='update', when_not_matched='insert'); "
-                             "pass a Spark DataFrame for other merges")
+            raise TableError(
+                f"{tn}: an Arrow source merges as an upsert only (when_matched='update', when_not_matched='insert'); "
+                "pass a Spark DataFrame for other merges"
+            )
         snap = self._maybe_snapshot(name)
         if snap is not None and app_txn and _done(snap, app_txn):
             return MergeResult(None, True, 0, 0, 0, 0)
@@ -473,7 +521,9 @@ class Tables:
             source = arrow_files.conform(source, schemas.merged(snap.schema, new_fields))
             return self._merge_arrow(name, source, keys, schema_mode, app_txn)
         commit_id = uuid.uuid4().hex
-        spark_delta.merge(self.spark, source, self.uri(name), tn, keys, when_matched, when_not_matched, bool(new_fields), app_txn, commit_id)
+        spark_delta.merge(
+            self.spark, source, self.uri(name), tn, keys, when_matched, when_not_matched, bool(new_fields), app_txn, commit_id
+        )
         try:
             res = self._committed(name, tn, commit_id, app_txn)
         except LostCommitError:
@@ -481,8 +531,14 @@ class Tables:
         if res.skipped:
             return MergeResult(None, True, 0, 0, 0, 0)
         m = self._metrics(name, res.version)
-        return MergeResult(res.version, False, int(m.get("numTargetRowsUpdated", 0)), int(m.get("numTargetRowsInserted", 0)),
-                           int(m.get("numTargetFilesRemoved", 0)), int(m.get("numTargetFilesAdded", 0)))
+        return MergeResult(
+            res.version,
+            False,
+            int(m.get("numTargetRowsUpdated", 0)),
+            int(m.get("numTargetRowsInserted", 0)),
+            int(m.get("numTargetFilesRemoved", 0)),
+            int(m.get("numTargetFilesAdded", 0)),
+        )
 
     def _merge_arrow(self, name: str, source, keys: Sequence[str], schema_mode: str, app_txn, streamed: bool = False) -> MergeResult:
         from lakehouse.tables import rs_delta
@@ -490,8 +546,18 @@ class Tables:
         tn = str(TableName.parse(name))
         commit_id = uuid.uuid4().hex
         before = self.version(name)
-        metrics = rs_delta.merge(source, self.uri(name), self._opts(), tn, keys, schema_mode == "add_columns", app_txn, commit_id,
-                                 self.settings.commit_retries, streamed=streamed)
+        metrics = rs_delta.merge(
+            source,
+            self.uri(name),
+            self._opts(),
+            tn,
+            keys,
+            schema_mode == "add_columns",
+            app_txn,
+            commit_id,
+            self.settings.commit_retries,
+            streamed=streamed,
+        )
         if not metrics.get("num_target_files_added") and not metrics.get("num_target_files_removed") and self.version(name) == before:
             return MergeResult(before, False, 0, 0, 0, 0)
         res = self._committed(name, tn, commit_id, app_txn)
@@ -503,8 +569,15 @@ class Tables:
                 return entry.get("operationMetrics") or {}
         return {}
 
-    def arrow_merge(self, name: str, keys: Sequence[str], partition_by: Sequence[str] | None = None, app_id: str | None = None,
-                    app_version: int | None = None, unique_keys: bool = False) -> ArrowMerge:
+    def arrow_merge(
+        self,
+        name: str,
+        keys: Sequence[str],
+        partition_by: Sequence[str] | None = None,
+        app_id: str | None = None,
+        app_version: int | None = None,
+        unique_keys: bool = False,
+    ) -> ArrowMerge:
         """An upsert built in the driver from Arrow tables of different partitions, committed once
         (``rs_delta.ArrowMerge``: ``add`` each part, then ``commit``); creates the table if missing."""
         from lakehouse.tables.rs_delta import ArrowMerge
@@ -547,14 +620,16 @@ class Tables:
             raise TableNotFoundError(f"table {name} does not exist (no Delta log at {self.uri(name)}); run the job that creates it first")
         return spark_delta.history(self.spark, self.uri(name), limit)
 
-    def optimize(self, name: str, target_mb: int | None = None, zorder_by: Sequence[str] | None = None,
-                 where: str | None = None) -> dict[str, Any]:
+    def optimize(
+        self, name: str, target_mb: int | None = None, zorder_by: Sequence[str] | None = None, where: str | None = None
+    ) -> dict[str, Any]:
         """``OPTIMIZE`` (compaction, or ``ZORDER BY``) through delta-spark; no data change."""
         from lakehouse.tables import spark_delta
 
         self._delta_rs(name)  # a clear error when the table is missing
-        return spark_delta.optimize(self.spark, self.uri(name), str(TableName.parse(name)), zorder_by, where,
-                                    target_mb or self.settings.target_file_mb)
+        return spark_delta.optimize(
+            self.spark, self.uri(name), str(TableName.parse(name)), zorder_by, where, target_mb or self.settings.target_file_mb
+        )
 
     def vacuum(self, name: str, retention_hours: float | None = None, dry_run: bool = False, force: bool = False) -> list[str]:
         """``VACUUM`` through delta-spark: delete files no version within the retention needs.

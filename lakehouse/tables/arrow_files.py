@@ -7,6 +7,7 @@ Spark writer's), with statistics from the written footers, and delta-rs commits 
 follow the table's Spark schema (``to_arrow_schema``), so Spark, delta-rs and Trino read these
 files exactly as they read Spark's.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,8 +43,16 @@ def spark_schema(schema: pa.Schema) -> StructType:
     return from_arrow_schema(schema)
 
 
-_SCALARS = {"string": "string", "long": "int64", "bigint": "int64", "int": "int32", "integer": "int32", "double": "float64",
-            "boolean": "bool", "date": "date32"}
+_SCALARS = {
+    "string": "string",
+    "long": "int64",
+    "bigint": "int64",
+    "int": "int32",
+    "integer": "int32",
+    "double": "float64",
+    "boolean": "bool",
+    "date": "date32",
+}
 
 
 def simple_schema(ddl: str) -> pa.Schema:
@@ -102,8 +111,9 @@ def conform_stream(data, schema: StructType, fill_missing: bool = False):
     return pa.RecordBatchReader.from_batches(target, batches())
 
 
-def read_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[SnapshotFile], columns: Sequence[str] | None = None,
-               with_file: bool = False) -> pa.Table:
+def read_files(
+    storage: TableStorage, snapshot: Snapshot, files: Sequence[SnapshotFile], columns: Sequence[str] | None = None, with_file: bool = False
+) -> pa.Table:
     """Exactly ``files`` of ``snapshot`` as one Arrow table in the table's types.
 
     ``with_file`` adds ``_file``: each row's file path relative to the table.
@@ -121,8 +131,9 @@ def read_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[Snapsh
     return pa.concat_tables(parts)
 
 
-def iter_files(storage: TableStorage, snapshot: Snapshot, files: Sequence[SnapshotFile], max_rows: int,
-               columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+def iter_files(
+    storage: TableStorage, snapshot: Snapshot, files: Sequence[SnapshotFile], max_rows: int, columns: Sequence[str] | None = None
+) -> Iterator[pa.Table]:
     """``read_files`` in slices of ``max_rows`` rows or a little more (read 64k rows at a time), in file order."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -194,8 +205,15 @@ def filter_mask(data: pa.Table, filters: Sequence[tuple]) -> pa.Array:
             part = pc.is_in(c, value_set=_typed(list(value), c.type))
             part = pc.invert(part) if op == "not in" else part
         else:
-            fn = {"=": pc.equal, "==": pc.equal, "!=": pc.not_equal, "<": pc.less, "<=": pc.less_equal,
-                  ">": pc.greater, ">=": pc.greater_equal}.get(op)
+            fn = {
+                "=": pc.equal,
+                "==": pc.equal,
+                "!=": pc.not_equal,
+                "<": pc.less,
+                "<=": pc.less_equal,
+                ">": pc.greater,
+                ">=": pc.greater_equal,
+            }.get(op)
             if fn is None:
                 raise TableError(f"filter ({col!r}, {op!r}, ...): unknown operator")
             part = fn(c, _typed([value], c.type)[0])
@@ -210,7 +228,7 @@ class PartitionedWriter:
 
     def __init__(self, storage: TableStorage, partition_by: Sequence[str], schema: StructType, max_rows: int = ROWS_PER_FILE):
         self.storage, self.parts, self.schema, self.max_rows = storage, list(partition_by), schema, max_rows
-        self.open: dict[tuple, list] = {}        # partition values → [path, output stream, Parquet writer, rows, values]
+        self.open: dict[tuple, list] = {}  # partition values → [path, output stream, Parquet writer, rows, values]
         self.written: list[tuple[str, dict[str, str | None]]] = []
 
     def write(self, data: pa.Table) -> None:

@@ -1,4 +1,5 @@
 """Errors of the table layer. Each names the table and what to do."""
+
 from lakehouse.errors import RegulakeError
 
 

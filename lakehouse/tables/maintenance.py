@@ -3,6 +3,7 @@
 The operations themselves (optimize, Z-order, vacuum, restore, history, checkpoints) are
 delta-spark's and delta-rs's; see ``Tables``.
 """
+
 from __future__ import annotations
 
 import re

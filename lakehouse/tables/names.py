@@ -1,4 +1,5 @@
 """Table names (``bronze.x``, ``silver.y``, ``gold.z``) and their locations under the warehouse root."""
+
 from __future__ import annotations
 
 import re

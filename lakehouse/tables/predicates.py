@@ -3,6 +3,7 @@
 The same SQL text goes to delta-spark (``replaceWhere``) and to delta-rs (``predicate``), so the
 two replace exactly the same partitions.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -67,7 +68,9 @@ def replace_where_sql(replace_where: ReplaceWhere, partition_by: Sequence[str], 
         present = [v for v in values if v is not None]
         parts = []
         if present:
-            parts.append(f"{col} = {sql_literal(present[0])}" if len(present) == 1 else f"{col} IN ({', '.join(map(sql_literal, present))})")
+            parts.append(
+                f"{col} = {sql_literal(present[0])}" if len(present) == 1 else f"{col} IN ({', '.join(map(sql_literal, present))})"
+            )
         if len(present) < len(values):
             parts.append(f"{col} IS NULL")
         if not parts:

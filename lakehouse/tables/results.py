@@ -1,4 +1,5 @@
 """What table operations return, and the add action of a file written outside a commit."""
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -7,7 +8,7 @@ from typing import NamedTuple
 class FileAdd(NamedTuple):
     """A Parquet file already written into a table's folder, described for its commit."""
 
-    path: str                                # raw relative path (delta-rs encodes it)
+    path: str  # raw relative path (delta-rs encodes it)
     size: int
     partition_values: dict[str, str | None]
     modification_time: int
@@ -17,7 +18,7 @@ class FileAdd(NamedTuple):
 
 class CommitResult(NamedTuple):
     version: int | None
-    skipped: bool          # True: the app transaction was already committed; nothing written
+    skipped: bool  # True: the app transaction was already committed; nothing written
 
 
 class MergeResult(NamedTuple):

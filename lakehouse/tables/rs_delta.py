@@ -11,6 +11,7 @@ Exactly-once batches are delta-rs app transactions (``CommitProperties.app_trans
 conflicts between concurrent writers are delta-rs's own conflict checker's. Each commit carries
 a unique ``userMetadata`` so the version it made is found afterwards.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,7 +58,9 @@ def error(exc: BaseException, table: str, what: str) -> BaseException:
             f"({text.splitlines()[0] if text else type(exc).__name__}); nothing was committed. Re-run the job: it is idempotent."
         )
     if "Schema" in type(exc).__name__ or "schema" in text.lower() and "mismatch" in text.lower():
-        return SchemaMismatchError(f"{table}: delta-rs refused the {what}'s schema ({text.splitlines()[0]}); cast the columns to the table's types")
+        return SchemaMismatchError(
+            f"{table}: delta-rs refused the {what}'s schema ({text.splitlines()[0]}); cast the columns to the table's types"
+        )
     return exc
 
 
@@ -80,9 +83,15 @@ def write(
 
     try:
         write_deltalake(
-            uri, data, mode=mode, partition_by=list(partition_by) or None if partition_by else None, predicate=predicate,
-            schema_mode="merge" if merge_schema else None, configuration=configuration or None,
-            storage_options=storage_options or None, name=table if configuration else None,
+            uri,
+            data,
+            mode=mode,
+            partition_by=list(partition_by) or None if partition_by else None,
+            predicate=predicate,
+            schema_mode="merge" if merge_schema else None,
+            configuration=configuration or None,
+            storage_options=storage_options or None,
+            name=table if configuration else None,
             commit_properties=commit_properties(commit_id, app_txn, max_retries),
         )
     except Exception as exc:
@@ -120,9 +129,17 @@ def commit_files(
     props = commit_properties(commit_id, app_txn, max_retries)
     try:
         if not exists:
-            create_table_with_add_actions(uri, schemas.to_delta(schema), _actions(adds), mode="error", partition_by=list(partition_by) or None,
-                                          name=table, configuration=configuration or None, storage_options=storage_options or None,
-                                          commit_properties=props)
+            create_table_with_add_actions(
+                uri,
+                schemas.to_delta(schema),
+                _actions(adds),
+                mode="error",
+                partition_by=list(partition_by) or None,
+                name=table,
+                configuration=configuration or None,
+                storage_options=storage_options or None,
+                commit_properties=props,
+            )
             return
         dt = DeltaTable(uri, storage_options=storage_options or None)
         table_schema = schemas.from_delta(dt.schema())
@@ -136,8 +153,14 @@ def commit_files(
                 raise TableError(f"{table}: an overwrite of staged files replaces partitions of one column; got {replaced[:3]}")
             column = next(iter(replaced[0]))
             filters = [(column, "in", sorted({p[column] for p in replaced}))]
-        dt.create_write_transaction(_actions(adds), mode=mode, schema=schemas.to_delta(table_schema), partition_by=list(partition_by) or None,
-                                    partition_filters=filters, commit_properties=props)
+        dt.create_write_transaction(
+            _actions(adds),
+            mode=mode,
+            schema=schemas.to_delta(table_schema),
+            partition_by=list(partition_by) or None,
+            partition_filters=filters,
+            commit_properties=props,
+        )
     except (TableError, SchemaMismatchError):
         raise
     except Exception as exc:
@@ -163,8 +186,15 @@ def merge(
     try:
         dt = DeltaTable(uri, storage_options=storage_options or None)
         return (
-            dt.merge(source, predicate, source_alias="s", target_alias="t", merge_schema=merge_schema, streamed_exec=streamed,
-                     commit_properties=commit_properties(commit_id, app_txn, max_retries))
+            dt.merge(
+                source,
+                predicate,
+                source_alias="s",
+                target_alias="t",
+                merge_schema=merge_schema,
+                streamed_exec=streamed,
+                commit_properties=commit_properties(commit_id, app_txn, max_retries),
+            )
             .when_matched_update_all()
             .when_not_matched_insert_all()
             .execute()
@@ -174,8 +204,14 @@ def merge(
 
 
 def merge_result(version: int | None, metrics: dict[str, Any]) -> MergeResult:
-    return MergeResult(version, False, int(metrics.get("num_target_rows_updated", 0)), int(metrics.get("num_target_rows_inserted", 0)),
-                       int(metrics.get("num_target_files_removed", 0)), int(metrics.get("num_target_files_added", 0)))
+    return MergeResult(
+        version,
+        False,
+        int(metrics.get("num_target_rows_updated", 0)),
+        int(metrics.get("num_target_rows_inserted", 0)),
+        int(metrics.get("num_target_files_removed", 0)),
+        int(metrics.get("num_target_files_added", 0)),
+    )
 
 
 def check_unique_keys(joined: pa.Array, keys: Sequence[str], table: str) -> None:
@@ -203,9 +239,16 @@ class ArrowMerge:
     parts (checked unless ``unique_keys``).
     """
 
-    def __init__(self, tables, name: str, keys: Sequence[str], partition_by: Sequence[str] | None = None,
-                 schema_mode: Literal["strict", "add_columns"] = "strict", app_txn: tuple[str, int] | None = None,
-                 unique_keys: bool = False):
+    def __init__(
+        self,
+        tables,
+        name: str,
+        keys: Sequence[str],
+        partition_by: Sequence[str] | None = None,
+        schema_mode: Literal["strict", "add_columns"] = "strict",
+        app_txn: tuple[str, int] | None = None,
+        unique_keys: bool = False,
+    ):
         from lakehouse.tables.names import TableName
 
         self.tables, self.name, self.table, self.keys = tables, name, str(TableName.parse(name)), list(keys)
@@ -284,9 +327,13 @@ class ArrowMerge:
                 chunks = [c for k in self.key_strings for c in (k.chunks if isinstance(k, pa.ChunkedArray) else [k])]
                 check_unique_keys(pa.chunked_array(chunks, pa.string()).combine_chunks(), self.keys, self.table)
             if self.snapshot is None:
-                res = self.tables.write(self.name, self._stream(), partition_by=self.parts,
-                                        app_id=self.app_txn[0] if self.app_txn else None,
-                                        app_version=self.app_txn[1] if self.app_txn else None)
+                res = self.tables.write(
+                    self.name,
+                    self._stream(),
+                    partition_by=self.parts,
+                    app_id=self.app_txn[0] if self.app_txn else None,
+                    app_version=self.app_txn[1] if self.app_txn else None,
+                )
                 return MergeResult(res.version, res.skipped, 0, 0 if res.skipped else self.rows_in, 0, 0)
             source = self._stream()
             streamed = self.rows_in > IN_MEMORY_MERGE_ROWS

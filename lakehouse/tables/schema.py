@@ -3,6 +3,7 @@
 Delta's schema string is Spark's StructType JSON, so the two convert through JSON and
 column comments (field metadata) travel with them to Trino and the data dictionary.
 """
+
 from __future__ import annotations
 
 import json

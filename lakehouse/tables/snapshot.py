@@ -4,6 +4,7 @@ The driver reads metadata and small tables this way with no Spark job; ``check_r
 refuses what delta-rs's file list alone would read wrongly (Spark reads every table through
 delta-spark, which handles those features itself).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ _HARMLESS_READER_FEATURES = {"timestampNtz", "v2Checkpoint", "vacuumProtocolChec
 
 
 class SnapshotFile(NamedTuple):
-    path: str                                   # raw relative path
+    path: str  # raw relative path
     size: int
     partition_values: dict[str, str | None]
     num_records: int | None
@@ -32,7 +33,7 @@ class SnapshotFile(NamedTuple):
 @dataclass
 class Snapshot:
     table: str
-    dt: object                                  # deltalake.DeltaTable loaded at this version
+    dt: object  # deltalake.DeltaTable loaded at this version
     version: int
     schema: StructType
     partition_by: list[str]
@@ -71,7 +72,7 @@ class Snapshot:
         kept = set()
         for uri in keep:
             u = uri.split("://", 1)[-1]
-            rel = unquote(next((u[len(b):] for b in bases if u.startswith(b)), u))
+            rel = unquote(next((u[len(b) :] for b in bases if u.startswith(b)), u))
             if rel not in paths:
                 raise RuntimeError(f"file pruning returned {uri!r}, which is not a file of the table at {storage.base}")
             kept.add(paths[rel])
@@ -137,7 +138,7 @@ def snapshot_files(dt) -> list[SnapshotFile]:
     paths = actions.column("path").to_pylist()
     sizes = actions.column("size_bytes").to_pylist()
     records = actions.column("num_records").to_pylist() if "num_records" in names else [None] * len(paths)
-    parts = {c[len("partition."):]: actions.column(c).to_pylist() for c in part_cols}
+    parts = {c[len("partition.") :]: actions.column(c).to_pylist() for c in part_cols}
     out = []
     for i, path in enumerate(paths):
         pv = {k: _partition_string(v[i]) for k, v in parts.items()}

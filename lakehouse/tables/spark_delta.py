@@ -10,6 +10,7 @@ afterwards, even when other writers commit at the same time. MERGE and DELETE ta
 exactly-once settings from the session (``spark.databricks.delta.write.txnAppId`` …), so those
 calls are serialised in this process while the settings are in place.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -41,8 +42,16 @@ def error(exc: BaseException, table: str, what: str) -> BaseException:
     text = str(exc)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     if isinstance(exc, DeltaConcurrentModificationException) or any(
-            s in text for s in ("DELTA_CONCURRENT", "DELTA_PROTOCOL_CHANGED", "DELTA_METADATA_CHANGED", "io.delta.exceptions.Concurrent",
-                                "ProtocolChangedException", "MetadataChangedException")):
+        s in text
+        for s in (
+            "DELTA_CONCURRENT",
+            "DELTA_PROTOCOL_CHANGED",
+            "DELTA_METADATA_CHANGED",
+            "io.delta.exceptions.Concurrent",
+            "ProtocolChangedException",
+            "MetadataChangedException",
+        )
+    ):
         return ConcurrentModificationError(
             f"{table}: another writer committed to the table while this {what} ran, and Delta found the two conflict "
             f"({first}); nothing was committed. Re-run the job: it reads the new version and is idempotent."
@@ -50,11 +59,15 @@ def error(exc: BaseException, table: str, what: str) -> BaseException:
     if "DELTA_REPLACE_WHERE_MISMATCH" in text:
         from lakehouse.tables.exceptions import PartitionFilterViolationError
 
-        return PartitionFilterViolationError(f"{table}: the data holds rows outside replace_where ({first}); filter the data to the "
-                                             "partitions being replaced or widen replace_where")
+        return PartitionFilterViolationError(
+            f"{table}: the data holds rows outside replace_where ({first}); filter the data to the "
+            "partitions being replaced or widen replace_where"
+        )
     if "DELTA_METADATA_MISMATCH" in text or "DELTA_FAILED_TO_MERGE_FIELDS" in text or "DELTA_SCHEMA_CHANGED" in text:
-        return SchemaMismatchError(f"{table}: Delta refused the {what}'s schema ({first}); cast the columns to the table's types, "
-                                   "or pass schema_mode='add_columns' to add new columns")
+        return SchemaMismatchError(
+            f"{table}: Delta refused the {what}'s schema ({first}); cast the columns to the table's types, "
+            "or pass schema_mode='add_columns' to add new columns"
+        )
     if "DELTA_MISSING_DELTA_TABLE" in text or "DELTA_TABLE_NOT_FOUND" in text or "is not a Delta table" in text:
         return TableNotFoundError(f"table {table} is not a Delta table ({first}); run the job that creates it first")
     if "DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW" in text:
@@ -173,8 +186,14 @@ def delete(spark: SparkSession, uri: str, table: str, predicate: str | Column, c
         raise error(exc, table, "delete") from exc
 
 
-def optimize(spark: SparkSession, uri: str, table: str, zorder_by: Sequence[str] | None = None, where: str | None = None,
-             target_mb: int | None = None) -> dict[str, Any]:
+def optimize(
+    spark: SparkSession,
+    uri: str,
+    table: str,
+    zorder_by: Sequence[str] | None = None,
+    where: str | None = None,
+    target_mb: int | None = None,
+) -> dict[str, Any]:
     """``OPTIMIZE`` (compaction, or Z-order by ``zorder_by``) of the whole table or the partitions ``where`` selects."""
     from delta.tables import DeltaTable
 
@@ -199,7 +218,9 @@ def vacuum(spark: SparkSession, uri: str, table: str, retention_hours: float | N
     with a message of its own, so Delta's is off here.
     """
     target = f"delta.`{spark_uri(uri)}`"
-    sql = f"VACUUM {target}" + (f" RETAIN {retention_hours:g} HOURS" if retention_hours is not None else "") + (" DRY RUN" if dry_run else "")
+    sql = (
+        f"VACUUM {target}" + (f" RETAIN {retention_hours:g} HOURS" if retention_hours is not None else "") + (" DRY RUN" if dry_run else "")
+    )
     try:
         with session_settings(spark, {RETENTION_CHECK: "false"}):
             rows = spark.sql(sql).collect()
@@ -269,5 +290,17 @@ def not_found(exc: BaseException) -> bool:
     return any(s in text for s in ("DELTA_MISSING_DELTA_TABLE", "PATH_NOT_FOUND", "is not a Delta table", "DELTA_TABLE_NOT_FOUND"))
 
 
-__all__ = ["read", "write", "merge", "delete", "optimize", "vacuum", "restore", "history", "set_properties", "register", "error",
-           "TableError"]
+__all__ = [
+    "read",
+    "write",
+    "merge",
+    "delete",
+    "optimize",
+    "vacuum",
+    "restore",
+    "history",
+    "set_properties",
+    "register",
+    "error",
+    "TableError",
+]

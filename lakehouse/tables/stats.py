@@ -7,6 +7,7 @@ they are exact bounds: strings longer than 32 characters lose their max, timesta
 rounded outwards to milliseconds, and floating point and decimal columns keep only
 null counts (NaN and decimal footers are not reliable bounds).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,7 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 _ESCAPED = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
-_ESCAPE = set('"#%\'*/:=?\\{[]^\x7f') | {chr(c) for c in range(1, 32)}  # what Spark (Hive) escapes in folder names
+_ESCAPE = set("\"#%'*/:=?\\{[]^\x7f") | {chr(c) for c in range(1, 32)}  # what Spark (Hive) escapes in folder names
 
 
 def escape_path_name(text: str) -> str:

@@ -4,6 +4,7 @@ Spark writes through Hadoop's file systems; the driver lists, moves and deletes 
 through pyarrow's, and delta-rs reads and writes the log through its own. This module
 keeps the three agreeing on paths.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,7 +17,7 @@ from lakehouse.config import is_local_uri
 
 @dataclass(frozen=True)
 class FileEntry:
-    rel_path: str      # raw relative path under the table root, '/'-separated
+    rel_path: str  # raw relative path under the table root, '/'-separated
     size: int
     mtime_ms: int
 
@@ -24,9 +25,9 @@ class FileEntry:
 def spark_uri(uri: str) -> str:
     """The same location as Hadoop names it (s3:// is s3a:// for Spark)."""
     if uri.startswith("s3://"):
-        return "s3a://" + uri[len("s3://"):]
+        return "s3a://" + uri[len("s3://") :]
     if uri.startswith("file://"):
-        return uri[len("file://"):]
+        return uri[len("file://") :]
     return uri
 
 
@@ -34,7 +35,7 @@ def _pyarrow_fs(uri: str, storage_options: dict[str, str]):
     from pyarrow import fs as pafs
 
     if is_local_uri(uri):
-        return pafs.LocalFileSystem(), uri[len("file://"):] if uri.startswith("file://") else uri
+        return pafs.LocalFileSystem(), uri[len("file://") :] if uri.startswith("file://") else uri
     if uri.startswith("s3://") or uri.startswith("s3a://"):
         opts = {k.upper(): v for k, v in storage_options.items()}
         kwargs = {}
@@ -83,8 +84,8 @@ class TableStorage:
         for info in infos:
             if info.type != pafs.FileType.File:
                 continue
-            rel = info.path[len(prefix):] if info.path.startswith(prefix) else info.path
-            under = rel[len(rel_dir) + 1:] if rel_dir else rel
+            rel = info.path[len(prefix) :] if info.path.startswith(prefix) else info.path
+            under = rel[len(rel_dir) + 1 :] if rel_dir else rel
             if any(part.startswith(("_", ".")) for part in under.split("/")):
                 continue
             mtime = int(info.mtime.timestamp() * 1000) if info.mtime else 0
@@ -125,9 +126,7 @@ class TableStorage:
             return []
         prefix = self.base + "/"
         return [
-            (i.path[len(prefix):], int(i.mtime.timestamp() * 1000) if i.mtime else 0)
-            for i in infos
-            if i.type == pafs.FileType.Directory
+            (i.path[len(prefix) :], int(i.mtime.timestamp() * 1000) if i.mtime else 0) for i in infos if i.type == pafs.FileType.Directory
         ]
 
     def open_input(self, rel: str):

@@ -13,6 +13,7 @@ A task that raises deletes the files it wrote. A task killed outright, or an att
 result Spark discards, leaves files no commit references; ``vacuum`` removes them, as it
 removes a killed Spark writer's.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,7 @@ class StagedFiles:
     """Files already written into a table's folders, not yet committed: pass them to ``Tables.write``."""
 
     adds: list[FileAdd]
-    schema: StructType            # Spark schema of the data, partition columns included
+    schema: StructType  # Spark schema of the data, partition columns included
     partition_by: list[str]
 
     def discard(self, storage: TableStorage) -> None:
@@ -47,18 +48,29 @@ class StagedFiles:
 
     def outside(self, scope: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
         """Partitions of the files that none of ``scope``'s partition dicts selects."""
-        seen = {tuple(sorted(a.partition_values.items())) for a in self.adds
-                if not any(all(a.partition_values.get(k) == v for k, v in part.items()) for part in scope)}
+        seen = {
+            tuple(sorted(a.partition_values.items()))
+            for a in self.adds
+            if not any(all(a.partition_values.get(k) == v for k, v in part.items()) for part in scope)
+        }
         return [dict(p) for p in sorted(seen)]
 
     def rows(self, partition: dict[str, str | None] | None = None) -> int:
         """Rows in the files (of one partition), from their statistics."""
-        return sum(json.loads(a.stats)["numRecords"] for a in self.adds
-                   if partition is None or all(a.partition_values.get(k) == v for k, v in partition.items()))
+        return sum(
+            json.loads(a.stats)["numRecords"]
+            for a in self.adds
+            if partition is None or all(a.partition_values.get(k) == v for k, v in partition.items())
+        )
 
 
-def stage_in_tasks(df: DataFrame, produce: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.Table]], schema: StructType,
-                   storage: TableStorage, partition_by: Sequence[str]) -> StagedFiles:
+def stage_in_tasks(
+    df: DataFrame,
+    produce: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.Table]],
+    schema: StructType,
+    storage: TableStorage,
+    partition_by: Sequence[str],
+) -> StagedFiles:
     """Run ``produce`` on the Arrow batches of every partition of ``df`` and write the tables it yields.
 
     ``produce`` is called in the tasks, as a ``mapInArrow`` function is; the tables it yields have
@@ -76,10 +88,18 @@ def stage_in_tasks(df: DataFrame, produce: Callable[[Iterator[pa.RecordBatch]], 
 
         adds = stage_tables(produce(batches), TableStorage(root, options), parts, schema)
         if adds:
-            yield pa.RecordBatch.from_pylist([
-                {"path": a.path, "size": a.size, "partition_values": json.dumps(a.partition_values),
-                 "modification_time": a.modification_time, "stats": a.stats} for a in adds
-            ])
+            yield pa.RecordBatch.from_pylist(
+                [
+                    {
+                        "path": a.path,
+                        "size": a.size,
+                        "partition_values": json.dumps(a.partition_values),
+                        "modification_time": a.modification_time,
+                        "stats": a.stats,
+                    }
+                    for a in adds
+                ]
+            )
 
     rows = df.mapInArrow(task, ADDS_SCHEMA).collect()
     adds = [FileAdd(r.path, r.size, json.loads(r.partition_values), r.modification_time, r.stats) for r in rows]

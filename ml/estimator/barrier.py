@@ -24,6 +24,7 @@ Nothing may hang. The guards, from the inside out:
 A bind failure (another process took the port between probe and bind) fails the stage with a
 recognisable message; the driver then retries the whole stage with fresh ports.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -63,13 +64,13 @@ class TrainingError(RegulakeError):
 class BarrierSpec:
     """What every task needs; pickled into the barrier stage."""
 
-    features: str           # array<double> column
+    features: str  # array<double> column
     label: str
     weight: str | None
     params: dict[str, Any]
     num_rounds: int
     startup_timeout: float  # seconds until the first iteration must be done
-    valid: Any = None       # broadcast (X, y, w) of the validation rows, identical on every rank
+    valid: Any = None  # broadcast (X, y, w) of the validation rows, identical on every rank
     early_stopping: int = 0
     fault: str | None = None  # tests only: "exit:<rank>" ends that rank's worker before the network starts
 
@@ -177,8 +178,9 @@ def train_partition(spec: BarrierSpec, batches: Iterator[pa.RecordBatch]) -> Ite
     machines = ",".join(f"{p['ip']}:{p['port']}" for p in peers)
     # The network is set up here, not by lgb.train, so the watchdog knows when every peer is connected.
     try:
-        lgb.basic._safe_call(lgb.basic._LIB.LGBM_NetworkInit(
-            lgb.basic._c_str(machines), ctypes.c_int(port), ctypes.c_int(1), ctypes.c_int(len(peers))))
+        lgb.basic._safe_call(
+            lgb.basic._LIB.LGBM_NetworkInit(lgb.basic._c_str(machines), ctypes.c_int(port), ctypes.c_int(1), ctypes.c_int(len(peers)))
+        )
     except lgb.basic.LightGBMError as e:
         raise TrainingError(f"{BIND_FAILED}: rank {rank} could not open the LightGBM network on {ip}:{port}: {e}") from e
     watchdog.started()
@@ -202,10 +204,16 @@ def train_partition(spec: BarrierSpec, batches: Iterator[pa.RecordBatch]) -> Ite
     if len(set(digests)) != 1:
         raise TrainingError(f"ranks built different models (digests {sorted(set(digests))}); the data-parallel learner lost sync")
     yield pa.RecordBatch.from_pydict(
-        {"rank": [rank], "rows": [int(len(y))], "digest": [digest], "model": [model if rank == 0 else None],
-         "best_iteration": [int(booster.best_iteration or 0)]},
-        schema=pa.schema([("rank", pa.int32()), ("rows", pa.int64()), ("digest", pa.string()), ("model", pa.string()),
-                          ("best_iteration", pa.int32())]),
+        {
+            "rank": [rank],
+            "rows": [int(len(y))],
+            "digest": [digest],
+            "model": [model if rank == 0 else None],
+            "best_iteration": [int(booster.best_iteration or 0)],
+        },
+        schema=pa.schema(
+            [("rank", pa.int32()), ("rows", pa.int64()), ("digest", pa.string()), ("model", pa.string()), ("best_iteration", pa.int32())]
+        ),
     )
 
 
@@ -296,8 +304,12 @@ def run(df: DataFrame, spec: BarrierSpec, num_tasks: int, timeout: float, retrie
             if len(digests) != 1:
                 raise TrainingError(f"ranks returned different models: {sorted(digests)}")
             return BarrierResult(
-                model=rows[0]["model"], digest=rows[0]["digest"], rows_per_rank=[r["rows"] for r in rows],
-                best_iteration=rows[0]["best_iteration"], attempts=attempt, seconds=time.monotonic() - started,
+                model=rows[0]["model"],
+                digest=rows[0]["digest"],
+                rows_per_rank=[r["rows"] for r in rows],
+                best_iteration=rows[0]["best_iteration"],
+                attempts=attempt,
+                seconds=time.monotonic() - started,
             )
         last = box["error"]
         if BIND_FAILED not in str(last):

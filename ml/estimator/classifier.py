@@ -17,6 +17,7 @@ Engines:
 
 ``featuresCol`` may be a Spark ML vector or an array of doubles; missing values are NaN.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,8 +55,14 @@ _FEATURES = "__lgbm_features"
 
 
 class _LightGBMParams(
-    HasFeaturesCol, HasLabelCol, HasWeightCol, HasValidationIndicatorCol, HasPredictionCol,
-    HasProbabilityCol, HasRawPredictionCol, HasSeed,
+    HasFeaturesCol,
+    HasLabelCol,
+    HasWeightCol,
+    HasValidationIndicatorCol,
+    HasPredictionCol,
+    HasProbabilityCol,
+    HasRawPredictionCol,
+    HasSeed,
 ):
     numIterations = Param(Params._dummy(), "numIterations", "number of boosting rounds", TypeConverters.toInt)
     learningRate = Param(Params._dummy(), "learningRate", "shrinkage rate", TypeConverters.toFloat)
@@ -70,41 +77,85 @@ class _LightGBMParams(
     lambdaL2 = Param(Params._dummy(), "lambdaL2", "L2 regularisation", TypeConverters.toFloat)
     maxBin = Param(Params._dummy(), "maxBin", "maximum histogram bins per feature", TypeConverters.toInt)
     isUnbalance = Param(Params._dummy(), "isUnbalance", "reweight the classes", TypeConverters.toBoolean)
-    earlyStoppingRound = Param(Params._dummy(), "earlyStoppingRound", "stop after k rounds without improvement on the validation rows (0: off)", TypeConverters.toInt)
+    earlyStoppingRound = Param(
+        Params._dummy(),
+        "earlyStoppingRound",
+        "stop after k rounds without improvement on the validation rows (0: off)",
+        TypeConverters.toInt,
+    )
     metric = Param(Params._dummy(), "metric", "validation metric for early stopping", TypeConverters.toString)
     numTasks = Param(Params._dummy(), "numTasks", "barrier tasks (0: all slots)", TypeConverters.toInt)
     numThreads = Param(Params._dummy(), "numThreads", "LightGBM threads per task", TypeConverters.toInt)
     engine = Param(Params._dummy(), "engine", f"one of {ENGINES}", TypeConverters.toString)
     localMaxRows = Param(Params._dummy(), "localMaxRows", "engine=auto trains locally up to this many rows", TypeConverters.toInt)
     timeout = Param(Params._dummy(), "timeout", "seconds before the driver cancels distributed training", TypeConverters.toFloat)
-    startupTimeout = Param(Params._dummy(), "startupTimeout", "seconds a task may take to join the network and finish round 1", TypeConverters.toFloat)
+    startupTimeout = Param(
+        Params._dummy(), "startupTimeout", "seconds a task may take to join the network and finish round 1", TypeConverters.toFloat
+    )
     bindRetries = Param(Params._dummy(), "bindRetries", "retries of the barrier stage after a port bind failure", TypeConverters.toInt)
     verbosity = Param(Params._dummy(), "verbosity", "LightGBM verbosity", TypeConverters.toInt)
-    featuresShapCol = Param(Params._dummy(), "featuresShapCol", "output column of SHAP contributions (last element: base value)", TypeConverters.toString)
+    featuresShapCol = Param(
+        Params._dummy(), "featuresShapCol", "output column of SHAP contributions (last element: base value)", TypeConverters.toString
+    )
     featureNames = Param(Params._dummy(), "featureNames", "names of the vector's elements", TypeConverters.toListString)
-    categoricalSlotIndexes = Param(Params._dummy(), "categoricalSlotIndexes", "positions of categorical features in the vector", TypeConverters.toListInt)
+    categoricalSlotIndexes = Param(
+        Params._dummy(), "categoricalSlotIndexes", "positions of categorical features in the vector", TypeConverters.toListInt
+    )
 
     def __init__(self, *args):
         super().__init__(*args)
         self._setDefault(
-            numIterations=100, learningRate=0.1, numLeaves=31, maxDepth=-1, minDataInLeaf=20, minSumHessianInLeaf=1e-3,
-            featureFraction=1.0, baggingFraction=1.0, baggingFreq=0, lambdaL1=0.0, lambdaL2=0.0, maxBin=255,
-            isUnbalance=False, earlyStoppingRound=0, metric="auc", numTasks=0, numThreads=1, engine="auto",
-            localMaxRows=500_000, timeout=1800.0, startupTimeout=120.0, bindRetries=2, verbosity=-1, seed=42,
-            featuresShapCol="", featureNames=[], categoricalSlotIndexes=[],
+            numIterations=100,
+            learningRate=0.1,
+            numLeaves=31,
+            maxDepth=-1,
+            minDataInLeaf=20,
+            minSumHessianInLeaf=1e-3,
+            featureFraction=1.0,
+            baggingFraction=1.0,
+            baggingFreq=0,
+            lambdaL1=0.0,
+            lambdaL2=0.0,
+            maxBin=255,
+            isUnbalance=False,
+            earlyStoppingRound=0,
+            metric="auc",
+            numTasks=0,
+            numThreads=1,
+            engine="auto",
+            localMaxRows=500_000,
+            timeout=1800.0,
+            startupTimeout=120.0,
+            bindRetries=2,
+            verbosity=-1,
+            seed=42,
+            featuresShapCol="",
+            featureNames=[],
+            categoricalSlotIndexes=[],
         )
 
     def lightgbm_params(self) -> dict[str, Any]:
         """The LightGBM parameter dict these Spark params stand for."""
         g = self.getOrDefault
         return {
-            "objective": "binary", "learning_rate": g(self.learningRate), "num_leaves": g(self.numLeaves),
-            "max_depth": g(self.maxDepth), "min_data_in_leaf": g(self.minDataInLeaf),
-            "min_sum_hessian_in_leaf": g(self.minSumHessianInLeaf), "feature_fraction": g(self.featureFraction),
-            "bagging_fraction": g(self.baggingFraction), "bagging_freq": g(self.baggingFreq),
-            "lambda_l1": g(self.lambdaL1), "lambda_l2": g(self.lambdaL2), "max_bin": g(self.maxBin),
-            "is_unbalance": g(self.isUnbalance), "metric": g(self.metric), "num_threads": g(self.numThreads),
-            "seed": g(self.seed), "deterministic": True, "verbosity": g(self.verbosity),
+            "objective": "binary",
+            "learning_rate": g(self.learningRate),
+            "num_leaves": g(self.numLeaves),
+            "max_depth": g(self.maxDepth),
+            "min_data_in_leaf": g(self.minDataInLeaf),
+            "min_sum_hessian_in_leaf": g(self.minSumHessianInLeaf),
+            "feature_fraction": g(self.featureFraction),
+            "bagging_fraction": g(self.baggingFraction),
+            "bagging_freq": g(self.baggingFreq),
+            "lambda_l1": g(self.lambdaL1),
+            "lambda_l2": g(self.lambdaL2),
+            "max_bin": g(self.maxBin),
+            "is_unbalance": g(self.isUnbalance),
+            "metric": g(self.metric),
+            "num_threads": g(self.numThreads),
+            "seed": g(self.seed),
+            "deterministic": True,
+            "verbosity": g(self.verbosity),
             **({"categorical_feature": ",".join(map(str, g(self.categoricalSlotIndexes)))} if g(self.categoricalSlotIndexes) else {}),
         }
 
@@ -151,14 +202,17 @@ class LightGBMClassifier(Estimator, _LightGBMParams):
         out = df.select(*cols)
         train = out.where(~F.col(valid)) if valid else out
         stats = train.agg(
-            F.count(F.lit(1)).alias("n"), F.count(F.when(F.col(label).isNull(), 1)).alias("null_labels"),
+            F.count(F.lit(1)).alias("n"),
+            F.count(F.when(F.col(label).isNull(), 1)).alias("null_labels"),
             F.count(F.when(F.col(label).isNotNull() & ~F.col(label).isin(0.0, 1.0), 1)).alias("bad_labels"),
             F.sum(F.when(F.col(label) == 1.0, 1).otherwise(0)).alias("pos"),
         ).first()
         if stats["n"] == 0:
             raise TrainingError("the training data has no rows")
         if stats["null_labels"]:
-            raise TrainingError(f"labelCol '{label}' is null in {stats['null_labels']} of {stats['n']} rows; drop or fill them before training")
+            raise TrainingError(
+                f"labelCol '{label}' is null in {stats['null_labels']} of {stats['n']} rows; drop or fill them before training"
+            )
         if stats["bad_labels"]:
             raise TrainingError(f"labelCol '{label}' must be 0 or 1; {stats['bad_labels']} rows hold other values")
         if stats["pos"] in (0, stats["n"]):
@@ -226,8 +280,9 @@ class LightGBMClassifier(Estimator, _LightGBMParams):
                 valid_sets = [lgb.Dataset(Xv, yv, weight=wv, reference=ds)]
                 if self.getOrDefault(self.earlyStoppingRound):
                     callbacks.append(lgb.early_stopping(self.getOrDefault(self.earlyStoppingRound), verbose=False))
-        booster = lgb.train(self.lightgbm_params(), ds, num_boost_round=self.getOrDefault(self.numIterations),
-                            valid_sets=valid_sets, callbacks=callbacks)
+        booster = lgb.train(
+            self.lightgbm_params(), ds, num_boost_round=self.getOrDefault(self.numIterations), valid_sets=valid_sets, callbacks=callbacks
+        )
         return booster.model_to_string(), int(booster.best_iteration or 0), {"tasks": 1}
 
     def _fit_spark(self, data: DataFrame, fault: str | None = None) -> tuple[str, int, dict]:
@@ -240,9 +295,15 @@ class LightGBMClassifier(Estimator, _LightGBMParams):
         tasks = self.getOrDefault(self.numTasks) or barrier.available_slots(spark)
         weight = self.getOrDefault(self.weightCol) if self.isDefined(self.weightCol) and self.getOrDefault(self.weightCol) else None
         spec = barrier.BarrierSpec(
-            features=_FEATURES, label=self.getLabelCol(), weight=weight, params=self.lightgbm_params(),
-            num_rounds=self.getOrDefault(self.numIterations), startup_timeout=self.getOrDefault(self.startupTimeout),
-            valid=bc, early_stopping=self.getOrDefault(self.earlyStoppingRound) if bc is not None else 0, fault=fault,
+            features=_FEATURES,
+            label=self.getLabelCol(),
+            weight=weight,
+            params=self.lightgbm_params(),
+            num_rounds=self.getOrDefault(self.numIterations),
+            startup_timeout=self.getOrDefault(self.startupTimeout),
+            valid=bc,
+            early_stopping=self.getOrDefault(self.earlyStoppingRound) if bc is not None else 0,
+            fault=fault,
         )
         try:
             res = barrier.run(train, spec, tasks, timeout=self.getOrDefault(self.timeout), retries=self.getOrDefault(self.bindRetries))
@@ -254,9 +315,27 @@ class LightGBMClassifier(Estimator, _LightGBMParams):
     def _fit_synapseml(self, df: DataFrame) -> tuple[str, int, dict]:  # pragma: no cover - needs SynapseML's jar
         from synapse.ml.lightgbm import LightGBMClassifier as SynapseClassifier  # type: ignore[import-not-found]
 
-        names = ["featuresCol", "labelCol", "numIterations", "learningRate", "numLeaves", "maxDepth", "minDataInLeaf",
-                 "featureFraction", "baggingFraction", "baggingFreq", "lambdaL1", "lambdaL2", "maxBin", "isUnbalance",
-                 "earlyStoppingRound", "metric", "numThreads", "seed", "categoricalSlotIndexes"]
+        names = [
+            "featuresCol",
+            "labelCol",
+            "numIterations",
+            "learningRate",
+            "numLeaves",
+            "maxDepth",
+            "minDataInLeaf",
+            "featureFraction",
+            "baggingFraction",
+            "baggingFreq",
+            "lambdaL1",
+            "lambdaL2",
+            "maxBin",
+            "isUnbalance",
+            "earlyStoppingRound",
+            "metric",
+            "numThreads",
+            "seed",
+            "categoricalSlotIndexes",
+        ]
         kwargs = {n: self.getOrDefault(getattr(self, n)) for n in names}
         m = SynapseClassifier(**kwargs).fit(df)
         return m.getNativeModel(), 0, {"tasks": None}
@@ -305,7 +384,11 @@ class LightGBMClassificationModel(Model, _LightGBMParams):
         feat = self.getFeaturesCol()
         if feat not in df.columns:
             raise TrainingError(f"cannot score: column '{feat}' is missing; the model needs {self.booster.num_feature()} features in it")
-        fcol = vector_to_array(F.col(feat), "float64") if isinstance(df.schema[feat].dataType, VectorUDT) else F.col(feat).cast("array<double>")
+        fcol = (
+            vector_to_array(F.col(feat), "float64")
+            if isinstance(df.schema[feat].dataType, VectorUDT)
+            else F.col(feat).cast("array<double>")
+        )
         shap = self.getOrDefault(self.featuresShapCol)
         inp = df.withColumn(_FEATURES, fcol)
         from pyspark.sql.types import ArrayType, DoubleType, StructType

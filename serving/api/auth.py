@@ -1,4 +1,5 @@
 """API keys (``X-API-Key``) with scopes. Keys are compared by their SHA-256 digest."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """The API's Prometheus metrics, through ``prometheus_client`` (one registry per app, so that
 several apps in one process — tests, workers — keep their own counts)."""
+
 from __future__ import annotations
 
 import time
@@ -22,13 +23,17 @@ class _Served:
         state = self.metrics.state
         if state is None:
             return
-        version = GaugeMetricFamily("regulake_api_source_version", "Delta version (or model version) being served; -1 when not loaded.",
-                                    labels=["source"])
+        version = GaugeMetricFamily(
+            "regulake_api_source_version", "Delta version (or model version) being served; -1 when not loaded.", labels=["source"]
+        )
         for key, st in state.status.items():
             version.add_metric([key], _number(st.version))
         yield version
-        yield GaugeMetricFamily("regulake_api_scored_entities", "Entities in the served risk-score snapshot.",
-                                value=state.scores.entities if state.scores else 0)
+        yield GaugeMetricFamily(
+            "regulake_api_scored_entities",
+            "Entities in the served risk-score snapshot.",
+            value=state.scores.entities if state.scores else 0,
+        )
 
     def describe(self):
         return []  # scraped fresh each time; nothing to check at registration
@@ -36,7 +41,7 @@ class _Served:
 
 def _number(v) -> float:
     if isinstance(v, str) and "+" in v:
-        v = v.split("+", 1)[0]          # plans: the plan table's version
+        v = v.split("+", 1)[0]  # plans: the plan table's version
     try:
         return float(v) if v is not None else -1.0
     except (TypeError, ValueError):
@@ -47,14 +52,28 @@ class Metrics:
     def __init__(self):
         self.registry = CollectorRegistry()
         self.state = None
-        self.requests = Counter("regulake_api_requests", "HTTP requests by method, route template and status.",
-                                ["method", "route", "status"], registry=self.registry)
-        self.latency = Histogram("regulake_api_request_duration_seconds", "Time from request start to the end of the response.",
-                                 ["route"], buckets=BUCKETS, registry=self.registry)
-        self.rate_limited = Counter("regulake_api_rate_limited", "Requests refused with 429, by identity kind (key or ip).",
-                                    ["kind"], registry=self.registry)
-        self.reloads = Counter("regulake_api_reloads", "Snapshot loads by source and outcome (loaded, missing, failed).",
-                               ["source", "outcome"], registry=self.registry)
+        self.requests = Counter(
+            "regulake_api_requests",
+            "HTTP requests by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "regulake_api_request_duration_seconds",
+            "Time from request start to the end of the response.",
+            ["route"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "regulake_api_rate_limited", "Requests refused with 429, by identity kind (key or ip).", ["kind"], registry=self.registry
+        )
+        self.reloads = Counter(
+            "regulake_api_reloads",
+            "Snapshot loads by source and outcome (loaded, missing, failed).",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
         self.started = time.time()
         self.registry.register(_Served(self))
 

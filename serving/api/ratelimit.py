@@ -2,6 +2,7 @@
 
 In-process: with several uvicorn workers each worker counts on its own (the limit is per worker).
 """
+
 from __future__ import annotations
 
 import time
@@ -17,7 +18,7 @@ class RateLimiter:
     def __init__(self, default_rate: float, default_burst: int):
         self.default_rate = default_rate
         self.default_burst = default_burst
-        self._buckets: dict[str, list[float]] = {}       # identity → [tokens, last refill]
+        self._buckets: dict[str, list[float]] = {}  # identity → [tokens, last refill]
 
     def take(self, identity: str, rate: float | None = None, burst: int | None = None, cost: float = 1.0) -> float:
         """0.0 when allowed, else the seconds until a request would be allowed."""

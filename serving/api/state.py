@@ -10,6 +10,7 @@ or the new snapshot, never a mix, and no request ever scans a table.
 a binary-search index, float64 / small-integer code arrays for the values and the reasons
 flattened into parallel arrays with offsets (≈ 100 bytes an entity with three reasons).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,8 +67,8 @@ class ScoresSnapshot:
     table: str
     version: int
     score_date: dt.date
-    keys: np.ndarray                  # sorted S18
-    rows: np.ndarray                  # row of each sorted key
+    keys: np.ndarray  # sorted S18
+    rows: np.ndarray  # row of each sorted key
     probability: np.ndarray
     raw_score: np.ndarray
     base_value: np.ndarray
@@ -101,12 +102,14 @@ class ScoresSnapshot:
             rv, rc = self.r_value, self.r_contrib
             for j in range(self.r_offsets.item(row), self.r_offsets.item(row + 1)):
                 f, d, v, c = fc.item(j), dc.item(j), rv.item(j), rc.item(j)
-                reasons.append({
-                    "factor": fv[f] if f >= 0 else None,
-                    "description_zh": dv[d] if d >= 0 else None,
-                    "value": None if v != v else v,
-                    "contribution": None if c != c else c,
-                })
+                reasons.append(
+                    {
+                        "factor": fv[f] if f >= 0 else None,
+                        "description_zh": dv[d] if d >= 0 else None,
+                        "value": None if v != v else v,
+                        "contribution": None if c != c else c,
+                    }
+                )
 
         def dec(pair):
             c = pair[0].item(row)
@@ -186,10 +189,22 @@ def load_scores(dt_obj, table: str, version: int) -> ScoresSnapshot:
         r_contrib = _floats(child("contribution", "f"))
 
     return ScoresSnapshot(
-        table=table, version=version, score_date=day, keys=keys, rows=order.astype(np.int32),
-        probability=_floats(col("probability")), raw_score=_floats(col("raw_score")), base_value=_floats(col("base_value")),
-        risk_class=_codes(col("risk_class")), model_name=_codes(col("model_name")), model_version=_codes(col("model_version")),
-        r_offsets=r_offsets, r_factor=r_factor, r_desc=r_desc, r_value=r_value, r_contrib=r_contrib,
+        table=table,
+        version=version,
+        score_date=day,
+        keys=keys,
+        rows=order.astype(np.int32),
+        probability=_floats(col("probability")),
+        raw_score=_floats(col("raw_score")),
+        base_value=_floats(col("base_value")),
+        risk_class=_codes(col("risk_class")),
+        model_name=_codes(col("model_name")),
+        model_version=_codes(col("model_version")),
+        r_offsets=r_offsets,
+        r_factor=r_factor,
+        r_desc=r_desc,
+        r_value=r_value,
+        r_contrib=r_contrib,
     )
 
 
@@ -226,15 +241,29 @@ def load_factor_catalog(dt_obj, table: str, version: int) -> FactorCatalog:
     return FactorCatalog(table, version, out)
 
 
-PLAN_LEVEL_CANDIDATES = frozenset({"period", "department", "department_code", "department_name", "draw_date", "draw_seed", "seed",
-                                   "draw_method", "published_at", "publish_date", "plan_type", "inspectors_per_task"})
+PLAN_LEVEL_CANDIDATES = frozenset(
+    {
+        "period",
+        "department",
+        "department_code",
+        "department_name",
+        "draw_date",
+        "draw_seed",
+        "seed",
+        "draw_method",
+        "published_at",
+        "publish_date",
+        "plan_type",
+        "inspectors_per_task",
+    }
+)
 
 
 @dataclass
 class PlansSnapshot:
     table: str
     version: Any
-    plans: dict[str, bytes]            # plan_id → rendered JSON
+    plans: dict[str, bytes]  # plan_id → rendered JSON
     columns: list[str]
 
 
@@ -248,8 +277,12 @@ def load_plans(dt_obj, table: str, version: int, allowed: list[str], dumps: Call
         if pid is not None:
             groups.setdefault(str(pid), []).append(r)
     # plan-level fields: plan_* and the draw's own fields, when they hold one value on every task of every plan
-    plan_level = [c for c in served if c == "plan_id" or (
-        (c.startswith("plan_") or c in PLAN_LEVEL_CANDIDATES) and all(len({repr(t.get(c)) for t in ts}) == 1 for ts in groups.values()))]
+    plan_level = [
+        c
+        for c in served
+        if c == "plan_id"
+        or ((c.startswith("plan_") or c in PLAN_LEVEL_CANDIDATES) and all(len({repr(t.get(c)) for t in ts}) == 1 for ts in groups.values()))
+    ]
     task_cols = [c for c in served if c not in plan_level]
     plans = {}
     for pid, ts in groups.items():
@@ -260,8 +293,7 @@ def load_plans(dt_obj, table: str, version: int, allowed: list[str], dumps: Call
     return PlansSnapshot(table, version, plans, served)
 
 
-def load_public_plans(dt_plans, dt_results, label: str, version: str, allowed: list[str],
-                      dumps: Callable[[Any], bytes]) -> PlansSnapshot:
+def load_public_plans(dt_plans, dt_results, label: str, version: str, allowed: list[str], dumps: Callable[[Any], bytes]) -> PlansSnapshot:
     """Plans from one-row-per-plan + one-row-per-task tables (``gold.public_inspection_plans`` / ``_results``).
 
     A plan column named ``tasks`` (the planned number) is served as ``planned_tasks``: ``tasks`` is the task list."""
@@ -294,7 +326,7 @@ class HotwordsSnapshot:
     version: int
     period: str | None
     previous_period: str | None
-    groups: dict[tuple, list[dict]]    # (scope, district_code, industry_section) → words in rank order
+    groups: dict[tuple, list[dict]]  # (scope, district_code, industry_section) → words in rank order
     columns: list[str]
     rows: int
 
@@ -337,8 +369,7 @@ class ChampionSnapshot:
     loaded_at: float = field(default_factory=time.time)
     metrics: dict[str, Any] | None = None  # held-out figures of ml.metrics.public
 
-    def score(self, values: dict[str, float | None], thresholds: list[float], k: int,
-              catalog: FactorCatalog | None) -> dict[str, Any]:
+    def score(self, values: dict[str, float | None], thresholds: list[float], k: int, catalog: FactorCatalog | None) -> dict[str, Any]:
         from ml.scoring import risk_class
 
         X = np.array([[np.nan if values.get(f) is None else float(values[f]) for f in self.factors]], dtype=float)
@@ -353,12 +384,24 @@ class ChampionSnapshot:
                 break
             f = self.factors[j]
             d = desc.get(f, {})
-            reasons.append({"factor": f, "description_zh": d.get("description_zh") or f, "description_en": d.get("description_en"),
-                            "value": _num(X[0, j]), "contribution": float(shap[j])})
+            reasons.append(
+                {
+                    "factor": f,
+                    "description_zh": d.get("description_zh") or f,
+                    "description_en": d.get("description_en"),
+                    "value": _num(X[0, j]),
+                    "contribution": float(shap[j]),
+                }
+            )
         return {
-            "model_name": self.name, "model_version": self.version, "probability": p,
-            "risk_class": str(risk_class(np.array([p]), thresholds)[0]), "raw_score": raw, "base_value": float(contrib[-1]),
-            "reasons": reasons, "missing": [f for f in self.factors if values.get(f) is None],
+            "model_name": self.name,
+            "model_version": self.version,
+            "probability": p,
+            "risk_class": str(risk_class(np.array([p]), thresholds)[0]),
+            "raw_score": raw,
+            "base_value": float(contrib[-1]),
+            "reasons": reasons,
+            "missing": [f for f in self.factors if values.get(f) is None],
         }
 
 
@@ -378,7 +421,7 @@ def _release_arrow_memory() -> None:
 @dataclass
 class SourceStatus:
     name: str
-    what: str                      # table name or model name
+    what: str  # table name or model name
     version: Any = None
     loaded_at: float | None = None
     checked_at: float | None = None
@@ -390,8 +433,16 @@ class SourceStatus:
 class ApiState:
     """Snapshots of the served tables and the champion, kept current by a background thread."""
 
-    def __init__(self, settings: ApiSettings, warehouse_root: str, storage_options: dict | None = None, mlflow_cfg=None,
-                 class_thresholds: list[float] | None = None, reasons: int = 3, dumps: Callable[[Any], bytes] | None = None):
+    def __init__(
+        self,
+        settings: ApiSettings,
+        warehouse_root: str,
+        storage_options: dict | None = None,
+        mlflow_cfg=None,
+        class_thresholds: list[float] | None = None,
+        reasons: int = 3,
+        dumps: Callable[[Any], bytes] | None = None,
+    ):
         import orjson
 
         from lakehouse.tables.names import TableName, table_uri
@@ -404,8 +455,10 @@ class ApiState:
         self.reasons = reasons
         self.dumps = dumps or (lambda o: orjson.dumps(o, default=str))
         t = settings.tables
-        self.uris = {key: table_uri(warehouse_root, TableName.parse(getattr(t, key)))
-                     for key in ("risk_scores", "factor_catalog", "public_plans", "public_results", "plan_disclosure", "hotwords")}
+        self.uris = {
+            key: table_uri(warehouse_root, TableName.parse(getattr(t, key)))
+            for key in ("risk_scores", "factor_catalog", "public_plans", "public_results", "plan_disclosure", "hotwords")
+        }
         self.status = {key: SourceStatus(key, getattr(t, key)) for key in ("risk_scores", "factor_catalog", "hotwords")}
         self.status["plans"] = SourceStatus("plans", f"{t.public_plans} + {t.public_results} (else {t.plan_disclosure})")
         self.status["champion"] = SourceStatus("champion", mlflow_cfg.model_name if mlflow_cfg else "(no MLflow configured)")
@@ -419,7 +472,7 @@ class ApiState:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._refresh_lock = threading.Lock()
-        self.on_reload: Callable[[str, str], None] | None = None     # (source, outcome) for metrics
+        self.on_reload: Callable[[str, str], None] | None = None  # (source, outcome) for metrics
 
     # -- loading -----------------------------------------------------------------------
 
@@ -470,7 +523,7 @@ class ApiState:
             self._event(key, "missing")
         except Exception as e:  # noqa: BLE001 - keep serving the last good snapshot
             st.failures += 1
-            st.error = f"loading failed ({type(e).__name__}; the server log has the details)"   # responses stay free of paths
+            st.error = f"loading failed ({type(e).__name__}; the server log has the details)"  # responses stay free of paths
             log.warning("could not load %s: %s: %s (still serving version %s)", st.what, type(e).__name__, e, st.version)
             self._event(key, "failed")
 
@@ -483,6 +536,7 @@ class ApiState:
         """The two published tables when public_plans exists, else the one-row-per-task plan_disclosure."""
         t, allowed = self.settings.tables, self.settings.plan_fields
         if self._exists("public_plans"):
+
             def loader(_d, _label, version):
                 dp, _ = self._delta("public_plans")
                 dr = self._delta("public_results")[0] if self._exists("public_results") else None
@@ -492,15 +546,21 @@ class ApiState:
                 vp = self._delta("public_plans")[1]
                 vr = self._delta("public_results")[1] if self._exists("public_results") else -1
                 return f"{vp}+{vr}"
+
             self._refresh_source("plans", versions, loader, "plans")
         else:
+
             def version():
                 if not self._exists("plan_disclosure"):
                     raise SourceMissing(f"neither {t.public_plans} nor {t.plan_disclosure} exists yet; publish a plan first")
                 return self._delta("plan_disclosure")[1]
-            self._refresh_source("plans", version,
-                                 lambda _d, label, v: load_plans(self._delta("plan_disclosure")[0], t.plan_disclosure, v, allowed,
-                                                                 self.dumps), "plans")
+
+            self._refresh_source(
+                "plans",
+                version,
+                lambda _d, label, v: load_plans(self._delta("plan_disclosure")[0], t.plan_disclosure, v, allowed, self.dumps),
+                "plans",
+            )
 
     def _refresh_champion(self) -> None:
         st = self.status["champion"]
@@ -515,7 +575,7 @@ class ApiState:
                 from ml.tracking import Tracker
 
                 uri = self.mlflow_cfg.tracking_uri
-                if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).exists():
+                if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///") :]).exists():
                     # read-only consumer: never create an empty MLflow store
                     self.champion, st.version = None, None
                     st.error = "no MLflow store yet; run 'regulake run train' (or set risk.mlflow.tracking_uri)"
@@ -595,8 +655,13 @@ class ApiState:
         return self.scores is not None
 
     def describe(self) -> dict[str, Any]:
-        attrs = {"risk_scores": "scores", "factor_catalog": "factor_catalog", "plans": "plans",
-                 "hotwords": "hotwords", "champion": "champion"}
+        attrs = {
+            "risk_scores": "scores",
+            "factor_catalog": "factor_catalog",
+            "plans": "plans",
+            "hotwords": "hotwords",
+            "champion": "champion",
+        }
         out = {}
         for key, st in self.status.items():
             d = {"source": st.what, "loaded": getattr(self, attrs[key]) is not None, "version": st.version}

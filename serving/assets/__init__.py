@@ -5,6 +5,7 @@ pinned package-lock.json; each package below is mounted read-only at ``/assets/n
 with its own LICENSE file. ``REGULAKE_WEB_ASSETS`` points elsewhere (a folder holding the same
 ``node_modules`` layout), e.g. for an installed wheel.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,22 @@ log = logging.getLogger("regulake.api")
 
 PREFIX = "/assets/npm"
 # what the dashboard, /docs, /redoc and the Great Expectations Data Docs load
-PACKAGES = ("echarts", "echarts-wordcloud", "swagger-ui-dist", "redoc", "jquery", "bootstrap", "popper.js", "bootstrap-table",
-            "@fortawesome/fontawesome-free", "bootstrap-datepicker", "@forevolve/bootstrap-dark", "vega", "vega-lite", "vega-embed")
+PACKAGES = (
+    "echarts",
+    "echarts-wordcloud",
+    "swagger-ui-dist",
+    "redoc",
+    "jquery",
+    "bootstrap",
+    "popper.js",
+    "bootstrap-table",
+    "@fortawesome/fontawesome-free",
+    "bootstrap-datepicker",
+    "@forevolve/bootstrap-dark",
+    "vega",
+    "vega-lite",
+    "vega-embed",
+)
 
 
 def node_modules() -> Path:

@@ -1,6 +1,7 @@
 """``/docs`` (Swagger UI) and ``/redoc`` (ReDoc) from the self-hosted npm assets (FastAPI's
 "self-hosting JavaScript and CSS for docs" recipe): FastAPI's defaults load both from a CDN and
 stay blank on a network that cannot reach it."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -8,7 +9,7 @@ from functools import lru_cache
 from serving.assets import mount_assets, node_modules, url
 
 REDOC_JS = "/assets/redoc.standalone.js"
-REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"       # the "powered by" logo in ReDoc's bundle: replaced by an empty image
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"  # the "powered by" logo in ReDoc's bundle: replaced by an empty image
 BLANK_SVG = "data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E"
 
 
@@ -27,10 +28,14 @@ def install_offline_docs(app, title: str) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui():
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{title} - Swagger UI",
-                                   oauth2_redirect_url="/docs/oauth2-redirect",
-                                   swagger_js_url=url("swagger-ui-dist", "swagger-ui-bundle.js"),
-                                   swagger_css_url=url("swagger-ui-dist", "swagger-ui.css"), swagger_favicon_url=favicon)
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title=f"{title} - Swagger UI",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url=url("swagger-ui-dist", "swagger-ui-bundle.js"),
+            swagger_css_url=url("swagger-ui-dist", "swagger-ui.css"),
+            swagger_favicon_url=favicon,
+        )
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     async def swagger_ui_redirect():
@@ -44,5 +49,6 @@ def install_offline_docs(app, title: str) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc():
-        return get_redoc_html(openapi_url=app.openapi_url, title=f"{title} - ReDoc", redoc_js_url=REDOC_JS,
-                              redoc_favicon_url=favicon, with_google_fonts=False)
+        return get_redoc_html(
+            openapi_url=app.openapi_url, title=f"{title} - ReDoc", redoc_js_url=REDOC_JS, redoc_favicon_url=favicon, with_google_fonts=False
+        )

@@ -14,6 +14,7 @@ pre-session token bound to a short-lived cookie (double submit), logout the sess
 them from being called with the cookie from another site, and no CORS header lets another
 origin read them.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -6,6 +6,7 @@ yet comes back as ``{"table": ..., "version": null, "missing": "..."}`` and the 
 "no data yet" for it — nothing is made up. Entity-level rows carry only the USCC, the
 registered name, classes and figures.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,10 +25,10 @@ FREQUENCY_DAYS = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "year
 
 @dataclass(frozen=True)
 class Filters:
-    period_from: str | None = None      # YYYY-MM, inclusive
-    period_to: str | None = None        # YYYY-MM, inclusive
-    district: str | None = None         # 6-digit district code
-    industry: str | None = None         # GB/T 4754 section letter
+    period_from: str | None = None  # YYYY-MM, inclusive
+    period_to: str | None = None  # YYYY-MM, inclusive
+    district: str | None = None  # 6-digit district code
+    industry: str | None = None  # GB/T 4754 section letter
 
     def key(self) -> tuple:
         return (self.period_from, self.period_to, self.district, self.industry)
@@ -143,6 +144,7 @@ def entities(state) -> pl.DataFrame | None:
         if "establishment_date" in f.columns:
             out = out.with_columns(pl.col("establishment_date").dt.strftime("%Y-%m").alias("month"))
         return out
+
     return _memo(("entities", s.version), build)
 
 
@@ -162,8 +164,10 @@ def _counts(df: pl.DataFrame, col: str, names: dict | None = None) -> list[dict]
 
 
 def filter_options(state) -> dict[str, Any]:
-    return {"districts": [{"code": c, "name": n} for c, n in sorted(districts().items())],
-            "industries": [{"code": c, "name": n} for c, n in sorted(sections().items())]}
+    return {
+        "districts": [{"code": c, "name": n} for c, n in sorted(districts().items())],
+        "industries": [{"code": c, "name": n} for c, n in sorted(sections().items())],
+    }
 
 
 # -- the city at a glance ---------------------------------------------------------------------
@@ -181,12 +185,20 @@ def overview(state, f: Filters) -> dict[str, Any]:
     tree = []
     for d in out["by_district"]:
         sub = e.filter(pl.col("district_code") == d["key"])
-        tree.append({"name": d["name"], "code": d["key"], "value": d["count"],
-                     "children": [{"name": t["name"], "code": t["key"], "value": t["count"]} for t in _counts(sub, "town_code", tn)]})
+        tree.append(
+            {
+                "name": d["name"],
+                "code": d["key"],
+                "value": d["count"],
+                "children": [{"name": t["name"], "code": t["key"], "value": t["count"]} for t in _counts(sub, "town_code", tn)],
+            }
+        )
     out["treemap"] = tree
     sn = status_names()
-    out["by_status"] = [{**c, "name": sn.get(c["key"], (c["key"], c["key"]))[0], "name_en": sn.get(c["key"], (c["key"], c["key"]))[1]}
-                        for c in _counts(e, "registration_status")]
+    out["by_status"] = [
+        {**c, "name": sn.get(c["key"], (c["key"], c["key"]))[0], "name_en": sn.get(c["key"], (c["key"], c["key"]))[1]}
+        for c in _counts(e, "registration_status")
+    ]
     if "month" in e.columns:
         months = e.filter(pl.col("month").is_not_null())
         if f.period_from or f.period_to:
@@ -198,8 +210,10 @@ def overview(state, f: Filters) -> dict[str, Any]:
                 first = f"{y - 2}-{m:02d}"
                 months = months.filter(pl.col("month") > first)
         out["registered_per_month"] = [{"month": k, "count": c["count"]} for c in _counts(months, "month") for k in [c["key"]]]
-    out["deregistered_per_month"] = {"missing": "gold.entity_profile holds the registration status, not the date of deregistration; "
-                                                "a per-month series needs a deregistration_date column (the register's change records)"}
+    out["deregistered_per_month"] = {
+        "missing": "gold.entity_profile holds the registration status, not the date of deregistration; "
+        "a per-month series needs a deregistration_date column (the register's change records)"
+    }
     if "abnormal_operations_count_365d" in e.columns:
         ab = e.filter(pl.col("abnormal_operations_count_365d") > 0)
         out["abnormal_listed_365d"] = ab.height
@@ -225,7 +239,9 @@ def _scored(state) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
         def on(d):
             x = fr.filter(pl.col("score_date") == d)
             return x.join(dims, on="uscc", how="left") if dims is not None else x
+
         return on(dates[-1]), (on(dates[-2]) if len(dates) > 1 else None)
+
     ver = state.get("entity_profile").version if ent is not None else None
     return _memo(("scored", s.version, ver), build)
 
@@ -243,8 +259,11 @@ def risk(state, f: Filters, top: int = 20) -> dict[str, Any]:
     if latest is None:
         return out
     fc = state.get("factor_catalog")
-    en = dict(zip(fc.frame.get_column("factor").to_list(), fc.frame.get_column("description_en").to_list())) \
-        if fc is not None and "description_en" in fc.frame.columns else {}
+    en = (
+        dict(zip(fc.frame.get_column("factor").to_list(), fc.frame.get_column("description_en").to_list()))
+        if fc is not None and "description_en" in fc.frame.columns
+        else {}
+    )
     cur = _where(latest, f)
     out["score_date"] = str(latest.get_column("score_date").max())
     out["scored"] = cur.height
@@ -262,6 +281,7 @@ def risk(state, f: Filters, top: int = 20) -> dict[str, Any]:
             counts = {c: int(n) for c, n in zip(sub.get_column("risk_class").to_list(), sub.get_column("len").to_list())}
             rows.append({"key": k, "name": names.get(k, k), **{c: counts.get(c, 0) for c in classes}})
         return rows
+
     out["by_district"] = by("district_code", districts())
     out["by_industry"] = by("industry_section", sections())
     out["class_counts"] = {c: int(cur.filter(pl.col("risk_class") == c).height) for c in classes}
@@ -271,8 +291,12 @@ def risk(state, f: Filters, top: int = 20) -> dict[str, Any]:
             r = r.unnest("reasons")
             if "factor" in r.columns:
                 desc = "description_zh" if "description_zh" in r.columns else "factor"
-                g = r.group_by("factor").agg(pl.len().alias("count"), pl.col(desc).first().alias("description_zh")).sort(
-                    ["count", "factor"], descending=[True, False]).head(10)
+                g = (
+                    r.group_by("factor")
+                    .agg(pl.len().alias("count"), pl.col(desc).first().alias("description_zh"))
+                    .sort(["count", "factor"], descending=[True, False])
+                    .head(10)
+                )
                 out["top_reasons"] = [{**x, "description_en": en.get(x["factor"])} for x in g.to_dicts()]
     cols = [c for c in ("uscc", "entity_name", "risk_class", "probability", "district_code", "reasons") if c in cur.columns]
     hi = cur.sort(["probability", "uscc"], descending=[True, False]).head(top).select(cols).to_dicts()
@@ -313,24 +337,39 @@ def plans(state, f: Filters) -> dict[str, Any]:
         t = t.join(r.unique(subset=keys, keep="first"), on=keys, how="left")
     else:
         t = t.with_columns(pl.lit(None, pl.String).alias("inspection_result"))
-    t = t.with_columns(done=pl.col("inspection_result").is_not_null(),
-                       found=pl.col("inspection_result").is_not_null() & (pl.col("inspection_result") != "1"))
+    t = t.with_columns(
+        done=pl.col("inspection_result").is_not_null(),
+        found=pl.col("inspection_result").is_not_null() & (pl.col("inspection_result") != "1"),
+    )
     names = {}
     if pp is not None and "plan_name" in pp.frame.columns:
         names = dict(zip(pp.frame.get_column("plan_id").to_list(), pp.frame.get_column("plan_name").to_list()))
     rows = []
     for pid in sorted(t.get_column("plan_id").unique().to_list()):
         sub = t.filter(pl.col("plan_id") == pid)
-        rows.append({"plan_id": pid, "plan_name": names.get(pid), "tasks": sub.height, "done": int(sub.get_column("done").sum()),
-                     "violations": int(sub.get_column("found").sum())})
+        rows.append(
+            {
+                "plan_id": pid,
+                "plan_name": names.get(pid),
+                "tasks": sub.height,
+                "done": int(sub.get_column("done").sum()),
+                "violations": int(sub.get_column("found").sum()),
+            }
+        )
     out["plans"] = rows
     shares = {}
     for share in sorted(x for x in t.get_column("share").unique().to_list() if x is not None) if "share" in t.columns else []:
         sub = t.filter((pl.col("share") == share) & pl.col("done"))
         n, k = sub.height, int(sub.get_column("found").sum())
         p, lo, hi = wilson(k, n)
-        shares[share] = {"tasks": int(t.filter(pl.col("share") == share).height), "done": n, "violations": k, "hit_rate": p, "ci_low": lo,
-                         "ci_high": hi}
+        shares[share] = {
+            "tasks": int(t.filter(pl.col("share") == share).height),
+            "done": n,
+            "violations": k,
+            "hit_rate": p,
+            "ci_low": lo,
+            "ci_high": hi,
+        }
     out["shares"] = shares
     tg, rd = shares.get("targeted"), shares.get("random")
     if tg and rd and tg["hit_rate"] is not None and rd["hit_rate"] is not None:
@@ -378,7 +417,9 @@ def complaints(state, f: Filters, top: int = 60) -> dict[str, Any]:
         if periods:
             w = d.filter(pl.col("period") == periods[-1]).sort("rank").head(20)
             out["rising_period"] = periods[-1]
-            out["rising_words"] = w.select([c for c in ("rank", "word", "count", "previous_count", "ratio", "is_new") if c in w.columns]).to_dicts()
+            out["rising_words"] = w.select(
+                [c for c in ("rank", "word", "count", "previous_count", "ratio", "is_new") if c in w.columns]
+            ).to_dicts()
         else:
             out["rising_words"] = []
     hs = state.get("hotspots")
@@ -391,8 +432,23 @@ def complaints(state, f: Filters, top: int = 60) -> dict[str, Any]:
             last = d.get_column("period").max()
             h = d.filter((pl.col("period") == last) & pl.col("hotspot")).sort("z", descending=True).head(15)
             out["hotspot_period"] = last
-            out["hotspots"] = h.select([c for c in ("district_code", "district_name", "industry_section", "industry_name", "complaints",
-                                                    "entities", "rate", "ratio", "z") if c in h.columns]).to_dicts()
+            out["hotspots"] = h.select(
+                [
+                    c
+                    for c in (
+                        "district_code",
+                        "district_name",
+                        "industry_section",
+                        "industry_name",
+                        "complaints",
+                        "entities",
+                        "rate",
+                        "ratio",
+                        "z",
+                    )
+                    if c in h.columns
+                ]
+            ).to_dicts()
         else:
             out["hotspots"] = []
     return out
@@ -420,8 +476,9 @@ def clusters(state, f: Filters, top: int = 10) -> dict[str, Any]:
     members = state.get("clusters")
     if members is not None and key and key in members.frame.columns:
         mf = members.frame
-        mcols = [c for c in ("uscc", "entity_name", "establishment_date", "industry_code", "registered_capital", "score")
-                 if c in mf.columns]
+        mcols = [
+            c for c in ("uscc", "entity_name", "establishment_date", "industry_code", "registered_capital", "score") if c in mf.columns
+        ]
         for al in alerts:
             al["members"] = mf.filter(pl.col(key) == al[key]).select(mcols).head(30).to_dicts()
     out["alerts"] = alerts
@@ -450,8 +507,10 @@ def _departments() -> dict[str, str]:
 
 
 def governance(state, f: Filters) -> dict[str, Any]:
-    out: dict[str, Any] = {"sources": [_src(state, "landing_files"), _src(state, "quality"), _src(state, "kpi")],
-                           "filters_applied": "period (delivery date); departments and catalogs are not split by district or industry"}
+    out: dict[str, Any] = {
+        "sources": [_src(state, "landing_files"), _src(state, "quality"), _src(state, "kpi")],
+        "filters_applied": "period (delivery date); departments and catalogs are not split by district or industry",
+    }
     lf, q = state.get("landing_files"), state.get("quality")
     if lf is None:
         return out
@@ -460,8 +519,9 @@ def governance(state, f: Filters) -> dict[str, Any]:
         files = files.filter(pl.col("batch_date").dt.strftime("%Y-%m").map_elements(f.month_in, return_dtype=pl.Boolean))
     newest = lf.frame.get_column("batch_date").max()
     ing = files.filter(pl.col("status") == "ingest") if "status" in files.columns else files
-    g = ing.group_by("department", "catalog").agg(pl.col("manifest_rows").sum().alias("delivered"), pl.len().alias("files"),
-                                                  pl.col("batch_date").max().alias("last_delivery"))
+    g = ing.group_by("department", "catalog").agg(
+        pl.col("manifest_rows").sum().alias("delivered"), pl.len().alias("files"), pl.col("batch_date").max().alias("last_delivery")
+    )
     rej = {}
     if q is not None:
         qq = q.frame.filter(pl.col("rule").is_null())
@@ -480,17 +540,40 @@ def governance(state, f: Filters) -> dict[str, Any]:
         c = cats.get(cat)
         freq = str(getattr(c.frequency, "value", c.frequency)) if c else None
         late = days is not None and freq in FREQUENCY_DAYS and days > FREQUENCY_DAYS[freq]
-        rows.append({"department": dep, "department_name": deps.get(dep, dep), "catalog": cat, "catalog_name": c.name_zh if c else None,
-                     "catalog_name_en": c.name_en if c else None, "frequency": freq, "files": int(nfiles),
-                     "delivered": int(delivered or 0), "rows_in": qc.get("rows_in"), "rejected": qc.get("rows_rejected"),
-                     "pass_rate": (1 - (qc.get("rows_rejected") or 0) / qc["rows_in"]) if qc.get("rows_in") else None,
-                     "last_delivery": str(last) if last else None, "days_since": days, "late": late})
+        rows.append(
+            {
+                "department": dep,
+                "department_name": deps.get(dep, dep),
+                "catalog": cat,
+                "catalog_name": c.name_zh if c else None,
+                "catalog_name_en": c.name_en if c else None,
+                "frequency": freq,
+                "files": int(nfiles),
+                "delivered": int(delivered or 0),
+                "rows_in": qc.get("rows_in"),
+                "rejected": qc.get("rows_rejected"),
+                "pass_rate": (1 - (qc.get("rows_rejected") or 0) / qc["rows_in"]) if qc.get("rows_in") else None,
+                "last_delivery": str(last) if last else None,
+                "days_since": days,
+                "late": late,
+            }
+        )
     out["as_of"] = str(newest) if newest else None
     out["catalogs"] = rows
     by_dep: dict[str, dict] = {}
     for r in rows:
-        d = by_dep.setdefault(r["department"], {"department": r["department"], "department_name": r["department_name"], "catalogs": 0,
-                                                "delivered": 0, "rows_in": 0, "rejected": 0, "late": 0})
+        d = by_dep.setdefault(
+            r["department"],
+            {
+                "department": r["department"],
+                "department_name": r["department_name"],
+                "catalogs": 0,
+                "delivered": 0,
+                "rows_in": 0,
+                "rejected": 0,
+                "late": 0,
+            },
+        )
         d["catalogs"] += 1
         d["delivered"] += r["delivered"]
         d["rows_in"] += r["rows_in"] or 0

@@ -10,6 +10,7 @@
 | GET /dashboard/datadocs/... | session | the Great Expectations Data Docs, with their CDN links pointing at /assets/npm |
 | /dashboard/static/..., /assets/npm/... | open | the page's own JS/CSS and the npm packages (no data) |
 """
+
 from __future__ import annotations
 
 import html
@@ -29,8 +30,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 _MONTH = re.compile(P.PERIOD_RE)
 _DISTRICT = re.compile(r"^\d{6}$")
 _SECTION = re.compile(r"^[A-T]$")
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
@@ -39,8 +42,17 @@ def _json(obj, status: int = 200) -> Response:
 
 
 def _page(text: str, status: int = 200, headers: dict | None = None) -> HTMLResponse:
-    return HTMLResponse(text, status_code=status, headers={"Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY",
-                                                           "Referrer-Policy": "same-origin", **NO_STORE, **(headers or {})})
+    return HTMLResponse(
+        text,
+        status_code=status,
+        headers={
+            "Content-Security-Policy": PAGE_CSP,
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "same-origin",
+            **NO_STORE,
+            **(headers or {}),
+        },
+    )
 
 
 def _cookie(resp: Response, name: str, value: str, request: Request, max_age: int | None) -> None:
@@ -77,8 +89,11 @@ def mount_dashboard(app: FastAPI, state, keys, sessions: Sessions | None = None)
 
         token = secrets.token_urlsafe(24)
         lang = lang_of(request)
-        body = (login_template.replace("{{csrf}}", token).replace("{{lang}}", lang)
-                .replace("{{error}}", f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""))
+        body = (
+            login_template.replace("{{csrf}}", token)
+            .replace("{{lang}}", lang)
+            .replace("{{error}}", f'<p class="error" role="alert">{html.escape(error)}</p>' if error else "")
+        )
         resp = _page(body, status)
         _cookie(resp, LOGIN_COOKIE, token, request, 600)
         return resp
@@ -133,8 +148,12 @@ def mount_dashboard(app: FastAPI, state, keys, sessions: Sessions | None = None)
     def _filters(request: Request) -> P.Filters | Response:
         q = request.query_params
         out = {}
-        for name, attr, rx in (("from", "period_from", _MONTH), ("to", "period_to", _MONTH), ("district", "district", _DISTRICT),
-                               ("industry", "industry", _SECTION)):
+        for name, attr, rx in (
+            ("from", "period_from", _MONTH),
+            ("to", "period_to", _MONTH),
+            ("district", "district", _DISTRICT),
+            ("industry", "industry", _SECTION),
+        ):
             v = q.get(name) or None
             if v is not None and not rx.match(v):
                 return _json({"detail": f"invalid filter {name}={v[:40]!r}", "reason": "invalid_filter"}, 422)
@@ -144,14 +163,25 @@ def mount_dashboard(app: FastAPI, state, keys, sessions: Sessions | None = None)
     @app.get("/dashboard/api/meta", include_in_schema=False)
     async def dashboard_meta(request: Request):
         if not allowed(request):
-            return _json({"detail": f"log in at /dashboard/login or send an X-API-Key with the scope {SCOPE}", "reason": "unauthenticated"}, 401)
-        return _json({"generation": state.generation, "sources": state.versions(), "panels": list(P.PANELS),
-                      "data_docs": datadocs_available(state), **P.filter_options(state)})
+            return _json(
+                {"detail": f"log in at /dashboard/login or send an X-API-Key with the scope {SCOPE}", "reason": "unauthenticated"}, 401
+            )
+        return _json(
+            {
+                "generation": state.generation,
+                "sources": state.versions(),
+                "panels": list(P.PANELS),
+                "data_docs": datadocs_available(state),
+                **P.filter_options(state),
+            }
+        )
 
     @app.get("/dashboard/api/panels/{name}", include_in_schema=False)
     async def dashboard_panel(name: str, request: Request):
         if not allowed(request):
-            return _json({"detail": f"log in at /dashboard/login or send an X-API-Key with the scope {SCOPE}", "reason": "unauthenticated"}, 401)
+            return _json(
+                {"detail": f"log in at /dashboard/login or send an X-API-Key with the scope {SCOPE}", "reason": "unauthenticated"}, 401
+            )
         if name not in P.PANELS:
             return _json({"detail": f"no panel '{name[:40]}'; panels: {', '.join(P.PANELS)}", "reason": "not_found"}, 404)
         f = _filters(request)

@@ -7,6 +7,7 @@ Only allowlisted, non-personal columns are loaded (``COLUMNS``; a name that
 :func:`is_personal_field` flags is dropped even if listed), so a panel cannot leak what was
 never read. ``gold.inspection_tasks``' ``inspectors`` and every ``legal_rep_*`` column stay on disk.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,28 +25,110 @@ log = logging.getLogger("regulake.dashboard")
 
 # source key → (table, allowlisted columns). Names personal-looking by the API's rule are refused anyway.
 SOURCES: dict[str, tuple[str, list[str]]] = {
-    "entity_profile": ("gold.entity_profile", ["uscc", "entity_name", "enterprise_type", "registration_status", "establishment_date",
-                                               "industry_code", "district_code", "town_code", "abnormal_operations_count_365d",
-                                               "abnormal_operations_count_all", "as_of"]),
+    "entity_profile": (
+        "gold.entity_profile",
+        [
+            "uscc",
+            "entity_name",
+            "enterprise_type",
+            "registration_status",
+            "establishment_date",
+            "industry_code",
+            "district_code",
+            "town_code",
+            "abnormal_operations_count_365d",
+            "abnormal_operations_count_all",
+            "as_of",
+        ],
+    ),
     "kpi": ("gold.kpi", ["as_of", "metric", "dimension", "value"]),
     "risk_scores": ("gold.risk_scores", ["score_date", "uscc", "probability", "risk_class", "reasons", "model_version"]),
     "factor_catalog": ("gold.factor_catalog", ["factor", "description_zh", "description_en"]),
-    "inspection_tasks": ("gold.inspection_tasks", ["plan_id", "task_id", "uscc", "district_code", "industry_section", "share",
-                                                   "risk_class"]),
-    "public_plans": ("gold.public_inspection_plans", ["plan_id", "plan_name", "period_start", "period_end", "tasks",
-                                                      "results_reported", "problems_found", "status"]),
-    "public_results": ("gold.public_inspection_results", ["plan_id", "task_id", "uscc", "district_code", "inspection_date",
-                                                          "inspection_result"]),
-    "hot_words": ("gold.complaint_hot_words", ["period", "scope", "district_code", "industry_section", "rank", "word", "count",
-                                               "complaints", "keyness"]),
-    "rising_words": ("gold.complaint_rising_words", ["period", "previous_period", "scope", "district_code", "industry_section",
-                                                     "rank", "word", "count", "previous_count", "ratio", "is_new"]),
-    "hotspots": ("gold.complaint_hotspots", ["period", "district_code", "district_name", "industry_section", "industry_name",
-                                             "complaints", "entities", "rate", "ratio", "z", "hotspot", "rank"]),
-    "alerts": ("gold.registration_alerts", ["cluster_id", "district_code", "town_code", "size", "first_date", "last_date", "span_days",
-                                            "score", "trading_share", "unpaid_share", "industry_codes", "reason_codes", "reasons", "as_of"]),
-    "clusters": ("gold.registration_clusters", ["cluster_id", "uscc", "entity_name", "enterprise_type", "establishment_date",
-                                                "industry_code", "registered_capital", "district_code", "town_code", "score", "alert", "as_of"]),
+    "inspection_tasks": (
+        "gold.inspection_tasks",
+        ["plan_id", "task_id", "uscc", "district_code", "industry_section", "share", "risk_class"],
+    ),
+    "public_plans": (
+        "gold.public_inspection_plans",
+        ["plan_id", "plan_name", "period_start", "period_end", "tasks", "results_reported", "problems_found", "status"],
+    ),
+    "public_results": (
+        "gold.public_inspection_results",
+        ["plan_id", "task_id", "uscc", "district_code", "inspection_date", "inspection_result"],
+    ),
+    "hot_words": (
+        "gold.complaint_hot_words",
+        ["period", "scope", "district_code", "industry_section", "rank", "word", "count", "complaints", "keyness"],
+    ),
+    "rising_words": (
+        "gold.complaint_rising_words",
+        [
+            "period",
+            "previous_period",
+            "scope",
+            "district_code",
+            "industry_section",
+            "rank",
+            "word",
+            "count",
+            "previous_count",
+            "ratio",
+            "is_new",
+        ],
+    ),
+    "hotspots": (
+        "gold.complaint_hotspots",
+        [
+            "period",
+            "district_code",
+            "district_name",
+            "industry_section",
+            "industry_name",
+            "complaints",
+            "entities",
+            "rate",
+            "ratio",
+            "z",
+            "hotspot",
+            "rank",
+        ],
+    ),
+    "alerts": (
+        "gold.registration_alerts",
+        [
+            "cluster_id",
+            "district_code",
+            "town_code",
+            "size",
+            "first_date",
+            "last_date",
+            "span_days",
+            "score",
+            "trading_share",
+            "unpaid_share",
+            "industry_codes",
+            "reason_codes",
+            "reasons",
+            "as_of",
+        ],
+    ),
+    "clusters": (
+        "gold.registration_clusters",
+        [
+            "cluster_id",
+            "uscc",
+            "entity_name",
+            "enterprise_type",
+            "establishment_date",
+            "industry_code",
+            "registered_capital",
+            "district_code",
+            "town_code",
+            "score",
+            "alert",
+            "as_of",
+        ],
+    ),
     "quality": ("silver.quality", ["ingest_batch", "subject_area", "catalog", "metric", "rule", "count"]),
     "landing_files": ("bronze.landing_files", ["ingest_batch", "catalog", "department", "batch_date", "manifest_rows", "status"]),
 }
@@ -59,7 +142,7 @@ class Snapshot:
     version: int
     frame: pl.DataFrame
     loaded_at: float = field(default_factory=time.time)
-    note: str | None = None            # e.g. "latest partition as_of=2026-01-03"
+    note: str | None = None  # e.g. "latest partition as_of=2026-01-03"
 
 
 @dataclass
@@ -108,8 +191,9 @@ def _load(dto, key: str, table: str, version: int) -> Snapshot:
 class DashboardState:
     """Snapshots of every source in :data:`SOURCES`, kept current by a background thread."""
 
-    def __init__(self, warehouse_root: str, storage_options: dict | None = None, reload_interval_s: float = 30.0,
-                 data_docs_root: str | None = None):
+    def __init__(
+        self, warehouse_root: str, storage_options: dict | None = None, reload_interval_s: float = 30.0, data_docs_root: str | None = None
+    ):
         from lakehouse.tables.names import TableName, table_uri
 
         self.root = warehouse_root
@@ -123,7 +207,7 @@ class DashboardState:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.generation = 0                  # moves whenever any snapshot changes (the page polls it)
+        self.generation = 0  # moves whenever any snapshot changes (the page polls it)
 
     def get(self, key: str) -> Snapshot | None:
         return self.snaps.get(key)
@@ -203,6 +287,11 @@ class DashboardState:
         out = {}
         for k, st in self.status.items():
             s = self.snaps[k]
-            out[k] = {"table": st.table, "version": s.version if s else None, "rows": s.frame.height if s else 0,
-                      "note": s.note if s else None, "error": None if s else st.error}
+            out[k] = {
+                "table": st.table,
+                "version": s.version if s else None,
+                "rows": s.frame.height if s else 0,
+                "note": s.note if s else None,
+                "error": None if s else st.error,
+            }
         return out

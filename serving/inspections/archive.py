@@ -6,6 +6,7 @@ handwritten images of inspectors and inspected party — the record's SHA-256 an
 e-seal. The CJK font is embedded (subset). The bytes are reproducible (reportlab's invariant mode),
 so re-rendering a record gives the same file and the same SHA-256.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,15 +27,41 @@ if TYPE_CHECKING:
     from serving.inspections.store import RecordState
 
 FONT = "regulake-cjk"
-ARCHIVES = pa.schema([
-    ("record_id", pa.string()), ("task_id", pa.string()), ("plan_id", pa.string()), ("uscc", pa.string()), ("form_id", pa.string()),
-    ("path", pa.string()), ("sha256", pa.string()), ("bytes", pa.int64()), ("pages", pa.int32()), ("record_sha256", pa.string()),
-    ("corrects", pa.string()), ("archived_at", pa.timestamp("us")),
-])
-RESULT_NAMES = {"1": "未发现问题", "2": "发现问题已责令改正", "3": "发现问题待后续处理", "4": "通过登记的住所（经营场所）无法联系",
-                "5": "不配合检查情节严重", "6": "未按规定公示应当公示的信息", "7": "公示信息隐瞒真实情况、弄虚作假"}
-ITEM_NAMES = {"01": "公示信息检查", "02": "登记事项检查", "03": "食品安全检查", "04": "产品质量检查", "05": "特种设备检查",
-              "06": "计量检查", "07": "广告检查", "08": "价格检查"}
+ARCHIVES = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("task_id", pa.string()),
+        ("plan_id", pa.string()),
+        ("uscc", pa.string()),
+        ("form_id", pa.string()),
+        ("path", pa.string()),
+        ("sha256", pa.string()),
+        ("bytes", pa.int64()),
+        ("pages", pa.int32()),
+        ("record_sha256", pa.string()),
+        ("corrects", pa.string()),
+        ("archived_at", pa.timestamp("us")),
+    ]
+)
+RESULT_NAMES = {
+    "1": "未发现问题",
+    "2": "发现问题已责令改正",
+    "3": "发现问题待后续处理",
+    "4": "通过登记的住所（经营场所）无法联系",
+    "5": "不配合检查情节严重",
+    "6": "未按规定公示应当公示的信息",
+    "7": "公示信息隐瞒真实情况、弄虚作假",
+}
+ITEM_NAMES = {
+    "01": "公示信息检查",
+    "02": "登记事项检查",
+    "03": "食品安全检查",
+    "04": "产品质量检查",
+    "05": "特种设备检查",
+    "06": "计量检查",
+    "07": "广告检查",
+    "08": "价格检查",
+}
 MODE_NAMES = {"1": "双随机抽查", "2": "重点检查", "3": "投诉举报核查"}
 FINDING_NAMES = {"inspected": "已现场检查", "unreachable": "通过登记的住所（经营场所）无法联系", "refused": "不配合检查"}
 
@@ -47,8 +74,10 @@ def _register_font(path: str) -> None:
         return
     p = Path(path)
     if not p.exists():
-        raise RegulakeError(f"no CJK font at {p}: the PDF archive embeds one; run 'sh scripts/install_fonts.sh' "
-                            "(Debian fonts-wqy-microhei) or set serving.inspections.font_path")
+        raise RegulakeError(
+            f"no CJK font at {p}: the PDF archive embeds one; run 'sh scripts/install_fonts.sh' "
+            "(Debian fonts-wqy-microhei) or set serving.inspections.font_path"
+        )
     kwargs = {"subfontIndex": 0} if p.suffix.lower() == ".ttc" else {}
     pdfmetrics.registerFont(TTFont(FONT, str(p), **kwargs))
 
@@ -66,8 +95,10 @@ def seal_png(authority: str, font_path: str) -> bytes:
     red = (200, 16, 32, 255)
     d.ellipse((12, 12, size - 12, size - 12), outline=red, width=14)
     cx, cy, r, r2 = size / 2, size / 2 - 10, 62, 25
-    pts = [(cx + (r if i % 2 == 0 else r2) * math.sin(i * math.pi / 5), cy - (r if i % 2 == 0 else r2) * math.cos(i * math.pi / 5))
-           for i in range(10)]
+    pts = [
+        (cx + (r if i % 2 == 0 else r2) * math.sin(i * math.pi / 5), cy - (r if i % 2 == 0 else r2) * math.cos(i * math.pi / 5))
+        for i in range(10)
+    ]
     d.polygon(pts, fill=red)
     # the name around the upper arc, one character at a time
     name = authority
@@ -100,8 +131,11 @@ def render_pdf(state: RecordState, form: Form, settings: InspectionSettings, sea
 
     _register_font(settings.font_path)
     rec = state.record
-    seal = seal if seal is not None else (Path(settings.seal_image).read_bytes() if settings.seal_image
-                                          else seal_png(settings.authority, settings.font_path))
+    seal = (
+        seal
+        if seal is not None
+        else (Path(settings.seal_image).read_bytes() if settings.seal_image else seal_png(settings.authority, settings.font_path))
+    )
     body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
     mono = ParagraphStyle("mono", parent=body, fontSize=6.5, leading=8, wordWrap="CJK")
@@ -128,71 +162,134 @@ def render_pdf(state: RecordState, form: Form, settings: InspectionSettings, sea
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"第 {doc.page} 页")
         canvas.restoreState()
 
-    story = [Paragraph(esc(settings.authority), sub), Paragraph(esc(form.name_zh), title),
-             Paragraph(f"现场检查记录（电子存档） 编号 {esc(state.record_id)}", sub), Spacer(1, 4 * mm)]
+    story = [
+        Paragraph(esc(settings.authority), sub),
+        Paragraph(esc(form.name_zh), title),
+        Paragraph(f"现场检查记录（电子存档） 编号 {esc(state.record_id)}", sub),
+        Spacer(1, 4 * mm),
+    ]
     info = [
         ["检查对象", rec["entity_name"], "统一社会信用代码", rec["uscc"]],
         ["抽查计划", rec["plan_id"], "任务编号", rec["task_id"]],
-        ["抽查事项", f"{rec['inspection_item']} {ITEM_NAMES.get(rec['inspection_item'], '')}", "检查方式",
-         MODE_NAMES.get(rec["inspection_mode"], rec["inspection_mode"])],
+        [
+            "抽查事项",
+            f"{rec['inspection_item']} {ITEM_NAMES.get(rec['inspection_item'], '')}",
+            "检查方式",
+            MODE_NAMES.get(rec["inspection_mode"], rec["inspection_mode"]),
+        ],
         ["检查日期", rec["inspection_date"], "检查表", f"{form.form_id}（版本 {rec['form_version']}）"],
         ["检查人员", "、".join(rec["inspectors"]), "检查情况", FINDING_NAMES.get(rec["finding"], rec["finding"])],
     ]
     if rec.get("corrects"):
         info.append(["更正记录", f"本记录更正 {rec['corrects']}", "", ""])
     t = Table([[Paragraph(esc(c), body) for c in row] for row in info], colWidths=[22 * mm, 63 * mm, 30 * mm, 65 * mm])
-    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
-                           ("BACKGROUND", (2, 0), (2, -1), colors.whitesmoke), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+                ("BACKGROUND", (2, 0), (2, -1), colors.whitesmoke),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
     story += [t, Spacer(1, 4 * mm)]
     answers = {a["item_id"]: a for a in rec["answers"]}
     names = {"conforms": "符合", "does_not_conform": "不符合", "not_applicable": "不适用"}
     rows = [[Paragraph(h, body) for h in ("序号", "检查内容", "结果", "依据")]]
     section = None
-    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-             ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
     for it in form.items:
         if it.section_zh != section:
             section = it.section_zh
             rows.append([Paragraph(f"{it.section_no}. {esc(section)}", body), "", "", ""])
-            style += [("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)), ("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1),
-                                                                           colors.whitesmoke)]
+            style += [
+                ("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)),
+                ("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), colors.whitesmoke),
+            ]
         a = answers.get(it.item_id, {}).get("answer")
-        rows.append([Paragraph(it.item_id, small), Paragraph(esc(it.wording_zh), body), Paragraph(names.get(a, "—"), body),
-                     Paragraph(esc(it.legal_basis) if a == "does_not_conform" else "", small)])
+        rows.append(
+            [
+                Paragraph(it.item_id, small),
+                Paragraph(esc(it.wording_zh), body),
+                Paragraph(names.get(a, "—"), body),
+                Paragraph(esc(it.legal_basis) if a == "does_not_conform" else "", small),
+            ]
+        )
         if a == "does_not_conform":
             style.append(("TEXTCOLOR", (2, len(rows) - 1), (2, len(rows) - 1), colors.red))
     items = Table(rows, colWidths=[24 * mm, 100 * mm, 16 * mm, 40 * mm], repeatRows=1)
     items.setStyle(TableStyle(style))
     story += [items, Spacer(1, 4 * mm)]
     result = rec["result"]
-    story.append(Paragraph(f"检查结论：{result} {esc(RESULT_NAMES.get(result, ''))}"
-                           + (f"（不符合 {len(rec['nonconforming'])} 项：{esc('、'.join(rec['nonconforming']))}）" if rec["nonconforming"] else ""),
-                           ParagraphStyle("concl", parent=body, fontSize=11, leading=15)))
+    story.append(
+        Paragraph(
+            f"检查结论：{result} {esc(RESULT_NAMES.get(result, ''))}"
+            + (f"（不符合 {len(rec['nonconforming'])} 项：{esc('、'.join(rec['nonconforming']))}）" if rec["nonconforming"] else ""),
+            ParagraphStyle("concl", parent=body, fontSize=11, leading=15),
+        )
+    )
     story.append(Spacer(1, 3 * mm))
     sig_rows = [[Paragraph(h, body) for h in ("签名人", "手写签名", "电子签名（Ed25519）")]]
     for insp in rec["inspectors"]:
         s = state.signatures.get(insp)
         img = Image(io.BytesIO(s["image_png"]), width=36 * mm, height=14 * mm, kind="proportional") if s else ""
-        sig_rows.append([Paragraph(f"检查人员 {esc(insp)}", body), img,
-                         Paragraph(f"公钥 {esc(s['public_key'])}<br/>签名 {esc(s['signature'])}", mono) if s else ""])
+        sig_rows.append(
+            [
+                Paragraph(f"检查人员 {esc(insp)}", body),
+                img,
+                Paragraph(f"公钥 {esc(s['public_key'])}<br/>签名 {esc(s['signature'])}", mono) if s else "",
+            ]
+        )
     if state.party is not None:
         img = Image(io.BytesIO(state.party["image_png"]), width=36 * mm, height=14 * mm, kind="proportional")
-        sig_rows.append([Paragraph(f"被检查单位（{esc(state.party.get('signer_role') or '')}）", body), img,
-                         Paragraph(f"手写签名 SHA-256 {esc(state.party['image_sha256'])}", mono)])
+        sig_rows.append(
+            [
+                Paragraph(f"被检查单位（{esc(state.party.get('signer_role') or '')}）", body),
+                img,
+                Paragraph(f"手写签名 SHA-256 {esc(state.party['image_sha256'])}", mono),
+            ]
+        )
     sigs = Table(sig_rows, colWidths=[40 * mm, 40 * mm, 100 * mm])
     sigs.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     sealed = state.sealed_at or dt.datetime(1970, 1, 1)
-    tail = [sigs, Spacer(1, 3 * mm),
-            Paragraph(f"记录 SHA-256（规范化 JSON）：{state.record_sha256}", mono),
-            Spacer(1, 2 * mm),
-            Table([[Paragraph(f"{esc(settings.authority)}<br/>{sealed.date().isoformat()}", ParagraphStyle("auth", parent=body, alignment=2,
-                                                                                                        fontSize=11, leading=16)),
-                    Image(io.BytesIO(seal), width=38 * mm, height=38 * mm)]], colWidths=[130 * mm, 50 * mm])]
+    tail = [
+        sigs,
+        Spacer(1, 3 * mm),
+        Paragraph(f"记录 SHA-256（规范化 JSON）：{state.record_sha256}", mono),
+        Spacer(1, 2 * mm),
+        Table(
+            [
+                [
+                    Paragraph(
+                        f"{esc(settings.authority)}<br/>{sealed.date().isoformat()}",
+                        ParagraphStyle("auth", parent=body, alignment=2, fontSize=11, leading=16),
+                    ),
+                    Image(io.BytesIO(seal), width=38 * mm, height=38 * mm),
+                ]
+            ],
+            colWidths=[130 * mm, 50 * mm],
+        ),
+    ]
     story.append(KeepTogether(tail))
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=18 * mm,
-                            title=f"{form.name_zh} {state.record_id}", author=settings.authority, subject=state.record_sha256,
-                            creator="regulake", invariant=1)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=18 * mm,
+        title=f"{form.name_zh} {state.record_id}",
+        author=settings.authority,
+        subject=state.record_sha256,
+        creator="regulake",
+        invariant=1,
+    )
     doc.build(story, onFirstPage=watermark, onLaterPages=watermark)
     return buf.getvalue(), doc.page
 
@@ -218,9 +315,20 @@ def archive_record(tables: Tables, settings: InspectionSettings, state: RecordSt
         tmp = path.with_suffix(".pdf.part")
         tmp.write_bytes(data)
         tmp.replace(path)
-    row = {"record_id": state.record_id, "task_id": state.task_id, "plan_id": state.plan_id, "uscc": state.uscc,
-           "form_id": form.form_id, "path": str(rel), "sha256": digest, "bytes": len(data), "pages": pages,
-           "record_sha256": state.record_sha256, "corrects": state.record.get("corrects"), "archived_at": now()}
+    row = {
+        "record_id": state.record_id,
+        "task_id": state.task_id,
+        "plan_id": state.plan_id,
+        "uscc": state.uscc,
+        "form_id": form.form_id,
+        "path": str(rel),
+        "sha256": digest,
+        "bytes": len(data),
+        "pages": pages,
+        "record_sha256": state.record_sha256,
+        "corrects": state.record.get("corrects"),
+        "archived_at": now(),
+    }
     append(tables, settings.tables.archives, ARCHIVES, [row])
     return row
 

@@ -1,4 +1,5 @@
 """``regulake inspections ...``: enrol a device key, deliver sealed records to landing, send the SMS outbox."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,12 +17,17 @@ def _ctx(env):
     from lakehouse.tables import Tables
 
     cfg = load_config(env)
-    return cfg, cfg.serving.inspections, Tables(cfg.warehouse.root, None, cfg.tables, cfg.warehouse.storage_options,
-                                                cfg.warehouse.audit_retention_days)
+    return (
+        cfg,
+        cfg.serving.inspections,
+        Tables(cfg.warehouse.root, None, cfg.tables, cfg.warehouse.storage_options, cfg.warehouse.audit_retention_days),
+    )
 
 
 @app.command("device-key")
-def device_key(out: Path = typer.Argument(..., help="Where the device's private key goes (PEM, mode 0600; it stays on the device).")) -> None:
+def device_key(
+    out: Path = typer.Argument(..., help="Where the device's private key goes (PEM, mode 0600; it stays on the device)."),
+) -> None:
     """Make an Ed25519 device key; prints the public key to enrol under serving.inspections.inspectors[].device_public_keys."""
     import os
 
@@ -41,9 +47,11 @@ def device_key(out: Path = typer.Argument(..., help="Where the device's private 
 
 
 @app.command("deliver")
-def deliver_cmd(plan: Optional[str] = typer.Option(None, "--plan", help="Only this plan's records."),
-                batch_date: Optional[str] = typer.Option(None, "--batch-date", help="YYYY-MM-DD (default: today, China time)."),
-                env: Optional[str] = EnvOpt) -> None:
+def deliver_cmd(
+    plan: Optional[str] = typer.Option(None, "--plan", help="Only this plan's records."),
+    batch_date: Optional[str] = typer.Option(None, "--batch-date", help="YYYY-MM-DD (default: today, China time)."),
+    env: Optional[str] = EnvOpt,
+) -> None:
     """Deliver the sealed records not delivered yet as a SCJG-005 landing batch (then: regulake run bronze && regulake run silver)."""
     from lakehouse.errors import RegulakeError
     from serving.inspections.landing import deliver

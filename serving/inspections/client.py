@@ -8,6 +8,7 @@ season through the API: outcomes from the simulator's answer key (the same seede
 an item whose violation category is the result does not conform otherwise, unreachable (4) and
 refused (5) are findings — so the demo and the tests exercise the real path end to end.
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,7 +27,7 @@ from serving.inspections.signing import public_key_b64, sign
 class Inspector:
     inspector_id: str
     api_key: str
-    device_key: Any             # an Ed25519PrivateKey (never leaves the device)
+    device_key: Any  # an Ed25519PrivateKey (never leaves the device)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -79,11 +80,19 @@ def answers_for(form: dict, result: str) -> tuple[str, dict[str, str]]:
     return "inspected", answers
 
 
-def inspect_task(http, task_id: str, uscc: str, inspectors: dict[str, Inspector], result: str, inspection_date: dt.date,
-                 mobile: str | None = None, corrects: str | None = None) -> dict:
+def inspect_task(
+    http,
+    task_id: str,
+    uscc: str,
+    inspectors: dict[str, Inspector],
+    result: str,
+    inspection_date: dt.date,
+    mobile: str | None = None,
+    corrects: str | None = None,
+) -> dict:
     """The on-site check of one task through the API; returns the sealing response (or the last one)."""
     resp = None
-    for probe in inspectors.values():        # the form opens only for the task's drawn inspectors
+    for probe in inspectors.values():  # the form opens only for the task's drawn inspectors
         resp = http.get(f"/v1/inspections/tasks/{task_id}/{uscc}/form", headers=probe.headers)
         if resp.status_code != 403:
             break
@@ -97,25 +106,41 @@ def inspect_task(http, task_id: str, uscc: str, inspectors: dict[str, Inspector]
     if answers:
         half = dict(list(answers.items())[: len(answers) // 2])
         _ok(http.put(f"/v1/inspections/tasks/{task_id}/{uscc}/draft", headers=a.headers, json={"answers": half}), f"draft of {task_id}")
-    rec = _ok(http.post(f"/v1/inspections/tasks/{task_id}/{uscc}/records", headers=a.headers,
-                        json={"inspection_date": inspection_date.isoformat(), "finding": finding, "answers": answers, "corrects": corrects}),
-              f"record of {task_id}")
+    rec = _ok(
+        http.post(
+            f"/v1/inspections/tasks/{task_id}/{uscc}/records",
+            headers=a.headers,
+            json={"inspection_date": inspection_date.isoformat(), "finding": finding, "answers": answers, "corrects": corrects},
+        ),
+        f"record of {task_id}",
+    )
     message = rec["record_json"].encode("utf-8")
     out = rec
     for insp_id in drawn:
         i = inspectors[insp_id]
-        out = _ok(http.post(f"/v1/inspections/records/{rec['record_id']}/signatures", headers=i.headers,
-                            json={"public_key": i.public_key, "signature": sign(i.device_key, message),
-                                  "image_png": _b64(signature_png(insp_id))}), f"signature of {insp_id}")
+        out = _ok(
+            http.post(
+                f"/v1/inspections/records/{rec['record_id']}/signatures",
+                headers=i.headers,
+                json={"public_key": i.public_key, "signature": sign(i.device_key, message), "image_png": _b64(signature_png(insp_id))},
+            ),
+            f"signature of {insp_id}",
+        )
     if finding == "inspected":
-        out = _ok(http.post(f"/v1/inspections/records/{rec['record_id']}/party-signature", headers=a.headers,
-                            json={"signer_role": "legal_representative", "image_png": _b64(signature_png(rec["record"]["uscc"])),
-                                  "mobile": mobile}), f"party signature of {task_id}")
+        out = _ok(
+            http.post(
+                f"/v1/inspections/records/{rec['record_id']}/party-signature",
+                headers=a.headers,
+                json={"signer_role": "legal_representative", "image_png": _b64(signature_png(rec["record"]["uscc"])), "mobile": mobile},
+            ),
+            f"party signature of {task_id}",
+        )
     return {"record_id": rec["record_id"], **out}
 
 
-def simulate_season(http, tables, plan_id: str, answer_key_root: str, inspectors: dict[str, Inspector],
-                    mobile: str | None = "13800138000") -> dict:
+def simulate_season(
+    http, tables, plan_id: str, answer_key_root: str, inspectors: dict[str, Inspector], mobile: str | None = "13800138000"
+) -> dict:
     """Every task of a drawn plan inspected through the API, outcomes from the answer key; returns counts."""
     import pandas as pd
 

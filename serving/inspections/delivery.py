@@ -9,6 +9,7 @@ There is no SMS gateway here: :func:`queue_sms` writes the message to the outbox
 (``ops.sms_outbox``); a deployment implements :class:`SmsGateway` for its operator's API and
 runs :func:`dispatch`, which sends queued messages and records each attempt in the outbox.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,11 +30,22 @@ if TYPE_CHECKING:
     from lakehouse.tables import Tables
 
 log = logging.getLogger("regulake.inspections")
-OUTBOX = pa.schema([
-    ("message_id", pa.string()), ("record_id", pa.string()), ("task_id", pa.string()), ("recipient", pa.string()),
-    ("recipient_masked", pa.string()), ("text", pa.string()), ("url_expires", pa.timestamp("us")), ("status", pa.string()),
-    ("gateway", pa.string()), ("gateway_receipt", pa.string()), ("error", pa.string()), ("at", pa.timestamp("us")),
-])
+OUTBOX = pa.schema(
+    [
+        ("message_id", pa.string()),
+        ("record_id", pa.string()),
+        ("task_id", pa.string()),
+        ("recipient", pa.string()),
+        ("recipient_masked", pa.string()),
+        ("text", pa.string()),
+        ("url_expires", pa.timestamp("us")),
+        ("status", pa.string()),
+        ("gateway", pa.string()),
+        ("gateway_receipt", pa.string()),
+        ("error", pa.string()),
+        ("at", pa.timestamp("us")),
+    ]
+)
 
 
 def link_secret(settings: InspectionSettings) -> bytes:
@@ -41,8 +53,10 @@ def link_secret(settings: InspectionSettings) -> bytes:
     d = settings.delivery
     key = d.link_secret or os.environ.get(d.link_secret_env, "")
     if not key:
-        log.warning("no delivery link secret (serving.inspections.delivery.link_secret or $%s): links made now stop working when "
-                    "the API restarts", d.link_secret_env)
+        log.warning(
+            "no delivery link secret (serving.inspections.delivery.link_secret or $%s): links made now stop working when the API restarts",
+            d.link_secret_env,
+        )
         return secrets.token_bytes(32)
     if len(key) < 32:
         raise ConfigError(f"${d.link_secret_env} must be at least 32 characters (a long random secret)")
@@ -58,8 +72,10 @@ def make_link(secret: bytes, settings: InspectionSettings, record_id: str, now: 
     expires_at = now + dt.timedelta(hours=settings.delivery.link_ttl_hours)
     expires = int(expires_at.replace(tzinfo=dt.timezone.utc).timestamp())
     base = settings.delivery.base_url.rstrip("/")
-    return f"{base}/v1/inspections/documents/{record_id}.pdf?expires={expires}&sig={_mac(secret, record_id, expires)}", \
-        dt.datetime.fromtimestamp(expires, dt.timezone.utc).replace(tzinfo=None)
+    return (
+        f"{base}/v1/inspections/documents/{record_id}.pdf?expires={expires}&sig={_mac(secret, record_id, expires)}",
+        dt.datetime.fromtimestamp(expires, dt.timezone.utc).replace(tzinfo=None),
+    )
 
 
 def check_link(secret: bytes, record_id: str, expires: str | None, sig: str | None, now: float | None = None) -> str | None:
@@ -81,18 +97,34 @@ def mask_phone(phone: str) -> str:
 
 def sms_text(settings: InspectionSettings, record: dict, url: str, expires_at: dt.datetime) -> str:
     return settings.delivery.sms_template.format(
-        authority=settings.authority, entity_name=record["entity_name"], inspection_date=record["inspection_date"],
-        task_id=record["task_id"], record_id=record["record_id"], expires=(expires_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M"),
-        url=url)
+        authority=settings.authority,
+        entity_name=record["entity_name"],
+        inspection_date=record["inspection_date"],
+        task_id=record["task_id"],
+        record_id=record["record_id"],
+        expires=(expires_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M"),
+        url=url,
+    )
 
 
 def queue_sms(tables: Tables, settings: InspectionSettings, record: dict, phone: str, url: str, expires_at: dt.datetime) -> dict:
     """Append the outgoing message to the outbox (status queued); returns the row (without the number)."""
     from serving.inspections.store import append, now
 
-    row = {"message_id": str(uuid.uuid4()), "record_id": record["record_id"], "task_id": record["task_id"], "recipient": phone,
-           "recipient_masked": mask_phone(phone), "text": sms_text(settings, record, url, expires_at), "url_expires": expires_at,
-           "status": "queued", "gateway": None, "gateway_receipt": None, "error": None, "at": now()}
+    row = {
+        "message_id": str(uuid.uuid4()),
+        "record_id": record["record_id"],
+        "task_id": record["task_id"],
+        "recipient": phone,
+        "recipient_masked": mask_phone(phone),
+        "text": sms_text(settings, record, url, expires_at),
+        "url_expires": expires_at,
+        "status": "queued",
+        "gateway": None,
+        "gateway_receipt": None,
+        "error": None,
+        "at": now(),
+    }
     append(tables, settings.tables.outbox, OUTBOX, [row], audit=False)
     return {k: v for k, v in row.items() if k != "recipient"}
 

@@ -7,6 +7,7 @@ training sees the results as labels (the random share, mode 1, as before). A tas
 lands in a later batch with a later update time and supersedes the earlier result in silver.
 Each record lands once: ``audit.inspection_landings`` lists what was delivered.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,16 @@ if TYPE_CHECKING:
 
 CATALOG = "SCJG-005"
 CHINA = dt.timezone(dt.timedelta(hours=8))
-LANDED = pa.schema([("record_id", pa.string()), ("task_id", pa.string()), ("batch_date", pa.date32()), ("path", pa.string()),
-                    ("file_sha256", pa.string()), ("at", pa.timestamp("us"))])
+LANDED = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("task_id", pa.string()),
+        ("batch_date", pa.date32()),
+        ("path", pa.string()),
+        ("file_sha256", pa.string()),
+        ("at", pa.timestamp("us")),
+    ]
+)
 
 
 @dataclass
@@ -39,8 +48,9 @@ class Delivery:
     problems: int
 
 
-def deliver(tables: Tables, settings: InspectionSettings, landing_root: str, batch_date: dt.date | None = None,
-            plan_id: str | None = None) -> Delivery:
+def deliver(
+    tables: Tables, settings: InspectionSettings, landing_root: str, batch_date: dt.date | None = None, plan_id: str | None = None
+) -> Delivery:
     """Write every sealed record not delivered yet (the latest of each task) as a new SCJG-005 file."""
     from catalog import load_catalog
     from lakehouse.landing.writers import ENCODINGS, render, write_file, write_manifest
@@ -55,16 +65,21 @@ def deliver(tables: Tables, settings: InspectionSettings, landing_root: str, bat
     latest.sort(key=lambda s: (s.record["plan_id"], s.task_id, s.uscc))
     cat = load_catalog().catalogs[CATALOG]
     values = {
-        "task_id": [s.task_id for s in latest], "uscc": [s.record["uscc"] for s in latest],
-        "entity_name": [s.record["entity_name"] for s in latest], "inspection_mode": [s.record["inspection_mode"] for s in latest],
+        "task_id": [s.task_id for s in latest],
+        "uscc": [s.record["uscc"] for s in latest],
+        "entity_name": [s.record["entity_name"] for s in latest],
+        "inspection_mode": [s.record["inspection_mode"] for s in latest],
         "inspection_item": [s.record["inspection_item"] for s in latest],
-        "inspection_date": [s.record["inspection_date"] for s in latest], "inspection_result": [s.record["result"] for s in latest],
+        "inspection_date": [s.record["inspection_date"] for s in latest],
+        "inspection_result": [s.record["result"] for s in latest],
         "authority": [s.record["authority"] for s in latest],
         "update_time": [s.sealed_at.replace(tzinfo=dt.timezone.utc).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") for s in latest],
     }
     missing = [f.name for f in cat.fields if f.name not in values]
     if missing:
-        raise RegulakeError(f"catalog {CATALOG} has fields {missing} that the record delivery does not fill; update serving/inspections/landing.py")
+        raise RegulakeError(
+            f"catalog {CATALOG} has fields {missing} that the record delivery does not fill; update serving/inspections/landing.py"
+        )
     header = [f.source_name for f in cat.fields]
     data = render(cat.format, header, [pa.array(values[f.name], pa.string()) for f in cat.fields])
     folder = Path(landing_root) / cat.department / CATALOG / batch.isoformat()
@@ -80,13 +95,37 @@ def deliver(tables: Tables, settings: InspectionSettings, landing_root: str, bat
         manifest["files"] = [f for f in manifest.get("files", []) if f.get("name") != fname] + [meta]
         manifest["rows"] = sum(int(f.get("rows") or 0) for f in manifest["files"])
     else:
-        manifest = {"catalog": CATALOG, "catalog_name": cat.name_zh, "department": cat.department, "batch_date": batch.isoformat(),
-                    "kind": "increment", "format": cat.format, "encoding": ENCODINGS[cat.format], "columns": header,
-                    "key_fields": list(cat.key_fields), "rows": len(latest), "files": [meta]}
+        manifest = {
+            "catalog": CATALOG,
+            "catalog_name": cat.name_zh,
+            "department": cat.department,
+            "batch_date": batch.isoformat(),
+            "kind": "increment",
+            "format": cat.format,
+            "encoding": ENCODINGS[cat.format],
+            "columns": header,
+            "key_fields": list(cat.key_fields),
+            "rows": len(latest),
+            "files": [meta],
+        }
     write_manifest(folder, manifest)
     digest = hashlib.sha256(data).hexdigest()
     at = store.now()
     # every sealed record of the batch counts as delivered (superseded ones too: their correction stands for them)
-    store.append(tables, name, LANDED, [{"record_id": s.record_id, "task_id": s.task_id, "batch_date": batch,
-                                         "path": str(folder / fname), "file_sha256": digest, "at": at} for s in new])
+    store.append(
+        tables,
+        name,
+        LANDED,
+        [
+            {
+                "record_id": s.record_id,
+                "task_id": s.task_id,
+                "batch_date": batch,
+                "path": str(folder / fname),
+                "file_sha256": digest,
+                "at": at,
+            }
+            for s in new
+        ],
+    )
     return Delivery(batch, folder / fname, len(latest), sum(1 for s in latest if s.record["result"] != "1"))

@@ -4,6 +4,7 @@ The page shows what the public tables show — plan, task, entity name and code 
 registration data), inspection item, date, result and authority, and the record's hash — and
 nothing personal: no inspectors, no signatures, no legal representative, no phone.
 """
+
 from __future__ import annotations
 
 import html
@@ -17,9 +18,16 @@ PUBLIC_FIELDS = ("plan_id", "task_id", "entity_name", "uscc", "inspection_item",
 def public_result(state, corrected: int = 0) -> dict:
     rec = state.record
     out = {k: rec[k] for k in PUBLIC_FIELDS}
-    out.update({"inspection_item_name": ITEM_NAMES.get(rec["inspection_item"]), "result_name": RESULT_NAMES.get(rec["result"]),
-                "record_id": state.record_id, "record_sha256": state.record_sha256,
-                "published_at": state.sealed_at.isoformat() + "Z", "corrections": corrected})
+    out.update(
+        {
+            "inspection_item_name": ITEM_NAMES.get(rec["inspection_item"]),
+            "result_name": RESULT_NAMES.get(rec["result"]),
+            "record_id": state.record_id,
+            "record_sha256": state.record_sha256,
+            "published_at": state.sealed_at.isoformat() + "Z",
+            "corrections": corrected,
+        }
+    )
     return out
 
 
@@ -29,17 +37,26 @@ def public_url(base_url: str, task_id: str, uscc: str) -> str:
 
 def page_html(result: dict, qr_path: str) -> str:
     e = html.escape
-    rows = [("抽查计划", result["plan_id"]), ("任务编号", result["task_id"]), ("检查对象", result["entity_name"]),
-            ("统一社会信用代码", result["uscc"]), ("抽查事项", f"{result['inspection_item']} {result['inspection_item_name'] or ''}"),
-            ("检查日期", result["inspection_date"]), ("检查结果", f"{result['result']} {result['result_name'] or ''}"),
-            ("检查机关", result["authority"]), ("记录摘要（SHA-256）", result["record_sha256"]),
-            ("公示时间", result["published_at"])]
+    rows = [
+        ("抽查计划", result["plan_id"]),
+        ("任务编号", result["task_id"]),
+        ("检查对象", result["entity_name"]),
+        ("统一社会信用代码", result["uscc"]),
+        ("抽查事项", f"{result['inspection_item']} {result['inspection_item_name'] or ''}"),
+        ("检查日期", result["inspection_date"]),
+        ("检查结果", f"{result['result']} {result['result_name'] or ''}"),
+        ("检查机关", result["authority"]),
+        ("记录摘要（SHA-256）", result["record_sha256"]),
+        ("公示时间", result["published_at"]),
+    ]
     body = "\n".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     note = f"<p>本结果经 {result['corrections']} 次更正，显示最新记录。</p>" if result["corrections"] else ""
-    return (f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>双随机抽查结果公示 {e(result['task_id'])}</title>"
-            "<style>body{font-family:sans-serif;max-width:42em;margin:2em auto}th{text-align:left;padding-right:1em}</style></head>"
-            f"<body><h1>双随机抽查结果公示</h1><table>{body}</table>{note}<p><img src=\"{e(qr_path)}\" alt=\"二维码\" width=\"160\"></p>"
-            "</body></html>")
+    return (
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>双随机抽查结果公示 {e(result["task_id"])}</title>'
+        "<style>body{font-family:sans-serif;max-width:42em;margin:2em auto}th{text-align:left;padding-right:1em}</style></head>"
+        f'<body><h1>双随机抽查结果公示</h1><table>{body}</table>{note}<p><img src="{e(qr_path)}" alt="二维码" width="160"></p>'
+        "</body></html>"
+    )
 
 
 def qr_png(url: str) -> bytes:

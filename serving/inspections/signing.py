@@ -5,6 +5,7 @@ characters as themselves; a record holds only strings, integers, booleans, null,
 objects (no floats), so the form is unambiguous (it coincides with RFC 8785 for such values).
 A device signs those bytes; the record's hash is their SHA-256.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,6 +26,7 @@ def canonical(obj: Any) -> bytes:
         elif isinstance(v, list):
             for i, x in enumerate(v):
                 check(x, f"{path}[{i}]")
+
     check(obj)
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 

@@ -10,6 +10,7 @@ correction is a new record whose ``corrects`` names the one it replaces.
 The API runs one writer (one uvicorn worker for these routes); :data:`LOCK` serialises the
 read-check-append sequences, so two requests never both pass a check meant for one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,13 +25,35 @@ if TYPE_CHECKING:
 
 LOCK = threading.RLock()
 
-RECORD_EVENTS = pa.schema([
-    ("record_id", pa.string()), ("task_id", pa.string()), ("uscc", pa.string()), ("plan_id", pa.string()), ("event", pa.string()),
-    ("inspector_id", pa.string()), ("record_json", pa.string()), ("record_sha256", pa.string()), ("signature", pa.string()),
-    ("public_key", pa.string()), ("image_png", pa.binary()), ("image_sha256", pa.string()), ("signer_role", pa.string()),
-    ("corrects", pa.string()), ("result", pa.string()), ("at", pa.timestamp("us")),
-])
-DRAFTS = pa.schema([("task_id", pa.string()), ("uscc", pa.string()), ("inspector_id", pa.string()), ("answers_json", pa.string()), ("at", pa.timestamp("us"))])
+RECORD_EVENTS = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("task_id", pa.string()),
+        ("uscc", pa.string()),
+        ("plan_id", pa.string()),
+        ("event", pa.string()),
+        ("inspector_id", pa.string()),
+        ("record_json", pa.string()),
+        ("record_sha256", pa.string()),
+        ("signature", pa.string()),
+        ("public_key", pa.string()),
+        ("image_png", pa.binary()),
+        ("image_sha256", pa.string()),
+        ("signer_role", pa.string()),
+        ("corrects", pa.string()),
+        ("result", pa.string()),
+        ("at", pa.timestamp("us")),
+    ]
+)
+DRAFTS = pa.schema(
+    [
+        ("task_id", pa.string()),
+        ("uscc", pa.string()),
+        ("inspector_id", pa.string()),
+        ("answers_json", pa.string()),
+        ("at", pa.timestamp("us")),
+    ]
+)
 
 
 def now() -> dt.datetime:
@@ -58,7 +81,7 @@ class RecordState:
     record_json: str
     record_sha256: str
     submitted_at: dt.datetime
-    signatures: dict[str, dict] = field(default_factory=dict)     # inspector_id -> event row
+    signatures: dict[str, dict] = field(default_factory=dict)  # inspector_id -> event row
     party: dict | None = None
     sealed_at: dt.datetime | None = None
 
@@ -67,11 +90,19 @@ class RecordState:
         return "sealed" if self.sealed_at else "awaiting_signatures"
 
     def public_view(self) -> dict:
-        return {"record_id": self.record_id, "task_id": self.task_id, "uscc": self.uscc, "plan_id": self.plan_id, "status": self.status,
-                "record_sha256": self.record_sha256, "record": self.record,
-                "signed_by": sorted(self.signatures), "party_signed": self.party is not None,
-                "submitted_at": self.submitted_at.isoformat() + "Z",
-                "sealed_at": self.sealed_at.isoformat() + "Z" if self.sealed_at else None}
+        return {
+            "record_id": self.record_id,
+            "task_id": self.task_id,
+            "uscc": self.uscc,
+            "plan_id": self.plan_id,
+            "status": self.status,
+            "record_sha256": self.record_sha256,
+            "record": self.record,
+            "signed_by": sorted(self.signatures),
+            "party_signed": self.party is not None,
+            "submitted_at": self.submitted_at.isoformat() + "Z",
+            "sealed_at": self.sealed_at.isoformat() + "Z" if self.sealed_at else None,
+        }
 
 
 def fold(rows: list[dict]) -> dict[str, RecordState]:
@@ -80,8 +111,16 @@ def fold(rows: list[dict]) -> dict[str, RecordState]:
         if r["event"] == "submitted":
             import json
 
-            out[r["record_id"]] = RecordState(r["record_id"], r["task_id"], r["uscc"], r["plan_id"], json.loads(r["record_json"]), r["record_json"],
-                                              r["record_sha256"], r["at"])
+            out[r["record_id"]] = RecordState(
+                r["record_id"],
+                r["task_id"],
+                r["uscc"],
+                r["plan_id"],
+                json.loads(r["record_json"]),
+                r["record_json"],
+                r["record_sha256"],
+                r["at"],
+            )
             continue
         st = out.get(r["record_id"])
         if st is None:

@@ -6,6 +6,7 @@ first), as ``中文名 / English name: description``; for the entity profile's i
 sentence built from the subject area's names; for masked and hashed personal data, what it
 is derived from. Columns none of these cover get no comment.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,10 @@ _INDICATORS = [
     (re.compile(r"^(?P<area>[a-z_]+)_count_all$"), "{zh}记录数（全部） / records of {en} up to the cutoff date"),
     (re.compile(r"^(?P<area>[a-z_]+)_count_365d$"), "{zh}记录数（近365天） / records of {en} in the 365 days up to the cutoff date"),
     (re.compile(r"^(?P<area>[a-z_]+)_days_since_last$"), "距最近一条{zh}记录天数 / days from the latest record of {en} to the cutoff date"),
-    (re.compile(r"^(?P<area>[a-z_]+)_amount_365d$"), "{zh}金额合计（近365天） / sum of the amounts of {en} in the 365 days up to the cutoff date"),
+    (
+        re.compile(r"^(?P<area>[a-z_]+)_amount_365d$"),
+        "{zh}金额合计（近365天） / sum of the amounts of {en} in the 365 days up to the cutoff date",
+    ),
 ]
 _PII = [
     (re.compile(r"^(?P<base>[a-z_]+)_hash$"), "（keyed hash）/ keyed HMAC hash of {en}, for joins only"),
@@ -65,7 +69,7 @@ def column_comment(column: str, existing: str | None = None) -> str | None:
         return _FIXED[column]
     try:
         standards = _standards_by_field()
-    except Exception:           # the catalog is not readable here: no comments rather than no service
+    except Exception:  # the catalog is not readable here: no comments rather than no service
         standards = {}
     if column in standards:
         return _standard_text(standards[column])

@@ -14,6 +14,7 @@ Writes into a folder, from the same generator as the local server's files
 Registering only records the table's location in the metastore; Trino reads the Delta log, which
 also carries the comments (``regulake trino sync`` writes them).
 """
+
 from __future__ import annotations
 
 import json

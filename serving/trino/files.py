@@ -11,6 +11,7 @@ single-node server (``regulake serve trino``) and for a real cluster (``regulake
 * ``table_location`` / ``registration_sql`` — where Trino finds each table, and the SQL that
   registers it (``CALL <catalog>.system.register_table``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from lakehouse.config.serving import HASH_PREFIX, TrinoSettings
 
-ADMIN_USER = "regulake"          # the launcher's own user: registers tables, nothing else uses it
+ADMIN_USER = "regulake"  # the launcher's own user: registers tables, nothing else uses it
 METASTORE_DIR = "_trino_metastore"
 
 
@@ -75,8 +76,10 @@ def cluster_catalog_properties(settings: TrinoSettings, warehouse_root: str, sto
             lines.append(f"hive.metastore.glue.region={c.glue_region}")
         lines.append("# credentials: the nodes' AWS default credential chain, or hive.metastore.glue.aws-access-key / -secret-key")
     else:
-        lines += ["# file metastore: every node must see the same folder",
-                  f"hive.metastore.catalog.dir={c.file_metastore_dir or _cluster_location(warehouse_root.rstrip('/') + '/' + METASTORE_DIR)}"]
+        lines += [
+            "# file metastore: every node must see the same folder",
+            f"hive.metastore.catalog.dir={c.file_metastore_dir or _cluster_location(warehouse_root.rstrip('/') + '/' + METASTORE_DIR)}",
+        ]
     root = warehouse_root
     opts = {k.upper(): v for k, v in (storage_options or {}).items()}
     if root.startswith(("s3://", "s3a://")):
@@ -94,11 +97,13 @@ def cluster_catalog_properties(settings: TrinoSettings, warehouse_root: str, sto
     elif root.startswith("hdfs://"):
         lines.append("fs.hadoop.enabled=true")
     else:
-        lines += ["# a local path: every node must see it mounted at the same place",
-                  "fs.native-local.enabled=true", f"local.location={Path(root).resolve()}"]
+        lines += [
+            "# a local path: every node must see it mounted at the same place",
+            "fs.native-local.enabled=true",
+            f"local.location={Path(root).resolve()}",
+        ]
     if c.read_only:
-        lines += ["# apply after running register_tables.sql (registering needs write access to the metastore)",
-                  "delta.security=READ_ONLY"]
+        lines += ["# apply after running register_tables.sql (registering needs write access to the metastore)", "delta.security=READ_ONLY"]
     for k, v in c.extra_properties.items():
         lines.append(f"{k}={v}")
     return "\n".join(lines) + "\n"
@@ -107,7 +112,7 @@ def cluster_catalog_properties(settings: TrinoSettings, warehouse_root: str, sto
 def _cluster_location(uri: str) -> str:
     if "://" in uri:
         return uri.replace("s3a://", "s3://")
-    return f"local:///{METASTORE_DIR}"      # a local path: relative to local.location
+    return f"local:///{METASTORE_DIR}"  # a local path: relative to local.location
 
 
 def table_location(warehouse_root: str, layer: str, name: str, local: bool) -> str:
@@ -118,7 +123,7 @@ def table_location(warehouse_root: str, layer: str, name: str, local: bool) -> s
     root = warehouse_root.rstrip("/")
     if "://" in root:
         return f"{root.replace('s3a://', 's3://')}/{layer}/{name}"
-    return f"local:///{layer}/{name}"      # a local path on a cluster: relative to local.location
+    return f"local:///{layer}/{name}"  # a local path on a cluster: relative to local.location
 
 
 def schema_location(warehouse_root: str, layer: str, local: bool) -> str:
@@ -131,20 +136,33 @@ def registration_statements(settings: TrinoSettings, warehouse_root: str, tables
     out: list[tuple[str, str]] = []
     layers = list(dict.fromkeys(t.split(".", 1)[0] for t in tables))
     for layer in layers:
-        out.append((layer, f"CREATE SCHEMA IF NOT EXISTS {ident(cat)}.{ident(layer)} "
-                           f"WITH (location = {q(schema_location(warehouse_root, layer, local))})"))
+        out.append(
+            (
+                layer,
+                f"CREATE SCHEMA IF NOT EXISTS {ident(cat)}.{ident(layer)} "
+                f"WITH (location = {q(schema_location(warehouse_root, layer, local))})",
+            )
+        )
     for t in tables:
         layer, name = t.split(".", 1)
-        out.append((t, f"CALL {ident(cat)}.system.register_table(schema_name => {q(layer)}, table_name => {q(name)}, "
-                       f"table_location => {q(table_location(warehouse_root, layer, name, local))})"))
+        out.append(
+            (
+                t,
+                f"CALL {ident(cat)}.system.register_table(schema_name => {q(layer)}, table_name => {q(name)}, "
+                f"table_location => {q(table_location(warehouse_root, layer, name, local))})",
+            )
+        )
     return out
 
 
 def registration_sql(settings: TrinoSettings, warehouse_root: str, tables: list[str], local: bool = False) -> str:
-    lines = [f"-- Register regulake's tables in the Trino catalog '{settings.catalog}' (written by 'regulake trino export').",
-             "-- Run once with the Trino CLI:  trino --server https://coordinator:8443 -f register_tables.sql",
-             "-- Already registered tables fail with ALREADY_EXISTS (harmless); unregister_table first to move one.",
-             "-- Comments (Chinese and English) travel in the tables' Delta metadata: 'regulake trino sync' writes them.", ""]
+    lines = [
+        f"-- Register regulake's tables in the Trino catalog '{settings.catalog}' (written by 'regulake trino export').",
+        "-- Run once with the Trino CLI:  trino --server https://coordinator:8443 -f register_tables.sql",
+        "-- Already registered tables fail with ALREADY_EXISTS (harmless); unregister_table first to move one.",
+        "-- Comments (Chinese and English) travel in the tables' Delta metadata: 'regulake trino sync' writes them.",
+        "",
+    ]
     for _, sql in registration_statements(settings, warehouse_root, tables, local):
         lines.append(sql + ";")
     return "\n".join(lines) + "\n"
@@ -170,8 +188,8 @@ class ServerLayout:
     host: str
     port: int
     warehouse_root: str
-    internal_port: int = 0                   # with TLS: the plain-HTTP port of internal calls
-    admin_password: str | None = None        # with TLS + passwords: the launcher's own password
+    internal_port: int = 0  # with TLS: the plain-HTTP port of internal calls
+    admin_password: str | None = None  # with TLS + passwords: the launcher's own password
     shared_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
@@ -203,7 +221,7 @@ def jvm_options(settings: TrinoSettings) -> list[str]:
         "-Djdk.attach.allowAttachSelf=true",
         "-Djdk.nio.maxCachedBufferSize=2000000",
         "-Dfile.encoding=UTF-8",
-        "-Duser.timezone=UTC",             # the session zone clients get unless they send theirs
+        "-Duser.timezone=UTC",  # the session zone clients get unless they send theirs
         "-XX:+EnableDynamicAgentLoading",
         "--enable-native-access=ALL-UNNAMED",
         "-XX:+UseG1GC",
@@ -231,13 +249,16 @@ def mask_expression(column: str, pii_class: str) -> str:
     """SQL giving the display form of ``lakehouse.privacy.mask_value`` (ID 440604********123X, phone 138****8000, 张**)."""
     c = ident(column)
     if pii_class == "id_number":
-        return (f"CASE WHEN {c} IS NULL OR {c} = '' THEN {c} WHEN length({c}) > 10 THEN "
-                f"concat(substr({c}, 1, 6), rpad('', length({c}) - 10, '*'), substr({c}, -4)) ELSE '****' END")
+        return (
+            f"CASE WHEN {c} IS NULL OR {c} = '' THEN {c} WHEN length({c}) > 10 THEN "
+            f"concat(substr({c}, 1, 6), rpad('', length({c}) - 10, '*'), substr({c}, -4)) ELSE '****' END"
+        )
     if pii_class in ("phone", "contact"):
-        return (f"CASE WHEN {c} IS NULL OR {c} = '' THEN {c} WHEN length({c}) >= 7 THEN "
-                f"concat(substr({c}, 1, 3), '****', substr({c}, -4)) ELSE '****' END")
-    return (f"CASE WHEN {c} IS NULL OR {c} = '' THEN {c} ELSE "
-            f"concat(substr({c}, 1, 1), rpad('', greatest(length({c}) - 1, 1), '*')) END")
+        return (
+            f"CASE WHEN {c} IS NULL OR {c} = '' THEN {c} WHEN length({c}) >= 7 THEN "
+            f"concat(substr({c}, 1, 3), '****', substr({c}, -4)) ELSE '****' END"
+        )
+    return f"CASE WHEN {c} IS NULL OR {c} = '' THEN {c} ELSE concat(substr({c}, 1, 1), rpad('', greatest(length({c}) - 1, 1), '*')) END"
 
 
 def access_rules(settings: TrinoSettings) -> dict:
@@ -258,8 +279,10 @@ def access_rules(settings: TrinoSettings) -> dict:
     if readers:
         rules["catalogs"] += [{"user": readers, "catalog": f"({cat}|system)", "allow": "read-only"}]
         rules["schemas"] += [{"user": readers, "owner": False}]
-        rules["tables"] += [{"user": readers, "catalog": cat, "privileges": ["SELECT"], "columns": masks},
-                            {"user": readers, "catalog": "system", "privileges": ["SELECT"]}]
+        rules["tables"] += [
+            {"user": readers, "catalog": cat, "privileges": ["SELECT"], "columns": masks},
+            {"user": readers, "catalog": "system", "privileges": ["SELECT"]},
+        ]
         rules["system_information"] += [{"user": readers, "allow": ["read"]}]
     rules["catalogs"].append({"catalog": ".*", "allow": "none"})
     return rules
@@ -275,11 +298,15 @@ def server_files(settings: TrinoSettings, layout: ServerLayout) -> dict[str, str
     """Relative path under ``etc/`` → content, for the local single-node coordinator."""
     tls = settings.tls
     password_users = [u for u in settings.users if u.password_hash]
-    node = {"node.environment": settings.environment, "node.id": "regulake-single-node",
-            "node.data-dir": str(layout.data_dir.resolve()), "node.bind-ip": layout.host,
-            "node.internal-address": "127.0.0.1"}
+    node = {
+        "node.environment": settings.environment,
+        "node.id": "regulake-single-node",
+        "node.data-dir": str(layout.data_dir.resolve()),
+        "node.bind-ip": layout.host,
+        "node.internal-address": "127.0.0.1",
+    }
     if layout.host in ("0.0.0.0", "::"):
-        node.pop("node.bind-ip")            # every interface (airlift's default)
+        node.pop("node.bind-ip")  # every interface (airlift's default)
     cfg = [
         "coordinator=true",
         "node-scheduler.include-coordinator=true",
@@ -312,8 +339,8 @@ def server_files(settings: TrinoSettings, layout: ServerLayout) -> dict[str, str
         "log.properties": "io.trino=INFO\n",
         f"catalog/{settings.catalog}.properties": local_catalog_properties(settings, layout.warehouse_root),
         "access-control.properties": "access-control.name=file\n"
-                                     f"security.config-file={(layout.etc / 'rules.json').resolve()}\n"
-                                     "security.refresh-period=5s\n",
+        f"security.config-file={(layout.etc / 'rules.json').resolve()}\n"
+        "security.refresh-period=5s\n",
         "rules.json": json.dumps(access_rules(settings), indent=2, ensure_ascii=False) + "\n",
     }
     if tls:
@@ -323,8 +350,9 @@ def server_files(settings: TrinoSettings, layout: ServerLayout) -> dict[str, str
         if layout.admin_password:
             lines.append(trino_password_line(ADMIN_USER, hash_password(layout.admin_password, 1000)))
         files["password.db"] = "\n".join(lines) + "\n"
-        files["password-authenticator.properties"] = ("password-authenticator.name=file\n"
-                                                      f"file.password-file={(layout.etc / 'password.db').resolve()}\n")
+        files["password-authenticator.properties"] = (
+            f"password-authenticator.name=file\nfile.password-file={(layout.etc / 'password.db').resolve()}\n"
+        )
     return files
 
 
@@ -340,5 +368,5 @@ def write_server_files(settings: TrinoSettings, layout: ServerLayout) -> dict[st
         (layout.etc / "tls.pem").write_text(pem)
         (layout.etc / "tls.pem").chmod(0o600)
         (layout.etc / "password.db").chmod(0o600)
-    (layout.etc / "config.properties").chmod(0o600)          # holds the shared secret
+    (layout.etc / "config.properties").chmod(0o600)  # holds the shared secret
     return out

@@ -8,6 +8,7 @@ at least 4,096 open files, waits until ``/v1/info`` says it has started (or repo
 error from its log), and stops it with SIGTERM (SIGKILL after a grace period).
 ``<state_dir>/server.json`` tells ``regulake trino sync`` where the running server is.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -87,8 +88,10 @@ def find_java(settings: TrinoSettings) -> JavaRuntime:
 def install_dir(settings: TrinoSettings) -> Path:
     d = Path(settings.install_dir) if settings.install_dir else REPO / ".jvm" / "trino" / f"trino-server-{TRINO_VERSION}"
     if not (d / "lib" / f"io.trino_trino-server-main-{TRINO_VERSION}.jar").exists():
-        raise TrinoError(f"no Trino {TRINO_VERSION} server in {d}: run 'make install' (it fetches jvm/trino/pom.xml with Maven "
-                         "into .jvm/trino), or set serving.trino.install_dir")
+        raise TrinoError(
+            f"no Trino {TRINO_VERSION} server in {d}: run 'make install' (it fetches jvm/trino/pom.xml with Maven "
+            "into .jvm/trino), or set serving.trino.install_dir"
+        )
     if not (d / "plugin" / "delta-lake").is_dir():
         raise TrinoError(f"{d} has no Delta Lake plugin (plugin/delta-lake): run 'make install' again")
     return d
@@ -112,13 +115,17 @@ def check_exposure(settings: TrinoSettings, host: str) -> None:
         return
     missing = []
     if not settings.tls:
-        missing.append("serving.trino.tls_cert_file and tls_key_file (PEM; a self-signed pair: openssl req -x509 -newkey rsa:2048 "
-                       "-nodes -keyout trino.key -out trino.crt -days 365 -subj /CN=<host> -addext subjectAltName=DNS:<host>)")
+        missing.append(
+            "serving.trino.tls_cert_file and tls_key_file (PEM; a self-signed pair: openssl req -x509 -newkey rsa:2048 "
+            "-nodes -keyout trino.key -out trino.crt -days 365 -subj /CN=<host> -addext subjectAltName=DNS:<host>)"
+        )
     if not with_password:
         missing.append("a password_hash for each user in serving.trino.users ('regulake trino hash-password')")
-    raise TrinoError(f"refusing to serve Trino on {host}: only loopback (127.0.0.1) may go without authentication. "
-                     f"To bind {host}, configure " + " and ".join(missing) + "; Trino then runs the password-file "
-                     "authenticator over HTTPS.")
+    raise TrinoError(
+        f"refusing to serve Trino on {host}: only loopback (127.0.0.1) may go without authentication. "
+        f"To bind {host}, configure " + " and ".join(missing) + "; Trino then runs the password-file "
+        "authenticator over HTTPS."
+    )
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -133,8 +140,10 @@ def check_port(host: str, port: int) -> None:
         try:
             s.bind((host, port))
         except OSError as e:
-            raise TrinoError(f"cannot serve Trino on {host}:{port}: the port is in use or not available ({e.strerror}); "
-                             "stop what holds it or pass --port (serving.trino.port)") from None
+            raise TrinoError(
+                f"cannot serve Trino on {host}:{port}: the port is in use or not available ({e.strerror}); "
+                "stop what holds it or pass --port (serving.trino.port)"
+            ) from None
 
 
 def _raise_open_files() -> None:
@@ -151,8 +160,10 @@ def check_open_files() -> None:
 
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < MIN_OPEN_FILES:
-        raise TrinoError(f"Trino needs at least {MIN_OPEN_FILES} open files and this session allows at most {hard}: "
-                         f"raise the hard limit (ulimit -Hn {MIN_OPEN_FILES}, /etc/security/limits.conf) and start again")
+        raise TrinoError(
+            f"Trino needs at least {MIN_OPEN_FILES} open files and this session allows at most {hard}: "
+            f"raise the hard limit (ulimit -Hn {MIN_OPEN_FILES}, /etc/security/limits.conf) and start again"
+        )
 
 
 def trino_log_error(log: Path, limit: int = 25) -> str:
@@ -163,7 +174,7 @@ def trino_log_error(log: Path, limit: int = 25) -> str:
         return ""
     for i, line in enumerate(lines):
         if "\tERROR\t" in line or line.startswith("ERROR") or "Configuration is invalid" in line:
-            return "\n".join(lines[i:i + limit]).strip()
+            return "\n".join(lines[i : i + limit]).strip()
     return "\n".join(lines[-limit:]).strip()
 
 
@@ -201,7 +212,9 @@ class TrinoServer:
         """Check everything that can be checked before starting, and write etc/."""
         check_exposure(self.settings, self.host)
         if not Path(self.warehouse_root).is_dir():
-            raise TrinoError(f"the warehouse {self.warehouse_root} does not exist yet: run the pipeline first (regulake pipeline or make demo)")
+            raise TrinoError(
+                f"the warehouse {self.warehouse_root} does not exist yet: run the pipeline first (regulake pipeline or make demo)"
+            )
         self.install = install_dir(self.settings)
         self.java = find_java(self.settings)
         check_open_files()
@@ -221,12 +234,22 @@ class TrinoServer:
     def command(self) -> list[str]:
         lay = self.layout
         props = dict(line.split("=", 1) for line in (lay.etc / "node.properties").read_text().splitlines() if "=" in line)
-        return ([str(self.java.java)] + jvm_options(self.settings)
-                + [f"-D{k}={v}" for k, v in props.items()]
-                + [f"-Dconfig={lay.etc / 'config.properties'}", f"-Dlog.levels-file={lay.etc / 'log.properties'}",
-                   f"-Dcatalog.config-dir={lay.etc / 'catalog'}", f"-Dplugin.dir={self.install / 'plugin'}",
-                   f"-Dlog.output-file={lay.log_file}", "-Dlog.enable-console=false",
-                   "-cp", str(self.install / "lib" / "*"), "io.trino.server.TrinoServer"])
+        return (
+            [str(self.java.java)]
+            + jvm_options(self.settings)
+            + [f"-D{k}={v}" for k, v in props.items()]
+            + [
+                f"-Dconfig={lay.etc / 'config.properties'}",
+                f"-Dlog.levels-file={lay.etc / 'log.properties'}",
+                f"-Dcatalog.config-dir={lay.etc / 'catalog'}",
+                f"-Dplugin.dir={self.install / 'plugin'}",
+                f"-Dlog.output-file={lay.log_file}",
+                "-Dlog.enable-console=false",
+                "-cp",
+                str(self.install / "lib" / "*"),
+                "io.trino.server.TrinoServer",
+            ]
+        )
 
     def start(self) -> TrinoServer:
         t0 = time.monotonic()
@@ -234,16 +257,29 @@ class TrinoServer:
         layout.log_file.unlink(missing_ok=True)
         self._console = open(self.state_dir / "console.log", "wb")
         cwd = self.state_dir
-        self.proc = subprocess.Popen(self.command(), cwd=cwd, stdin=subprocess.DEVNULL, stdout=self._console,
-                                     stderr=subprocess.STDOUT, preexec_fn=_raise_open_files, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.command(),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._console,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_raise_open_files,
+            start_new_session=True,
+        )
         try:
             self.wait_ready(self.settings.start_timeout_s)
         except BaseException:
             self.stop()
             raise
         self.started_s = time.monotonic() - t0
-        info = {"uri": self.uri, "pid": self.proc.pid, "catalog": self.settings.catalog, "user": ADMIN_USER,
-                "password": layout.admin_password, "warehouse": self.warehouse_root}
+        info = {
+            "uri": self.uri,
+            "pid": self.proc.pid,
+            "catalog": self.settings.catalog,
+            "user": ADMIN_USER,
+            "password": layout.admin_password,
+            "warehouse": self.warehouse_root,
+        }
         state = self.state_dir / "server.json"
         state.write_text(json.dumps(info))
         state.chmod(0o600)
@@ -263,17 +299,21 @@ class TrinoServer:
 
         deadline = time.monotonic() + timeout_s
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")          # the self-signed certificate of a test
+            warnings.simplefilter("ignore")  # the self-signed certificate of a test
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    raise TrinoError(f"Trino exited (code {self.proc.returncode}) while starting; its log "
-                                     f"({self.layout.log_file}) says:\n{self._error_text()}")
+                    raise TrinoError(
+                        f"Trino exited (code {self.proc.returncode}) while starting; its log "
+                        f"({self.layout.log_file}) says:\n{self._error_text()}"
+                    )
                 info = self._get_info()
                 if info is not None and info.get("starting") is False:
                     return
                 time.sleep(0.5)
-        raise TrinoError(f"Trino did not come up within {timeout_s:.0f} s (serving.trino.start_timeout_s); "
-                         f"its log ({self.layout.log_file}) ends with:\n{self._error_text()}")
+        raise TrinoError(
+            f"Trino did not come up within {timeout_s:.0f} s (serving.trino.start_timeout_s); "
+            f"its log ({self.layout.log_file}) ends with:\n{self._error_text()}"
+        )
 
     def _error_text(self) -> str:
         text = trino_log_error(self.layout.log_file)
@@ -309,8 +349,14 @@ class TrinoServer:
     # -- clients --------------------------------------------------------------------
 
     def connect(self, user: str = ADMIN_USER, password: str | None = None, schema: str | None = None):
-        return connect(self.uri, self.settings.catalog, user, password if user != ADMIN_USER else self.layout.admin_password, schema,
-                       verify=self.settings.tls_cert_file or True)
+        return connect(
+            self.uri,
+            self.settings.catalog,
+            user,
+            password if user != ADMIN_USER else self.layout.admin_password,
+            schema,
+            verify=self.settings.tls_cert_file or True,
+        )
 
     def connect_info(self, user: str | None = None) -> list[str]:
         user = user or (self.settings.users[0].name if self.settings.users else "<user>")
@@ -338,7 +384,7 @@ def connect(uri: str, catalog: str, user: str, password: str | None = None, sche
         import requests
 
         session = requests.Session()
-        session.trust_env = False            # else $REQUESTS_CA_BUNDLE overrides verify (a known requests quirk)
+        session.trust_env = False  # else $REQUESTS_CA_BUNDLE overrides verify (a known requests quirk)
         session.verify = verify
         kw = dict(http_scheme="https", auth=trino.auth.BasicAuthentication(user, password or ""), http_session=session)
     return trino.dbapi.connect(host=host, port=int(port), user=user, catalog=catalog, schema=schema, **kw)
@@ -354,5 +400,7 @@ def running_server(settings: TrinoSettings) -> dict:
     try:
         os.kill(info["pid"], 0)
     except OSError:
-        raise TrinoError(f"the Trino recorded in {state} (pid {info['pid']}) is not running: start one with 'regulake serve trino'") from None
+        raise TrinoError(
+            f"the Trino recorded in {state} (pid {info['pid']}) is not running: start one with 'regulake serve trino'"
+        ) from None
     return info

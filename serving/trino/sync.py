@@ -12,6 +12,7 @@
 * :func:`sync` — ``CREATE SCHEMA IF NOT EXISTS`` per layer, ``register_table`` for the tables not
   yet registered, ``unregister_table`` for registrations whose table is gone or no longer served.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ class SyncResult:
     registered: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     unregistered: list[str] = field(default_factory=list)
-    comments: dict[str, int] = field(default_factory=dict)     # table → comments written
+    comments: dict[str, int] = field(default_factory=dict)  # table → comments written
 
     @property
     def served(self) -> list[str]:
@@ -84,8 +85,9 @@ def _run(cur, sql: str) -> list:
     return cur.fetchall()
 
 
-def sync(conn, settings: TrinoSettings, warehouse_root: str, tables, storage_options: dict | None = None,
-         comments: bool | None = None) -> SyncResult:
+def sync(
+    conn, settings: TrinoSettings, warehouse_root: str, tables, storage_options: dict | None = None, comments: bool | None = None
+) -> SyncResult:
     """Register every served table (``conn``: a trino DB-API connection as the admin user)."""
     from trino.exceptions import TrinoQueryError
 

@@ -4,6 +4,7 @@ Run as ``python tests/cluster/lightgbm_driver.py OUT.json`` with ``REGULAKE__SPA
 pointing at the cluster. Writes the model, its training info, the executors the application
 had, and the test rows' probabilities as scored on the cluster.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,9 @@ def _executors(sc) -> list[str]:
     """host:port of the application's executors (the status tracker lists the driver's block manager too)."""
     jsc = sc._jsc.sc()
     driver = jsc.env().blockManager().blockManagerId()
-    return [f"{i.host()}:{i.port()}" for i in jsc.statusTracker().getExecutorInfos()
-            if (i.host(), i.port()) != (driver.host(), driver.port())]
+    return [
+        f"{i.host()}:{i.port()}" for i in jsc.statusTracker().getExecutorInfos() if (i.host(), i.port()) != (driver.host(), driver.port())
+    ]
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Every daemon runs ``bin/spark-class`` of the pyspark package in a process group 
 the executors a worker launches (and their Python workers) inherit that group, so
 :meth:`StandaloneCluster.stop` ends all of them by signalling the groups.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,13 +63,13 @@ class Daemon:
 
 @dataclass
 class StandaloneCluster:
-    root: Path                      # logs, work and local dirs go under here
+    root: Path  # logs, work and local dirs go under here
     workers: int = 2
     cores: int = 1
-    memory: str = "1536m"           # per worker; executors get spark.executor.memory of it
-    daemon_memory: str = "512m"     # heap of the master and worker JVMs themselves
-    python: str = sys.executable    # the executors' Python (PYSPARK_PYTHON)
-    java_options: str = ""          # JAVA_TOOL_OPTIONS of the daemons, inherited by the executors they launch
+    memory: str = "1536m"  # per worker; executors get spark.executor.memory of it
+    daemon_memory: str = "512m"  # heap of the master and worker JVMs themselves
+    python: str = sys.executable  # the executors' Python (PYSPARK_PYTHON)
+    java_options: str = ""  # JAVA_TOOL_OPTIONS of the daemons, inherited by the executors they launch
     start_timeout: float = 120.0
     daemons: list[Daemon] = field(default_factory=list)
     master_url: str = ""
@@ -78,14 +79,14 @@ class StandaloneCluster:
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("REGULAKE", "PYSPARK_GATEWAY", "SPARK_"))}
         conf_dir = self.root / "conf"
-        conf_dir.mkdir(parents=True, exist_ok=True)   # empty: no site spark-defaults.conf leaks in
+        conf_dir.mkdir(parents=True, exist_ok=True)  # empty: no site spark-defaults.conf leaks in
         env.update(
             SPARK_HOME=str(spark_home()),
             SPARK_CONF_DIR=str(conf_dir),
             SPARK_LOCAL_IP=HOST,
             SPARK_DAEMON_MEMORY=self.daemon_memory,
             PYSPARK_PYTHON=self.python,
-            SPARK_MASTER_OPTS="-Dspark.master.rest.enabled=false",   # no REST server on the fixed port 6066
+            SPARK_MASTER_OPTS="-Dspark.master.rest.enabled=false",  # no REST server on the fixed port 6066
         )
         if self.java_options:
             env["JAVA_TOOL_OPTIONS"] = self.java_options
@@ -98,8 +99,12 @@ class StandaloneCluster:
         try:
             proc = subprocess.Popen(
                 [str(spark_home() / "bin" / "spark-class"), *args],
-                env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=self.root, start_new_session=True,   # own process group: stop() signals it whole
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.root,
+                start_new_session=True,  # own process group: stop() signals it whole
             )
         finally:
             fh.close()
@@ -115,8 +120,9 @@ class StandaloneCluster:
                 return value
             for d in daemons:
                 if d.proc.poll() is not None:
-                    raise ClusterError(f"{d.name} exited with status {d.proc.returncode} before {what}; "
-                                       f"its log ({d.log}) ends:\n{d.tail()}")
+                    raise ClusterError(
+                        f"{d.name} exited with status {d.proc.returncode} before {what}; its log ({d.log}) ends:\n{d.tail()}"
+                    )
             if time.monotonic() > deadline:
                 tails = "\n".join(f"--- {d.name} ({d.log}):\n{d.tail()}" for d in daemons)
                 raise ClusterError(f"timed out after {timeout:.0f} s waiting for {what}\n{tails}")
@@ -125,9 +131,19 @@ class StandaloneCluster:
     def start(self) -> StandaloneCluster:
         env = self._env()
         port, ui_port = free_port(), free_port()
-        master = self._spawn("master", [
-            "org.apache.spark.deploy.master.Master", "--host", HOST, "--port", str(port), "--webui-port", str(ui_port),
-        ], env)
+        master = self._spawn(
+            "master",
+            [
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--webui-port",
+                str(ui_port),
+            ],
+            env,
+        )
 
         def master_ready():
             text = master.log.read_text(errors="replace") if master.log.exists() else ""
@@ -147,17 +163,32 @@ class StandaloneCluster:
             local = work / "local"
             local.mkdir(parents=True, exist_ok=True)
             wenv = dict(env, SPARK_LOCAL_DIRS=str(local), SPARK_WORKER_DIR=str(work / "work"))
-            workers.append(self._spawn(f"worker-{i}", [
-                "org.apache.spark.deploy.worker.Worker", "--host", HOST, "--webui-port", str(free_port()),
-                "--cores", str(self.cores), "--memory", self.memory, "--work-dir", str(work / "work"), self.master_url,
-            ], wenv))
+            workers.append(
+                self._spawn(
+                    f"worker-{i}",
+                    [
+                        "org.apache.spark.deploy.worker.Worker",
+                        "--host",
+                        HOST,
+                        "--webui-port",
+                        str(free_port()),
+                        "--cores",
+                        str(self.cores),
+                        "--memory",
+                        self.memory,
+                        "--work-dir",
+                        str(work / "work"),
+                        self.master_url,
+                    ],
+                    wenv,
+                )
+            )
 
         def workers_alive():
             state = self.state()
             return state if state and state.get("aliveworkers", 0) >= self.workers else None
 
-        self._wait_for(f"{self.workers} workers to register with {self.master_url}", workers_alive,
-                       [master, *workers], self.start_timeout)
+        self._wait_for(f"{self.workers} workers to register with {self.master_url}", workers_alive, [master, *workers], self.start_timeout)
         return self
 
     # -- look ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ columns that record when a run happened. Then a driver on the cluster trains Lig
 barrier stage across the two executors and scores with it; AUC and probabilities must match
 local mode.
 """
+
 from __future__ import annotations
 
 import collections
@@ -47,7 +48,7 @@ def _env(**settings: str) -> dict[str, str]:
         REGULAKE_ENV="test",
         REGULAKE_CONF_DIR=str(REPO / "conf"),
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        PYSPARK_PYTHON=PYTHON,          # the executors' Python: the venv's
+        PYSPARK_PYTHON=PYTHON,  # the executors' Python: the venv's
         PYSPARK_DRIVER_PYTHON=PYTHON,
         SPARK_LOCAL_IP=HOST,
     )
@@ -75,8 +76,9 @@ def _run(cmd: list[str], env: dict[str, str], cwd: Path, log: Path, timeout: flo
     started = time.monotonic()
     cwd.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         try:
             code = proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -110,8 +112,22 @@ def _end_group(pgid: int, grace: float = 10.0) -> None:
 def city(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("city")
     landing, key = root / "landing", root / "answer_key"
-    cmd = [PYTHON, "-m", "lakehouse.cli", "simulate", "--scale", "0.0005", "--days", "1", "--seed", "42",
-           "--out-dir", str(landing), "--answer-key-dir", str(key)]
+    cmd = [
+        PYTHON,
+        "-m",
+        "lakehouse.cli",
+        "simulate",
+        "--scale",
+        "0.0005",
+        "--days",
+        "1",
+        "--seed",
+        "42",
+        "--out-dir",
+        str(landing),
+        "--answer-key-dir",
+        str(key),
+    ]
     for code in CATALOGS:
         cmd += ["--catalog", code]
     _run(cmd, _env(), root, root / "simulate.log", timeout=300)
@@ -120,7 +136,7 @@ def city(tmp_path_factory) -> dict[str, Path]:
 
 def _jobs(root: Path, city: dict[str, Path], master: str | None) -> dict[str, float]:
     """bronze, silver and gold by ``python -m lakehouse.cli run``; with a master, gold by spark-submit."""
-    cwd = root / "driver-cwd"   # not the repository: nothing may depend on the driver's folder
+    cwd = root / "driver-cwd"  # not the repository: nothing may depend on the driver's folder
     env = _env(**_paths(root, city), REGULAKE__SPARK__EXECUTOR_MEMORY="1g", JAVA_TOOL_OPTIONS=SHORT_LIVED_JVM)
     seconds = {}
     for job in JOBS if master is None else ["bronze", "silver"]:
@@ -134,9 +150,23 @@ def _jobs(root: Path, city: dict[str, Path], master: str | None) -> dict[str, fl
 
         jars = ",".join(delta_jars(load_config("test", environ={}))[0])  # on the driver's classpath: --jars
         seconds["gold"] = _run(
-            [str(spark_home() / "bin" / "spark-submit"), "--master", master, "--name", "regulake-cluster-gold", "--jars", jars,
-             "--conf", f"spark.pyspark.python={PYTHON}", lakehouse.submit.__file__, "run", "gold"],
-            env, cwd, root / "gold.log",
+            [
+                str(spark_home() / "bin" / "spark-submit"),
+                "--master",
+                master,
+                "--name",
+                "regulake-cluster-gold",
+                "--jars",
+                jars,
+                "--conf",
+                f"spark.pyspark.python={PYTHON}",
+                lakehouse.submit.__file__,
+                "run",
+                "gold",
+            ],
+            env,
+            cwd,
+            root / "gold.log",
         )
     return seconds
 
@@ -213,8 +243,14 @@ def test_cluster_tables_equal_local_tables(local_run, cluster_run):
     local, remote = Tables(str(local_run["root"] / "warehouse")), Tables(str(cluster_run["root"] / "warehouse"))
     names = local.list()
     assert remote.list() == names
-    assert {"bronze.records", "silver.registration", "silver.penalties", "silver.serious_violations",
-            "gold.entity_profile", "gold.kpi"} <= set(names)
+    assert {
+        "bronze.records",
+        "silver.registration",
+        "silver.penalties",
+        "silver.serious_violations",
+        "gold.entity_profile",
+        "gold.kpi",
+    } <= set(names)
     differ = []
     for name in names:
         a, b = DeltaTable(local.uri(name)).to_pyarrow_table(), DeltaTable(remote.uri(name)).to_pyarrow_table()
@@ -224,8 +260,10 @@ def test_cluster_tables_equal_local_tables(local_run, cluster_run):
             assert b.column(col).null_count == 0, f"{name}.{col} is not filled on the cluster"
         ra, rb = _rows(a, skip), _rows(b, skip)
         if ra != rb:
-            differ.append(f"{name}: {a.num_rows} rows local, {b.num_rows} on the cluster; "
-                          f"only local: {list((ra - rb).elements())[:2]}; only cluster: {list((rb - ra).elements())[:2]}")
+            differ.append(
+                f"{name}: {a.num_rows} rows local, {b.num_rows} on the cluster; "
+                f"only local: {list((ra - rb).elements())[:2]}; only cluster: {list((rb - ra).elements())[:2]}"
+            )
     assert not differ, "\n".join(differ)
     print(f"\nseconds per job: local {local_seconds}, cluster {cluster_run['seconds']}")
     assert DeltaTable(remote.uri("gold.entity_profile")).to_pyarrow_table().num_rows > 100
@@ -235,9 +273,14 @@ def test_cluster_tables_equal_local_tables(local_run, cluster_run):
 
 
 def _lightgbm_on_cluster(cluster, root: Path) -> dict:
-    env = _env(REGULAKE__SPARK__MASTER=cluster.master_url, REGULAKE__SPARK__APP_NAME="regulake-cluster-lightgbm",
-               REGULAKE__SPARK__EXECUTOR_MEMORY="1g", REGULAKE__RUNS__ROOT=str(root / "runs"),
-               REGULAKE__SPARK__LOCAL_DIR=str(root / "spark-local"), JAVA_TOOL_OPTIONS=SHORT_LIVED_JVM)
+    env = _env(
+        REGULAKE__SPARK__MASTER=cluster.master_url,
+        REGULAKE__SPARK__APP_NAME="regulake-cluster-lightgbm",
+        REGULAKE__SPARK__EXECUTOR_MEMORY="1g",
+        REGULAKE__RUNS__ROOT=str(root / "runs"),
+        REGULAKE__SPARK__LOCAL_DIR=str(root / "spark-local"),
+        JAVA_TOOL_OPTIONS=SHORT_LIVED_JVM,
+    )
     out = root / "result.json"
     _run([PYTHON, str(Path(__file__).with_name("lightgbm_driver.py")), str(out)], env, root / "cwd", root / "driver.log")
     result = json.loads(out.read_text())

@@ -4,6 +4,7 @@ through ``lakehouse.tables.Tables``.
 Without a Java 24+ or the Trino server (``make install``) the Trino tests are skipped with the
 reason — except when ``CI=true``: there they fail, so CI never passes by skipping them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-N_PROFILE = 3500          # rows of gold.entity_profile (several Trino result pages)
+N_PROFILE = 3500  # rows of gold.entity_profile (several Trino result pages)
 N_SCORES = 1200
 
 
@@ -43,21 +44,50 @@ def write_served_tables(tables) -> None:
     """The gold, silver and audit tables the Trino tests query, through the table layer."""
     spark = tables.spark
     as_of = dt.date(2026, 1, 3)
-    profile = [(uscc(i), f"佛山市测试贸易有限公司{i}", Decimal(i) / 4, i % 7, ["C", "F", "L"][i % 3],
-                dt.date(2020, 1, 1) + dt.timedelta(days=i % 900),
-                dt.datetime(2026, 1, 2, 3, 4, 5, 123456), as_of) for i in range(N_PROFILE)]
-    tables.write("gold.entity_profile", spark.createDataFrame(
-        profile, "uscc string, entity_name string, registered_capital decimal(18,2), penalties_count_all long, "
-                 "industry_code string, establishment_date date, updated_at timestamp, as_of date"), partition_by=["as_of"])
+    profile = [
+        (
+            uscc(i),
+            f"佛山市测试贸易有限公司{i}",
+            Decimal(i) / 4,
+            i % 7,
+            ["C", "F", "L"][i % 3],
+            dt.date(2020, 1, 1) + dt.timedelta(days=i % 900),
+            dt.datetime(2026, 1, 2, 3, 4, 5, 123456),
+            as_of,
+        )
+        for i in range(N_PROFILE)
+    ]
+    tables.write(
+        "gold.entity_profile",
+        spark.createDataFrame(
+            profile,
+            "uscc string, entity_name string, registered_capital decimal(18,2), penalties_count_all long, "
+            "industry_code string, establishment_date date, updated_at timestamp, as_of date",
+        ),
+        partition_by=["as_of"],
+    )
     scores = [(uscc(i), (i % 100) / 100.0, "ABCD"[min(i % 100 // 25, 3)], as_of) for i in range(0, 2 * N_SCORES, 2)]
     tables.write("gold.risk_scores", spark.createDataFrame(scores, "uscc string, probability double, risk_class string, score_date date"))
-    tables.write("gold.kpi", spark.createDataFrame([("entities", "", float(N_PROFILE)), ("entities", "440604", 1000.0)],
-                                                   "metric string, dimension string, value double"))
-    tables.write("silver.registration", spark.createDataFrame(
-        [(uscc(i), "张三丰", f"44060419900101{i:04d}", f"1380013{i:04d}") for i in range(20)],
-        "uscc string, legal_rep_name string, legal_rep_id string, legal_rep_phone string"))
-    tables.write("gold.t", spark.createDataFrame([(x, Decimal(x) * Decimal("1.25"), f"v{x}", dt.date(2024, 1, x)) for x in range(1, 11)],
-                                                 "x long, d decimal(10,2), s string, dt date"))   # the golden set's table
+    tables.write(
+        "gold.kpi",
+        spark.createDataFrame(
+            [("entities", "", float(N_PROFILE)), ("entities", "440604", 1000.0)], "metric string, dimension string, value double"
+        ),
+    )
+    tables.write(
+        "silver.registration",
+        spark.createDataFrame(
+            [(uscc(i), "张三丰", f"44060419900101{i:04d}", f"1380013{i:04d}") for i in range(20)],
+            "uscc string, legal_rep_name string, legal_rep_id string, legal_rep_phone string",
+        ),
+    )
+    tables.write(
+        "gold.t",
+        spark.createDataFrame(
+            [(x, Decimal(x) * Decimal("1.25"), f"v{x}", dt.date(2024, 1, x)) for x in range(1, 11)],
+            "x long, d decimal(10,2), s string, dt date",
+        ),
+    )  # the golden set's table
     draws = "plan_id string, attempt int, event string, seed_hash string, at timestamp"
     tables.write("audit.plan_draws", spark.createDataFrame([("demo-2026q1", 1, "committed", "ab12", dt.datetime(2026, 1, 5, 9))], draws))
     tables.write("audit.plan_draws", spark.createDataFrame([("demo-2026q1", 1, "revealed", "ab12", dt.datetime(2026, 1, 5, 10))], draws))
@@ -67,9 +97,13 @@ def write_served_tables(tables) -> None:
 def trino_settings(tmp_path_factory):
     from lakehouse.config.serving import TrinoSettings, TrinoUser
 
-    return TrinoSettings(port=0, users=[TrinoUser(name="analyst")],
-                         tables=["audit.plan_draws", "audit.plan_registers", "silver.registration"],
-                         state_dir=str(tmp_path_factory.mktemp("trino_state")), heap="2G")
+    return TrinoSettings(
+        port=0,
+        users=[TrinoUser(name="analyst")],
+        tables=["audit.plan_draws", "audit.plan_registers", "silver.registration"],
+        state_dir=str(tmp_path_factory.mktemp("trino_state")),
+        heap="2G",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 Real components throughout: Delta tables written with delta-rs in a temporary warehouse, a
 SQLite MLflow store with a registered LightGBM model under the alias 'champion'. No Spark.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,12 @@ CATALOG = {
 D1, D2 = dt.date(2026, 1, 2), dt.date(2026, 1, 3)
 N = 300
 
-KEYS = {"reader": "reader-key-0123456789abcdef", "scorer": "scorer-key-0123456789abcdef",
-        "limited": "limited-key-0123456789abcdef", "ops": "ops-key-0123456789abcdef"}
+KEYS = {
+    "reader": "reader-key-0123456789abcdef",
+    "scorer": "scorer-key-0123456789abcdef",
+    "limited": "limited-key-0123456789abcdef",
+    "ops": "ops-key-0123456789abcdef",
+}
 
 
 def make_uscc(i: int) -> str:
@@ -40,31 +45,51 @@ def bad_check_digit(code: str) -> str:
 def scores_table(n: int, score_date: dt.date, model_version: str = "1", shift: float = 0.0, start: int = 0):
     import pyarrow as pa
 
-    reason_t = pa.list_(pa.struct([("factor", pa.string()), ("description_zh", pa.string()), ("value", pa.float64()),
-                                   ("contribution", pa.float64())]))
+    reason_t = pa.list_(
+        pa.struct([("factor", pa.string()), ("description_zh", pa.string()), ("value", pa.float64()), ("contribution", pa.float64())])
+    )
     ids = range(start, start + n)
     p = [round((i % 100) / 100 + shift, 6) % 1 for i in ids]
-    reasons = [[{"factor": "sh_noncash_share", "description_zh": CATALOG["sh_noncash_share"][0], "value": (i % 10) / 10, "contribution": 0.5},
-                {"factor": "ent_age_days", "description_zh": CATALOG["ent_age_days"][0], "value": None if i % 7 == 0 else float(i),
-                 "contribution": 0.1}] if i % 5 else [] for i in ids]
-    return pa.table({
-        "score_date": pa.array([score_date] * n, pa.date32()),
-        "uscc": pa.array([make_uscc(i) for i in ids]),
-        "probability": pa.array(p, pa.float64()),
-        "risk_class": pa.array(["ABCD"[min(int(x * 4), 3)] for x in p]),
-        "raw_score": pa.array([float(np.log(x / (1 - x))) if 0 < x < 1 else 0.0 for x in p]),
-        "base_value": pa.array([-1.5] * n),
-        "reasons": pa.array(reasons, reason_t),
-        "model_name": pa.array(["regulake-risk"] * n),
-        "model_version": pa.array([model_version] * n),
-    })
+    reasons = [
+        [
+            {"factor": "sh_noncash_share", "description_zh": CATALOG["sh_noncash_share"][0], "value": (i % 10) / 10, "contribution": 0.5},
+            {
+                "factor": "ent_age_days",
+                "description_zh": CATALOG["ent_age_days"][0],
+                "value": None if i % 7 == 0 else float(i),
+                "contribution": 0.1,
+            },
+        ]
+        if i % 5
+        else []
+        for i in ids
+    ]
+    return pa.table(
+        {
+            "score_date": pa.array([score_date] * n, pa.date32()),
+            "uscc": pa.array([make_uscc(i) for i in ids]),
+            "probability": pa.array(p, pa.float64()),
+            "risk_class": pa.array(["ABCD"[min(int(x * 4), 3)] for x in p]),
+            "raw_score": pa.array([float(np.log(x / (1 - x))) if 0 < x < 1 else 0.0 for x in p]),
+            "base_value": pa.array([-1.5] * n),
+            "reasons": pa.array(reasons, reason_t),
+            "model_name": pa.array(["regulake-risk"] * n),
+            "model_version": pa.array([model_version] * n),
+        }
+    )
 
 
 def catalog_table():
     import pyarrow as pa
 
-    return pa.table({"factor": list(CATALOG), "description_zh": [v[0] for v in CATALOG.values()],
-                     "description_en": [v[1] for v in CATALOG.values()], "family": [v[2] for v in CATALOG.values()]})
+    return pa.table(
+        {
+            "factor": list(CATALOG),
+            "description_zh": [v[0] for v in CATALOG.values()],
+            "description_en": [v[1] for v in CATALOG.values()],
+            "family": [v[2] for v in CATALOG.values()],
+        }
+    )
 
 
 def plans_table():
@@ -73,11 +98,26 @@ def plans_table():
     rows = []
     for plan, name in (("P2026Q1-001", "2026年第一季度双随机抽查计划"), ("P2026Q1-002", "食品安全专项抽查")):
         for t in range(4):
-            rows.append({"plan_id": plan, "plan_name": name, "period": "2026Q1", "task_id": f"{plan}-T{t}", "uscc": make_uscc(t),
-                         "entity_name": f"佛山市测试贸易有限公司{t}", "district_code": "440604", "item_name": "营业执照检查",
-                         "draw_date": dt.date(2026, 1, 5), "result": None if t % 2 else "未发现问题",
-                         "inspector_names": "张三,李四", "legal_rep_name": "王五", "legal_rep_id_number": "440604198001011234",
-                         "contact_phone": "13800138000", "inspector_id": "INSP-7", "secret_note": "internal"})
+            rows.append(
+                {
+                    "plan_id": plan,
+                    "plan_name": name,
+                    "period": "2026Q1",
+                    "task_id": f"{plan}-T{t}",
+                    "uscc": make_uscc(t),
+                    "entity_name": f"佛山市测试贸易有限公司{t}",
+                    "district_code": "440604",
+                    "item_name": "营业执照检查",
+                    "draw_date": dt.date(2026, 1, 5),
+                    "result": None if t % 2 else "未发现问题",
+                    "inspector_names": "张三,李四",
+                    "legal_rep_name": "王五",
+                    "legal_rep_id_number": "440604198001011234",
+                    "contact_phone": "13800138000",
+                    "inspector_id": "INSP-7",
+                    "secret_note": "internal",
+                }
+            )
     return pa.Table.from_pylist(rows)
 
 
@@ -85,15 +125,44 @@ def public_plan_tables():
     """The layout of lakehouse.gold.plans.disclosure: one row per plan, one row per task."""
     import pyarrow as pa
 
-    plans = pa.Table.from_pylist([{
-        "plan_id": "P2026-07", "plan_name": "2026年7月双随机抽查", "authority": "佛山市市场监督管理局", "period_start": dt.date(2026, 7, 1),
-        "period_end": dt.date(2026, 7, 31), "items": ["SJ-01"], "item_names": ["营业执照检查"], "tasks": 2, "inspectors_per_task": 2,
-        "rule_version": "1", "seed_hash": "ab" * 32, "seed": "12345", "drawn_at": dt.datetime(2026, 6, 20, 9, 0),
-        "results_reported": 1, "problems_found": 0, "inspector_ids": "INSP-7"}])
-    results = pa.Table.from_pylist([
-        {"plan_id": "P2026-07", "task_id": f"P2026-07-{i}", "uscc": make_uscc(i), "entity_name": f"佛山市测试贸易有限公司{i}",
-         "district_code": "440604", "inspection_item": "SJ-01", "inspection_date": dt.date(2026, 7, 9) if i == 0 else None,
-         "inspection_result": "1" if i == 0 else None, "legal_rep_name": "王五"} for i in (1, 0)])
+    plans = pa.Table.from_pylist(
+        [
+            {
+                "plan_id": "P2026-07",
+                "plan_name": "2026年7月双随机抽查",
+                "authority": "佛山市市场监督管理局",
+                "period_start": dt.date(2026, 7, 1),
+                "period_end": dt.date(2026, 7, 31),
+                "items": ["SJ-01"],
+                "item_names": ["营业执照检查"],
+                "tasks": 2,
+                "inspectors_per_task": 2,
+                "rule_version": "1",
+                "seed_hash": "ab" * 32,
+                "seed": "12345",
+                "drawn_at": dt.datetime(2026, 6, 20, 9, 0),
+                "results_reported": 1,
+                "problems_found": 0,
+                "inspector_ids": "INSP-7",
+            }
+        ]
+    )
+    results = pa.Table.from_pylist(
+        [
+            {
+                "plan_id": "P2026-07",
+                "task_id": f"P2026-07-{i}",
+                "uscc": make_uscc(i),
+                "entity_name": f"佛山市测试贸易有限公司{i}",
+                "district_code": "440604",
+                "inspection_item": "SJ-01",
+                "inspection_date": dt.date(2026, 7, 9) if i == 0 else None,
+                "inspection_result": "1" if i == 0 else None,
+                "legal_rep_name": "王五",
+            }
+            for i in (1, 0)
+        ]
+    )
     return plans, results
 
 
@@ -107,11 +176,26 @@ def hotwords_table():
     for period, prev in (("2025Q4", "2025Q3"), ("2026Q1", "2025Q4")):
         for scope, dist, ind in (("city", None, None), ("district", "440604", None), ("district_industry", "440604", "F")):
             for rank, word in enumerate(["预付卡", "退费", "虚假宣传", "过期", "噪音", "装修", "押金"], 1):
-                rows.append({"period": period, "previous_period": prev, "scope": scope, "district_code": dist, "industry_section": ind,
-                             "rank": rank, "word": word + ("" if period == "2026Q1" else "旧"), "count": 100 - rank,
-                             "previous_count": 10, "share": 0.01, "previous_share": 0.001, "ratio": 10.0 - rank, "is_new": False,
-                             "kind": "phrase" if word == "虚假宣传" else "word", "keyness": 500.0 / rank,
-                             "complainant_phone": "13800138000"})
+                rows.append(
+                    {
+                        "period": period,
+                        "previous_period": prev,
+                        "scope": scope,
+                        "district_code": dist,
+                        "industry_section": ind,
+                        "rank": rank,
+                        "word": word + ("" if period == "2026Q1" else "旧"),
+                        "count": 100 - rank,
+                        "previous_count": 10,
+                        "share": 0.01,
+                        "previous_share": 0.001,
+                        "ratio": 10.0 - rank,
+                        "is_new": False,
+                        "kind": "phrase" if word == "虚假宣传" else "word",
+                        "keyness": 500.0 / rank,
+                        "complainant_phone": "13800138000",
+                    }
+                )
     return pa.Table.from_pylist(rows)
 
 
@@ -140,8 +224,12 @@ def mlflow_config(tmp_path_factory, name: str):
         SqlAlchemyStore(f"sqlite:///{template}", str(template.parent / "unused-artifacts"))
     tmp = tmp_path_factory.mktemp(name)
     shutil.copy(template, tmp / "mlflow.db")
-    return MlflowConfig(tracking_uri=f"sqlite:///{tmp / 'mlflow.db'}", artifact_location=str(tmp / "artifacts"),
-                        experiment="api-test", model_name="regulake-risk")
+    return MlflowConfig(
+        tracking_uri=f"sqlite:///{tmp / 'mlflow.db'}",
+        artifact_location=str(tmp / "artifacts"),
+        experiment="api-test",
+        model_name="regulake-risk",
+    )
 
 
 def train_booster(seed: int):
@@ -149,12 +237,20 @@ def train_booster(seed: int):
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"ent_age_days": rng.uniform(0, 3000, 400), "sh_noncash_share": rng.uniform(0, 1, 400),
-                      "hist_inspections_found": rng.integers(0, 5, 400).astype(float)})
+    X = pd.DataFrame(
+        {
+            "ent_age_days": rng.uniform(0, 3000, 400),
+            "sh_noncash_share": rng.uniform(0, 1, 400),
+            "hist_inspections_found": rng.integers(0, 5, 400).astype(float),
+        }
+    )
     logit = 2.5 * X["sh_noncash_share"] - X["ent_age_days"] / 1500 + 0.6 * X["hist_inspections_found"] - 1
     y = (rng.uniform(0, 1, 400) < 1 / (1 + np.exp(-logit))).astype(int)
-    booster = lgb.train({"objective": "binary", "num_leaves": 4, "verbose": -1, "seed": seed, "min_data_in_leaf": 5},
-                        lgb.Dataset(X[FACTORS], y), num_boost_round=15 + seed)
+    booster = lgb.train(
+        {"objective": "binary", "num_leaves": 4, "verbose": -1, "seed": seed, "min_data_in_leaf": 5},
+        lgb.Dataset(X[FACTORS], y),
+        num_boost_round=15 + seed,
+    )
     return booster, X
 
 
@@ -202,12 +298,18 @@ class LiveServer:
 def api_settings(**kw):
     from lakehouse.config.api import ApiKey, ApiSettings, RateLimitSettings, hash_api_key
 
-    keys = [ApiKey(name="reader", key_hash=hash_api_key(KEYS["reader"]), scopes=["risk:read"]),
-            ApiKey(name="scorer", key_hash=hash_api_key(KEYS["scorer"]), scopes=["risk:read", "risk:score"]),
-            ApiKey(name="limited", key_hash=hash_api_key(KEYS["limited"]), scopes=["risk:read"], rate_limit_per_second=0.5, burst=2),
-            ApiKey(name="ops", key_hash=hash_api_key(KEYS["ops"]), scopes=["metrics:read"])]
-    base = dict(api_keys=keys, rate_limit=RateLimitSettings(per_key_per_second=100_000, per_ip_per_second=100_000, burst=100_000),
-                reload_interval_s=0.3, hotwords_top=5)
+    keys = [
+        ApiKey(name="reader", key_hash=hash_api_key(KEYS["reader"]), scopes=["risk:read"]),
+        ApiKey(name="scorer", key_hash=hash_api_key(KEYS["scorer"]), scopes=["risk:read", "risk:score"]),
+        ApiKey(name="limited", key_hash=hash_api_key(KEYS["limited"]), scopes=["risk:read"], rate_limit_per_second=0.5, burst=2),
+        ApiKey(name="ops", key_hash=hash_api_key(KEYS["ops"]), scopes=["metrics:read"]),
+    ]
+    base = dict(
+        api_keys=keys,
+        rate_limit=RateLimitSettings(per_key_per_second=100_000, per_ip_per_second=100_000, burst=100_000),
+        reload_interval_s=0.3,
+        hotwords_top=5,
+    )
     base.update(kw)
     return ApiSettings(**base)
 
@@ -296,7 +398,7 @@ def test_entity_risk_serves_the_latest_score_date(client):
     assert body["base_value"] == -1.5
     assert body["reasons"] == [
         {"factor": "sh_noncash_share", "description_zh": "非货币出资股东占比", "value": 0.2, "contribution": 0.5},
-        {"factor": "ent_age_days", "description_zh": "成立天数", "value": None, "contribution": 0.1},   # 42 % 7 == 0: missing
+        {"factor": "ent_age_days", "description_zh": "成立天数", "value": None, "contribution": 0.1},  # 42 % 7 == 0: missing
     ]
     assert client.get(f"/v1/entities/{make_uscc(5)}/risk", headers=h("reader")).json()["reasons"] == []
     # lower case is normalised
@@ -394,7 +496,7 @@ def test_plan_public_view_without_personal_data(client):
 def test_hotwords_latest_period(client):
     b = client.get("/v1/hotwords").json()
     assert b["period"] == "2026Q1" and b["previous_period"] == "2025Q4" and b["scope"] == "city"
-    assert [w["word"] for w in b["words"]] == ["预付卡", "退费", "虚假宣传", "过期", "噪音"]     # top 5 (hotwords_top)
+    assert [w["word"] for w in b["words"]] == ["预付卡", "退费", "虚假宣传", "过期", "噪音"]  # top 5 (hotwords_top)
     assert_no_personal_data(b)
     b = client.get("/v1/hotwords", params={"district_code": "440604", "industry_section": "F", "limit": 2}).json()
     assert b["scope"] == "district_industry" and len(b["words"]) == 2 and b["words"][0]["rank"] == 1
@@ -415,33 +517,39 @@ def test_rate_limiter_per_address():
 
     rl = RateLimiter(10, 3)
     assert [rl.take("i:1.2.3.4", 1, 3) == 0 for _ in range(4)] == [True, True, True, False]
-    assert rl.take("i:5.6.7.8", 1, 3) == 0          # another address has its own bucket
+    assert rl.take("i:5.6.7.8", 1, 3) == 0  # another address has its own bucket
     assert 0 < rl.take("i:1.2.3.4", 1, 3) <= 1
 
 
 def test_a_flood_of_new_addresses_does_not_lift_the_limit_of_others():
     from serving.api.ratelimit import RateLimiter
 
-    rl = RateLimiter(0.001, 2)               # buckets refill slowly: none is idle during the test
+    rl = RateLimiter(0.001, 2)  # buckets refill slowly: none is idle during the test
     rl.MAX_BUCKETS = 50
     assert [rl.take("i:victim") == 0 for _ in range(3)] == [True, True, False]
     flood = [rl.take(f"i:10.0.{i // 250}.{i % 250}") == 0 for i in range(500)]
-    assert sum(flood) == 49 + 2              # 49 get a bucket of their own; the rest share one of burst 2
-    assert rl.take("i:victim") > 0           # still limited: its bucket was neither dropped nor refilled
+    assert sum(flood) == 49 + 2  # 49 get a bucket of their own; the rest share one of burst 2
+    assert rl.take("i:victim") > 0  # still limited: its bucket was neither dropped nor refilled
 
 
 def test_metrics_and_openapi(client):
     client.get(f"/v1/entities/{make_uscc(1)}/risk", headers=h("reader"))
     from prometheus_client.parser import text_string_to_metric_families
 
-    samples = {(x.name, tuple(sorted(x.labels.items()))): x.value
-               for fam in text_string_to_metric_families(client.get("/metrics").text) for x in fam.samples}
+    samples = {
+        (x.name, tuple(sorted(x.labels.items()))): x.value
+        for fam in text_string_to_metric_families(client.get("/metrics").text)
+        for x in fam.samples
+    }
     route = "/v1/entities/{uscc}/risk"
     assert samples[("regulake_api_requests_total", (("method", "GET"), ("route", route), ("status", "200")))] >= 1
     assert samples[("regulake_api_source_version", (("source", "risk_scores"),))] == 1
     assert samples[("regulake_api_scored_entities", ())] == 300
-    assert samples[("regulake_api_request_duration_seconds_bucket", (("le", "+Inf"), ("route", route)))] == \
-        samples[("regulake_api_request_duration_seconds_count", (("route", route),))] >= 1
+    assert (
+        samples[("regulake_api_request_duration_seconds_bucket", (("le", "+Inf"), ("route", route)))]
+        == samples[("regulake_api_request_duration_seconds_count", (("route", route),))]
+        >= 1
+    )
     spec = client.get("/openapi.json").json()
     assert {"/v1/entities/{uscc}/risk", "/v1/risk:batch", "/v1/score", "/v1/plans/{plan_id}", "/v1/hotwords"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
@@ -498,8 +606,12 @@ def test_configuration_and_cli_wiring(tmp_path):
     from lakehouse.errors import ConfigError
     from tests.conftest import REPO
 
-    cfg = load_config("test", conf_dir=REPO / "conf", overrides={"serving.api.port": 9001, "serving.api.tables.hotwords": "gold.x"},
-                      environ={"REGULAKE__SERVING__API__RELOAD_INTERVAL_S": "5"})
+    cfg = load_config(
+        "test",
+        conf_dir=REPO / "conf",
+        overrides={"serving.api.port": 9001, "serving.api.tables.hotwords": "gold.x"},
+        environ={"REGULAKE__SERVING__API__RELOAD_INTERVAL_S": "5"},
+    )
     assert (cfg.serving.api.port, cfg.serving.api.tables.hotwords, cfg.serving.api.reload_interval_s) == (9001, "gold.x", 5)
     with pytest.raises(ConfigError, match="serving.api.prot"):
         load_config("test", conf_dir=REPO / "conf", overrides={"serving.api.prot": 1}, environ={})

@@ -1,4 +1,5 @@
 """The API picks up new gold versions and a moved champion alias without a restart."""
+
 from __future__ import annotations
 
 import time
@@ -60,17 +61,23 @@ def test_reload_on_new_gold_versions_and_champion(setup):
     assert r.status_code == 404 and "not published" in r.json()["detail"] and "gold.plan_disclosure" in r.json()["detail"]
     r = c.get("/v1/hotwords")
     assert r.status_code == 503 and "gold.complaint_hot_words" in r.json()["detail"]
-    assert str(root) not in r.text and str(root) not in c.get("/readyz").text        # no server paths in public answers
+    assert str(root) not in r.text and str(root) not in c.get("/readyz").text  # no server paths in public answers
 
     # a new score date lands: served without restart
     write_table(root, "gold.risk_scores", scores_table(60, D2, model_version="1", shift=0.05), partition_by=["score_date"], mode="append")
     got = wait_for(risk, lambda b: b.get("as_of") == D2.isoformat())
     assert got["as_of"] == D2.isoformat() and got["table_version"] == 1 and got["probability"] == pytest.approx(0.15)
-    assert c.get(f"/v1/entities/{make_uscc(55)}/risk").status_code == 200          # entity only in the new date
+    assert c.get(f"/v1/entities/{make_uscc(55)}/risk").status_code == 200  # entity only in the new date
 
     # the same date re-scored (partition replaced): the new values are served
-    write_table(root, "gold.risk_scores", scores_table(60, D2, model_version="2", shift=0.2), partition_by=["score_date"],
-                mode="overwrite", predicate=f"score_date = '{D2.isoformat()}'")
+    write_table(
+        root,
+        "gold.risk_scores",
+        scores_table(60, D2, model_version="2", shift=0.2),
+        partition_by=["score_date"],
+        mode="overwrite",
+        predicate=f"score_date = '{D2.isoformat()}'",
+    )
     got = wait_for(risk, lambda b: b.get("table_version") == 2)
     assert got["table_version"] == 2 and got["model_version"] == "2" and got["probability"] == pytest.approx(0.30)
 
@@ -103,6 +110,10 @@ def test_reload_on_new_gold_versions_and_champion(setup):
 
     from prometheus_client.parser import text_string_to_metric_families
 
-    loaded = {x.labels["source"]: x.value for fam in text_string_to_metric_families(c.get("/metrics").text)
-              for x in fam.samples if x.name == "regulake_api_reloads_total" and x.labels["outcome"] == "loaded"}
+    loaded = {
+        x.labels["source"]: x.value
+        for fam in text_string_to_metric_families(c.get("/metrics").text)
+        for x in fam.samples
+        if x.name == "regulake_api_reloads_total" and x.labels["outcome"] == "loaded"
+    }
     assert loaded["risk_scores"] == 3 and loaded["champion"] == 2

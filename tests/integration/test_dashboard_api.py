@@ -4,6 +4,7 @@ Real components: Delta tables written with delta-rs in a temporary warehouse (th
 panels read, with personal columns beside them), the scoring API's app with the dashboard
 mounted, a real server in a thread. No Spark. The browser test is test_dashboard_browser.py.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,36 +47,75 @@ def write(root, name, tbl, partition_by=None, mode="overwrite"):
 def profile_table():
     import pyarrow as pa
 
-    rows = [{"uscc": make_uscc(i), "entity_name": f"佛山市测试{i}贸易有限公司", "enterprise_type": "1100",
-             "registration_status": "1" if i % 9 else "3", "establishment_date": dt.date(2024, 1 + i % 12, 1 + i % 27),
-             "industry_code": ["5191", "3381", "7224", "6110"][i % 4], "district_code": DISTRICTS[i % 5],
-             "town_code": DISTRICTS[i % 5] + ["100", "101"][i % 2], "legal_rep_id_hash": f"{i:064x}",
-             "legal_rep_id": raw_id(i), "legal_rep_phone": raw_phone(i), "legal_rep_phone_masked": raw_phone(i)[:3] + "****",
-             "abnormal_operations_count_365d": int(i % 7 == 0), "abnormal_operations_count_all": int(i % 7 == 0), "as_of": AS_OF}
-            for i in range(N)]
+    rows = [
+        {
+            "uscc": make_uscc(i),
+            "entity_name": f"佛山市测试{i}贸易有限公司",
+            "enterprise_type": "1100",
+            "registration_status": "1" if i % 9 else "3",
+            "establishment_date": dt.date(2024, 1 + i % 12, 1 + i % 27),
+            "industry_code": ["5191", "3381", "7224", "6110"][i % 4],
+            "district_code": DISTRICTS[i % 5],
+            "town_code": DISTRICTS[i % 5] + ["100", "101"][i % 2],
+            "legal_rep_id_hash": f"{i:064x}",
+            "legal_rep_id": raw_id(i),
+            "legal_rep_phone": raw_phone(i),
+            "legal_rep_phone_masked": raw_phone(i)[:3] + "****",
+            "abnormal_operations_count_365d": int(i % 7 == 0),
+            "abnormal_operations_count_all": int(i % 7 == 0),
+            "as_of": AS_OF,
+        }
+        for i in range(N)
+    ]
     return pa.Table.from_pylist(rows)
 
 
 def scores_table(day: dt.date, shift: int = 0):
     import pyarrow as pa
 
-    reason_t = pa.list_(pa.struct([("factor", pa.string()), ("description_zh", pa.string()), ("value", pa.float64()),
-                                   ("contribution", pa.float64())]))
+    reason_t = pa.list_(
+        pa.struct([("factor", pa.string()), ("description_zh", pa.string()), ("value", pa.float64()), ("contribution", pa.float64())])
+    )
     p = [((i * 37 + shift) % 100) / 100 for i in range(N)]
-    return pa.table({
-        "score_date": pa.array([day] * N, pa.date32()), "uscc": [make_uscc(i) for i in range(N)], "probability": p,
-        "risk_class": ["ABCD"[min(int(x * 4), 3)] for x in p], "raw_score": [0.0] * N, "base_value": [-1.0] * N,
-        "reasons": pa.array([[{"factor": "sh_unpaid_share", "description_zh": "未实缴出资比例", "value": 0.5, "contribution": 0.3}]
-                             if i % 2 else [] for i in range(N)], reason_t),
-        "model_name": ["regulake-risk"] * N, "model_version": ["1"] * N})
+    return pa.table(
+        {
+            "score_date": pa.array([day] * N, pa.date32()),
+            "uscc": [make_uscc(i) for i in range(N)],
+            "probability": p,
+            "risk_class": ["ABCD"[min(int(x * 4), 3)] for x in p],
+            "raw_score": [0.0] * N,
+            "base_value": [-1.0] * N,
+            "reasons": pa.array(
+                [
+                    [{"factor": "sh_unpaid_share", "description_zh": "未实缴出资比例", "value": 0.5, "contribution": 0.3}] if i % 2 else []
+                    for i in range(N)
+                ],
+                reason_t,
+            ),
+            "model_name": ["regulake-risk"] * N,
+            "model_version": ["1"] * N,
+        }
+    )
 
 
 def tasks_table():
     import pyarrow as pa
 
-    rows = [{"plan_id": "P1", "task_no": i, "task_id": f"T{i}", "uscc": make_uscc(i), "entity_name": f"佛山市测试{i}贸易有限公司",
-             "district_code": DISTRICTS[i % 5], "industry_section": "F", "share": "targeted" if i < 40 else "random",
-             "risk_class": "D" if i < 40 else "A", "inspectors": ["ZF001", "ZF002"]} for i in range(100)]
+    rows = [
+        {
+            "plan_id": "P1",
+            "task_no": i,
+            "task_id": f"T{i}",
+            "uscc": make_uscc(i),
+            "entity_name": f"佛山市测试{i}贸易有限公司",
+            "district_code": DISTRICTS[i % 5],
+            "industry_section": "F",
+            "share": "targeted" if i < 40 else "random",
+            "risk_class": "D" if i < 40 else "A",
+            "inspectors": ["ZF001", "ZF002"],
+        }
+        for i in range(100)
+    ]
     return pa.Table.from_pylist(rows)
 
 
@@ -91,8 +131,16 @@ def results_table():
             res = "2" if i < 46 else "1"
         else:
             res = None
-        rows.append({"plan_id": "P1", "task_id": f"T{i}", "uscc": make_uscc(i), "district_code": DISTRICTS[i % 5],
-                     "inspection_date": dt.date(2026, 2, 1) if res else None, "inspection_result": res})
+        rows.append(
+            {
+                "plan_id": "P1",
+                "task_id": f"T{i}",
+                "uscc": make_uscc(i),
+                "district_code": DISTRICTS[i % 5],
+                "inspection_date": dt.date(2026, 2, 1) if res else None,
+                "inspection_result": res,
+            }
+        )
     return pa.Table.from_pylist(rows)
 
 
@@ -102,28 +150,112 @@ def small_tables(root):
     write(root, "gold.entity_profile", profile_table(), ["as_of"])
     write(root, "gold.risk_scores", scores_table(dt.date(2026, 1, 2)), ["score_date"])
     write(root, "gold.risk_scores", scores_table(AS_OF, shift=11), ["score_date"], mode="append")
-    write(root, "gold.kpi", pa.table({"as_of": [AS_OF], "metric": ["entities"], "dimension": pa.array([None], pa.string()), "value": [float(N)]}),
-          ["as_of"])
+    write(
+        root,
+        "gold.kpi",
+        pa.table({"as_of": [AS_OF], "metric": ["entities"], "dimension": pa.array([None], pa.string()), "value": [float(N)]}),
+        ["as_of"],
+    )
     write(root, "gold.inspection_tasks", tasks_table())
     write(root, "gold.public_inspection_results", results_table())
-    write(root, "gold.public_inspection_plans", pa.table({"plan_id": ["P1"], "plan_name": ["测试抽查计划"], "tasks": pa.array([100], pa.int32())}))
-    write(root, "gold.complaint_hot_words", pa.Table.from_pylist(
-        [{"period": "2025-Q4", "scope": "city", "district_code": None, "industry_section": None, "rank": r + 1, "word": w, "count": 50 - r,
-          "complaints": 40 - r, "keyness": 100.0 - r} for r, w in enumerate(["假冒伪劣", "网购", "拒绝退换"])] +
-        [{"period": "2025-Q4", "scope": "district", "district_code": "440605", "industry_section": None, "rank": 1, "word": "多收",
-          "count": 9, "complaints": 9, "keyness": 50.0}]))
-    write(root, "gold.complaint_hotspots", pa.Table.from_pylist(
-        [{"period": p, "district_code": d, "district_name": "区", "industry_section": "F", "industry_name": "批发和零售业", "complaints": c,
-          "entities": 100, "rate": c / 1.0, "ratio": 2.0, "z": 3.0, "hotspot": True, "rank": 1}
-         for p, d, c in (("2025-Q3", "440605", 10), ("2025-Q4", "440605", 20), ("2025-Q4", "440606", 5))]))
-    write(root, "silver.quality", pa.Table.from_pylist(
-        [{"ingest_batch": 1, "subject_area": "registration", "catalog": "SCJG-001", "metric": m, "rule": None, "count": n}
-         for m, n in (("rows_in", 100), ("rows_rejected", 4), ("rows_out", 96))]))
-    write(root, "bronze.landing_files", pa.Table.from_pylist(
-        [{"ingest_batch": 1, "catalog": "SCJG-001", "department": "SCJG", "batch_date": dt.date(2026, 1, d), "manifest_rows": 50,
-          "status": "ingest"} for d in (1, 2)] +
-        [{"ingest_batch": 1, "catalog": "SCJG-007", "department": "SCJG", "batch_date": dt.date(2025, 12, 20), "manifest_rows": 7,
-          "status": "ingest"}]))
+    write(
+        root,
+        "gold.public_inspection_plans",
+        pa.table({"plan_id": ["P1"], "plan_name": ["测试抽查计划"], "tasks": pa.array([100], pa.int32())}),
+    )
+    write(
+        root,
+        "gold.complaint_hot_words",
+        pa.Table.from_pylist(
+            [
+                {
+                    "period": "2025-Q4",
+                    "scope": "city",
+                    "district_code": None,
+                    "industry_section": None,
+                    "rank": r + 1,
+                    "word": w,
+                    "count": 50 - r,
+                    "complaints": 40 - r,
+                    "keyness": 100.0 - r,
+                }
+                for r, w in enumerate(["假冒伪劣", "网购", "拒绝退换"])
+            ]
+            + [
+                {
+                    "period": "2025-Q4",
+                    "scope": "district",
+                    "district_code": "440605",
+                    "industry_section": None,
+                    "rank": 1,
+                    "word": "多收",
+                    "count": 9,
+                    "complaints": 9,
+                    "keyness": 50.0,
+                }
+            ]
+        ),
+    )
+    write(
+        root,
+        "gold.complaint_hotspots",
+        pa.Table.from_pylist(
+            [
+                {
+                    "period": p,
+                    "district_code": d,
+                    "district_name": "区",
+                    "industry_section": "F",
+                    "industry_name": "批发和零售业",
+                    "complaints": c,
+                    "entities": 100,
+                    "rate": c / 1.0,
+                    "ratio": 2.0,
+                    "z": 3.0,
+                    "hotspot": True,
+                    "rank": 1,
+                }
+                for p, d, c in (("2025-Q3", "440605", 10), ("2025-Q4", "440605", 20), ("2025-Q4", "440606", 5))
+            ]
+        ),
+    )
+    write(
+        root,
+        "silver.quality",
+        pa.Table.from_pylist(
+            [
+                {"ingest_batch": 1, "subject_area": "registration", "catalog": "SCJG-001", "metric": m, "rule": None, "count": n}
+                for m, n in (("rows_in", 100), ("rows_rejected", 4), ("rows_out", 96))
+            ]
+        ),
+    )
+    write(
+        root,
+        "bronze.landing_files",
+        pa.Table.from_pylist(
+            [
+                {
+                    "ingest_batch": 1,
+                    "catalog": "SCJG-001",
+                    "department": "SCJG",
+                    "batch_date": dt.date(2026, 1, d),
+                    "manifest_rows": 50,
+                    "status": "ingest",
+                }
+                for d in (1, 2)
+            ]
+            + [
+                {
+                    "ingest_batch": 1,
+                    "catalog": "SCJG-007",
+                    "department": "SCJG",
+                    "batch_date": dt.date(2025, 12, 20),
+                    "manifest_rows": 7,
+                    "status": "ingest",
+                }
+            ]
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +268,13 @@ def server(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("dash") / "warehouse"
     small_tables(root)
-    settings = ApiSettings(api_keys=[ApiKey(name="supervisor", key_hash=hash_api_key(KEY), scopes=["dashboard:read"]),
-                                     ApiKey(name="scorer", key_hash=hash_api_key(KEY_RISK), scopes=["risk:read"])],
-                           rate_limit={"enabled": False})
+    settings = ApiSettings(
+        api_keys=[
+            ApiKey(name="supervisor", key_hash=hash_api_key(KEY), scopes=["dashboard:read"]),
+            ApiKey(name="scorer", key_hash=hash_api_key(KEY_RISK), scopes=["risk:read"]),
+        ],
+        rate_limit={"enabled": False},
+    )
     dash = DashboardState(str(root), reload_interval_s=3600)
     app = create_app(settings, str(root), start_reloader=False, dashboard=dash)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
@@ -175,7 +311,8 @@ def test_login_sets_only_an_httponly_samesite_session_cookie(server):
         def attempt(key, csrf, origin):
             r = c.post("/dashboard/login", data={"api_key": key, "csrf": csrf}, headers={"Origin": origin})
             m = re.search(r'name="csrf" value="([^"]+)"', r.text)
-            return r, (m.group(1) if m else None)        # a refused login renders a fresh form (a new token and cookie)
+            return r, (m.group(1) if m else None)  # a refused login renders a fresh form (a new token and cookie)
+
         # cross-site, forged-token, unknown-key and wrong-scope logins are refused
         r, token = attempt(KEY, token, "http://evil.example")
         assert r.status_code == 403
@@ -191,7 +328,7 @@ def test_login_sets_only_an_httponly_samesite_session_cookie(server):
         assert len(cookies) == 1
         low = cookies[0].lower()
         assert "httponly" in low and "samesite=strict" in low and "path=/" in low
-        assert KEY not in cookies[0] and "max-age" not in low          # a session cookie, not the key, not persistent
+        assert KEY not in cookies[0] and "max-age" not in low  # a session cookie, not the key, not persistent
         page = c.get("/dashboard")
         assert page.status_code == 200 and "echarts.min.js" in page.text and "cdn" not in page.text.lower()
         assert c.get("/dashboard/api/meta").status_code == 200
@@ -216,7 +353,7 @@ def test_logout_needs_the_sessions_csrf_token(server):
     csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
     assert c.post("/dashboard/logout", headers={"Origin": base}).status_code == 403
     assert c.post("/dashboard/logout", data={"csrf": csrf}, headers={"Origin": "http://evil.example"}).status_code == 403
-    assert c.get("/dashboard/api/meta").status_code == 200           # still logged in
+    assert c.get("/dashboard/api/meta").status_code == 200  # still logged in
     assert c.post("/dashboard/logout", data={"csrf": csrf}, headers={"Origin": base}).status_code == 303
     assert c.get("/dashboard/api/meta").status_code == 401
 
@@ -254,8 +391,7 @@ def test_figures_match_the_gold_tables_under_filters(server):
     # period filter on the registered-per-month series
     ov = c.get("/dashboard/api/panels/overview", params={"from": "2024-03", "to": "2024-04"}).json()
     assert [m["month"] for m in ov["registered_per_month"]] == ["2024-03", "2024-04"]
-    assert sum(m["count"] for m in ov["registered_per_month"]) == prof.filter(
-        pl.col("establishment_date").dt.month().is_in([3, 4])).height
+    assert sum(m["count"] for m in ov["registered_per_month"]) == prof.filter(pl.col("establishment_date").dt.month().is_in([3, 4])).height
 
 
 def test_plans_hit_rates_with_wilson_intervals(server):
@@ -317,7 +453,7 @@ def test_a_new_table_version_reloads_the_panels(server):
     assert src["gold.risk_scores"] == 2
     new = _gold(server["root"], "gold.risk_scores").filter(pl.col("score_date") == dt.date(2026, 1, 4))
     assert after["class_counts"] == {k: new.filter(pl.col("risk_class") == k).height for k in "ABCD"}
-    assert server["dash"].refresh() is False              # nothing moved: nothing reloaded
+    assert server["dash"].refresh() is False  # nothing moved: nothing reloaded
 
 
 def test_docs_and_redoc_are_self_hosted(server):
@@ -342,4 +478,4 @@ def test_data_docs_links_point_at_local_assets(tmp_path):
     out = rewrite(html)
     assert "https://" not in out
     for target in REWRITES.values():
-        assert (node_modules() / target[len("/assets/npm/"):]).is_file(), target
+        assert (node_modules() / target[len("/assets/npm/") :]).is_file(), target

@@ -7,6 +7,7 @@ fails if there was one — the page, /docs, /redoc and the Data Docs must work w
 Screenshots go to docs/img/ (the README shows them). Skipped (with the fix) when Chromium or the
 npm assets are missing; ``CI=true`` turns the skip into a failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,15 @@ REPO = Path(__file__).resolve().parents[2]
 IMG = REPO / "docs" / "img"
 CHROMIUM = "/usr/bin/chromium"
 KEY = "browser-dash-key-0123456789abcdef"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PANELS = ("overview", "risk", "plans", "complaints", "clusters", "governance")
 
 pytestmark = pytest.mark.slow
@@ -46,14 +54,18 @@ def demo_config(tmp_path_factory, spark):
 
     if missing():
         _unavailable(f"npm assets missing ({', '.join(missing()[:3])}); run 'make install' (npm ci in serving/web)")
-    reuse = os.environ.get("REGULAKE_TEST_DEMO_ROOT")      # a folder an earlier run of this fixture built (re-running the test)
+    reuse = os.environ.get("REGULAKE_TEST_DEMO_ROOT")  # a folder an earlier run of this fixture built (re-running the test)
     base = Path(reuse) if reuse else tmp_path_factory.mktemp("dashboard-demo")
     base.mkdir(parents=True, exist_ok=True)
     here = os.getcwd()
     os.chdir(base)
     try:
-        cfg = load_config("test", conf_dir=REPO / "conf", environ={}, overrides={"spark.local_dir": str(base / "spark-local"),
-                          "risk.mlflow.tracking_uri": f"sqlite:///{base}/mlruns/mlflow.db"})   # not made absolute by load_config
+        cfg = load_config(
+            "test",
+            conf_dir=REPO / "conf",
+            environ={},
+            overrides={"spark.local_dir": str(base / "spark-local"), "risk.mlflow.tracking_uri": f"sqlite:///{base}/mlruns/mlflow.db"},
+        )  # not made absolute by load_config
     finally:
         os.chdir(here)
     if reuse and (base / "warehouse" / "gold" / "risk_scores").exists():
@@ -132,6 +144,7 @@ def test_dashboard_docs_and_data_docs_in_chromium(server, demo_config):
                 return route.continue_()
             outside.append(url)
             return route.abort()
+
         ctx.route("**/*", gate)
         page = ctx.new_page()
         page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
@@ -145,8 +158,10 @@ def test_dashboard_docs_and_data_docs_in_chromium(server, demo_config):
         page.click("#login")
         page.wait_for_selector("body[data-ready='1']", timeout=30_000)
         first_render = time.perf_counter() - t0
-        print(f"first render (login submit to every panel drawn): {first_render:.2f} s; "
-              f"panels' own fetch+draw {page.get_attribute('body', 'data-rendered-ms')} ms")
+        print(
+            f"first render (login submit to every panel drawn): {first_render:.2f} s; "
+            f"panels' own fetch+draw {page.get_attribute('body', 'data-rendered-ms')} ms"
+        )
         cookies = ctx.cookies()
         assert [c["name"] for c in cookies] == ["regulake_session"]
         assert cookies[0]["httpOnly"] and cookies[0]["sameSite"] == "Strict" and cookies[0]["expires"] == -1
@@ -185,11 +200,11 @@ def test_dashboard_docs_and_data_docs_in_chromium(server, demo_config):
         page.wait_for_selector("table tbody tr", timeout=20_000)
         assert page.locator("table tbody tr").count() >= 1
         assert page.evaluate("typeof jQuery === 'function' && typeof jQuery.fn.bootstrapTable === 'function'")
-        page.locator("table tbody tr td").nth(1).click()             # a row opens its validation result (GE's data-href)
+        page.locator("table tbody tr td").nth(1).click()  # a row opens its validation result (GE's data-href)
         page.wait_for_url("**/dashboard/datadocs/validations/**", timeout=20_000)
         page.wait_for_selector("table tbody tr", timeout=20_000)
         assert page.locator("table tbody tr").count() >= 1
-        assert page.evaluate("getComputedStyle(document.body).fontFamily") != ""          # Bootstrap's CSS applied
+        assert page.evaluate("getComputedStyle(document.body).fontFamily") != ""  # Bootstrap's CSS applied
         page.screenshot(path=str(IMG / "datadocs-offline.png"))
 
         # /docs and /redoc from the self-hosted Swagger UI and ReDoc

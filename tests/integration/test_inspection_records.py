@@ -4,6 +4,7 @@ the archived PDF rendered with pdftoppm and read with pdftotext and pypdf; signe
 No Spark: the drawn tasks are written with delta-rs (the plain protocol Spark writes); records, archives
 and the outbox are written by the API through lakehouse.tables.Tables.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,8 +18,12 @@ import pytest
 from tests.integration.test_api import LiveServer, make_uscc
 
 PLAN = "P2026-INS"
-KEYS = {"INSP-A": "insp-a-key-0123456789abcdef", "INSP-B": "insp-b-key-0123456789abcdef",
-        "INSP-C": "insp-c-key-0123456789abcdef", "reader": "reader-key-0123456789abcdef"}
+KEYS = {
+    "INSP-A": "insp-a-key-0123456789abcdef",
+    "INSP-B": "insp-b-key-0123456789abcdef",
+    "INSP-C": "insp-c-key-0123456789abcdef",
+    "reader": "reader-key-0123456789abcdef",
+}
 SECRET = "delivery-link-secret-0123456789abcdefghij"
 TASKS = [  # task_id (a plan's task id is shared by its entities: the key is task_id + uscc), item, section, inspectors
     ("SJ2026-100001", "03", "H", ["INSP-A", "INSP-B"]),
@@ -31,11 +36,31 @@ DATE = dt.date(2026, 3, 2)
 def tasks_table():
     import pyarrow as pa
 
-    rows = [{"plan_id": PLAN, "task_no": n, "task_id": tid, "uscc": make_uscc(n), "entity_name": f"佛山市测试餐饮有限公司{n}",
-             "district_code": "440604", "town_code": "440604001", "industry_code": "6210", "industry_section": sec, "stratum": "x",
-             "share": "random", "inspection_mode": "1", "inspection_item": item, "risk_class": "B", "probability": 0.2, "priority": 0.2,
-             "signals": "", "inspectors": insp, "cross_district": False, "staffed_from": "440604"}
-            for n, (tid, item, sec, insp) in enumerate(TASKS, start=1)]
+    rows = [
+        {
+            "plan_id": PLAN,
+            "task_no": n,
+            "task_id": tid,
+            "uscc": make_uscc(n),
+            "entity_name": f"佛山市测试餐饮有限公司{n}",
+            "district_code": "440604",
+            "town_code": "440604001",
+            "industry_code": "6210",
+            "industry_section": sec,
+            "stratum": "x",
+            "share": "random",
+            "inspection_mode": "1",
+            "inspection_item": item,
+            "risk_class": "B",
+            "probability": 0.2,
+            "priority": 0.2,
+            "signals": "",
+            "inspectors": insp,
+            "cross_district": False,
+            "staffed_from": "440604",
+        }
+        for n, (tid, item, sec, insp) in enumerate(TASKS, start=1)
+    ]
     return pa.Table.from_pylist(rows)
 
 
@@ -63,7 +88,8 @@ def world(tmp_path_factory, devices):
     api = ApiSettings(api_keys=keys, rate_limit=RateLimitSettings(per_key_per_second=100_000, per_ip_per_second=100_000, burst=100_000))
     insp = InspectionSettings(
         inspectors=[InspectorDevice(inspector_id=i, api_key=i, device_public_keys=[d.public_key]) for i, d in devices.items()],
-        delivery=DeliverySettings(link_secret=SECRET, link_ttl_hours=2, base_url="http://regulake.example"))
+        delivery=DeliverySettings(link_secret=SECRET, link_ttl_hours=2, base_url="http://regulake.example"),
+    )
     return tables, api, insp
 
 
@@ -90,8 +116,10 @@ def H(i: str) -> dict:  # noqa: N802
 
 
 def versions(tables) -> dict:
-    return {n: (tables.snapshot(n).version if tables.exists(n) else None)
-            for n in ("audit.inspection_records", "audit.inspection_archives", "ops.inspection_drafts", "ops.sms_outbox")}
+    return {
+        n: (tables.snapshot(n).version if tables.exists(n) else None)
+        for n in ("audit.inspection_records", "audit.inspection_archives", "ops.inspection_drafts", "ops.sms_outbox")
+    }
 
 
 def b64(data: bytes) -> str:
@@ -121,13 +149,16 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
     assert form["form_id"] == "JCB-11" and len(form["items"]) == 50 and body["draft"] == {} and body["records"] == []
     assert all(it["answers"] == ["conforms", "does_not_conform", "not_applicable"] and it["legal_basis"] for it in form["items"])
     ids = [it["item_id"] for it in form["items"]]
-    assert http.get(f"/v1/inspections/tasks/{tid}/{u}/form", headers=H("INSP-C")).status_code == 403    # not drawn for this task
+    assert http.get(f"/v1/inspections/tasks/{tid}/{u}/form", headers=H("INSP-C")).status_code == 403  # not drawn for this task
     assert http.get(f"/v1/inspections/tasks/{tid}/{u}/form", headers=H("reader")).json()["reason"] == "forbidden"  # no scope
     assert http.get(f"/v1/inspections/tasks/{tid}/{u}/form").status_code == 401
     assert http.get(f"/v1/inspections/tasks/{tid}/{make_uscc(99)}/form", headers=H("INSP-A")).status_code == 404
 
     # drafts: any subset; an unknown item is refused and nothing is stored
-    assert http.put(f"/v1/inspections/tasks/{tid}/{u}/draft", headers=H("INSP-A"), json={"answers": {ids[0]: "conforms"}}).json()["missing"] == 49
+    assert (
+        http.put(f"/v1/inspections/tasks/{tid}/{u}/draft", headers=H("INSP-A"), json={"answers": {ids[0]: "conforms"}}).json()["missing"]
+        == 49
+    )
     before = versions(tables)
     r = http.put(f"/v1/inspections/tasks/{tid}/{u}/draft", headers=H("INSP-A"), json={"answers": {"JCB-01-01-01": "conforms"}})
     assert r.status_code == 422 and r.json()["reason"] == "unknown_item" and "JCB-01-01-01" in r.json()["detail"]
@@ -138,16 +169,21 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
 
     # final submission: a missing answer, an unknown item, a future date → 4xx, nothing stored
     answers = {i: "conforms" for i in ids}
-    answers[ids[3]] = "does_not_conform"          # 经营许可证件：是否按规定贮存、标示 → result 2
-    answers[ids[6]] = "does_not_conform"         # 从业人员健康证明：是否符合…食品安全标准要求 → result 3 (the more serious)
+    answers[ids[3]] = "does_not_conform"  # 经营许可证件：是否按规定贮存、标示 → result 2
+    answers[ids[6]] = "does_not_conform"  # 从业人员健康证明：是否符合…食品安全标准要求 → result 3 (the more serious)
     answers[ids[5]] = "not_applicable"
     partial = {k: v for k, v in answers.items() if k != ids[-1]}
     r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"), json={"inspection_date": str(DATE), "answers": partial})
     assert r.status_code == 422 and r.json()["reason"] == "missing_answer" and ids[-1] in r.json()["detail"]
-    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"),
-                  json={"inspection_date": str(DATE), "answers": answers | {"JCB-11-99-01": "conforms"}})
+    r = http.post(
+        f"/v1/inspections/tasks/{tid}/{u}/records",
+        headers=H("INSP-A"),
+        json={"inspection_date": str(DATE), "answers": answers | {"JCB-11-99-01": "conforms"}},
+    )
     assert r.status_code == 422 and r.json()["reason"] == "unknown_item"
-    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"), json={"inspection_date": "2099-01-01", "answers": answers})
+    r = http.post(
+        f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"), json={"inspection_date": "2099-01-01", "answers": answers}
+    )
     assert r.status_code == 422 and r.json()["reason"] == "bad_date"
     r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-C"), json={"inspection_date": str(DATE), "answers": answers})
     assert r.status_code == 403 and r.json()["reason"] == "not_drawn"
@@ -169,36 +205,63 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
 
     # signatures: a third inspector, a signature over other bytes, an unenrolled device key, a broken image → refused
     sig_png = b64(signature_png("INSP-A"))
-    r = http.post(f"/v1/inspections/records/{rid}/signatures", headers=H("INSP-C"),
-                  json={"public_key": C.public_key, "signature": sign(C.device_key, message), "image_png": sig_png})
+    r = http.post(
+        f"/v1/inspections/records/{rid}/signatures",
+        headers=H("INSP-C"),
+        json={"public_key": C.public_key, "signature": sign(C.device_key, message), "image_png": sig_png},
+    )
     assert r.status_code == 403 and r.json()["reason"] == "not_drawn"
-    r = http.post(f"/v1/inspections/records/{rid}/signatures", headers=H("INSP-A"),
-                  json={"public_key": A.public_key, "signature": sign(A.device_key, message.replace(b'"result":"3"', b'"result":"1"')),
-                        "image_png": sig_png})
+    r = http.post(
+        f"/v1/inspections/records/{rid}/signatures",
+        headers=H("INSP-A"),
+        json={
+            "public_key": A.public_key,
+            "signature": sign(A.device_key, message.replace(b'"result":"3"', b'"result":"1"')),
+            "image_png": sig_png,
+        },
+    )
     assert r.status_code == 422 and r.json()["reason"] == "bad_signature"
-    r = http.post(f"/v1/inspections/records/{rid}/signatures", headers=H("INSP-A"),
-                  json={"public_key": C.public_key, "signature": sign(C.device_key, message), "image_png": sig_png})
+    r = http.post(
+        f"/v1/inspections/records/{rid}/signatures",
+        headers=H("INSP-A"),
+        json={"public_key": C.public_key, "signature": sign(C.device_key, message), "image_png": sig_png},
+    )
     assert r.status_code == 422 and r.json()["reason"] == "unknown_device_key"
-    r = http.post(f"/v1/inspections/records/{rid}/signatures", headers=H("INSP-A"),
-                  json={"public_key": A.public_key, "signature": sign(A.device_key, message), "image_png": b64(b"GIF89a not a png")})
+    r = http.post(
+        f"/v1/inspections/records/{rid}/signatures",
+        headers=H("INSP-A"),
+        json={"public_key": A.public_key, "signature": sign(A.device_key, message), "image_png": b64(b"GIF89a not a png")},
+    )
     assert r.status_code == 422 and r.json()["reason"] == "bad_image"
-    r = http.post(f"/v1/inspections/records/{rid}/party-signature", headers=H("INSP-A"),
-                  json={"signer_role": "legal_representative", "image_png": sig_png})
+    r = http.post(
+        f"/v1/inspections/records/{rid}/party-signature",
+        headers=H("INSP-A"),
+        json={"signer_role": "legal_representative", "image_png": sig_png},
+    )
     assert r.status_code == 409 and r.json()["reason"] == "awaiting_inspectors"
     assert versions(tables) == before
 
     for who, dev in (("INSP-A", A), ("INSP-B", B)):
-        r = http.post(f"/v1/inspections/records/{rid}/signatures", headers=H(who),
-                      json={"public_key": dev.public_key, "signature": sign(dev.device_key, message), "image_png": b64(signature_png(who))})
+        r = http.post(
+            f"/v1/inspections/records/{rid}/signatures",
+            headers=H(who),
+            json={"public_key": dev.public_key, "signature": sign(dev.device_key, message), "image_png": b64(signature_png(who))},
+        )
         assert r.status_code == 201, r.text
-    r = http.post(f"/v1/inspections/records/{rid}/signatures", headers=H("INSP-A"),
-                  json={"public_key": A.public_key, "signature": sign(A.device_key, message), "image_png": sig_png})
+    r = http.post(
+        f"/v1/inspections/records/{rid}/signatures",
+        headers=H("INSP-A"),
+        json={"public_key": A.public_key, "signature": sign(A.device_key, message), "image_png": sig_png},
+    )
     assert r.status_code == 409 and r.json()["reason"] == "signed_already"
     assert http.get(f"/v1/inspections/records/{rid}", headers=H("INSP-B")).json()["signed_by"] == ["INSP-A", "INSP-B"]
 
     # the party signs: sealed, archived, delivered
-    r = http.post(f"/v1/inspections/records/{rid}/party-signature", headers=H("INSP-B"),
-                  json={"signer_role": "legal_representative", "image_png": b64(signature_png("party")), "mobile": "13912345678"})
+    r = http.post(
+        f"/v1/inspections/records/{rid}/party-signature",
+        headers=H("INSP-B"),
+        json={"signer_role": "legal_representative", "image_png": b64(signature_png("party")), "mobile": "13912345678"},
+    )
     assert r.status_code == 201, r.text
     sealed = r.json()
     assert sealed["status"] == "sealed" and sealed["record_sha256"] == rec["record_sha256"]
@@ -206,8 +269,11 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
 
     # immutable: no more signatures, no draft, no resubmission
     before = versions(tables)
-    r = http.post(f"/v1/inspections/records/{rid}/party-signature", headers=H("INSP-B"),
-                  json={"signer_role": "staff", "image_png": b64(signature_png("x"))})
+    r = http.post(
+        f"/v1/inspections/records/{rid}/party-signature",
+        headers=H("INSP-B"),
+        json={"signer_role": "staff", "image_png": b64(signature_png("x"))},
+    )
     assert r.status_code == 409 and r.json()["reason"] == "sealed"
     r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-A"), json={"inspection_date": str(DATE), "answers": answers})
     assert r.status_code == 409 and f"corrects='{rid}'" in r.json()["detail"]
@@ -243,21 +309,38 @@ def test_form_draft_submit_sign_seal_archive_deliver_publish(http, server, world
     # a correction is a new, linked record; the public result shows it
     answers2 = dict(answers)
     answers2[ids[6]] = "conforms"
-    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-B"),
-                  json={"inspection_date": str(DATE), "answers": answers2, "corrects": "other"})
+    r = http.post(
+        f"/v1/inspections/tasks/{tid}/{u}/records",
+        headers=H("INSP-B"),
+        json={"inspection_date": str(DATE), "answers": answers2, "corrects": "other"},
+    )
     assert r.status_code == 422 and r.json()["reason"] == "bad_correction"
-    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-B"),
-                  json={"inspection_date": str(DATE), "answers": answers2, "corrects": rid})
+    r = http.post(
+        f"/v1/inspections/tasks/{tid}/{u}/records",
+        headers=H("INSP-B"),
+        json={"inspection_date": str(DATE), "answers": answers2, "corrects": rid},
+    )
     assert r.status_code == 201
     rec2 = r.json()
     assert rec2["record_id"] == f"{tid}-{u}-R2" and rec2["record"]["corrects"] == rid and rec2["record"]["result"] == "2"
     m2 = rec2["record_json"].encode()
     for who, dev in (("INSP-B", B), ("INSP-A", A)):
-        assert http.post(f"/v1/inspections/records/{rec2['record_id']}/signatures", headers=H(who),
-                         json={"public_key": dev.public_key, "signature": sign(dev.device_key, m2),
-                               "image_png": b64(signature_png(who))}).status_code == 201
-    assert http.post(f"/v1/inspections/records/{rec2['record_id']}/party-signature", headers=H("INSP-A"),
-                     json={"signer_role": "staff", "image_png": b64(signature_png("p2"))}).json()["status"] == "sealed"
+        assert (
+            http.post(
+                f"/v1/inspections/records/{rec2['record_id']}/signatures",
+                headers=H(who),
+                json={"public_key": dev.public_key, "signature": sign(dev.device_key, m2), "image_png": b64(signature_png(who))},
+            ).status_code
+            == 201
+        )
+    assert (
+        http.post(
+            f"/v1/inspections/records/{rec2['record_id']}/party-signature",
+            headers=H("INSP-A"),
+            json={"signer_role": "staff", "image_png": b64(signature_png("p2"))},
+        ).json()["status"]
+        == "sealed"
+    )
     pub = http.get(f"/v1/public/inspections/{tid}/{u}").json()
     assert pub["record_id"] == rec2["record_id"] and pub["result"] == "2" and pub["corrections"] == 1
     # the first record is still there, unchanged
@@ -337,11 +420,13 @@ def test_links_tampered_or_expired_are_403(http, server, world, devices):
     path, query = good.split("?")
     params = dict(p.split("=") for p in query.split("&"))
     flipped = params["sig"][:-1] + ("0" if params["sig"][-1] != "0" else "1")
-    for bad in (f"{path}?expires={params['expires']}&sig={flipped}",                       # altered signature
-                f"{path}?expires={int(params['expires']) + 3600}&sig={params['sig']}",      # extended expiry
-                path.replace("-R1.pdf", "-R2.pdf") + "?" + query,                           # another record
-                f"{path}?expires={params['expires']}",                                      # no signature
-                path):
+    for bad in (
+        f"{path}?expires={params['expires']}&sig={flipped}",  # altered signature
+        f"{path}?expires={int(params['expires']) + 3600}&sig={params['sig']}",  # extended expiry
+        path.replace("-R1.pdf", "-R2.pdf") + "?" + query,  # another record
+        f"{path}?expires={params['expires']}",  # no signature
+        path,
+    ):
         r = http.get(bad)
         assert r.status_code == 403 and r.headers["content-type"].startswith("application/json") and b"%PDF" not in r.content, bad
     # a PDF changed on disk is not served, even by a good link
@@ -355,7 +440,9 @@ def test_links_tampered_or_expired_are_403(http, server, world, devices):
     pdf_path.write_bytes(original)
     assert http.get(good).status_code == 200
     secret = SECRET.encode()
-    old, _ = delivery.make_link(secret, insp, out["record_id"], now=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=3))
+    old, _ = delivery.make_link(
+        secret, insp, out["record_id"], now=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=3)
+    )
     r = http.get(local(old, server))
     assert r.status_code == 403 and "expired" in r.json()["detail"]
     # a link made for a new mobile number queues a second message
@@ -378,7 +465,7 @@ def test_links_tampered_or_expired_are_403(http, server, world, devices):
     gw = Collecting()
     res = delivery.dispatch(tables, insp, gw)
     assert res["sent"] == 1 and res["failed"] == 1 and gw.sent[0][0] == "13700001111"
-    assert [m["recipient_masked"] for m in delivery.pending(tables, insp)] == ["139****5678"]     # the failed one is retried later
+    assert [m["recipient_masked"] for m in delivery.pending(tables, insp)] == ["139****5678"]  # the failed one is retried later
 
 
 def test_unreachable_entity_sealed_by_both_inspectors(http, server, world, devices):
@@ -386,8 +473,11 @@ def test_unreachable_entity_sealed_by_both_inspectors(http, server, world, devic
 
     tables, _, _ = world
     tid, u = TASKS[2][0], make_uscc(3)
-    r = http.post(f"/v1/inspections/tasks/{tid}/{u}/records", headers=H("INSP-B"),
-                  json={"inspection_date": str(DATE), "finding": "unreachable", "answers": {"JCB-28-01-01": "conforms"}})
+    r = http.post(
+        f"/v1/inspections/tasks/{tid}/{u}/records",
+        headers=H("INSP-B"),
+        json={"inspection_date": str(DATE), "finding": "unreachable", "answers": {"JCB-28-01-01": "conforms"}},
+    )
     assert r.status_code == 422 and r.json()["reason"] == "unexpected_answers"
     out = inspect_task(http, tid, u, devices, "4", DATE)
     assert out["status"] == "sealed"

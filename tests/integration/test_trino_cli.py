@@ -1,5 +1,6 @@
 """``regulake serve trino`` / ``regulake trino sync`` as a user runs them, and Trino beyond loopback:
 password-file authentication over HTTPS with a self-signed certificate."""
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,28 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def regulake(args, env, **kw):
-    return subprocess.Popen([sys.executable, "-c", "from lakehouse.cli import main; main()", *args],
-                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-c", "from lakehouse.cli import main; main()", *args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kw,
+    )
 
 
 def cli_env(root: Path, state: Path, port: int) -> dict:
     env = dict(os.environ)
-    env.update({"REGULAKE__WAREHOUSE__ROOT": str(root), "REGULAKE__SERVING__TRINO__STATE_DIR": str(state),
-                "REGULAKE__SERVING__TRINO__PORT": str(port), "REGULAKE__SERVING__TRINO__HEAP": "1G",
-                "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", "")})
+    env.update(
+        {
+            "REGULAKE__WAREHOUSE__ROOT": str(root),
+            "REGULAKE__SERVING__TRINO__STATE_DIR": str(state),
+            "REGULAKE__SERVING__TRINO__PORT": str(port),
+            "REGULAKE__SERVING__TRINO__HEAP": "1G",
+            "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
+        }
+    )
     return env
 
 
@@ -65,8 +79,13 @@ def test_serve_sync_port_in_use_and_sigterm(spark, tmp_path, test_config, trino_
                 break
         text = "".join(out)
         assert "Ctrl-C stops Trino" in text, text
-        for want in (f"trino --server http://127.0.0.1:{port}", f"trino://analyst@127.0.0.1:{port}/regulake/gold",
-                     f"jdbc:trino://127.0.0.1:{port}/regulake/gold", "trino.dbapi.connect(", "registered gold.kpi"):
+        for want in (
+            f"trino --server http://127.0.0.1:{port}",
+            f"trino://analyst@127.0.0.1:{port}/regulake/gold",
+            f"jdbc:trino://127.0.0.1:{port}/regulake/gold",
+            "trino.dbapi.connect(",
+            "registered gold.kpi",
+        ):
             assert want in text, want
         info = json.loads((state / "server.json").read_text())
 
@@ -88,7 +107,7 @@ def test_serve_sync_port_in_use_and_sigterm(spark, tmp_path, test_config, trino_
         rest = proc.communicate(timeout=90)[0]
         assert "stopping Trino" in rest
         with pytest.raises(OSError):
-            os.kill(info["pid"], 0)                  # the JVM is gone
+            os.kill(info["pid"], 0)  # the JVM is gone
         assert not (state / "server.json").exists()
     finally:
         if proc.poll() is None:
@@ -103,9 +122,28 @@ def test_serve_sync_port_in_use_and_sigterm(spark, tmp_path, test_config, trino_
 
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:
     cert, key = tmp_path / "trino.crt", tmp_path / "trino.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -119,11 +157,18 @@ def test_password_file_authentication_over_https(trino_warehouse, trino_settings
     from serving.trino.sync import sync
 
     for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(var, raising=False)        # requests would trust them instead of verify=<our cert>
+        monkeypatch.delenv(var, raising=False)  # requests would trust them instead of verify=<our cert>
     cert, key = self_signed(tmp_path)
-    settings = TrinoSettings(host="0.0.0.0", port=0, heap="1G", state_dir=str(tmp_path / "state"), tables=trino_settings.tables,
-                             users=[TrinoUser(name="bi", password_hash=hash_password("s3cret-pw", 1000))],
-                             tls_cert_file=str(cert), tls_key_file=str(key))
+    settings = TrinoSettings(
+        host="0.0.0.0",
+        port=0,
+        heap="1G",
+        state_dir=str(tmp_path / "state"),
+        tables=trino_settings.tables,
+        users=[TrinoUser(name="bi", password_hash=hash_password("s3cret-pw", 1000))],
+        tls_cert_file=str(cert),
+        tls_key_file=str(key),
+    )
     server = TrinoServer(settings, trino_warehouse.root)
     server.start()
     try:

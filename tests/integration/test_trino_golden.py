@@ -3,6 +3,7 @@
 Record again with  REGULAKE_RECORD_GOLDEN=1 python -m pytest tests/integration/test_trino_golden.py
 (it rewrites tests/golden/trino/queries.yaml with what this Trino answers).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,7 +49,9 @@ def test_golden_set(trino_cursor):
     got = [{"sql": c["sql"], **run(trino_cursor, c["sql"])} for c in cases]
     if RECORD:
         header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
-        GOLDEN_FILE.write_text(header + yaml.safe_dump(got, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None), encoding="utf-8")
+        GOLDEN_FILE.write_text(
+            header + yaml.safe_dump(got, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None), encoding="utf-8"
+        )
         pytest.skip(f"recorded {len(got)} results into {GOLDEN_FILE}")
     missing = [c["sql"] for c in cases if "rows" not in c and "error" not in c]
     assert not missing, f"not recorded yet (REGULAKE_RECORD_GOLDEN=1): {missing}"

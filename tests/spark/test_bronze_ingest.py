@@ -1,4 +1,5 @@
 """Bronze ingest on crafted landing files: exactly once per file, nothing dropped, resumable."""
+
 import json
 import shutil
 from pathlib import Path
@@ -109,8 +110,11 @@ def test_a_small_batch_written_by_the_driver_equals_the_tasks_write(spark, table
     by_driver = Tables(str(tmp_path / "driver"), spark, tables.settings)
     on_spark = bronze.ingest(spark, tables, str(landing), CATALOGS)  # the parse tasks write the records
     in_driver = bronze.ingest(spark, by_driver, str(landing), CATALOGS, driver_write_max_bytes=2**20)
-    assert (in_driver.records, in_driver.rejected_lines, in_driver.lines_by_catalog) == \
-        (on_spark.records, on_spark.rejected_lines, on_spark.lines_by_catalog)
+    assert (in_driver.records, in_driver.rejected_lines, in_driver.lines_by_catalog) == (
+        on_spark.records,
+        on_spark.rejected_lines,
+        on_spark.lines_by_catalog,
+    )
     # one file per catalog written by delta-rs (write_deltalake), in the partition folders Spark would use
     import pyarrow.parquet as pq
 

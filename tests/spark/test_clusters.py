@@ -1,5 +1,6 @@
 """Registration clusters on crafted registers: address variants grouped, near misses left out,
 scores and reasons, no personal data in gold, idempotent re-runs, evaluation against a key."""
+
 import datetime as dt
 
 import pytest
@@ -19,9 +20,11 @@ CLUSTER_A = [
     "禅城区祖庙街道景庙西路一百三十五号二十座一七零五室",
     "普东社区景庙西路135号20栋1705室",  # town and district only in the record's codes
 ]
-SCHEMA = ("catalog string, uscc string, entity_name string, enterprise_type string, establishment_date date, industry_code string, "
-          "registered_capital double, district_code string, town_code string, address string, legal_rep_name string, legal_rep_id string, "
-          "legal_rep_phone string, legal_rep_id_hash string, legal_rep_phone_hash string, update_time timestamp")
+SCHEMA = (
+    "catalog string, uscc string, entity_name string, enterprise_type string, establishment_date date, industry_code string, "
+    "registered_capital double, district_code string, town_code string, address string, legal_rep_name string, legal_rep_id string, "
+    "legal_rep_phone string, legal_rep_id_hash string, legal_rep_phone_hash string, update_time timestamp"
+)
 
 
 def code(tag, i):
@@ -30,15 +33,33 @@ def code(tag, i):
 
 def entity(tag, i, address, day, industry="5191", etype="1100", capital=None, rep=None, town="440604012"):
     rep = rep or f"{tag}{i}"
-    return ("SCJG-001", code(tag, i), f"佛山市{tag}{i}商贸有限公司", etype, day, industry, capital or 50.0 + i * 7.3, "440604", town, address,
-            "张三", "440604199001011234", "13800138000", f"hash-id-{rep}", f"hash-phone-{rep}", dt.datetime(2024, 6, 1))
+    return (
+        "SCJG-001",
+        code(tag, i),
+        f"佛山市{tag}{i}商贸有限公司",
+        etype,
+        day,
+        industry,
+        capital or 50.0 + i * 7.3,
+        "440604",
+        town,
+        address,
+        "张三",
+        "440604199001011234",
+        "13800138000",
+        f"hash-id-{rep}",
+        f"hash-phone-{rep}",
+        dt.datetime(2024, 6, 1),
+    )
 
 
 def register(spark, tables):
     rows = []
     # A: 7 trading companies within 4 days at one room; three share a legal representative, two share capital
     for i, a in enumerate(CLUSTER_A):
-        rows.append(entity("AA", i, a, D0 + dt.timedelta(days=i % 5), rep="nominee" if i < 3 else None, capital=100.0 if i in (3, 4) else None))
+        rows.append(
+            entity("AA", i, a, D0 + dt.timedelta(days=i % 5), rep="nominee" if i < 3 else None, capital=100.0 if i in (3, 4) else None)
+        )
     # B: 5 companies at one address, but over two months
     for i in range(5):
         rows.append(entity("BB", i, "佛山市禅城区祖庙街道季华五路18号3层", D0 + dt.timedelta(days=15 * i)))
@@ -77,8 +98,9 @@ def test_clusters_from_address_variants(spark, tables, tmp_path):
     by_cluster = {}
     for r in members:
         by_cluster.setdefault(r["cluster_id"], set()).add(r["uscc"])
-    assert sorted(map(sorted, by_cluster.values())) == sorted([
-        sorted(code("AA", i) for i in range(len(CLUSTER_A))), sorted(code("EE", i) for i in range(5))])
+    assert sorted(map(sorted, by_cluster.values())) == sorted(
+        [sorted(code("AA", i) for i in range(len(CLUSTER_A))), sorted(code("EE", i) for i in range(5))]
+    )
     assert result.clusters == 2 and result.alerts == 1 and result.alerted_entities == len(CLUSTER_A)
 
     alerts = [r.asDict() for r in tables.read(build.ALERTS_TABLE).collect()]
@@ -89,7 +111,11 @@ def test_clusters_from_address_variants(spark, tables, tmp_path):
     assert a["same_legal_rep"] == 3 and a["same_capital"] == 2 and a["c_trading"] == 1.0
     assert {"size", "shared_legal_rep", "trading", "identical_capital"} <= set(a["reason_codes"])
     assert any("share one legal representative" in r for r in a["reasons"])
-    assert a["address_normalised"] == "禅城区祖庙街道景庙西路135号20栋1705室" and a["district_code"] == "440604" and a["town_code"] == "440604012"
+    assert (
+        a["address_normalised"] == "禅城区祖庙街道景庙西路135号20栋1705室"
+        and a["district_code"] == "440604"
+        and a["town_code"] == "440604012"
+    )
     low = [r for r in members if r["uscc"] == code("EE", 0)][0]
     assert low["alert"] is False and low["score"] < settings.alert_threshold <= a["score"]
 
@@ -102,9 +128,17 @@ def test_clusters_from_address_variants(spark, tables, tmp_path):
 
     # the job on the same date: the as_of partition is replaced (ids are stable), and a run record is written
     before = sorted(map(str, tables.read(build.ALERTS_TABLE).collect()))
-    cfg = load_config("test", overrides={
-        "warehouse.root": tables.root, "runs.root": str(tmp_path / "runs"), "gold.cutoff_date": AS_OF.isoformat(),
-        "landing.root": str(tmp_path / "landing"), "landing.answer_key_root": str(tmp_path / "key")}, environ={})
+    cfg = load_config(
+        "test",
+        overrides={
+            "warehouse.root": tables.root,
+            "runs.root": str(tmp_path / "runs"),
+            "gold.cutoff_date": AS_OF.isoformat(),
+            "landing.root": str(tmp_path / "landing"),
+            "landing.answer_key_root": str(tmp_path / "key"),
+        },
+        environ={},
+    )
     assert job.run(cfg, spark) == [AS_OF]
     assert sorted(map(str, tables.read(build.ALERTS_TABLE).collect())) == before
     assert tables.read(build.CLUSTERS_TABLE).count() == len(members)
@@ -115,7 +149,9 @@ def test_clusters_from_address_variants(spark, tables, tmp_path):
     # evaluation against an answer key in the simulator's format
     key = tmp_path / "key"
     key.mkdir()
-    lines = ["cluster_id,uscc,entity_name,address,establishment_date,shell"] + [f"0,{code('AA', i)},x,y,2024-05-06,True" for i in range(len(CLUSTER_A))]
+    lines = ["cluster_id,uscc,entity_name,address,establishment_date,shell"] + [
+        f"0,{code('AA', i)},x,y,2024-05-06,True" for i in range(len(CLUSTER_A))
+    ]
     (key / "clusters.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     scores = evaluate(read_alerts(tables.root), planted(key))
     assert scores["entity_precision"] == scores["entity_recall"] == scores["cluster_recall"] == scores["cluster_precision"] == 1.0

@@ -1,5 +1,6 @@
 """Complaint mining on crafted silver tables: hot words, keywords, rising words, co-occurrence,
 hotspots, hotspot entities and word clouds, with real jieba in Spark and real Delta tables."""
+
 import datetime as dt
 import os
 
@@ -10,7 +11,10 @@ from lakehouse.gold.complaints import build, segment
 
 DISTRICTS = ["440604", "440605", "440606"]
 SECTIONS = {"F": "5211", "H": "6210"}  # a retail class and a catering class
-GENERIC = {"F": ["该店价格欺诈，多收顾客钱款", "该商户销售的服装以次充好，拒绝退换"], "H": ["该餐厅服务质量差，价格与菜单标价不符", "外卖订单餐具不洁，商家拒绝退款"]}
+GENERIC = {
+    "F": ["该店价格欺诈，多收顾客钱款", "该商户销售的服装以次充好，拒绝退换"],
+    "H": ["该餐厅服务质量差，价格与菜单标价不符", "外卖订单餐具不洁，商家拒绝退款"],
+}
 HOT = "在该店就餐后出现腹泻，怀疑食品变质，要求赔偿并依法查处，近期多人反映食品变质问题"
 
 
@@ -33,14 +37,28 @@ def silver_tables(spark, tables):
                         text = HOT if hot else GENERIC[s][(i + k) % 2]
                         comp.append(("SCJG-008", f"C{n:06d}", u, None, day + dt.timedelta(days=k), d, text))
                         n += 1
-    comp.append(("SCJG-008", "C999999", "91440604XXXXXXXXX1", "无照摊档", dt.date(2025, 11, 2), "440604", "无照经营，噪音扰民"))  # not registered
-    comp.append(("SCJG-007", "X1", uscc("440604", "F", 0), None, dt.date(2025, 11, 2), "440604", "另一目录的记录"))  # other catalog: ignored
-    tables.write("silver.registration", spark.createDataFrame(
-        reg, "catalog string, uscc string, entity_name string, enterprise_type string, establishment_date date, industry_code string, district_code string"),
-        partition_by=["catalog"])
-    tables.write("silver.complaints", spark.createDataFrame(
-        comp, "catalog string, complaint_id string, uscc string, entity_name string, received_date date, district_code string, complaint_text string"),
-        partition_by=["catalog"])
+    comp.append(
+        ("SCJG-008", "C999999", "91440604XXXXXXXXX1", "无照摊档", dt.date(2025, 11, 2), "440604", "无照经营，噪音扰民")
+    )  # not registered
+    comp.append(
+        ("SCJG-007", "X1", uscc("440604", "F", 0), None, dt.date(2025, 11, 2), "440604", "另一目录的记录")
+    )  # other catalog: ignored
+    tables.write(
+        "silver.registration",
+        spark.createDataFrame(
+            reg,
+            "catalog string, uscc string, entity_name string, enterprise_type string, establishment_date date, industry_code string, district_code string",
+        ),
+        partition_by=["catalog"],
+    )
+    tables.write(
+        "silver.complaints",
+        spark.createDataFrame(
+            comp,
+            "catalog string, complaint_id string, uscc string, entity_name string, received_date date, district_code string, complaint_text string",
+        ),
+        partition_by=["catalog"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +76,13 @@ def mined(spark, tables, tmp_path, jieba_cache):
     except Exception:
         font = None
     settings = ComplaintsSettings(
-        period="quarter", jieba_cache_dir=jieba_cache, min_word_count=1, rising_min_count=5, cooccurrence_min_count=3,
-        hotspot_min_complaints=10, wordcloud=WordcloudSettings(enabled=font is not None, root=str(tmp_path / "clouds"), scopes=["city", "hotspot"]),
+        period="quarter",
+        jieba_cache_dir=jieba_cache,
+        min_word_count=1,
+        rising_min_count=5,
+        cooccurrence_min_count=3,
+        hotspot_min_complaints=10,
+        wordcloud=WordcloudSettings(enabled=font is not None, root=str(tmp_path / "clouds"), scopes=["city", "hotspot"]),
     )
     result = build.mine(spark, tables, settings, dt.date(2026, 1, 3), font_path=font)
     return settings, result, font
@@ -77,7 +100,9 @@ def test_mining_finds_the_planted_hotspot_and_its_words(spark, tables, mined, tm
     for name in build.TABLES:
         assert tables.exists(name), name
 
-    words = {(r["district_code"], r["industry_section"], r["word"]): r["count"] for r in rows(tables, build.WORDS_TABLE, "period = '2025-Q4'")}
+    words = {
+        (r["district_code"], r["industry_section"], r["word"]): r["count"] for r in rows(tables, build.WORDS_TABLE, "period = '2025-Q4'")
+    }
     assert words[("440605", "H", "食品变质")] == 120  # twice in each of 60 complaints
     assert ("440605", "H", "要求") not in words  # stopword
     assert words[("440604", None, "无照经营")] == 1  # an unregistered entity: no industry, still counted
@@ -109,8 +134,10 @@ def test_mining_finds_the_planted_hotspot_and_its_words(spark, tables, mined, tm
     as_terms = {r["word"]: r for r in q4 if r["kind"] == "phrase"}
     assert as_terms["就餐腹泻"]["parts"] == ["就餐", "腹泻"] and as_terms["就餐腹泻"]["count"] == 60
     hot_words = rows(tables, build.HOT_WORDS_TABLE, "period = '2025-Q4'")
-    top = sorted((r for r in hot_words if r["scope"] == "district_industry" and r["district_code"] == "440605" and r["industry_section"] == "H"),
-                 key=lambda r: r["rank"])
+    top = sorted(
+        (r for r in hot_words if r["scope"] == "district_industry" and r["district_code"] == "440605" and r["industry_section"] == "H"),
+        key=lambda r: r["rank"],
+    )
     assert top[0]["word"] == "食品变质" and top[0]["count"] == 120 and top[0]["keyness"] > top[1]["keyness"]
     city = sorted((r for r in hot_words if r["scope"] == "city"), key=lambda r: r["rank"])
     assert [r["keyness"] for r in city] == sorted((r["keyness"] for r in city), reverse=True)
@@ -143,10 +170,20 @@ def test_mining_finds_the_planted_hotspot_and_its_words(spark, tables, mined, tm
     from lakehouse.config import load_config
 
     before = {n: sorted(map(str, tables.read(n).collect())) for n in build.TABLES}
-    cfg = load_config("test", overrides={
-        "warehouse.root": tables.root, "runs.root": str(tmp_path / "runs"), "gold.cutoff_date": "2026-01-03",
-        "landing.root": str(tmp_path / "landing"), "landing.answer_key_root": str(tmp_path / "key")}, environ={})
-    monkeypatch.setattr(settings_module, "settings_of", lambda config: settings.model_copy(update={"wordcloud": WordcloudSettings(enabled=False)}))
+    cfg = load_config(
+        "test",
+        overrides={
+            "warehouse.root": tables.root,
+            "runs.root": str(tmp_path / "runs"),
+            "gold.cutoff_date": "2026-01-03",
+            "landing.root": str(tmp_path / "landing"),
+            "landing.answer_key_root": str(tmp_path / "key"),
+        },
+        environ={},
+    )
+    monkeypatch.setattr(
+        settings_module, "settings_of", lambda config: settings.model_copy(update={"wordcloud": WordcloudSettings(enabled=False)})
+    )
     assert job.run(cfg, spark) == ["2025-Q3", "2025-Q4"]
     assert {n: sorted(map(str, tables.read(n).collect())) for n in build.TABLES} == before
     record = json.loads(next((tmp_path / "runs").glob("*-complaints.json")).read_text(encoding="utf-8"))
@@ -156,7 +193,9 @@ def test_mining_finds_the_planted_hotspot_and_its_words(spark, tables, mined, tm
 
 def test_segmentation_in_spark_loads_the_dictionary_once_per_worker(spark, jieba_cache):
     res = segment.load_resources(ComplaintsSettings(jieba_cache_dir=jieba_cache))
-    df = spark.createDataFrame([(i, HOT if i % 2 else "办理的会员卡预付卡跑路，要求退还余款") for i in range(200)], "id long, text string").repartition(6)
+    df = spark.createDataFrame(
+        [(i, HOT if i % 2 else "办理的会员卡预付卡跑路，要求退还余款") for i in range(200)], "id long, text string"
+    ).repartition(6)
     got = {r["id"]: r["words"] for r in segment.segment(df, res, text_col="text").collect()}
     assert len(got) == 200 and all(got.values())
     assert "预付卡跑路" in got[0] and "食品变质" in got[1]

@@ -1,5 +1,6 @@
 """Real Delta tables written by Spark/Databricks and delta-rs, read by delta-spark version by version:
 the rows delta-rs reads, and the right rows where delta-rs cannot read a feature."""
+
 import datetime as dt
 import shutil
 
@@ -29,6 +30,7 @@ PLAIN = [
     "simple_table_with_checkpoint",
     "table-without-dv-small",
 ]
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _shared_tables():
@@ -96,7 +98,9 @@ def test_deletion_vectors_hide_deleted_rows(spark):
 
 def test_edge_timestamps_read_correctly(spark):
     # delta-rs cannot convert these (outside Arrow's nanosecond range); Spark reads them.
-    got = sorted((r["SOME_VALUE"], r["BIG_DATE"], r["NORMAL_DATE"]) for r in spark_read(spark, TABLES / "table_with_edge_timestamps").collect())
+    got = sorted(
+        (r["SOME_VALUE"], r["BIG_DATE"], r["NORMAL_DATE"]) for r in spark_read(spark, TABLES / "table_with_edge_timestamps").collect()
+    )
     assert got == [
         (1, dt.datetime(9999, 12, 31), dt.datetime(2022, 1, 1)),
         (2, dt.datetime(9999, 12, 30), dt.datetime(2022, 2, 1)),

@@ -1,4 +1,5 @@
 """End to end on a tiny simulated city: simulate → bronze; every delivered line accounted for."""
+
 import json
 
 import pytest
@@ -26,8 +27,10 @@ def test_simulated_city_through_bronze(spark, tables, tmp_path, test_config):
     line_rejects = rejects.where("line is not null").count()
     # every delivered line is a record or a rejected line; the truncated file is declared
     # longer than it is, and a file-level reject says by how much
-    shortfall = sum(int(r["reason"].split("declares ")[1].split(" ")[0]) - int(r["reason"].split("holds ")[1].split(";")[0])
-                    for r in rejects.where("line is null").collect())
+    shortfall = sum(
+        int(r["reason"].split("declares ")[1].split(" ")[0]) - int(r["reason"].split("holds ")[1].split(";")[0])
+        for r in rejects.where("line is null").collect()
+    )
     assert records + line_rejects + shortfall == declared
     assert records + line_rejects <= sim["records"]
     faults = {r["kind"] for r in __import__("csv").DictReader(open(key / "file_faults.csv", encoding="utf-8"))}

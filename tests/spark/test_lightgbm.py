@@ -1,4 +1,5 @@
 """LightGBMClassifier: barrier training on local[2] against single-process training, and failure modes."""
+
 from __future__ import annotations
 
 import time
@@ -96,12 +97,15 @@ def test_more_tasks_than_slots_is_refused_before_starting(data):
         LightGBMClassifier(engine="spark", numTasks=3).fit(train)
 
 
-@pytest.mark.parametrize("case, message", [
-    ("single_class", "single class"),
-    ("null_labels", "is null in 2 of"),
-    ("missing_column", "lacks column"),
-    ("bad_labels", "must be 0 or 1"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("single_class", "single class"),
+        ("null_labels", "is null in 2 of"),
+        ("missing_column", "lacks column"),
+        ("bad_labels", "must be 0 or 1"),
+    ],
+)
 def test_bad_training_data_fails_with_a_message_naming_the_problem(spark, case, message):
     rows = [([float(i), float(i % 3)], float(i % 2)) for i in range(20)]
     if case == "single_class":
@@ -119,7 +123,9 @@ def test_bad_training_data_fails_with_a_message_naming_the_problem(spark, case, 
 
 def test_synapseml_engine_needs_its_jar(data):
     train, _ = data
-    with pytest.raises(TrainingError, match=r"SynapseML's JVM classes.*Maven Central serves no SynapseML build for Spark 4.*use engine 'spark'"):
+    with pytest.raises(
+        TrainingError, match=r"SynapseML's JVM classes.*Maven Central serves no SynapseML build for Spark 4.*use engine 'spark'"
+    ):
         LightGBMClassifier(engine="synapseml").fit(train)
 
 

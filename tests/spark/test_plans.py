@@ -1,5 +1,6 @@
 """Plans against a real (tiny) warehouse: commit–reveal audit, verify, tamper detection, disclosure,
 the closed loop's landing batch and the effectiveness report."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,32 +25,71 @@ def _profile_rows(n=N, seed=5):
         status = "3" if i % 29 == 0 else "1"
         section_code = ["5111", "6210", "3381", "7212"][int(rng.integers(4))]
         days = int(rng.integers(1, 300)) if i % 11 == 0 else None
-        rows.append((uscc, f"佛山市测试企业{i}有限公司", "1100", status, dt.date(2018, 1, 1) + dt.timedelta(days=i), section_code, d,
-                     f"{d}{int(rng.integers(1, 4)):03d}", "张*", "abc" * 20, days, AS_OF))
+        rows.append(
+            (
+                uscc,
+                f"佛山市测试企业{i}有限公司",
+                "1100",
+                status,
+                dt.date(2018, 1, 1) + dt.timedelta(days=i),
+                section_code,
+                d,
+                f"{d}{int(rng.integers(1, 4)):03d}",
+                "张*",
+                "abc" * 20,
+                days,
+                AS_OF,
+            )
+        )
         truth.append((uscc, float(rng.beta(1.2, 5)), bool(rng.random() < 0.03)))
     return rows, pd.DataFrame(truth, columns=["uscc", "propensity", "shell"])
 
 
-PROFILE_SCHEMA = ("uscc string, entity_name string, enterprise_type string, registration_status string, establishment_date date, "
-                  "industry_code string, district_code string, town_code string, legal_rep_name_masked string, legal_rep_id_hash string, "
-                  "inspections_days_since_last int, as_of date")
+PROFILE_SCHEMA = (
+    "uscc string, entity_name string, enterprise_type string, registration_status string, establishment_date date, "
+    "industry_code string, district_code string, town_code string, legal_rep_name_masked string, legal_rep_id_hash string, "
+    "inspections_days_since_last int, as_of date"
+)
 
 
-SCORES_SCHEMA = [("score_date", "date32"), ("uscc", "string"), ("probability", "float64"), ("risk_class", "string"),
-                 ("raw_score", "float64"), ("base_value", "float64"), ("reasons", "reasons"), ("model_name", "string"),
-                 ("model_version", "string")]
-INSPECTIONS_SCHEMA = [("catalog", "string"), ("task_id", "string"), ("uscc", "string"), ("inspection_mode", "string"),
-                      ("inspection_item", "string"), ("inspection_date", "date32"), ("inspection_result", "string"),
-                      ("authority", "string"), ("update_time", "timestamp")]
+SCORES_SCHEMA = [
+    ("score_date", "date32"),
+    ("uscc", "string"),
+    ("probability", "float64"),
+    ("risk_class", "string"),
+    ("raw_score", "float64"),
+    ("base_value", "float64"),
+    ("reasons", "reasons"),
+    ("model_name", "string"),
+    ("model_version", "string"),
+]
+INSPECTIONS_SCHEMA = [
+    ("catalog", "string"),
+    ("task_id", "string"),
+    ("uscc", "string"),
+    ("inspection_mode", "string"),
+    ("inspection_item", "string"),
+    ("inspection_date", "date32"),
+    ("inspection_result", "string"),
+    ("authority", "string"),
+    ("update_time", "timestamp"),
+]
 
 
 def _arrow_type(t):
     import pyarrow as pa
 
-    return {"string": pa.string(), "boolean": pa.bool_(), "date32": pa.date32(), "float64": pa.float64(), "int32": pa.int32(),
-            "timestamp": pa.timestamp("us"),
-            "reasons": pa.list_(pa.struct([("factor", pa.string()), ("description_zh", pa.string()), ("value", pa.float64()),
-                                           ("contribution", pa.float64())]))}[t]
+    return {
+        "string": pa.string(),
+        "boolean": pa.bool_(),
+        "date32": pa.date32(),
+        "float64": pa.float64(),
+        "int32": pa.int32(),
+        "timestamp": pa.timestamp("us"),
+        "reasons": pa.list_(
+            pa.struct([("factor", pa.string()), ("description_zh", pa.string()), ("value", pa.float64()), ("contribution", pa.float64())])
+        ),
+    }[t]
 
 
 def _write(tables, name, rows, schema, partition_by):
@@ -87,16 +127,32 @@ def world(spark, warehouse):
     scores = [(AS_OF, u, float(p), c, 0.0, 0.0, [], "regulake-risk", "1") for u, p, c in zip(truth["uscc"], prob, cls)]
     _write(tables, "gold.risk_scores", scores, SCORES_SCHEMA, ["score_date"])
     # one entity under investigation (latest result 3), one fine
-    insp = [("SCJG-005", "SJ2025-000001", truth["uscc"][1], "1", "01", dt.date(2025, 3, 1), "3", "x", dt.datetime(2025, 3, 1)),
-            ("SCJG-005", "SJ2025-000001", truth["uscc"][2], "1", "01", dt.date(2025, 3, 1), "1", "x", dt.datetime(2025, 3, 1))]
+    insp = [
+        ("SCJG-005", "SJ2025-000001", truth["uscc"][1], "1", "01", dt.date(2025, 3, 1), "3", "x", dt.datetime(2025, 3, 1)),
+        ("SCJG-005", "SJ2025-000001", truth["uscc"][2], "1", "01", dt.date(2025, 3, 1), "1", "x", dt.datetime(2025, 3, 1)),
+    ]
     _write(tables, "silver.inspections", insp, INSPECTIONS_SCHEMA, None)
     # risk signals beside the model: complaint hotspots by quarter, registration clusters by date
     u = truth["uscc"]
-    _write(tables, "gold.hotspot_entities", [("2025-Q3", u[4]), ("2025-Q4", u[5]), ("2025-Q4", u[6]), ("2026-Q2", u[7])],
-           "period string, uscc string", ["period"])
-    _write(tables, "gold.registration_clusters", [(dt.date(2025, 12, 1), "c1", u[6], True), (dt.date(2025, 12, 1), "c1", u[8], True),
-                                                  (dt.date(2025, 12, 1), "c2", u[9], False), (dt.date(2026, 3, 1), "c3", u[10], True)],
-           "as_of date, cluster_id string, uscc string, alert boolean", ["as_of"])
+    _write(
+        tables,
+        "gold.hotspot_entities",
+        [("2025-Q3", u[4]), ("2025-Q4", u[5]), ("2025-Q4", u[6]), ("2026-Q2", u[7])],
+        "period string, uscc string",
+        ["period"],
+    )
+    _write(
+        tables,
+        "gold.registration_clusters",
+        [
+            (dt.date(2025, 12, 1), "c1", u[6], True),
+            (dt.date(2025, 12, 1), "c1", u[8], True),
+            (dt.date(2025, 12, 1), "c2", u[9], False),
+            (dt.date(2026, 3, 1), "c3", u[10], True),
+        ],
+        "as_of date, cluster_id string, uscc string, alert boolean",
+        ["as_of"],
+    )
     key = tmp_path / "answer_key"
     key.mkdir()
     truth.to_parquet(key / "entities.parquet")
@@ -104,10 +160,15 @@ def world(spark, warehouse):
     plans.mkdir()
     (plans / "t1.yaml").write_text(
         "id: t1\nname: 测试计划\nperiod: {start: 2026-01-05, end: 2026-03-31}\n"
-        "items: [{code: '01'}, {code: '03', industry_sections: [F, H]}]\nsize: {total: 60}\nworkload_cap: 30\n", encoding="utf-8")
-    settings = PlansSettings(plans_dir=str(plans), reports_root=str(tmp_path / "reports"),
-                             inspectors=InspectorSimulation(per_1000_entities=50, min_per_district=6),
-                             randomness=Randomness(source="local", delay_seconds=0, secrets_dir=str(tmp_path / "secrets")))
+        "items: [{code: '01'}, {code: '03', industry_sections: [F, H]}]\nsize: {total: 60}\nworkload_cap: 30\n",
+        encoding="utf-8",
+    )
+    settings = PlansSettings(
+        plans_dir=str(plans),
+        reports_root=str(tmp_path / "reports"),
+        inspectors=InspectorSimulation(per_1000_entities=50, min_per_district=6),
+        randomness=Randomness(source="local", delay_seconds=0, secrets_dir=str(tmp_path / "secrets")),
+    )
     return settings, key, truth
 
 
@@ -126,8 +187,14 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     out = draw_plan(spark, tables, settings, plan, operator="tester", publish=False)  # published below, with results
     assert out.tasks == 60 and out.summary["targeted"] == 21
     assert hashlib.sha256(out.seed.encode()).hexdigest() == out.seed_hash
-    assert set(out.input_versions) == {"gold.entity_profile", "gold.risk_scores", "silver.inspections", "gold.inspectors",
-                                       "gold.hotspot_entities", "gold.registration_clusters"}
+    assert set(out.input_versions) == {
+        "gold.entity_profile",
+        "gold.risk_scores",
+        "silver.inspections",
+        "gold.inspectors",
+        "gold.hotspot_entities",
+        "gold.registration_clusters",
+    }
 
     # the signals in the frozen register: the newest complaint period and cluster date up to the register's date, alerts only
     frozen = audit.read_register(tables, "t1").set_index("uscc")
@@ -148,7 +215,9 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert [e["event"] for e in evts] == ["committed", "revealed"]
     com, rev = evts
     assert com["seed"] is None and com["commitment_hash"] == out.commitment_hash == rev["commitment_hash"] and rev["seed"] == out.seed
-    assert json.loads(rev["shares_json"]) and cm.share_hash("t1", "operator", json.loads(rev["shares_json"])["operator"]) == com["seed_hash"]
+    assert (
+        json.loads(rev["shares_json"]) and cm.share_hash("t1", "operator", json.loads(rev["shares_json"])["operator"]) == com["seed_hash"]
+    )
     assert com["operator"] == "tester" and com["rule_version"] and com["input_versions"] == rev["input_versions"]
     first = audit.read_rows(tables, audit.DRAWS, version=min(hist))
     assert first[0]["event"] == "committed" and first[0]["seed"] is None
@@ -156,7 +225,9 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert [e["event"] for e in ledger] == ["committed", "drawn"] and ledger[1]["seed"] == out.seed
     for name in (audit.DRAWS, audit.REGISTERS, audit.TASKS, "gold.inspectors", cm.LEDGER):
         props = tables.properties(name)
-        assert "365 days" in props.get("delta.logRetentionDuration", "") and "365 days" in props.get("delta.deletedFileRetentionDuration", "")
+        assert "365 days" in props.get("delta.logRetentionDuration", "") and "365 days" in props.get(
+            "delta.deletedFileRetentionDuration", ""
+        )
 
     tasks = audit.read_tasks(tables, "t1")
     excluded = {truth["uscc"][1]} | {u for i, u in enumerate(truth["uscc"]) if i % 29 == 0}
@@ -181,8 +252,9 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     inspector_ids = {i for lst in tasks["inspectors"] for i in lst}
     victim = int(tasks["task_no"].iloc[0])
     other = next(i for i in sorted(inspector_ids) if i not in tasks["inspectors"].iloc[0])
-    changed = tables.read(audit.TASKS).where(F.col("task_no") == victim).withColumn(
-        "inspectors", F.array(F.lit(other), F.col("inspectors")[1]))
+    changed = (
+        tables.read(audit.TASKS).where(F.col("task_no") == victim).withColumn("inspectors", F.array(F.lit(other), F.col("inspectors")[1]))
+    )
     tables.merge(audit.TASKS, changed, keys=["plan_id", "task_no"])
     v2 = verify_plan(spark, tables, "t1")
     checks = {c.name: c for c in v2.checks}
@@ -201,12 +273,37 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert simulate_inspections(tables, "t1", str(landing), str(key)).path == season.path  # idempotent
 
     # … which silver would standardise into silver.inspections (stand-in for bronze + silver here)
-    fields = {"任务编号": "task_id", "统一社会信用代码": "uscc", "检查方式": "inspection_mode", "抽查事项": "inspection_item",
-              "检查日期": "inspection_date", "检查结果": "inspection_result", "检查机关": "authority", "更新时间": "update_time"}
+    fields = {
+        "任务编号": "task_id",
+        "统一社会信用代码": "uscc",
+        "检查方式": "inspection_mode",
+        "抽查事项": "inspection_item",
+        "检查日期": "inspection_date",
+        "检查结果": "inspection_result",
+        "检查机关": "authority",
+        "更新时间": "update_time",
+    }
     delivered = [{fields[k]: v for k, v in r.items() if k in fields} for r in rows]
-    _write(tables, "silver.inspections", [("SCJG-005", r["task_id"], r["uscc"], r["inspection_mode"], r["inspection_item"],
-                                           dt.date.fromisoformat(r["inspection_date"]), r["inspection_result"], r["authority"],
-                                           dt.datetime.fromisoformat(r["update_time"])) for r in delivered], INSPECTIONS_SCHEMA, None)
+    _write(
+        tables,
+        "silver.inspections",
+        [
+            (
+                "SCJG-005",
+                r["task_id"],
+                r["uscc"],
+                r["inspection_mode"],
+                r["inspection_item"],
+                dt.date.fromisoformat(r["inspection_date"]),
+                r["inspection_result"],
+                r["authority"],
+                dt.datetime.fromisoformat(r["update_time"]),
+            )
+            for r in delivered
+        ],
+        INSPECTIONS_SCHEMA,
+        None,
+    )
     pub = disclosure.publish(spark, tables, "t1")
     assert pub["results_reported"] == 60 and pub["problems_found"] == sum(r["inspection_result"] != "1" for r in delivered)
 
@@ -233,13 +330,20 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     # … and the next training uses them: the plan's score date becomes a training cutoff, labelled by the random share
     from ml.training import labelled_rows, training_cutoffs
 
-    _write(tables, "gold.factors", [(AS_OF, u, float(i)) for i, u in enumerate(truth["uscc"])], "as_of date, uscc string, ent_x float64", ["as_of"])
+    _write(
+        tables,
+        "gold.factors",
+        [(AS_OF, u, float(i)) for i, u in enumerate(truth["uscc"])],
+        "as_of date, uscc string, ent_x float64",
+        ["as_of"],
+    )
     assert training_cutoffs(tables, test_config) == sorted(test_config.risk.train_cutoffs) + [AS_OF]
-    assert training_cutoffs(tables, test_config.model_copy(update={"risk": test_config.risk.model_copy(update={"closed_loop": False})})) \
-        == sorted(test_config.risk.train_cutoffs)
+    assert training_cutoffs(
+        tables, test_config.model_copy(update={"risk": test_config.risk.model_copy(update={"closed_loop": False})})
+    ) == sorted(test_config.risk.train_cutoffs)
     got = labelled_rows(tables, test_config, [AS_OF]).toPandas().set_index("uscc")
     random_results = {r["uscc"]: int(r["inspection_result"] != "1") for r in delivered if r["inspection_mode"] == "1"}
-    assert len(got) == len(random_results) == 39 and got["label"].to_dict() == random_results   # targeted results are not labels
+    assert len(got) == len(random_results) == 39 and got["label"].to_dict() == random_results  # targeted results are not labels
 
     # the effectiveness report
     rep = write_report(tables, "t1", str(tmp_path / "reports"), str(key))
@@ -251,7 +355,11 @@ def test_draw_verify_tamper_disclose_close_the_loop_and_report(spark, warehouse,
     assert (tmp_path / "reports" / "t1" / "effectiveness.html").exists()
     # the staffing margin: capacity of the inspector register against the plan's assignments
     st = rep["staffing"]
-    assert st["assignments"] == 2 * rep["plan"]["tasks"] and st["capacity"] > 0 and st["margin"] == pytest.approx(st["capacity"] / st["assignments"] - 1)
+    assert (
+        st["assignments"] == 2 * rep["plan"]["tasks"]
+        and st["capacity"] > 0
+        and st["margin"] == pytest.approx(st["capacity"] / st["assignments"] - 1)
+    )
     assert "Staffing margin" in (tmp_path / "reports" / "t1" / "effectiveness.html").read_text(encoding="utf-8")
     assert rep["charts"] and all(open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n" for p in rep["charts"])
 
@@ -264,8 +372,16 @@ def test_infeasible_plan_fails_with_explanation_and_is_recorded(spark, warehouse
 
     tables = warehouse[0]
     settings, _, _ = world
-    plan = Plan.model_validate({"id": "t2", "name": "x", "period": {"start": "2026-01-05", "end": "2026-02-01"},
-                                "items": [{"code": "01"}], "size": {"total": 150}, "workload_cap": 10})
+    plan = Plan.model_validate(
+        {
+            "id": "t2",
+            "name": "x",
+            "period": {"start": "2026-01-05", "end": "2026-02-01"},
+            "items": [{"code": "01"}],
+            "size": {"total": 150},
+            "workload_cap": 10,
+        }
+    )
     with pytest.raises(InfeasiblePlanError, match=r"the whole city, item 01: .* workload cap 10"):
         draw_plan(spark, tables, settings, plan)
     evts = audit.events(tables, "t2")
@@ -285,10 +401,16 @@ def _test_chain(genesis: int):
 
     from lakehouse.gold.plans.randomness import DST_G1
 
-    sk = int.from_bytes(hashlib.sha256(b"regulake spark test beacon").digest(), "big") % (2 ** 250)
+    sk = int.from_bytes(hashlib.sha256(b"regulake spark test beacon").digest(), "big") % (2**250)
     pk = compress_G2(multiply(G2, sk))
-    info = {"hash": "cd" * 32, "public_key": pk[0].to_bytes(48, "big").hex() + pk[1].to_bytes(48, "big").hex(), "period": 1,
-            "genesis_time": genesis, "schemeID": "bls-unchained-g1-rfc9380", "beaconID": "test"}
+    info = {
+        "hash": "cd" * 32,
+        "public_key": pk[0].to_bytes(48, "big").hex() + pk[1].to_bytes(48, "big").hex(),
+        "period": 1,
+        "genesis_time": genesis,
+        "schemeID": "bls-unchained-g1-rfc9380",
+        "beaconID": "test",
+    }
 
     def sign(round_: int) -> dict:
         msg = hashlib.sha256(round_.to_bytes(8, "big")).digest()
@@ -314,10 +436,26 @@ def test_two_phases_with_a_beacon_two_parties_refusals_and_an_abandoned_commitme
     tables = warehouse[0]
     settings, _, _ = world
     info, sign = _test_chain(int(time.time()) - 1000)
-    rs = Randomness(source="drand", drand_chain="custom", drand_info=info, drand_urls=["https://relay.test"], delay_seconds=8,
-                    parties=["discipline"], min_parties=2, secrets_dir=settings.randomness.secrets_dir)
-    plan = Plan.model_validate({"id": "t3", "name": "两阶段", "period": {"start": "2026-01-05", "end": "2026-02-01"},
-                                "items": [{"code": "01"}], "size": {"total": 20}, "randomness": rs.model_dump()})
+    rs = Randomness(
+        source="drand",
+        drand_chain="custom",
+        drand_info=info,
+        drand_urls=["https://relay.test"],
+        delay_seconds=8,
+        parties=["discipline"],
+        min_parties=2,
+        secrets_dir=settings.randomness.secrets_dir,
+    )
+    plan = Plan.model_validate(
+        {
+            "id": "t3",
+            "name": "两阶段",
+            "period": {"start": "2026-01-05", "end": "2026-02-01"},
+            "items": [{"code": "01"}],
+            "size": {"total": 20},
+            "randomness": rs.model_dump(),
+        }
+    )
     c = commit_plan(spark, tables, settings, plan, operator="tester")
     assert c.target["kind"] == "drand" and utc(c.target["due"]) > c.reveal_after
     row = audit.read_rows(tables, disclosure.PUBLIC_PLANS, filters=[("plan_id", "=", "t3")])[0]
@@ -330,9 +468,18 @@ def test_two_phases_with_a_beacon_two_parties_refusals_and_an_abandoned_commitme
         commit_share(spark, tables, settings, "t3", "stranger", "ab" * 32)
     time.sleep(max(0.0, (utc(c.target["due"]) - audit.now()).total_seconds()) + 0.5)
     with pytest.raises(RegulakeError, match="share given for party 'discipline' does not match"):
-        draw_committed(spark, tables, settings, "t3", shares={"discipline": cm.new_share()}, fetch=lambda u, t: sign(int(u.rsplit("/", 1)[1])))
+        draw_committed(
+            spark, tables, settings, "t3", shares={"discipline": cm.new_share()}, fetch=lambda u, t: sign(int(u.rsplit("/", 1)[1]))
+        )
     with pytest.raises(InvalidPublicValue):
-        draw_committed(spark, tables, settings, "t3", shares={"discipline": share}, fetch=lambda u, t: {**sign(c.target["round"]), "signature": sign(1)["signature"]})
+        draw_committed(
+            spark,
+            tables,
+            settings,
+            "t3",
+            shares={"discipline": share},
+            fetch=lambda u, t: {**sign(c.target["round"]), "signature": sign(1)["signature"]},
+        )
 
     def down(url, timeout):
         raise OSError("network unreachable")
@@ -341,13 +488,16 @@ def test_two_phases_with_a_beacon_two_parties_refusals_and_an_abandoned_commitme
         draw_committed(spark, tables, settings, "t3", shares={"discipline": share}, fetch=down)
     with pytest.raises(RegulakeError, match="commit-share|T .* has passed"):
         commit_share(spark, tables, settings, "t3", "discipline", "ab" * 32)
-    assert [e["event"] for e in audit.ledger(tables, "t3")] == ["committed", "share_committed"]      # refusals changed nothing
+    assert [e["event"] for e in audit.ledger(tables, "t3")] == ["committed", "share_committed"]  # refusals changed nothing
     out = draw_committed(spark, tables, settings, "t3", shares={"discipline": share}, fetch=lambda u, t: sign(int(u.rsplit("/", 1)[1])))
     assert out.public_value["round"] == c.target["round"] and out.tasks == 20
     v = verify_plan(spark, tables, "t3")
     assert v.ok, v.checks
     st = {x.name: x for x in v.checks}
-    assert "2 share(s) (discipline, operator)" in st["shares"].detail and "published in the ledger's Delta commit" in st["commitment before T"].detail
+    assert (
+        "2 share(s) (discipline, operator)" in st["shares"].detail
+        and "published in the ledger's Delta commit" in st["commitment before T"].detail
+    )
     assert verifier.verify_folder(tables.root, "t3").ok
     row = audit.read_rows(tables, disclosure.PUBLIC_PLANS, filters=[("plan_id", "=", "t3")])[0]
     assert row["status"] == "drawn" and row["public_value"].startswith(f"round {c.target['round']}")
@@ -378,9 +528,13 @@ def test_the_plan_job_commits_and_draws_a_zero_delay_local_plan_in_one_run(spark
     (folder / "t5.yaml").write_text("id: t5\n" + base + "randomness: {source: local, delay_seconds: 0}\n", encoding="utf-8")
     (folder / "t6.yaml").write_text("id: t6\n" + base + "randomness: {source: local, delay_seconds: 3600}\n", encoding="utf-8")
     plans = settings.model_copy(update={"plans_dir": str(folder)})
-    cfg = test_config.model_copy(update={"plans": plans,
-                                         "warehouse": test_config.warehouse.model_copy(update={"root": tables.root}),
-                                         "landing": test_config.landing.model_copy(update={"answer_key_root": str(key)})})
+    cfg = test_config.model_copy(
+        update={
+            "plans": plans,
+            "warehouse": test_config.warehouse.model_copy(update={"root": tables.root}),
+            "landing": test_config.landing.model_copy(update={"answer_key_root": str(key)}),
+        }
+    )
     said = []
     done = plan_job.run(cfg, spark, progress=said.append)
     assert done == ["t5"]
@@ -405,9 +559,13 @@ def test_the_cli_commits_draws_waits_and_verifies(spark, warehouse, world, monke
     base = "name: 命令行\nperiod: {start: 2026-01-05, end: 2026-03-31}\nitems: [{code: '01'}]\nsize: {total: 12}\n"
     (folder / "t7.yaml").write_text("id: t7\n" + base + "randomness: {source: local, delay_seconds: 0}\n", encoding="utf-8")
     (folder / "t8.yaml").write_text("id: t8\n" + base + "randomness: {source: local, delay_seconds: 3600}\n", encoding="utf-8")
-    env = {"REGULAKE__WAREHOUSE__ROOT": tables.root, "REGULAKE__PLANS__PLANS_DIR": str(folder), "REGULAKE__RUNS__ROOT": str(tmp_path / "runs"),
-           "REGULAKE__PLANS__RANDOMNESS__SECRETS_DIR": str(tmp_path / "cli-secrets"),
-           "REGULAKE_CONF_DIR": str(Path(__file__).resolve().parents[2] / "conf")}
+    env = {
+        "REGULAKE__WAREHOUSE__ROOT": tables.root,
+        "REGULAKE__PLANS__PLANS_DIR": str(folder),
+        "REGULAKE__RUNS__ROOT": str(tmp_path / "runs"),
+        "REGULAKE__PLANS__RANDOMNESS__SECRETS_DIR": str(tmp_path / "cli-secrets"),
+        "REGULAKE_CONF_DIR": str(Path(__file__).resolve().parents[2] / "conf"),
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     run = CliRunner()

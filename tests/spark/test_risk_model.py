@@ -1,4 +1,5 @@
 """The risk model end to end on a tiny simulated city: factors → labels → selection → training → MLflow → scores."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,7 @@ import pytest
 
 from simulator.simulate import Settings, simulate
 
-CODES = ["SCJG-001", "SCJG-002", "SCJG-003", "SCJG-004", "SCJG-005", "SCJG-006", "SCJG-007", "SCJG-008",
-         "SCJG-009", "SWJ-001", "SBJ-001"]
+CODES = ["SCJG-001", "SCJG-002", "SCJG-003", "SCJG-004", "SCJG-005", "SCJG-006", "SCJG-007", "SCJG-008", "SCJG-009", "SWJ-001", "SBJ-001"]
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +78,11 @@ def test_factors_labels_training_registry_and_scores(spark, risk_city):
 
     # labels: double-random inspections in the year after the cutoff only
     lab = labels.build(tables, dt.date(2025, 1, 1), 365, "random").toPandas()
-    window = insp.where((F.col("inspection_mode") == "1") & (F.col("inspection_date") > F.lit(dt.date(2025, 1, 1)))
-                        & (F.col("inspection_date") <= F.lit(dt.date(2026, 1, 1)))).toPandas()
+    window = insp.where(
+        (F.col("inspection_mode") == "1")
+        & (F.col("inspection_date") > F.lit(dt.date(2025, 1, 1)))
+        & (F.col("inspection_date") <= F.lit(dt.date(2026, 1, 1)))
+    ).toPandas()
     assert set(lab["uscc"]) == set(window["uscc"])
     hits = window.groupby("uscc")["inspection_result"].apply(lambda s: int((s != "1").any()))
     assert (lab.set_index("uscc")["label"].sort_index() == hits.sort_index()).all()
@@ -127,8 +130,13 @@ def test_factors_labels_training_registry_and_scores(spark, risk_city):
     assert 1 <= len(top.reasons) <= cfg.risk.reasons
     assert all(r["contribution"] > 0 and r["description_zh"] for r in top.reasons)
     contrib = champion.booster.predict(
-        tables.read(FACTORS, filters=[("as_of", "=", score_date)]).where(F.col("uscc") == top.uscc)
-        .select(*res.selected).toPandas().to_numpy(float), pred_contrib=True)[0]
+        tables.read(FACTORS, filters=[("as_of", "=", score_date)])
+        .where(F.col("uscc") == top.uscc)
+        .select(*res.selected)
+        .toPandas()
+        .to_numpy(float),
+        pred_contrib=True,
+    )[0]
     assert contrib[:-1].sum() + contrib[-1] == pytest.approx(top.raw_score, abs=1e-9)
     assert contrib[-1] == pytest.approx(top.base_value, abs=1e-12)
 

@@ -1,4 +1,5 @@
 """Silver on a tiny simulated city: every bronze row accounted for, dirty cases end where they should."""
+
 import csv
 from collections import Counter, defaultdict
 
@@ -151,7 +152,10 @@ def check_gold(spark, tables):
     assert got and all(got[u] == expected.get(u, 0) for u in got)
     window = events.where((F.col("event_date") <= early) & (F.col("event_date") > early - dt.timedelta(days=365)))
     recent = {r["uscc"]: r["count"] for r in window.groupBy("uscc").count().collect()}
-    last = {r["uscc"]: (early - r["last"]).days for r in events.where(F.col("event_date") <= early).groupBy("uscc").agg(F.max("event_date").alias("last")).collect()}
+    last = {
+        r["uscc"]: (early - r["last"]).days
+        for r in events.where(F.col("event_date") <= early).groupBy("uscc").agg(F.max("event_date").alias("last")).collect()
+    }
     rows = at_early.collect()
     assert recent and all(r["annual_reports_count_365d"] == recent.get(r["uscc"], 0) for r in rows)
     assert all(r["annual_reports_days_since_last"] == last.get(r["uscc"]) for r in rows)
@@ -236,13 +240,30 @@ def test_driver_path_writes_what_spark_writes(spark, tables, city, test_config, 
     part_rows = per_catalog.where("catalog = 'SCJG-001'").first()["count"] // 2
     on_spark = process(spark, tables, registry, hmac_key(test_config), data_docs=docs("spark-docs"), parallel=2)
     progress = []
-    in_driver = process(spark, driver_tables, registry, hmac_key(test_config), data_docs=docs("driver-docs"), parallel=2,
-                        driver_max_rows=10**6, progress=progress.append)
+    in_driver = process(
+        spark,
+        driver_tables,
+        registry,
+        hmac_key(test_config),
+        data_docs=docs("driver-docs"),
+        parallel=2,
+        driver_max_rows=10**6,
+        progress=progress.append,
+    )
     assert progress and all(p.endswith("(driver)") for p in progress)
     # the driver again, in parts of whole catalogs, the larger catalogs in slices
     progress = []
-    in_parts = process(spark, parts_tables, registry, hmac_key(test_config), data_docs=docs("parts-docs"), parallel=2,
-                       driver_max_rows=10**6, driver_part_rows=part_rows, progress=progress.append)
+    in_parts = process(
+        spark,
+        parts_tables,
+        registry,
+        hmac_key(test_config),
+        data_docs=docs("parts-docs"),
+        parallel=2,
+        driver_max_rows=10**6,
+        driver_part_rows=part_rows,
+        progress=progress.append,
+    )
     assert any(p.endswith(" parts)") for p in progress) and all("(driver" in p for p in progress)
     sliced = {r["catalog"] for r in per_catalog.where(F.col("count") > part_rows).collect()}
     quality = parts_tables.read("silver.quality").where(F.col("catalog").isin(list(sliced)))

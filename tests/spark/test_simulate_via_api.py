@@ -1,5 +1,6 @@
 """``simulate-inspections --via-api``: a drawn plan's season filled, signed and sealed through the records API on
 loopback, delivered as SCJG-005 — the same findings as the direct simulation, now with records, PDFs and signatures."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,12 +26,17 @@ def test_a_drawn_plan_played_through_the_api(spark, warehouse, world, tmp_path, 
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "v1.yaml").write_text(
         "id: v1\nname: 经由接口的检查\nperiod: {start: 2026-01-05, end: 2026-03-31}\n"
-        "items: [{code: '01'}, {code: '03', industry_sections: [F, H]}]\nsize: {total: 12}\nworkload_cap: 30\n", encoding="utf-8")
+        "items: [{code: '01'}, {code: '03', industry_sections: [F, H]}]\nsize: {total: 12}\nworkload_cap: 30\n",
+        encoding="utf-8",
+    )
     settings = settings.model_copy(update={"plans_dir": str(tmp_path / "plans")})
     draw_plan(spark, tables, settings, get_plan(settings, "v1"), operator="tester", publish=False)
-    cfg = test_config.model_copy(update={
-        "warehouse": test_config.warehouse.model_copy(update={"root": tables.root}),
-        "landing": test_config.landing.model_copy(update={"root": str(tmp_path / "landing"), "answer_key_root": str(key)})})
+    cfg = test_config.model_copy(
+        update={
+            "warehouse": test_config.warehouse.model_copy(update={"root": tables.root}),
+            "landing": test_config.landing.model_copy(update={"root": str(tmp_path / "landing"), "answer_key_root": str(key)}),
+        }
+    )
     out = simulate_via_api(cfg, tables, "v1")
     assert out["tasks"] == 12 and out["sealed"] == 12 and out["rows"] == 12 and out["batch_date"] == dt.date(2026, 4, 1)
 

@@ -1,4 +1,5 @@
 """The one session factory: settings from configuration, loopback, timestamps that carry stats."""
+
 from lakehouse.spark import java_version, spark_conf
 
 

@@ -1,4 +1,5 @@
 """A Delta writer killed (SIGKILL) after some of its files are written leaves the table as it was."""
+
 import os
 import signal
 import subprocess
@@ -22,7 +23,10 @@ def test_kill_during_a_delta_write(tables, spark, tmp_path):
     gate.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.spark.crash_writer", tables.root, str(gate)],
-        cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.time() + 240

@@ -1,4 +1,5 @@
 """History, optimize and Z-order, vacuum, restore, checkpoints and properties, through delta-spark."""
+
 from pathlib import Path
 
 import deltalake

@@ -1,4 +1,5 @@
 """Merge (upsert) and delete rewrite only the files they touch."""
+
 import pytest
 
 from lakehouse.tables.exceptions import DuplicateKeyError, SchemaMismatchError
@@ -17,7 +18,9 @@ def test_upsert_updates_inserts_and_rewrites_only_touched_files(tables, spark):
     tables.write("silver.reg", frame(spark, 30), partition_by=["district"])
     before = files_by_partition(tables, "silver.reg")
     # ids 0 and 3 live in district 440604; id 100 is new there too
-    src = frame(spark, 1, start=0, tag="v2").unionByName(frame(spark, 1, start=3, tag="v2")).unionByName(frame(spark, 1, start=99, tag="v2"))
+    src = (
+        frame(spark, 1, start=0, tag="v2").unionByName(frame(spark, 1, start=3, tag="v2")).unionByName(frame(spark, 1, start=99, tag="v2"))
+    )
     res = tables.merge("silver.reg", src, keys=["id"])
     assert (res.rows_updated, res.rows_inserted) == (2, 1)
     df = tables.read("silver.reg")
@@ -120,13 +123,20 @@ def test_arrow_sources_write_and_merge_as_dataframes_do(tables, spark):
     assert len(tables.snapshot("silver.by_arrow").key_ranges("id")) == 3
     assert tables.read("silver.by_arrow", filters=[("id", ">=", 29)]).count() == 1
     # and the driver reads them back with no Spark job, filters as Spark applies them
-    for filters in ([("district", "=", "440604"), ("id", "<", 9)], [("day", ">", "2024-01-02")], [("id", ">", 2), ("id", "<=", 7)], [("district", "in", ["440605"]), ("id", "!=", 1)]):
+    for filters in (
+        [("district", "=", "440604"), ("id", "<", 9)],
+        [("day", ">", "2024-01-02")],
+        [("id", ">", 2), ("id", "<=", 7)],
+        [("district", "in", ["440605"]), ("id", "!=", 1)],
+    ):
         want = sorted(r["id"] for r in tables.read("silver.by_spark", filters=filters).collect())
         assert sorted(tables.read_arrow("silver.by_arrow", columns=["id"], filters=filters).column("id").to_pylist()) == want, filters
         assert tables.read_arrow("silver.by_spark", columns=["id", "name"], filters=filters).column_names == ["id", "name"]
     before = files_by_partition(tables, "silver.by_arrow")
 
-    src = frame(spark, 1, start=0, tag="v2").unionByName(frame(spark, 1, start=3, tag="v2")).unionByName(frame(spark, 1, start=99, tag="v2"))
+    src = (
+        frame(spark, 1, start=0, tag="v2").unionByName(frame(spark, 1, start=3, tag="v2")).unionByName(frame(spark, 1, start=99, tag="v2"))
+    )
     by_spark = tables.merge("silver.by_spark", src, keys=["id"])
     by_arrow = tables.merge("silver.by_arrow", src.toArrow(), keys=["id"])
     assert by_arrow[2:5] == by_spark[2:5]  # updated, inserted, files removed
@@ -161,8 +171,11 @@ def test_an_arrow_merge_in_parts_commits_once_what_one_merge_commits(tables, spa
     keys = ["district", "id"]
 
     def parts(df):  # one part per district, and the 440606 rows split in two parts of the same partition
-        return [df.where(F.col("district") == "440604").toArrow(), df.where("district = '440606' and id % 2 = 0").toArrow(),
-                df.where("district = '440606' and id % 2 = 1").toArrow()]
+        return [
+            df.where(F.col("district") == "440604").toArrow(),
+            df.where("district = '440606' and id % 2 = 0").toArrow(),
+            df.where("district = '440606' and id % 2 = 1").toArrow(),
+        ]
 
     # a new table, created by the one commit
     m = tables.arrow_merge("silver.parts", keys, partition_by=["district"], app_id="silver-x", app_version=1)

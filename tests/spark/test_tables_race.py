@@ -1,5 +1,6 @@
 """Two processes race to commit to one table, one through delta-spark and one through delta-rs:
 every commit lands once, versions without gaps, none lost."""
+
 import json
 import subprocess
 import sys
@@ -19,10 +20,16 @@ def test_delta_spark_and_delta_rs_processes_race_and_every_commit_lands(tmp_path
 
     warehouse = tmp_path / "warehouse"
     Tables(str(warehouse), None, test_config.tables).write(
-        "bronze.race", pa.table({"worker": pa.array([], pa.string()), "seq": pa.array([], pa.int64())}))
+        "bronze.race", pa.table({"worker": pa.array([], pa.string()), "seq": pa.array([], pa.int64())})
+    )
     procs = [
-        subprocess.Popen([sys.executable, "-m", "tests.spark.commit_worker", str(warehouse), w, engine, str(N)], cwd=REPO,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.spark.commit_worker", str(warehouse), w, engine, str(N)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for w, engine in (("s", "spark"), ("r", "rs"))
     ]
     outs = [p.communicate(timeout=600) for p in procs]

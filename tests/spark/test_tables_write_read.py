@@ -1,4 +1,5 @@
 """Write and read Delta tables with real Spark (delta-spark) and real files; check the log each commit leaves."""
+
 import datetime as dt
 
 import deltalake

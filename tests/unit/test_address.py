@@ -1,4 +1,5 @@
 """Address normalisation: variants of one address give one key; different places do not."""
+
 import datetime as dt
 
 import pytest
@@ -9,19 +10,19 @@ from lakehouse.gold.clusters.detect import windows
 BASE = "广东省佛山市禅城区石湾镇街道黎冲村创中大街374号8栋2层"
 VARIANTS = [
     BASE,
-    "佛山市禅城区石湾镇街道黎冲村创中大街374号8栋2层",            # no province
-    "禅城区石湾镇街道黎冲村创中大街374号8栋2层",                   # no province, no city
-    "广东省佛山市禅城区石湾镇街道黎冲村创中大街３７４号８栋２层",      # full-width digits
-    "广东省佛山市禅城区 石湾镇街道 黎冲村 创中大街374号 8栋 2层",     # spaces
+    "佛山市禅城区石湾镇街道黎冲村创中大街374号8栋2层",  # no province
+    "禅城区石湾镇街道黎冲村创中大街374号8栋2层",  # no province, no city
+    "广东省佛山市禅城区石湾镇街道黎冲村创中大街３７４号８栋２层",  # full-width digits
+    "广东省佛山市禅城区 石湾镇街道 黎冲村 创中大街374号 8栋 2层",  # spaces
     "广东省佛山市禅城区石湾镇街道黎冲村\u3000创中大街374号8栋2层\t",  # ideographic space, tab
-    "廣東省佛山市禪城區石灣鎮街道黎冲村創中大街374號8棟2層",        # traditional characters
-    "广东省佛山市禅城区石湾镇黎冲村创中大街374号8栋2层",            # town short form
-    "广东省佛山市禅城区石湾街道黎冲村委会创中大街374号8栋2层",       # other town / village forms
-    "广东省佛山市石湾镇街道黎冲村创中大街374号8栋2层",              # district missing: from the town
-    "广东省佛山市禅城区石湾镇街道黎冲村创中大街三百七十四号八栋二层",   # Chinese numerals
-    "广东省佛山市禅城区石湾镇街道黎冲村创中大街374#8座2楼",          # 374# / 8座 / 2楼
+    "廣東省佛山市禪城區石灣鎮街道黎冲村創中大街374號8棟2層",  # traditional characters
+    "广东省佛山市禅城区石湾镇黎冲村创中大街374号8栋2层",  # town short form
+    "广东省佛山市禅城区石湾街道黎冲村委会创中大街374号8栋2层",  # other town / village forms
+    "广东省佛山市石湾镇街道黎冲村创中大街374号8栋2层",  # district missing: from the town
+    "广东省佛山市禅城区石湾镇街道黎冲村创中大街三百七十四号八栋二层",  # Chinese numerals
+    "广东省佛山市禅城区石湾镇街道黎冲村创中大街374#8座2楼",  # 374# / 8座 / 2楼
     "广东省佛山市禅城区石湾镇街道黎冲村创中大街374号8栋2层（住所申报）",  # a note in brackets
-    "广东省佛山市禅城区石湾镇街道创中大街374号8栋2层",              # village missing
+    "广东省佛山市禅城区石湾镇街道创中大街374号8栋2层",  # village missing
 ]
 
 
@@ -33,8 +34,11 @@ def test_variants_share_one_key(variant):
 
 def test_rooms_and_sub_numbers():
     a = parse("广东省佛山市禅城区祖庙街道普东社区景庙西路135号20座1705室")
-    for v in ["禅城区祖庙街道普东社区景庙西路135號20座1705房", "佛山市禅城区祖庙普东社区景庙西路135号20栋1705号房",
-              "禅城区祖庙街道景庙西路１３５号二十座一七零五室"]:
+    for v in [
+        "禅城区祖庙街道普东社区景庙西路135號20座1705房",
+        "佛山市禅城区祖庙普东社区景庙西路135号20栋1705号房",
+        "禅城区祖庙街道景庙西路１３５号二十座一七零五室",
+    ]:
         assert parse(v).key == a.key, v
     assert (a.road, a.number, a.building, a.room) == ("景庙西路", "135", "20", "1705")
     assert parse("南海区桂城街道南海大道12号之3").key == parse("南海区桂城街道南海大道12-3号").key

@@ -1,4 +1,5 @@
 """`regulake bench`: each benchmark in its own process, its BENCH_RESULT line collected into RESULTS.md."""
+
 from __future__ import annotations
 
 from pathlib import Path

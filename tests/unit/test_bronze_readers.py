@@ -1,4 +1,5 @@
 """Parsing delivered files: every line ends in a record or a reject with a reason."""
+
 import io
 import json
 
@@ -8,7 +9,7 @@ from lakehouse.bronze.readers import parse_file
 
 
 def test_csv_utf8_records_keep_original_names_and_text():
-    data = "统一社会信用代码,企业名称,注册资本\n91440604MA4UJ5Q96L,佛山市某某有限公司, 100.5 \n91440604MA4UJ5Q96L,\"名,称\",\n".encode()
+    data = '统一社会信用代码,企业名称,注册资本\n91440604MA4UJ5Q96L,佛山市某某有限公司, 100.5 \n91440604MA4UJ5Q96L,"名,称",\n'.encode()
     p = parse_file(data, "csv_utf8")
     assert p.header == ["统一社会信用代码", "企业名称", "注册资本"]
     assert p.lines == [2, 3]
@@ -18,7 +19,7 @@ def test_csv_utf8_records_keep_original_names_and_text():
 
 
 def test_csv_wrong_field_count_and_truncation_are_rejected_with_line_numbers():
-    data = b"a,b,c\n1,2,3\n4,5\n6,7,8\n9,\"unterminated"
+    data = b'a,b,c\n1,2,3\n4,5\n6,7,8\n9,"unterminated'
     p = parse_file(data, "csv_utf8")
     assert p.lines == [2, 4]
     assert p.reject_lines == [3, 5]
@@ -90,7 +91,7 @@ def test_streamed_chunks_hold_at_most_n_records_and_add_up_to_the_whole_file():
 
 
 def test_streamed_gbk_multiline_and_truncated_csv_keep_line_numbers():
-    data = "代码,名称\n1,\"跨\n行\"\n".encode("gbk") + b"2,\xff\n" + "3,南海\n4,\"未完".encode("gbk")
+    data = '代码,名称\n1,"跨\n行"\n'.encode("gbk") + b"2,\xff\n" + '3,南海\n4,"未完'.encode("gbk")
     chunks = _chunks(data, "csv_gbk", 1)
     lines = [x for c in chunks for x in c.lines]
     rejects = {x: r for c in chunks for x, r in zip(c.reject_lines, c.reject_reasons)}

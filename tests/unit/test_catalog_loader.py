@@ -1,4 +1,5 @@
 """The catalog files: counts, real national standards, validation on load, clear errors."""
+
 from __future__ import annotations
 
 import shutil
@@ -22,22 +23,29 @@ def mini_catalog(root: Path) -> Path:
     for name in ("foshan_divisions.csv", "gbt4754_2017.csv"):
         shutil.copyfile(DATA_DIR / "reference" / name, root / "reference" / name)
     (root / "departments.csv").write_text("code,name_zh,name_en,level\nSCJG,佛山市市场监督管理局,Foshan AMR,city\n", encoding="utf-8")
-    (root / "code_tables.csv").write_text("domain,code,name_zh,name_en,parent\ncontribution_method,1,货币,cash,\ncontribution_method,2,实物,in kind,\n", encoding="utf-8")
+    (root / "code_tables.csv").write_text(
+        "domain,code,name_zh,name_en,parent\ncontribution_method,1,货币,cash,\ncontribution_method,2,实物,in kind,\n", encoding="utf-8"
+    )
     header = "id,name_zh,name_en,department,data_type,length,scale,pattern,domain,validator,min_value,max_value,unit,pii_class,reference,description_zh,description_en\n"
     (root / "standards.csv").write_text(
         header
         + "core.uscc,统一社会信用代码,unified social credit code,core,string,18,,,,uscc,,,,none,GB 32100-2015,代码,code\n"
         + "core.contribution_method,出资方式,contribution method,core,code,1,,,contribution_method,code_table,,,,none,,方式,method\n"
         + "SCJG.0001,检查编号,inspection number,SCJG,string,24,,^SCJ\\d{8}$,,pattern,,,,none,,编号,number\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / "catalogs.csv").write_text(
         "code,name_zh,name_en,department,subject_area,frequency,format,key_fields,est_records,description_zh,description_en\n"
-        "SCJG-001,股东出资,contributions,SCJG,shareholders_contributions,daily,csv_utf8,uscc,1000,,\n", encoding="utf-8")
+        "SCJG-001,股东出资,contributions,SCJG,shareholders_contributions,daily,csv_utf8,uscc,1000,,\n",
+        encoding="utf-8",
+    )
     (root / "catalog_fields.csv").write_text(
         "catalog,position,name,source_name,standard,required\n"
         "SCJG-001,1,uscc,统一社会信用代码,core.uscc,true\n"
         "SCJG-001,2,contribution_method,出资方式,core.contribution_method,true\n"
-        "SCJG-001,3,inspection_no,检查编号,SCJG.0001,false\n", encoding="utf-8")
+        "SCJG-001,3,inspection_no,检查编号,SCJG.0001,false\n",
+        encoding="utf-8",
+    )
     return root
 
 
@@ -55,8 +63,20 @@ def test_the_case_numbers():
     assert s["standards"] >= 8000
     assert s["fields"] > s["catalogs"] * 10
     assert abs(s["est_records_sf1"] - 140_000_000) < 1_000_000
-    for area in ("registration", "shareholders_contributions", "annual_reports", "licences", "inspections", "penalties",
-                 "abnormal_operations", "complaints", "tax", "social_insurance", "utilities", "court_judgments"):
+    for area in (
+        "registration",
+        "shareholders_contributions",
+        "annual_reports",
+        "licences",
+        "inspections",
+        "penalties",
+        "abnormal_operations",
+        "complaints",
+        "tax",
+        "social_insurance",
+        "utilities",
+        "court_judgments",
+    ):
         assert s["by_subject_area"].get(area, 0) >= 1, area
     assert {c.format for c in reg.catalogs.values()} == {"csv_utf8", "csv_gbk", "jsonl", "xlsx"}
     for c in reg.catalogs.values():
@@ -120,7 +140,7 @@ def test_values_are_normalised_before_checking():
 
 def test_every_standard_explains_itself_in_both_languages():
     reg = load_catalog()
-    for std in list(reg.standards.values())[:: 50]:
+    for std in list(reg.standards.values())[::50]:
         text = std.explain()
         assert std.name_zh in text and std.name_en in text and "须" in text and "must" in text
         assert std.description_zh and std.description_en
@@ -148,15 +168,35 @@ def test_mini_catalog_loads(tmp_path):
 @pytest.mark.parametrize(
     "file, old, new, expected",
     [
-        ("catalog_fields.csv", "core.contribution_method,true", "core.no_such_thing,true", ["catalog_fields.csv: row 3", "field 'standard'", "unknown standard id 'core.no_such_thing'"]),
+        (
+            "catalog_fields.csv",
+            "core.contribution_method,true",
+            "core.no_such_thing,true",
+            ["catalog_fields.csv: row 3", "field 'standard'", "unknown standard id 'core.no_such_thing'"],
+        ),
         ("catalogs.csv", "SCJG-001,股东出资", "SCJG-001,股东出资\nSCJG-001,重复", None),
         ("standards.csv", r"^SCJ\d{8}$", r"^SCJ(\d{8}$", ["standards.csv: row 4", "field 'pattern'", "not a valid regular expression"]),
-        ("standards.csv", "core,code,1,,,contribution_method", "core,code,1,,,no_table", ["standards.csv: row 3", "field 'domain'", "unknown code table 'no_table'"]),
+        (
+            "standards.csv",
+            "core,code,1,,,contribution_method",
+            "core,code,1,,,no_table",
+            ["standards.csv: row 3", "field 'domain'", "unknown code table 'no_table'"],
+        ),
         ("catalogs.csv", ",est_records,", ",records,", ["catalogs.csv: row 1", "missing column(s) est_records"]),
-        ("catalog_fields.csv", "SCJG-001,2,contribution_method,出资方式", "SCJG-001,2,contribution_method,", ["catalog_fields.csv: row 3", "field 'source_name': a value is required"]),
+        (
+            "catalog_fields.csv",
+            "SCJG-001,2,contribution_method,出资方式",
+            "SCJG-001,2,contribution_method,",
+            ["catalog_fields.csv: row 3", "field 'source_name': a value is required"],
+        ),
         ("catalogs.csv", "daily,csv_utf8", "hourly,csv_utf8", ["catalogs.csv: row 2", "field 'frequency'"]),
         ("catalogs.csv", "csv_utf8,uscc", "csv_utf8,uscc;nope", ["catalogs.csv: row 2", "field 'key_fields'", "'nope' is not a field"]),
-        ("departments.csv", "SCJG,佛山市市场监督管理局,Foshan AMR,city", "SCJG,佛山市市场监督管理局,Foshan AMR,city\nSCJG,again,again,city", ["departments.csv: row 3", "duplicate department code 'SCJG'"]),
+        (
+            "departments.csv",
+            "SCJG,佛山市市场监督管理局,Foshan AMR,city",
+            "SCJG,佛山市市场监督管理局,Foshan AMR,city\nSCJG,again,again,city",
+            ["departments.csv: row 3", "duplicate department code 'SCJG'"],
+        ),
     ],
 )
 def test_malformed_catalog_names_file_row_and_field(tmp_path, file, old, new, expected):

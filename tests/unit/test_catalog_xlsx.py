@@ -1,4 +1,5 @@
 """The catalog's Excel round trip and the `regulake catalog` commands."""
+
 from __future__ import annotations
 
 import filecmp

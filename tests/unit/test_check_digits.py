@@ -1,4 +1,5 @@
 """The one vectorised check of USCCs and citizen ID numbers agrees with python-stdnum."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,9 @@ DIGITS = "0123456789"
 uscc_bodies = st.tuples(st.text(DIGITS, min_size=8, max_size=8), st.text(USCC_ALPHABET, min_size=9, max_size=9)).map("".join)
 # near-misses too: letters stdnum refuses (I, O, S, V, Z), lower case, a letter among the first eight
 any_char = st.sampled_from(USCC_ALPHABET + "IOSVZa")
-candidates = st.one_of(uscc_bodies.flatmap(lambda b: st.sampled_from(USCC_ALPHABET).map(lambda c: b + c)),
-                       st.text(any_char, min_size=18, max_size=18))
+candidates = st.one_of(
+    uscc_bodies.flatmap(lambda b: st.sampled_from(USCC_ALPHABET).map(lambda c: b + c)), st.text(any_char, min_size=18, max_size=18)
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -36,7 +38,7 @@ def test_uscc_check_character_is_stdnums(bodies):
 def test_uscc_validity_is_stdnums(codes):
     expected = [uscc.is_valid(c) for c in codes]
     assert valid_usccs(as_bytes(codes)).tolist() == expected
-    assert valid_usccs(np.array([c.encode() for c in codes], dtype="S18")).tolist() == expected   # the API's index form
+    assert valid_usccs(np.array([c.encode() for c in codes], dtype="S18")).tolist() == expected  # the API's index form
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,4 +1,5 @@
 """The regulake command: expected errors print one clear line, no traceback."""
+
 import os
 import subprocess
 import sys
@@ -10,7 +11,9 @@ REPO = Path(__file__).resolve().parents[2]
 def run(*args, env=None, cwd=REPO):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("REGULAKE")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "lakehouse.cli", *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "lakehouse.cli", *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=120
+    )
 
 
 def test_config_show_prints_effective_config():
@@ -38,7 +41,13 @@ def test_bad_table_name_is_one_clear_error(tmp_path):
 
 
 def test_rescore_without_a_full_scoring_is_one_clear_error(tmp_path):
-    out = run("run", "rescore", "--env", "test", env={"REGULAKE__WAREHOUSE__ROOT": str(tmp_path / "wh"), "REGULAKE__RUNS__ROOT": str(tmp_path / "runs")})
+    out = run(
+        "run",
+        "rescore",
+        "--env",
+        "test",
+        env={"REGULAKE__WAREHOUSE__ROOT": str(tmp_path / "wh"), "REGULAKE__RUNS__ROOT": str(tmp_path / "runs")},
+    )
     assert out.returncode == 2, out.stderr[-2000:]
     assert "gold.risk_scores does not exist" in out.stderr and "'regulake run score'" in out.stderr and "Traceback" not in out.stderr
 

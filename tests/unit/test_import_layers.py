@@ -1,5 +1,6 @@
 """Imports flow one way: config → tables → layers → ml → serving → cli, and no module imports
 itself back through others — function-level imports included (they hide cycles, not remove them)."""
+
 from __future__ import annotations
 
 import ast
@@ -132,8 +133,12 @@ def test_no_import_cycles_between_packages():
 
 
 def test_imports_flow_one_way():
-    wrong = [f"{src} (rank {rank(src)}) imports {t} (rank {rank(t)})"
-             for src, targets in sorted(graph().items()) for t in sorted(targets) if rank(t) > rank(src)]
+    wrong = [
+        f"{src} (rank {rank(src)}) imports {t} (rank {rank(t)})"
+        for src, targets in sorted(graph().items())
+        for t in sorted(targets)
+        if rank(t) > rank(src)
+    ]
     assert not wrong, "imports against the flow config → tables → layers → simulator → ml → serving → cli:\n" + "\n".join(wrong)
 
 

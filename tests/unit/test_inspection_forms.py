@@ -1,5 +1,6 @@
 """The check-item catalogue: 44 forms, 2,128 items, generated deterministically from the seed files; bound to plan tasks;
 the xlsx round trip; broken seeds refused with the file and row named."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,12 +21,23 @@ def test_44_forms_2128_items_deterministic():
     assert len(cat.forms) == 44 and cat.item_count == 2128
     items = list(cat.items())
     assert len({i.item_id for i in items}) == 2128
-    assert all(i.answers == ANSWERS and i.legal_basis.startswith("《") and i.violation_result in VIOLATION_RESULTS and
-               i.wording_zh.startswith(i.section_zh + "：") and i.item_id.startswith(i.form_id + "-") for i in items)
+    assert all(
+        i.answers == ANSWERS
+        and i.legal_basis.startswith("《")
+        and i.violation_result in VIOLATION_RESULTS
+        and i.wording_zh.startswith(i.section_zh + "：")
+        and i.item_id.startswith(i.form_id + "-")
+        for i in items
+    )
     assert {f.item_code for f in cat.forms.values()} == {f"{i:02d}" for i in range(1, 9)}
     assert digest(cat) == digest(load_forms())
     f = cat.forms["JCB-11"]
-    assert (f.name_zh, len(f.items), f.items[0].item_id, f.items[-1].item_id) == ("餐饮服务环节监督检查表", 50, "JCB-11-01-01", "JCB-11-09-02")
+    assert (f.name_zh, len(f.items), f.items[0].item_id, f.items[-1].item_id) == (
+        "餐饮服务环节监督检查表",
+        50,
+        "JCB-11-01-01",
+        "JCB-11-09-02",
+    )
 
 
 def test_a_task_is_bound_to_its_form():
@@ -33,9 +45,9 @@ def test_a_task_is_bound_to_its_form():
     from catalog.inspection_forms import load_forms
 
     cat = load_forms()
-    assert cat.form_for("03", "H").form_id == "JCB-11"          # catering
-    assert cat.form_for("03", "C").form_id == "JCB-12"          # food production
-    assert cat.form_for("03", "Z").form_id == "JCB-10"          # the item's default form
+    assert cat.form_for("03", "H").form_id == "JCB-11"  # catering
+    assert cat.form_for("03", "C").form_id == "JCB-12"  # food production
+    assert cat.form_for("03", "Z").form_id == "JCB-10"  # the item's default form
     assert cat.form_for("01", None).form_id == "JCB-01"
     with pytest.raises(CatalogError, match="no inspection form"):
         cat.form_for("99")
@@ -59,12 +71,20 @@ def test_xlsx_round_trip_and_refusals(tmp_path):
     # a broken seed: named by file, row and column; nothing replaced on import
     bad = tmp_path / "bad"
     shutil.copytree(DATA_DIR, bad)
-    text = (bad / "checks.csv").read_text(encoding="utf-8").replace("《企业信息公示暂行条例》第八条,6", "《企业信息公示暂行条例》第八条,9", 1)
+    text = (
+        (bad / "checks.csv").read_text(encoding="utf-8").replace("《企业信息公示暂行条例》第八条,6", "《企业信息公示暂行条例》第八条,9", 1)
+    )
     (bad / "checks.csv").write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError, match=r"checks.csv row 2: violation_result '9'"):
         load_forms(bad)
-    forms = (bad / "forms.csv").read_text(encoding="utf-8").replace("JCB-01,01,true,,企业年度报告公示信息检查表,annual-report disclosure check,50",
-                                                                    "JCB-01,01,true,,企业年度报告公示信息检查表,annual-report disclosure check,60")
+    forms = (
+        (bad / "forms.csv")
+        .read_text(encoding="utf-8")
+        .replace(
+            "JCB-01,01,true,,企业年度报告公示信息检查表,annual-report disclosure check,50",
+            "JCB-01,01,true,,企业年度报告公示信息检查表,annual-report disclosure check,60",
+        )
+    )
     (bad / "forms.csv").write_text(forms, encoding="utf-8")
     with pytest.raises(CatalogError, match=r"forms.csv row 2 \(JCB-01\): items 60 must be 1..54"):
         load_forms(bad)

@@ -1,4 +1,5 @@
 """The honest metrics module: intervals that cover, baselines beside every figure, oracle ratios."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -66,7 +67,16 @@ def test_every_figure_stands_beside_its_baseline():
     assert mr["answer_key"]["oracle_ratio"] < 0.6 and abs(mr["average_precision"] - y.mean()) < 0.05
     # the displays carry every figure and serialise
     text = metrics.markdown(m)
-    for word in ("AUC", "average precision", "balanced accuracy", "always 'no violation'", "Wilson", "Brier", "oracle ratio", "Reliability"):
+    for word in (
+        "AUC",
+        "average precision",
+        "balanced accuracy",
+        "always 'no violation'",
+        "Wilson",
+        "Brier",
+        "oracle ratio",
+        "Reliability",
+    ):
         assert word in text
     assert "oracle ratio 1.000" in metrics.summary_line(m)
     import json
@@ -81,8 +91,14 @@ def test_answer_key_truth_prefers_the_propensity_of_the_inspection_year(tmp_path
     rows = pd.DataFrame({"uscc": ["B", "A"], "as_of": pd.to_datetime(["2024-12-31", "2024-12-31"])})
     truth, obs = metrics.answer_key_truth(tmp_path, rows)
     assert list(truth) == [0.9, 0.1] and list(obs) == [2.0, -2.0]
-    pd.DataFrame({"uscc": ["A", "A", "B", "B"], "year": [2024, 2025, 2024, 2025], "propensity": [0.5, 0.2, 0.6, 0.7],
-                  "observable_logit": [0.0, -1.0, 0.5, 1.0]}).to_parquet(tmp_path / "propensity_by_year.parquet")
+    pd.DataFrame(
+        {
+            "uscc": ["A", "A", "B", "B"],
+            "year": [2024, 2025, 2024, 2025],
+            "propensity": [0.5, 0.2, 0.6, 0.7],
+            "observable_logit": [0.0, -1.0, 0.5, 1.0],
+        }
+    ).to_parquet(tmp_path / "propensity_by_year.parquet")
     truth, obs = metrics.answer_key_truth(tmp_path, rows)
     assert list(truth) == [0.7, 0.2] and list(obs) == [1.0, -1.0]  # the label window after 2024-12-31 is 2025
     assert metrics.answer_key_truth(tmp_path, rows.assign(uscc=["B", "Z"])) == (None, None)  # a row the key lacks

@@ -1,4 +1,5 @@
 """arrow_files.PartitionedWriter: the streaming writer behind the driver's and the Spark tasks' pyarrow writes."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,9 @@ SCHEMA = StructType([StructField("id", LongType()), StructField("name", StringTy
 
 
 def chunk(ids, district) -> pa.Table:
-    return pa.table({"id": pa.array(ids, pa.int64()), "name": [f"n{i}" for i in ids],
-                     "district": pa.array([district] * len(ids), pa.string())})
+    return pa.table(
+        {"id": pa.array(ids, pa.int64()), "name": [f"n{i}" for i in ids], "district": pa.array([district] * len(ids), pa.string())}
+    )
 
 
 def files_on_disk(root) -> set[str]:
@@ -34,7 +36,10 @@ def test_chunks_stream_into_one_file_per_partition_and_roll_over_at_max_rows(tmp
         by_folder.setdefault(a.path.split("/")[0], []).append(a)
     # 7 rows of 440604 in files of at most 5; one file each for the other district and the null one
     assert sorted((k, sorted(json.loads(a.stats)["numRecords"] for a in v)) for k, v in by_folder.items()) == [
-        ("district=440604", [2, 5]), ("district=440605", [1]), ("district=__HIVE_DEFAULT_PARTITION__", [1])]
+        ("district=440604", [2, 5]),
+        ("district=440605", [1]),
+        ("district=__HIVE_DEFAULT_PARTITION__", [1]),
+    ]
     assert {a.partition_values["district"] for a in adds} == {"440604", "440605", None}
     assert files_on_disk(tmp_path) == {a.path for a in adds}
     rows = sorted(r for a in adds for r in pq.ParquetFile(tmp_path / a.path).read().column("id").to_pylist())

@@ -1,5 +1,6 @@
 """Issue 29 without Spark: randomness sources (a recorded drand round, a test key pair, published values,
 local mode), shares and seeds, the public ledger's statuses and the public verifier's checks."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,15 +15,19 @@ from lakehouse.gold.plans.verifier import verify_public
 
 # Recorded rounds of the League of Entropy's mainnet, as published in the README of the python-drand-verify
 # package (github.com/very-lame-username/python-drand-verify): quicknet round 657413 and default-chain round 3311596.
-QUICKNET_ROUND = {"round": 657413,
-                  "signature": "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98fad56e91a6b85b89cd97b",
-                  "randomness": "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587"}
-DEFAULT_ROUND = {"round": 3311596,
-                 "previous_signature": "8ed588f2a7716fb1349e2d9803da5db0005e98a83783c353d4a08f183236a9ad91d70ddb01266f4b7c576983db464b43"
-                                       "0e65680b9e0098552758afd6c1e6afcb77e3f62fe1b93d42d1cb63abbb2205512fe12fbf74ea9c5ac3b8f5c1e283a1d8",
-                 "signature": "a696b9409ababce45749c3a4ec369074453dd4a79967734e1390d969c8ad8d98897d217b9121e92c8ddebbddda8d92f9"
-                              "00e3bd6bf9deb166863b1a19390d743f82774001487594c5c09e581db7365f02b70a2c8cc41ce32446ef08e4890c4754",
-                 "randomness": "647c07b2abbf7ff2afb4d670214f565e5cd9f9c91bfdcecb59a21f3c78d73920"}
+QUICKNET_ROUND = {
+    "round": 657413,
+    "signature": "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98fad56e91a6b85b89cd97b",
+    "randomness": "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587",
+}
+DEFAULT_ROUND = {
+    "round": 3311596,
+    "previous_signature": "8ed588f2a7716fb1349e2d9803da5db0005e98a83783c353d4a08f183236a9ad91d70ddb01266f4b7c576983db464b43"
+    "0e65680b9e0098552758afd6c1e6afcb77e3f62fe1b93d42d1cb63abbb2205512fe12fbf74ea9c5ac3b8f5c1e283a1d8",
+    "signature": "a696b9409ababce45749c3a4ec369074453dd4a79967734e1390d969c8ad8d98897d217b9121e92c8ddebbddda8d92f9"
+    "00e3bd6bf9deb166863b1a19390d743f82774001487594c5c09e581db7365f02b70a2c8cc41ce32446ef08e4890c4754",
+    "randomness": "647c07b2abbf7ff2afb4d670214f565e5cd9f9c91bfdcecb59a21f3c78d73920",
+}
 QUICKNET = rnd.KNOWN_CHAINS["quicknet"]
 
 
@@ -42,7 +47,7 @@ def test_a_recorded_quicknet_round_verifies_and_a_changed_one_does_not():
     with pytest.raises(rnd.InvalidPublicValue):
         rnd.verify_round(QUICKNET, {**QUICKNET_ROUND, "signature": _flip(QUICKNET_ROUND["signature"])})
     with pytest.raises(rnd.InvalidPublicValue, match="does not verify"):
-        rnd.verify_round(QUICKNET, {**QUICKNET_ROUND, "round": 657414})        # the signature of another round
+        rnd.verify_round(QUICKNET, {**QUICKNET_ROUND, "round": 657414})  # the signature of another round
     with pytest.raises(rnd.InvalidPublicValue, match="not SHA-256 of its signature"):
         rnd.verify_round(QUICKNET, {**QUICKNET_ROUND, "randomness": "00" * 32})
 
@@ -67,10 +72,16 @@ def _test_chain():
     from py_ecc.bls.point_compression import compress_G1, compress_G2
     from py_ecc.optimized_bls12_381 import G2, multiply
 
-    sk = int.from_bytes(hashlib.sha256(b"regulake test beacon key").digest(), "big") % (2 ** 250)
+    sk = int.from_bytes(hashlib.sha256(b"regulake test beacon key").digest(), "big") % (2**250)
     pk = compress_G2(multiply(G2, sk))
-    info = {"hash": "ab" * 32, "public_key": pk[0].to_bytes(48, "big").hex() + pk[1].to_bytes(48, "big").hex(), "period": 3,
-            "genesis_time": 1700000000, "schemeID": "bls-unchained-g1-rfc9380", "beaconID": "test"}
+    info = {
+        "hash": "ab" * 32,
+        "public_key": pk[0].to_bytes(48, "big").hex() + pk[1].to_bytes(48, "big").hex(),
+        "period": 3,
+        "genesis_time": 1700000000,
+        "schemeID": "bls-unchained-g1-rfc9380",
+        "beaconID": "test",
+    }
 
     def sign(round_: int) -> dict:
         msg = hashlib.sha256(round_.to_bytes(8, "big")).digest()
@@ -95,7 +106,7 @@ def test_the_beacon_client_waits_for_a_missing_round_and_refuses_a_bad_one():
     target = src.target(after)
     assert target["round"] == rnd.first_round_after(info, after) and rnd.utc(target["due"]) > after
     with pytest.raises(rnd.ValueNotYet, match=f"round {target['round']} is due"):
-        src.fetch(target, after)                                    # not emitted yet: wait
+        src.fetch(target, after)  # not emitted yet: wait
     value = src.fetch(target, rnd.utc(target["due"]) + dt.timedelta(seconds=5))
     assert value["round"] == target["round"] and value["value"] == sign(target["round"])["randomness"]
     assert calls[0].startswith("https://down.example/" + info["hash"] + "/public/") and len(calls) == 2
@@ -124,10 +135,21 @@ def test_published_values_file_first_value_after_t(tmp_path):
         src.fetch(target, dt.datetime(2026, 1, 2))
     now = dt.datetime(2026, 1, 2, 9)
     rnd.enter_value(path, "福彩3D", "2025350", "123", dt.datetime(2025, 12, 31, 21, 15), "https://example.org/3d/2025350", "op", now)
-    rnd.enter_value(path, "福彩3D", "2026002", "907", dt.datetime(2026, 1, 2, 21, 15) - dt.timedelta(days=1), "https://example.org/3d/2026002", "op", now)
-    rnd.enter_value(path, "福彩3D", "2026003", "455", dt.datetime(2026, 1, 1, 21, 15) + dt.timedelta(days=1) - dt.timedelta(hours=13), None, "op", now)
+    rnd.enter_value(
+        path,
+        "福彩3D",
+        "2026002",
+        "907",
+        dt.datetime(2026, 1, 2, 21, 15) - dt.timedelta(days=1),
+        "https://example.org/3d/2026002",
+        "op",
+        now,
+    )
+    rnd.enter_value(
+        path, "福彩3D", "2026003", "455", dt.datetime(2026, 1, 1, 21, 15) + dt.timedelta(days=1) - dt.timedelta(hours=13), None, "op", now
+    )
     value = src.fetch(target, now)
-    assert value["ref"] == "2026002" and value["value"] == "907"      # the first published after T, not the one before
+    assert value["ref"] == "2026002" and value["value"] == "907"  # the first published after T, not the one before
     assert "compare it with the publication" in rnd.verify(src.describe(), target, value)
     assert "the first such value" in rnd.verify(src.describe(), target, value, str(path))
     with pytest.raises(rnd.InvalidPublicValue, match="gives"):
@@ -153,7 +175,7 @@ def test_local_mode_has_no_public_value():
 # the public ledger and the public verifier
 
 
-T0 = rnd.round_time(QUICKNET, 657412) - dt.timedelta(hours=24)     # committed a day before the round after T
+T0 = rnd.round_time(QUICKNET, 657412) - dt.timedelta(hours=24)  # committed a day before the round after T
 
 
 def _ledger(parties=("operator", "discipline"), delay=86400, drawn_at=None, value=None):
@@ -162,23 +184,66 @@ def _ledger(parties=("operator", "discipline"), delay=86400, drawn_at=None, valu
     src = rnd.DrandSource(QUICKNET, ["https://api.drand.sh"])
     t = T0 + dt.timedelta(seconds=delay)
     target = src.target(t)
-    c = {"plan_id": "p1", "attempt": 1, "plan_json": "{}", "rule_version": "dr-2026.3", "register_hash": "r" * 64, "register_version": 3,
-         "inspectors_version": 1, "parties": [{"party": "operator", "share_hash": cm.share_hash("p1", "operator", shares["operator"])}],
-         "expected_parties": [p for p in parties if p != "operator"], "min_parties": 1,
-         "randomness": {"source": src.describe(), "target": target}, "committed_at": rnd.iso(T0), "reveal_after": rnd.iso(t),
-         "delay_seconds": delay}
+    c = {
+        "plan_id": "p1",
+        "attempt": 1,
+        "plan_json": "{}",
+        "rule_version": "dr-2026.3",
+        "register_hash": "r" * 64,
+        "register_version": 3,
+        "inspectors_version": 1,
+        "parties": [{"party": "operator", "share_hash": cm.share_hash("p1", "operator", shares["operator"])}],
+        "expected_parties": [p for p in parties if p != "operator"],
+        "min_parties": 1,
+        "randomness": {"source": src.describe(), "target": target},
+        "committed_at": rnd.iso(T0),
+        "reveal_after": rnd.iso(t),
+        "delay_seconds": delay,
+    }
     h = cm.commitment_hash(c)
-    rows = [{"plan_id": "p1", "attempt": 1, "event": "committed", "at": T0, "commitment_hash": h, "commitment_json": cm.canonical(c),
-             "reveal_after": t, "party": "operator", "share_hash": c["parties"][0]["share_hash"]}]
+    rows = [
+        {
+            "plan_id": "p1",
+            "attempt": 1,
+            "event": "committed",
+            "at": T0,
+            "commitment_hash": h,
+            "commitment_json": cm.canonical(c),
+            "reveal_after": t,
+            "party": "operator",
+            "share_hash": c["parties"][0]["share_hash"],
+        }
+    ]
     for p in parties[1:]:
-        rows.append({"plan_id": "p1", "attempt": 1, "event": "share_committed", "at": T0 + dt.timedelta(hours=1), "party": p,
-                     "share_hash": cm.share_hash("p1", p, shares[p]), "commitment_hash": h})
+        rows.append(
+            {
+                "plan_id": "p1",
+                "attempt": 1,
+                "event": "share_committed",
+                "at": T0 + dt.timedelta(hours=1),
+                "party": p,
+                "share_hash": cm.share_hash("p1", p, shares[p]),
+                "commitment_hash": h,
+            }
+        )
     value = value or src.accept(target, QUICKNET_ROUND, "recorded")
     tasks = [["91440604MA00000001", "440604", "01", False], ["91440605MA00000002", "440605", "03", True]]
-    rows.append({"plan_id": "p1", "attempt": 1, "event": "drawn", "at": drawn_at or rnd.utc(target["due"]) + dt.timedelta(minutes=1),
-                 "commitment_hash": h, "reveal_after": t, "shares_json": cm.canonical(shares), "public_value_json": cm.canonical(value),
-                 "seed": cm.derive_seed(h, shares, value["value"]), "tasks_hash": "x", "public_tasks_json": cm.canonical(tasks),
-                 "public_tasks_hash": cm.public_tasks_hash(tasks)})
+    rows.append(
+        {
+            "plan_id": "p1",
+            "attempt": 1,
+            "event": "drawn",
+            "at": drawn_at or rnd.utc(target["due"]) + dt.timedelta(minutes=1),
+            "commitment_hash": h,
+            "reveal_after": t,
+            "shares_json": cm.canonical(shares),
+            "public_value_json": cm.canonical(value),
+            "seed": cm.derive_seed(h, shares, value["value"]),
+            "tasks_hash": "x",
+            "public_tasks_json": cm.canonical(tasks),
+            "public_tasks_hash": cm.public_tasks_hash(tasks),
+        }
+    )
     results = [{"plan_id": "p1", "uscc": u, "district_code": d, "inspection_item": i, "cross_district": x} for u, d, i, x in tasks]
     return rows, results
 
@@ -192,8 +257,15 @@ def test_a_draw_committed_before_t_with_two_parties_and_a_beacon_round_verifies(
     ver, com, drawn = verify_public("p1", rows, results)
     assert ver.ok, ver.checks
     st = _status(ver)
-    assert st == {"drawn once": "ok", "commitment": "ok", "commitment before T": "ok", "shares": "ok", "public value": "ok", "seed": "ok",
-                  "public tasks": "ok"}
+    assert st == {
+        "drawn once": "ok",
+        "commitment": "ok",
+        "commitment before T": "ok",
+        "shares": "ok",
+        "public value": "ok",
+        "seed": "ok",
+        "public tasks": "ok",
+    }
     detail = {c.name: c.detail for c in ver.checks}
     assert "2 share(s) (discipline, operator)" in detail["shares"] and "round 657413" in detail["public value"]
     assert "1 cross-district" in detail["public tasks"]
@@ -230,10 +302,16 @@ def test_tampering_is_detected_and_named():
     changed = [dict(r) for r in results]
     changed[1]["inspection_item"] = "01"
     ver = verify_public("p1", rows, changed)[0]
-    assert not ver.ok and "task for 91440605MA00000002: inspection_item '03' → '01'" in next(c.detail for c in ver.checks if c.name == "public tasks")
+    assert not ver.ok and "task for 91440605MA00000002: inspection_item '03' → '01'" in next(
+        c.detail for c in ver.checks if c.name == "public tasks"
+    )
     # a task added
-    ver = verify_public("p1", rows, results + [{"plan_id": "p1", "uscc": "91440606MA00000003", "district_code": "440606",
-                                                "inspection_item": "02", "cross_district": False}])[0]
+    ver = verify_public(
+        "p1",
+        rows,
+        results
+        + [{"plan_id": "p1", "uscc": "91440606MA00000003", "district_code": "440606", "inspection_item": "02", "cross_district": False}],
+    )[0]
     assert "task for 91440606MA00000003 added" in next(c.detail for c in ver.checks if c.name == "public tasks")
     # the commitment JSON edited after the fact
     bad = [dict(r) for r in rows]
@@ -269,11 +347,13 @@ def test_public_statuses_of_attempts():
     open_ = [r for r in rows if r["event"] != "drawn"]
     assert cm.plan_status(open_, t - dt.timedelta(seconds=1), 168)["status"] == "committed"
     assert cm.plan_status(open_, t + dt.timedelta(hours=1), 168)["status"] == "awaiting draw"
-    assert cm.plan_status(open_, t + dt.timedelta(hours=169), 168)["status"] == "abandoned"      # committed, never drawn
+    assert cm.plan_status(open_, t + dt.timedelta(hours=169), 168)["status"] == "abandoned"  # committed, never drawn
     assert cm.plan_status(rows, t + dt.timedelta(hours=500), 168)["status"] == "drawn"
     assert cm.open_attempt(open_) is com and cm.open_attempt(rows) is None
-    replaced = open_ + [{"plan_id": "p1", "attempt": 1, "event": "abandoned", "at": t, "message": "replaced by attempt 2"},
-                        {**com, "attempt": 2, "at": t + dt.timedelta(seconds=1)}]
+    replaced = open_ + [
+        {"plan_id": "p1", "attempt": 1, "event": "abandoned", "at": t, "message": "replaced by attempt 2"},
+        {**com, "attempt": 2, "at": t + dt.timedelta(seconds=1)},
+    ]
     st = cm.plan_status(replaced, t + dt.timedelta(seconds=2), 168)
     assert st["attempt"] == 2 and st["abandoned_attempts"] == 1 and st["attempts"] == {1: "abandoned", 2: "awaiting draw"}
     assert cm.plan_status(rows + [dict(rows[-1])], t, 168)["status"] == "drawn more than once"

@@ -1,4 +1,5 @@
 """Personal data: keyed hashes and masked display values."""
+
 import pytest
 
 from lakehouse.config import load_config

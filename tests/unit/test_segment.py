@@ -1,4 +1,5 @@
 """Segmentation with real jieba: supervision terms kept whole, stopwords and noise dropped."""
+
 import pytest
 
 from lakehouse.config.complaints import ComplaintsSettings
@@ -20,17 +21,20 @@ def tok(res):
     return segment.tokenizer(res)
 
 
-@pytest.mark.parametrize("text, term", [
-    ("在该店就餐后出现腹泻，怀疑食品变质，要求赔偿并依法查处", "食品变质"),
-    ("办理的会员卡预付卡跑路，要求退还余款", "预付卡跑路"),
-    ("该商户销售的手机缺斤短两，要求依法处理", "缺斤短两"),
-    ("该场所噪音扰民，影响周边居民休息", "噪音扰民"),
-    ("该餐厅卫生脏乱，后厨环境差", "卫生脏乱"),
-    ("该店无健康证上岗，超范围经营", "无健康证上岗"),
-    ("网购的保健品存在价格欺诈和虚假宣传", "价格欺诈"),
-    ("商家销售三无产品，拨打１２３１５投诉", "三无产品"),
-    ("请市场监管局依法查处无证经营行为", "无证经营"),
-])
+@pytest.mark.parametrize(
+    "text, term",
+    [
+        ("在该店就餐后出现腹泻，怀疑食品变质，要求赔偿并依法查处", "食品变质"),
+        ("办理的会员卡预付卡跑路，要求退还余款", "预付卡跑路"),
+        ("该商户销售的手机缺斤短两，要求依法处理", "缺斤短两"),
+        ("该场所噪音扰民，影响周边居民休息", "噪音扰民"),
+        ("该餐厅卫生脏乱，后厨环境差", "卫生脏乱"),
+        ("该店无健康证上岗，超范围经营", "无健康证上岗"),
+        ("网购的保健品存在价格欺诈和虚假宣传", "价格欺诈"),
+        ("商家销售三无产品，拨打１２３１５投诉", "三无产品"),
+        ("请市场监管局依法查处无证经营行为", "无证经营"),
+    ],
+)
 def test_supervision_terms_stay_whole(tok, res, text, term):
     words = segment.words(tok, text, res)
     assert term in words
@@ -62,7 +66,10 @@ def test_cache_goes_to_the_configured_folder(res, tok):
 
 def test_user_dictionary_format_and_missing_files(tmp_path):
     assert segment.parse_userdict(["食品变质", "预付卡跑路 2000 n", "三无产品 nz"]) == [
-        ("食品变质", None, None), ("预付卡跑路", 2000, "n"), ("三无产品", None, "nz")]
+        ("食品变质", None, None),
+        ("预付卡跑路", 2000, "n"),
+        ("三无产品", None, "nz"),
+    ]
     with pytest.raises(RegulakeError, match="userdict_paths"):
         segment.load_resources(ComplaintsSettings(userdict_paths=[str(tmp_path / "nope.txt")]))
     extra = tmp_path / "extra.txt"
@@ -82,7 +89,7 @@ def test_part_of_speech_filter_keeps_content_words(res):
     for w in ("非常", "我们", "三个", "居然"):  # adverbs, pronouns, numerals
         assert w not in got, (w, got)
     tags = dict(seg.tagged("该店虚假宣传，非常恶劣"))
-    assert tags["虚假宣传"] == "nz" and tags["非常"] == "d" and tags["恶劣"] == "a"   # user-dictionary term: its own tag
+    assert tags["虚假宣传"] == "nz" and tags["非常"] == "d" and tags["恶劣"] == "a"  # user-dictionary term: its own tag
 
 
 def test_userdict_tags_and_taggers(tmp_path):
@@ -96,7 +103,7 @@ def test_userdict_tags_and_taggers(tmp_path):
         assert "食品变质" in seg.words("他们的食品变质了") and "他们" not in seg.words("他们的食品变质了")
     # a user term is kept whatever its tag and the kept set
     res = segment.load_resources(ComplaintsSettings(**base, pos={"keep_tags": ["v"]}))
-    assert segment.segmenter(res).words("商场扶梯夹脚，食品变质") == ["扶梯夹脚", "食品变质"]   # 商场 (n) is not kept
+    assert segment.segmenter(res).words("商场扶梯夹脚，食品变质") == ["扶梯夹脚", "食品变质"]  # 商场 (n) is not kept
     off = segment.load_resources(ComplaintsSettings(**base, pos={"enabled": False}))
     assert "居然" in segment.segmenter(off).words("居然多收钱款")
     assert "居然" not in segment.segmenter(segment.load_resources(ComplaintsSettings(**base))).words("居然多收钱款")

@@ -1,4 +1,5 @@
 """`regulake simulate` from the command line."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,25 @@ def test_simulate_command_writes_landing_and_answer_key(tmp_path):
     from lakehouse.cli import app
 
     out, key = tmp_path / "landing", tmp_path / "answer_key"
-    args = ["simulate", "--scale", "0.0003", "--days", "1", "--seed", "9", "--env", "test",
-            "--out-dir", str(out), "--answer-key-dir", str(key), "--catalog", "SCJG-001", "--catalog", "SCJG-008"]
+    args = [
+        "simulate",
+        "--scale",
+        "0.0003",
+        "--days",
+        "1",
+        "--seed",
+        "9",
+        "--env",
+        "test",
+        "--out-dir",
+        str(out),
+        "--answer-key-dir",
+        str(key),
+        "--catalog",
+        "SCJG-001",
+        "--catalog",
+        "SCJG-008",
+    ]
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
     assert "records/s" in r.output

@@ -1,4 +1,5 @@
 """The city simulator's output: determinism, validity against the catalog, the answer key."""
+
 from __future__ import annotations
 
 import hashlib
@@ -118,7 +119,14 @@ def test_dirty_kinds_at_their_rates(city_run):
     for d in dirty:
         kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
     n = run["records"]
-    for kind, rate in (("missing", 0.002), ("date_format", 0.002), ("whitespace", 0.002), ("bad_check_digit", 0.001), ("full_width", 0.001), ("duplicate", 0.001)):
+    for kind, rate in (
+        ("missing", 0.002),
+        ("date_format", 0.002),
+        ("whitespace", 0.002),
+        ("bad_check_digit", 0.001),
+        ("full_width", 0.001),
+        ("duplicate", 0.001),
+    ):
         assert 0.4 * rate * n < kinds.get(kind, 0) < 1.6 * rate * n, (kind, kinds.get(kind), rate * n)
     dup = [d for d in dirty if d["kind"] == "duplicate"][0]
     assert dup["original_row"] >= 0 and dup["original_row"] < dup["row"]

@@ -1,4 +1,5 @@
 """The planted truth: rates, clusters, hotspots, random-inspection labels; scaling with SF."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -70,7 +71,10 @@ def test_complaint_texts_carry_hot_words(city):
 
     texts = ComplaintTexts(city.hotspots, seed=5)
     h = city.hotspots[0]
-    ent = np.flatnonzero((city.text["section"].to_numpy(zero_copy_only=False) == h["section"]) & (city.text["district_code"].to_numpy(zero_copy_only=False) == h["district_code"]))[:200]
+    ent = np.flatnonzero(
+        (city.text["section"].to_numpy(zero_copy_only=False) == h["section"])
+        & (city.text["district_code"].to_numpy(zero_copy_only=False) == h["district_code"])
+    )[:200]
     out = texts.texts(city.text["section"].take(ent), city.text["district_code"].take(ent), np.random.default_rng(1)).to_pylist()
     assert sum(h["keyword"] in t for t in out) > 0.6 * len(out)
 

@@ -1,4 +1,5 @@
 """The simulated inspector register staffs the configured plans at any scale and seed (issue 25 part 6)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,17 +20,28 @@ def city_register(scale: float, seed: int) -> pd.DataFrame:
 
     c = build_city(scale, seed)
     h = c.n_history
-    t = {k: c.text[k].to_numpy(zero_copy_only=False)[:h] for k in ("uscc", "name", "etype", "industry", "district_code", "town_code", "status",
-                                                                  "establishment")}
+    t = {
+        k: c.text[k].to_numpy(zero_copy_only=False)[:h]
+        for k in ("uscc", "name", "etype", "industry", "district_code", "town_code", "status", "establishment")
+    }
     rng = np.random.default_rng(seed)
     p = 1 / (1 + np.exp(-(c["observable_logit"][:h] + rng.normal(0, 0.8, h))))
-    return pd.DataFrame({
-        "uscc": t["uscc"], "entity_name": t["name"], "enterprise_type": t["etype"], "registration_status": t["status"],
-        "establishment_date": t["establishment"], "industry_code": [s for s in t["industry"]], "district_code": t["district_code"],
-        "town_code": t["town_code"], "days_since_inspection": np.where(rng.random(h) < 0.06, rng.integers(1, 700, h), np.nan),
-        "under_investigation": rng.random(h) < 0.01, "probability": p,
-        "risk_class": pd.Series(p).map(lambda v: "ABCD"[int(np.searchsorted([0.1, 0.2, 0.4], v, side="right"))]),
-    })
+    return pd.DataFrame(
+        {
+            "uscc": t["uscc"],
+            "entity_name": t["name"],
+            "enterprise_type": t["etype"],
+            "registration_status": t["status"],
+            "establishment_date": t["establishment"],
+            "industry_code": [s for s in t["industry"]],
+            "district_code": t["district_code"],
+            "town_code": t["town_code"],
+            "days_since_inspection": np.where(rng.random(h) < 0.06, rng.integers(1, 700, h), np.nan),
+            "under_investigation": rng.random(h) < 0.01,
+            "probability": p,
+            "risk_class": pd.Series(p).map(lambda v: "ABCD"[int(np.searchsorted([0.1, 0.2, 0.4], v, side="right"))]),
+        }
+    )
 
 
 @pytest.mark.parametrize("scale,seed", [(0.002, 1), (0.02, 2), (0.02, 7), (0.03, 3)])
@@ -42,7 +54,7 @@ def test_the_demo_plan_is_staffed_at_any_scale_and_seed(scale, seed):
     insp = simulate_inspectors(reg, settings.inspectors, max(p.inspectors_per_task for p in plans), need)
     for plan in plans:
         for s in (f"real-draw-{seed}", "another"):
-            res = draw(plan, reg, insp, s)   # raises InfeasiblePlanError when it cannot be staffed
+            res = draw(plan, reg, insp, s)  # raises InfeasiblePlanError when it cannot be staffed
             assert res.tasks["inspectors"].map(len).eq(plan.inspectors_per_task).all()
             m = staffing.margin(res.tasks, insp, plan.inspectors_per_task, plan.workload_cap)
             assert m["margin"] > 0 and m["assignments"] == len(res.tasks) * plan.inspectors_per_task

@@ -1,4 +1,5 @@
 """Pure functions of the table layer: names, partition folders, statistics bounds."""
+
 import datetime as dt
 
 import pyarrow as pa

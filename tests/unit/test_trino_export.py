@@ -2,6 +2,7 @@
 
 No Spark and no Trino here; the files are checked against each other (the local server that uses
 them runs in tests/integration/test_trino_server.py)."""
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,14 @@ def _props(text: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
 
 
-@pytest.mark.parametrize("metastore,expect", [("thrift", {"hive.metastore.uri": "thrift://hms:9083"}),
-                                              ("glue", {"hive.metastore.glue.region": "cn-north-1"}),
-                                              ("file", {"hive.metastore.catalog.dir": "local:///_trino_metastore"})])
+@pytest.mark.parametrize(
+    "metastore,expect",
+    [
+        ("thrift", {"hive.metastore.uri": "thrift://hms:9083"}),
+        ("glue", {"hive.metastore.glue.region": "cn-north-1"}),
+        ("file", {"hive.metastore.catalog.dir": "local:///_trino_metastore"}),
+    ],
+)
 def test_export_matches_the_local_server(warehouse, tmp_path, metastore, expect):
     from lakehouse.config.serving import TrinoClusterSettings, TrinoSettings
     from serving.trino.export import export
@@ -35,21 +41,26 @@ def test_export_matches_the_local_server(warehouse, tmp_path, metastore, expect)
 
     settings = TrinoSettings(cluster=TrinoClusterSettings(metastore=metastore, metastore_uri="thrift://hms:9083", glue_region="cn-north-1"))
     res = export(settings, str(warehouse), tmp_path / "out")
-    assert res.tables == ["audit.plan_draws", "gold.entity_profile"]          # silver is not served by default
+    assert res.tables == ["audit.plan_draws", "gold.entity_profile"]  # silver is not served by default
     cluster = _props(res.properties_file.read_text())
     local_files = server_files(settings, ServerLayout(tmp_path / "state", "127.0.0.1", 8080, str(warehouse)))
     local = _props(local_files["catalog/regulake.properties"])
     shared = {k: v for k, v in local.items() if not k.startswith(("hive.metastore", "fs.", "local."))}
-    assert shared == {"connector.name": "delta_lake", "delta.register-table-procedure.enabled": "true",
-                      "delta.enable-non-concurrent-writes": "false"}
+    assert shared == {
+        "connector.name": "delta_lake",
+        "delta.register-table-procedure.enabled": "true",
+        "delta.enable-non-concurrent-writes": "false",
+    }
     assert {k: cluster[k] for k in shared} == shared
     assert cluster["hive.metastore"] == metastore and {k: cluster[k] for k in expect} == expect
     assert local["hive.metastore"] == "file" and local["fs.native-local.enabled"] == "true"
     assert local["local.location"] == str(warehouse.resolve())
     sql = res.sql_file.read_text()
-    assert ("CALL \"regulake\".system.register_table(schema_name => 'gold', table_name => 'entity_profile', "
-            "table_location => 'local:///gold/entity_profile');") in sql
-    assert "CREATE SCHEMA IF NOT EXISTS \"regulake\".\"audit\" WITH (location = 'local:///audit');" in sql
+    assert (
+        "CALL \"regulake\".system.register_table(schema_name => 'gold', table_name => 'entity_profile', "
+        "table_location => 'local:///gold/entity_profile');"
+    ) in sql
+    assert 'CREATE SCHEMA IF NOT EXISTS "regulake"."audit" WITH (location = \'local:///audit\');' in sql
     assert json.loads(res.rules_file.read_text()) == json.loads(local_files["rules.json"])
 
 
@@ -57,8 +68,11 @@ def test_export_to_object_storage(tmp_path):
     from lakehouse.config.serving import TrinoSettings
     from serving.trino.files import cluster_catalog_properties, registration_sql
 
-    props = _props(cluster_catalog_properties(TrinoSettings(), "s3a://lake/warehouse", {"AWS_REGION": "cn-north-1",
-                                                                                        "AWS_ENDPOINT_URL": "http://minio:9000"}))
+    props = _props(
+        cluster_catalog_properties(
+            TrinoSettings(), "s3a://lake/warehouse", {"AWS_REGION": "cn-north-1", "AWS_ENDPOINT_URL": "http://minio:9000"}
+        )
+    )
     assert props["fs.native-s3.enabled"] == "true" and props["s3.region"] == "cn-north-1" and props["s3.endpoint"] == "http://minio:9000"
     sql = registration_sql(TrinoSettings(), "s3a://lake/warehouse", ["gold.kpi"])
     assert "table_location => 's3://lake/warehouse/gold/kpi'" in sql
@@ -76,7 +90,7 @@ def test_restricted_columns_masked_in_the_rules():
     reader = [r for r in rules["tables"] if r.get("user") == r"(analyst|bi\.team)" and r.get("catalog") == "regulake"][0]
     assert reader["privileges"] == ["SELECT"] and {c["name"] for c in reader["columns"]} == set(cols)
     assert rules["catalogs"][-1] == {"catalog": ".*", "allow": "none"}
-    assert access_rules(TrinoSettings(users=[]))["tables"] == [rules["tables"][0]]          # nobody but regulake
+    assert access_rules(TrinoSettings(users=[]))["tables"] == [rules["tables"][0]]  # nobody but regulake
 
 
 def test_password_line_is_trinos_pbkdf2_format():
@@ -103,8 +117,9 @@ def test_non_loopback_host_refused_without_passwords_and_tls():
     assert "refusing" in msg and "tls_cert_file" in msg and "password_hash" in msg and "hash-password" in msg
     with pytest.raises(TrinoError, match="password_hash"):
         check_exposure(TrinoSettings(users=[TrinoUser(name="bi")], tls_cert_file="c", tls_key_file="k"), "10.0.0.5")
-    check_exposure(TrinoSettings(users=[TrinoUser(name="bi", password_hash=hash_password("x", 1000))],
-                                 tls_cert_file="c", tls_key_file="k"), "0.0.0.0")
+    check_exposure(
+        TrinoSettings(users=[TrinoUser(name="bi", password_hash=hash_password("x", 1000))], tls_cert_file="c", tls_key_file="k"), "0.0.0.0"
+    )
 
 
 def test_settings_validation():

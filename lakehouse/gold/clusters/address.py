@@ -16,6 +16,7 @@
 The key is ``district|town|road|number|sub|building|floor|room|rest``; an address whose road
 and number cannot be found keeps its cleaned remainder as ``rest``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,23 +25,148 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-TRADITIONAL = str.maketrans({
-    "號": "号", "區": "区", "鎮": "镇", "廣": "广", "東": "东", "門": "门", "樓": "楼", "層": "层", "棟": "栋", "鄉": "乡",
-    "華": "华", "灣": "湾", "濱": "滨", "莊": "庄", "嶺": "岭", "岡": "冈", "陽": "阳", "興": "兴", "業": "业", "園": "园",
-    "場": "场", "廠": "厂", "寧": "宁", "慶": "庆", "單": "单", "禪": "禅", "頭": "头", "橋": "桥", "鳳": "凤", "龍": "龙",
-    "溝": "沟", "澗": "涧", "灘": "滩", "關": "关", "雲": "云", "僑": "侨", "隆": "隆", "廈": "厦", "館": "馆",
-    "運": "运", "進": "进", "滙": "汇", "匯": "汇", "嘉": "嘉", "聯": "联", "詩": "诗", "豐": "丰", "樂": "乐", "勝": "胜",
-    "貨": "货", "經": "经", "濟": "济", "發": "发", "車": "车", "幢": "栋", "坊": "坊", "雙": "双",
-    "羅": "罗", "楊": "杨", "陳": "陈", "張": "张", "劉": "刘", "黃": "黄", "鄭": "郑", "謝": "谢", "馮": "冯", "傑": "杰",
-    "紅": "红", "綠": "绿", "藍": "蓝", "銀": "银", "鋼": "钢", "鐵": "铁", "圍": "围", "塘": "塘", "湧": "涌",
-    "崗": "岗", "樹": "树", "體": "体", "織": "织", "陶": "陶", "瓷": "瓷", "廳": "厅", "間": "间", "舖": "铺",
-    "鋪": "铺", "倉": "仓", "閣": "阁", "軒": "轩", "碼": "码", "縣": "县", "級": "级", "鄰": "邻", "陸": "陆",
-    "瀾": "澜", "廟": "庙", "創": "创", "遠": "远", "設": "设", "處": "处", "環": "环", "實": "实", "際": "际",
-    "專": "专", "總": "总", "務": "务", "礦": "矿", "墊": "垫",
-    "貿": "贸", "商": "商", "貴": "贵", "達": "达", "輝": "辉", "燈": "灯", "億": "亿", "萬": "万", "歲": "岁", "農": "农",
-    "藝": "艺", "蘆": "芦", "葉": "叶", "蔭": "荫", "獅": "狮", "鳴": "鸣", "鴻": "鸿", "麗": "丽", "齊": "齐", "鑫": "鑫",
-    "貳": "二", "壹": "一", "叁": "三", "參": "三", "肆": "四", "伍": "五", "柒": "七", "捌": "八", "玖": "九", "拾": "十",
-})
+TRADITIONAL = str.maketrans(
+    {
+        "號": "号",
+        "區": "区",
+        "鎮": "镇",
+        "廣": "广",
+        "東": "东",
+        "門": "门",
+        "樓": "楼",
+        "層": "层",
+        "棟": "栋",
+        "鄉": "乡",
+        "華": "华",
+        "灣": "湾",
+        "濱": "滨",
+        "莊": "庄",
+        "嶺": "岭",
+        "岡": "冈",
+        "陽": "阳",
+        "興": "兴",
+        "業": "业",
+        "園": "园",
+        "場": "场",
+        "廠": "厂",
+        "寧": "宁",
+        "慶": "庆",
+        "單": "单",
+        "禪": "禅",
+        "頭": "头",
+        "橋": "桥",
+        "鳳": "凤",
+        "龍": "龙",
+        "溝": "沟",
+        "澗": "涧",
+        "灘": "滩",
+        "關": "关",
+        "雲": "云",
+        "僑": "侨",
+        "隆": "隆",
+        "廈": "厦",
+        "館": "馆",
+        "運": "运",
+        "進": "进",
+        "滙": "汇",
+        "匯": "汇",
+        "嘉": "嘉",
+        "聯": "联",
+        "詩": "诗",
+        "豐": "丰",
+        "樂": "乐",
+        "勝": "胜",
+        "貨": "货",
+        "經": "经",
+        "濟": "济",
+        "發": "发",
+        "車": "车",
+        "幢": "栋",
+        "坊": "坊",
+        "雙": "双",
+        "羅": "罗",
+        "楊": "杨",
+        "陳": "陈",
+        "張": "张",
+        "劉": "刘",
+        "黃": "黄",
+        "鄭": "郑",
+        "謝": "谢",
+        "馮": "冯",
+        "傑": "杰",
+        "紅": "红",
+        "綠": "绿",
+        "藍": "蓝",
+        "銀": "银",
+        "鋼": "钢",
+        "鐵": "铁",
+        "圍": "围",
+        "塘": "塘",
+        "湧": "涌",
+        "崗": "岗",
+        "樹": "树",
+        "體": "体",
+        "織": "织",
+        "陶": "陶",
+        "瓷": "瓷",
+        "廳": "厅",
+        "間": "间",
+        "舖": "铺",
+        "鋪": "铺",
+        "倉": "仓",
+        "閣": "阁",
+        "軒": "轩",
+        "碼": "码",
+        "縣": "县",
+        "級": "级",
+        "鄰": "邻",
+        "陸": "陆",
+        "瀾": "澜",
+        "廟": "庙",
+        "創": "创",
+        "遠": "远",
+        "設": "设",
+        "處": "处",
+        "環": "环",
+        "實": "实",
+        "際": "际",
+        "專": "专",
+        "總": "总",
+        "務": "务",
+        "礦": "矿",
+        "墊": "垫",
+        "貿": "贸",
+        "商": "商",
+        "貴": "贵",
+        "達": "达",
+        "輝": "辉",
+        "燈": "灯",
+        "億": "亿",
+        "萬": "万",
+        "歲": "岁",
+        "農": "农",
+        "藝": "艺",
+        "蘆": "芦",
+        "葉": "叶",
+        "蔭": "荫",
+        "獅": "狮",
+        "鳴": "鸣",
+        "鴻": "鸿",
+        "麗": "丽",
+        "齊": "齐",
+        "鑫": "鑫",
+        "貳": "二",
+        "壹": "一",
+        "叁": "三",
+        "參": "三",
+        "肆": "四",
+        "伍": "五",
+        "柒": "七",
+        "捌": "八",
+        "玖": "九",
+        "拾": "十",
+    }
+)
 CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN = "〇零一二三四五六七八九十百千两"
@@ -68,7 +194,9 @@ def cn_to_int(text: str) -> int | None:
 
 def _numerals(s: str) -> str:
     """Chinese numerals before a unit marker or a road suffix become digits."""
-    s = re.sub(rf"([{_CN}]+)(?=(?:{UNIT_MARKERS}))", lambda m: str(cn_to_int(m.group(1))) if cn_to_int(m.group(1)) is not None else m.group(1), s)
+    s = re.sub(
+        rf"([{_CN}]+)(?=(?:{UNIT_MARKERS}))", lambda m: str(cn_to_int(m.group(1))) if cn_to_int(m.group(1)) is not None else m.group(1), s
+    )
     s = re.sub(r"首(?=[层楼])", "1", s)
     s = re.sub(rf"(?<=[^\d{_CN}])([一二三四五六七八九十])(?={ROAD_SUFFIX[3:-1]})", lambda m: str(cn_to_int(m.group(1))), s)
     return s
@@ -110,7 +238,14 @@ def _town_variants(name: str) -> list[str]:
 
 def _village_variants(name: str) -> list[str]:
     out = {name}
-    for long, short in (("社区居民委员会", "社区"), ("村民委员会", "村"), ("居民委员会", "社区"), ("社区居委会", "社区"), ("村委会", "村"), ("居委会", "社区")):
+    for long, short in (
+        ("社区居民委员会", "社区"),
+        ("村民委员会", "村"),
+        ("居民委员会", "社区"),
+        ("社区居委会", "社区"),
+        ("村委会", "村"),
+        ("居委会", "社区"),
+    ):
         if name.endswith(long):
             out.add(name[: -len(long)] + short)
             out.add(name[: -len(long)] + long.replace("居民委员会", "居委会").replace("村民委员会", "村委会"))
@@ -163,15 +298,25 @@ class Address:
 
     @property
     def key(self) -> str:
-        return "|".join([self.district_code, self.town_code, self.road, self.number, self.sub, self.building, self.floor, self.room, self.rest])
+        return "|".join(
+            [self.district_code, self.town_code, self.road, self.number, self.sub, self.building, self.floor, self.room, self.rest]
+        )
 
     @property
     def display(self) -> str:
         """A readable canonical form: district, town, road, number, building, floor, room."""
         names = division_names()
-        parts = [names.get(self.district_code, ""), names.get(self.town_code, ""), self.road, f"{self.number}号" if self.number else "", f"之{self.sub}" if self.sub else "",
-                 f"{self.building}栋" if self.building else "", f"{self.floor}层" if self.floor else "",
-                 f"{self.room}室" if self.room else "", self.rest]
+        parts = [
+            names.get(self.district_code, ""),
+            names.get(self.town_code, ""),
+            self.road,
+            f"{self.number}号" if self.number else "",
+            f"之{self.sub}" if self.sub else "",
+            f"{self.building}栋" if self.building else "",
+            f"{self.floor}层" if self.floor else "",
+            f"{self.room}室" if self.room else "",
+            self.rest,
+        ]
         return "".join(parts)
 
 
@@ -190,10 +335,10 @@ def _strip_village(s: str, town_code: str, district_code: str, div: Divisions) -
         candidates = sorted((v for t, vs in div.villages.items() if t.startswith(district_code) for v in vs), key=lambda t: -len(t[0]))
     for name, code in candidates:
         if s.startswith(name):
-            return s[len(name):], code
+            return s[len(name) :], code
     m = re.match(r"^[^\d]{1,8}?(?:村民委员会|居民委员会|社区居委会|村委会|居委会|社区|村)(?=[^\d]{1,12}?\d+号)", s)
     if m:
-        return s[m.end():], ""
+        return s[m.end() :], ""
     return s, ""
 
 
@@ -204,19 +349,19 @@ def parse(address: str, district_code: str | None = None, town_code: str | None 
     d_code = ""
     for name, code in div.districts.items():
         if s.startswith(name):
-            d_code, s = code, s[len(name):]
+            d_code, s = code, s[len(name) :]
             break
         short = name[:-1]
-        if s.startswith(short) and any(s[len(short):].startswith(t) and tc.startswith(code) for t, tc in div.towns):
-            d_code, s = code, s[len(short):]
+        if s.startswith(short) and any(s[len(short) :].startswith(t) and tc.startswith(code) for t, tc in div.towns):
+            d_code, s = code, s[len(short) :]
             break
     t_code = ""
     for name, code in div.towns:
         if s.startswith(name) and (not d_code or code.startswith(d_code)):
             # a bare short town name (石湾) must not eat the start of a road name
-            if name[-1] not in "镇道" and not any(s[len(name):].startswith(v) for v, _ in div.villages.get(code, [])):
+            if name[-1] not in "镇道" and not any(s[len(name) :].startswith(v) for v, _ in div.villages.get(code, [])):
                 continue
-            t_code, s = code, s[len(name):]
+            t_code, s = code, s[len(name) :]
             break
     if not d_code:
         d_code = t_code[:6] if t_code else (district_code or "")

@@ -7,6 +7,7 @@
 
 Each run replaces its ``as_of`` partition, so re-running for the same date changes nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,17 @@ if TYPE_CHECKING:
 
 CLUSTERS_TABLE = "gold.registration_clusters"
 ALERTS_TABLE = "gold.registration_alerts"
-MEMBER_COLUMNS = ["uscc", "entity_name", "enterprise_type", "establishment_date", "industry_code", "registered_capital",
-                  "district_code", "town_code", "address_normalised"]
+MEMBER_COLUMNS = [
+    "uscc",
+    "entity_name",
+    "enterprise_type",
+    "establishment_date",
+    "industry_code",
+    "registered_capital",
+    "district_code",
+    "town_code",
+    "address_normalised",
+]
 
 
 @dataclass
@@ -36,8 +46,9 @@ class ClusterResult:
     written: dict[str, tuple[int | None, int]] = field(default_factory=dict)
 
 
-def run_clusters(spark: SparkSession, tables: Tables, settings: ClustersSettings, as_of: dt.date,
-                 progress: Callable[[str], None] | None = None) -> ClusterResult:
+def run_clusters(
+    spark: SparkSession, tables: Tables, settings: ClustersSettings, as_of: dt.date, progress: Callable[[str], None] | None = None
+) -> ClusterResult:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -53,7 +64,9 @@ def run_clusters(spark: SparkSession, tables: Tables, settings: ClustersSettings
         unpaid = score.unpaid_shares(tables) if settings.use_shareholders else None
         say("clusters: scoring")
         scored = score.score(members, settings, unpaid).withColumn("as_of", F.lit(as_of)).persist(StorageLevel.MEMORY_AND_DISK)
-        member_rows = members.select("cluster_id", *MEMBER_COLUMNS).join(scored.select("cluster_id", "score", "alert", "as_of"), "cluster_id")
+        member_rows = members.select("cluster_id", *MEMBER_COLUMNS).join(
+            scored.select("cluster_id", "score", "alert", "as_of"), "cluster_id"
+        )
         alerts = scored.where("alert").drop("alert")
         summary = scored.select("size", "alert").collect()
         result.clusters = len(summary)

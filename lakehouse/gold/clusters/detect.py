@@ -5,6 +5,7 @@ addresses holding at least ``min_size`` registrations go to :func:`windows`, whi
 the densest window of ``window_days`` first, makes it a cluster when it holds ``min_size``
 entities or more, and repeats on what is left.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,17 @@ if TYPE_CHECKING:
     from lakehouse.tables import Tables
 
 REGISTER_COLUMNS = [
-    "uscc", "entity_name", "enterprise_type", "establishment_date", "industry_code", "registered_capital",
-    "district_code", "town_code", "address", "legal_rep_id_hash", "legal_rep_phone_hash",
+    "uscc",
+    "entity_name",
+    "enterprise_type",
+    "establishment_date",
+    "industry_code",
+    "registered_capital",
+    "district_code",
+    "town_code",
+    "address",
+    "legal_rep_id_hash",
+    "legal_rep_phone_hash",
 ]
 
 
@@ -47,8 +57,8 @@ def windows(dates: Sequence[dt.date], window_days: int, min_size: int) -> list[l
                 best, best_span, best_lo, best_hi = hi - lo + 1, span, lo, hi
         if best < min_size:
             break
-        out.append(left[best_lo:best_hi + 1])
-        left = left[:best_lo] + left[best_hi + 1:]
+        out.append(left[best_lo : best_hi + 1])
+        left = left[:best_lo] + left[best_hi + 1 :]
     return sorted(out, key=lambda g: dates[g[0]])
 
 
@@ -78,7 +88,9 @@ def with_address_keys(df: DataFrame) -> DataFrame:
     """``df`` plus ``address_key`` and ``address_normalised``, computed in the executors."""
     from pyspark.sql.types import StringType, StructField, StructType
 
-    schema = StructType(list(df.schema.fields) + [StructField("address_key", StringType()), StructField("address_normalised", StringType())])
+    schema = StructType(
+        list(df.schema.fields) + [StructField("address_key", StringType()), StructField("address_normalised", StringType())]
+    )
 
     def run(batches):
         import pyarrow as pa
@@ -96,7 +108,9 @@ def with_address_keys(df: DataFrame) -> DataFrame:
                 p = parse(a, d, t)
                 keys.append(p.key)
                 shown.append(p.display)
-            yield b.append_column("address_key", pa.array(keys, pa.string())).append_column("address_normalised", pa.array(shown, pa.string()))
+            yield b.append_column("address_key", pa.array(keys, pa.string())).append_column(
+                "address_normalised", pa.array(shown, pa.string())
+            )
 
     return df.mapInArrow(run, schema)
 
@@ -109,13 +123,22 @@ def detect(entities: DataFrame, settings: ClustersSettings, as_of: dt.date) -> D
 
     keyed = with_address_keys(entities).where(F.col("address_key").isNotNull())
     # only addresses with enough registrations can hold a cluster: cheap pre-filter before Python
-    crowded = keyed.withColumn("_n", F.count(F.lit(1)).over(Window.partitionBy("address_key"))).where(F.col("_n") >= settings.min_size).drop("_n")
+    crowded = (
+        keyed.withColumn("_n", F.count(F.lit(1)).over(Window.partitionBy("address_key"))).where(F.col("_n") >= settings.min_size).drop("_n")
+    )
     if settings.lookback_days:
         since = as_of - dt.timedelta(days=settings.lookback_days + settings.window_days)
         crowded = crowded.where(F.col("establishment_date") >= F.lit(since))
     window_days, min_size = settings.window_days, settings.min_size
-    out_schema = StructType([StructField("cluster_id", StringType()), StructField("address_key", StringType()), StructField("uscc", StringType()),
-                             StructField("first_date", DateType()), StructField("last_date", DateType())])
+    out_schema = StructType(
+        [
+            StructField("cluster_id", StringType()),
+            StructField("address_key", StringType()),
+            StructField("uscc", StringType()),
+            StructField("first_date", DateType()),
+            StructField("last_date", DateType()),
+        ]
+    )
 
     def group(pdf):
         import pandas as pd

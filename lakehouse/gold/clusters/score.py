@@ -13,6 +13,7 @@ Each component is in [0, 1]; the score is their weighted mean (weights in
 
 Only hashes of personal data are read; the outputs carry counts and USCCs, never the values.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -110,20 +111,58 @@ def score(members: DataFrame, settings: ClustersSettings, unpaid: DataFrame | No
     df = df.withColumn("alert", F.col("score") >= settings.alert_threshold)
 
     reasons = [
-        ("size", F.lit(True), F.format_string("%d entities registered at one address (%s) within %d day(s): %s .. %s",
-                                              size, F.coalesce("address_normalised", F.lit("?")), F.col("span_days"),
-                                              F.date_format("first_date", "yyyy-MM-dd"), F.date_format("last_date", "yyyy-MM-dd"))),
+        (
+            "size",
+            F.lit(True),
+            F.format_string(
+                "%d entities registered at one address (%s) within %d day(s): %s .. %s",
+                size,
+                F.coalesce("address_normalised", F.lit("?")),
+                F.col("span_days"),
+                F.date_format("first_date", "yyyy-MM-dd"),
+                F.date_format("last_date", "yyyy-MM-dd"),
+            ),
+        ),
         ("shared_legal_rep", F.col("same_legal_rep") >= 2, F.format_string("%d share one legal representative", F.col("same_legal_rep"))),
         ("shared_phone", F.col("same_phone") >= 2, F.format_string("%d share one legal representative's phone", F.col("same_phone"))),
-        ("shared_agent", F.coalesce(F.col("same_agent"), F.lit(0)) >= 2, F.format_string("%d were filed by one agent", F.col("same_agent"))),
+        (
+            "shared_agent",
+            F.coalesce(F.col("same_agent"), F.lit(0)) >= 2,
+            F.format_string("%d were filed by one agent", F.col("same_agent")),
+        ),
         ("trading", F.col("trading_share") >= 0.5, F.format_string("%.0f%% in trading or business services", F.col("trading_share") * 100)),
         ("identical_capital", F.col("same_capital") >= 2, F.format_string("%d have identical registered capital", F.col("same_capital"))),
-        ("unpaid_capital", F.coalesce(F.col("unpaid_share"), F.lit(0.0)) >= 0.5, F.format_string("on average %.0f%% of subscribed capital unpaid", F.col("unpaid_share") * 100)),
+        (
+            "unpaid_capital",
+            F.coalesce(F.col("unpaid_share"), F.lit(0.0)) >= 0.5,
+            F.format_string("on average %.0f%% of subscribed capital unpaid", F.col("unpaid_share") * 100),
+        ),
     ]
-    df = df.withColumn("reason_codes", F.filter(F.array(*[F.when(cond, F.lit(code)) for code, cond, _ in reasons]), lambda x: x.isNotNull()))
+    df = df.withColumn(
+        "reason_codes", F.filter(F.array(*[F.when(cond, F.lit(code)) for code, cond, _ in reasons]), lambda x: x.isNotNull())
+    )
     df = df.withColumn("reasons", F.filter(F.array(*[F.when(cond, text) for _, cond, text in reasons]), lambda x: x.isNotNull()))
     return df.select(
-        "cluster_id", "address_key", "address_normalised", "district_code", "town_code", "size", "first_date", "last_date", "span_days",
-        "score", "alert", *[f"c_{c}" for c in COMPONENTS], "same_legal_rep", "same_phone", "same_agent", "same_capital",
-        "trading_share", "unpaid_share", "industry_codes", "reason_codes", "reasons", "members",
+        "cluster_id",
+        "address_key",
+        "address_normalised",
+        "district_code",
+        "town_code",
+        "size",
+        "first_date",
+        "last_date",
+        "span_days",
+        "score",
+        "alert",
+        *[f"c_{c}" for c in COMPONENTS],
+        "same_legal_rep",
+        "same_phone",
+        "same_agent",
+        "same_capital",
+        "trading_share",
+        "unpaid_share",
+        "industry_codes",
+        "reason_codes",
+        "reasons",
+        "members",
     )

@@ -3,6 +3,7 @@
 Every gold table is partitioned by ``period`` and each run replaces exactly the periods it
 computed (``replace_where``), so a re-run for the same ``as_of`` gives the same tables.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,16 @@ HOTSPOTS_TABLE = "gold.complaint_hotspots"
 HOTSPOT_ENTITIES_TABLE = "gold.hotspot_entities"
 HOT_WORDS_TABLE = "gold.complaint_hot_words"
 PHRASES_TABLE = "gold.complaint_phrases"
-TABLES = [WORDS_TABLE, KEYWORDS_TABLE, RISING_TABLE, COOCCURRENCE_TABLE, HOTSPOTS_TABLE, HOTSPOT_ENTITIES_TABLE, HOT_WORDS_TABLE,
-          PHRASES_TABLE]
+TABLES = [
+    WORDS_TABLE,
+    KEYWORDS_TABLE,
+    RISING_TABLE,
+    COOCCURRENCE_TABLE,
+    HOTSPOTS_TABLE,
+    HOTSPOT_ENTITIES_TABLE,
+    HOT_WORDS_TABLE,
+    PHRASES_TABLE,
+]
 
 
 @dataclass
@@ -53,13 +62,19 @@ def choose_periods(tables_complaints: DataFrame, settings: ComplaintsSettings, l
     # the newest period must end by last_day (complete), unless partial periods are asked for
     if not settings.include_partial_period:
         all_periods = [p for p in all_periods if period_bounds(p, settings.period)[1] <= last_day]
-    write = all_periods[-settings.periods_back:] if settings.periods_back else all_periods
+    write = all_periods[-settings.periods_back :] if settings.periods_back else all_periods
     compute = ([previous_period(write[0], settings.period)] + write) if write else []
     return write, compute
 
 
-def mine(spark: SparkSession, tables: Tables, settings: ComplaintsSettings, as_of: dt.date,
-         progress: Callable[[str], None] | None = None, font_path: str | None = None) -> MiningResult:
+def mine(
+    spark: SparkSession,
+    tables: Tables,
+    settings: ComplaintsSettings,
+    as_of: dt.date,
+    progress: Callable[[str], None] | None = None,
+    font_path: str | None = None,
+) -> MiningResult:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -97,17 +112,20 @@ def mine(spark: SparkSession, tables: Tables, settings: ComplaintsSettings, as_o
         counts = words.word_counts(tokens, occurrences).persist(StorageLevel.MEMORY_AND_DISK)
         persisted.append(counts)
 
-        outputs[WORDS_TABLE] = words.frequencies(counts, settings.min_word_count, background, bg_total,
-                                                 kn.smoothing_per_million).where(mine_periods)
-        outputs[HOT_WORDS_TABLE] = words.hot_words(counts.where(mine_periods), background, bg_total, kn.smoothing_per_million,
-                                                   kn.min_count, kn.hot_words_top)
+        outputs[WORDS_TABLE] = words.frequencies(counts, settings.min_word_count, background, bg_total, kn.smoothing_per_million).where(
+            mine_periods
+        )
+        outputs[HOT_WORDS_TABLE] = words.hot_words(
+            counts.where(mine_periods), background, bg_total, kn.smoothing_per_million, kn.min_count, kn.hot_words_top
+        )
         keywords = words.keywords(counts, settings.top_keywords, settings.min_word_count).where(mine_periods).persist()
         persisted.append(keywords)
         outputs[KEYWORDS_TABLE] = keywords
         prev = {p: previous_period(p, settings.period) for p in write_periods}
         outputs[RISING_TABLE] = words.rising(counts, prev, settings.rising_min_count, settings.rising_min_ratio)
-        outputs[COOCCURRENCE_TABLE] = words.cooccurrence(tokens.where(mine_periods), settings.cooccurrence_min_count,
-                                                         settings.cooccurrence_min_lift, settings.max_words_per_complaint)
+        outputs[COOCCURRENCE_TABLE] = words.cooccurrence(
+            tokens.where(mine_periods), settings.cooccurrence_min_count, settings.cooccurrence_min_lift, settings.max_words_per_complaint
+        )
         hot = hs.rates(tokens, registered, write_periods, settings, keywords).persist()
         persisted.append(hot)
         outputs[HOTSPOTS_TABLE] = hot
@@ -115,12 +133,18 @@ def mine(spark: SparkSession, tables: Tables, settings: ComplaintsSettings, as_o
 
         for name, df in outputs.items():
             say(f"complaints: writing {name}")
-            r = tables.write(name, df, mode="overwrite", partition_by=["period"], replace_where={"period": write_periods},
-                             schema_mode="add_columns")
+            r = tables.write(
+                name, df, mode="overwrite", partition_by=["period"], replace_where={"period": write_periods}, schema_mode="add_columns"
+            )
             result.written[name] = (r.version, rows_in_partitions(tables, name, "period", write_periods))
-        result.hotspots = [r.asDict() for r in tables.read(HOTSPOTS_TABLE, filters=[("period", "in", write_periods)]).where("hotspot")
-                           .select("period", "district_code", "district_name", "industry_section", "complaints", "ratio", "top_words")
-                           .orderBy("period", F.desc("ratio")).collect()]
+        result.hotspots = [
+            r.asDict()
+            for r in tables.read(HOTSPOTS_TABLE, filters=[("period", "in", write_periods)])
+            .where("hotspot")
+            .select("period", "district_code", "district_name", "industry_section", "complaints", "ratio", "top_words")
+            .orderBy("period", F.desc("ratio"))
+            .collect()
+        ]
 
         if settings.wordcloud.enabled:
             result.wordclouds = [str(p) for p in draw(tables, settings, write_periods, font_path, say)]
@@ -145,11 +169,17 @@ def draw(tables: Tables, settings: ComplaintsSettings, periods: list[str], font_
     font = font_path or wordcloud.find_font(wc.font_path)
     root = resolve_path(wc.root)
     out = []
-    for period in periods[-wc.periods:]:
+    for period in periods[-wc.periods :]:
         say(f"complaints: word clouds for {period} under {root}")
-        rows = tables.read(HOT_WORDS_TABLE, filters=[("period", "=", period)],
-                           columns=["scope", "district_code", "industry_section", "word", "keyness"]).collect()
-        hot = tables.read(HOTSPOTS_TABLE, filters=[("period", "=", period)], columns=["district_code", "industry_section", "hotspot"]).where("hotspot").collect()
-        out += wordcloud.render_period(period, [tuple(r) for r in rows], [(h[0], h[1]) for h in hot], root, font,
-                                       wc.scopes, wc.width, wc.height, wc.max_words)
+        rows = tables.read(
+            HOT_WORDS_TABLE, filters=[("period", "=", period)], columns=["scope", "district_code", "industry_section", "word", "keyness"]
+        ).collect()
+        hot = (
+            tables.read(HOTSPOTS_TABLE, filters=[("period", "=", period)], columns=["district_code", "industry_section", "hotspot"])
+            .where("hotspot")
+            .collect()
+        )
+        out += wordcloud.render_period(
+            period, [tuple(r) for r in rows], [(h[0], h[1]) for h in hot], root, font, wc.scopes, wc.width, wc.height, wc.max_words
+        )
     return out

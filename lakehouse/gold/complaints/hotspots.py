@@ -15,6 +15,7 @@ A pair is a hotspot when ``ratio >= hotspot_ratio``, ``complaints >= hotspot_min
 and ``z >= hotspot_min_z``. Its entities with complaints in the period are the risk signal
 the inspection plan takes (``gold.hotspot_entities``: uscc and a reason).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,13 +45,16 @@ def entity_counts(registered: DataFrame, periods: list[str], grain: str) -> Data
     ends = spark.createDataFrame([(p, period_bounds(p, grain)[1]) for p in periods], "period string, period_end date")
     by_day = (
         registered.where(F.col("industry_section").isNotNull() & F.col("district_code").isNotNull())
-        .groupBy("district_code", "industry_section", "establishment_date").agg(F.count(F.lit(1)).alias("n"))
+        .groupBy("district_code", "industry_section", "establishment_date")
+        .agg(F.count(F.lit(1)).alias("n"))
     )
     joined = by_day.join(F.broadcast(ends), by_day["establishment_date"] <= ends["period_end"])
     return joined.groupBy("period", "district_code", "industry_section").agg(F.sum("n").alias("entities"))
 
 
-def rates(complaints: DataFrame, registered: DataFrame, periods: list[str], settings: ComplaintsSettings, keywords: DataFrame | None = None) -> DataFrame:
+def rates(
+    complaints: DataFrame, registered: DataFrame, periods: list[str], settings: ComplaintsSettings, keywords: DataFrame | None = None
+) -> DataFrame:
     """One row per period x district x industry with its rate, baseline, ratio, z and hotspot flag."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -58,7 +62,8 @@ def rates(complaints: DataFrame, registered: DataFrame, periods: list[str], sett
     spark = complaints.sparkSession
     c = (
         complaints.where(F.col("industry_section").isNotNull() & F.col("district_code").isNotNull() & F.col("period").isin(periods))
-        .groupBy("period", "district_code", "industry_section").agg(F.count(F.lit(1)).alias("complaints"))
+        .groupBy("period", "district_code", "industry_section")
+        .agg(F.count(F.lit(1)).alias("complaints"))
     )
     e = entity_counts(registered, periods, settings.period)
     df = e.join(c, ["period", "district_code", "industry_section"], "left").fillna(0, subset=["complaints"])
@@ -70,17 +75,24 @@ def rates(complaints: DataFrame, registered: DataFrame, periods: list[str], sett
         .withColumn("baseline", F.when(F.col("rest_entities") > 0, F.col("rest_complaints") * 100.0 / F.col("rest_entities")))
         .withColumn("expected", F.col("entities") * F.col("baseline") / 100.0)
         # an industry no other district complains about: half a complaint stands in for the unseen baseline
-        .withColumn("expected", F.greatest(F.col("expected"), F.lit(0.5) * F.col("entities") / F.greatest(F.col("rest_entities"), F.lit(1))))
+        .withColumn(
+            "expected", F.greatest(F.col("expected"), F.lit(0.5) * F.col("entities") / F.greatest(F.col("rest_entities"), F.lit(1)))
+        )
         .withColumn("ratio", F.col("complaints") / F.col("expected"))
         .withColumn("z", (F.col("complaints") - F.col("expected")) / F.sqrt(F.col("expected")))
     )
     df = df.withColumn(
         "hotspot",
-        (F.col("ratio") >= settings.hotspot_ratio) & (F.col("complaints") >= settings.hotspot_min_complaints) & (F.col("z") >= settings.hotspot_min_z),
+        (F.col("ratio") >= settings.hotspot_ratio)
+        & (F.col("complaints") >= settings.hotspot_min_complaints)
+        & (F.col("z") >= settings.hotspot_min_z),
     )
     if keywords is not None:
-        top = keywords.where(F.col("rank") <= 5).groupBy("period", "district_code", "industry_section").agg(
-            F.transform(F.array_sort(F.collect_list(F.struct("rank", "word"))), lambda s: s["word"]).alias("top_words"))
+        top = (
+            keywords.where(F.col("rank") <= 5)
+            .groupBy("period", "district_code", "industry_section")
+            .agg(F.transform(F.array_sort(F.collect_list(F.struct("rank", "word"))), lambda s: s["word"]).alias("top_words"))
+        )
         df = df.join(top, ["period", "district_code", "industry_section"], "left")
     else:
         df = df.withColumn("top_words", F.array().cast("array<string>"))
@@ -88,8 +100,21 @@ def rates(complaints: DataFrame, registered: DataFrame, periods: list[str], sett
     df = df.join(dn, "district_code", "left").join(sn, "industry_section", "left")
     w = Window.partitionBy("period").orderBy(F.desc("hotspot"), F.desc("ratio"))
     return df.withColumn("rank", F.row_number().over(w)).select(
-        "period", "district_code", "district_name", "industry_section", "industry_name", "complaints", "entities", "rate",
-        "baseline", "expected", "ratio", "z", "hotspot", "rank", "top_words",
+        "period",
+        "district_code",
+        "district_name",
+        "industry_section",
+        "industry_name",
+        "complaints",
+        "entities",
+        "rate",
+        "baseline",
+        "expected",
+        "ratio",
+        "z",
+        "hotspot",
+        "rank",
+        "top_words",
     )
 
 
@@ -108,13 +133,25 @@ def hotspot_entities(tokens: DataFrame, hot: DataFrame, settings: ComplaintsSett
     g = g.withColumn("hot_words", F.array_intersect("top_words", "_words"))
     reason = F.format_string(
         "complaint hotspot %s x %s (%s): %d complaint(s) in %s; the pair's complaint rate is %.1fx its industry elsewhere%s",
-        F.coalesce("district_name", "district_code"), F.col("industry_section"), F.coalesce("industry_name", F.lit("?")),
-        F.col("complaints"), F.col("period"), F.col("ratio"),
+        F.coalesce("district_name", "district_code"),
+        F.col("industry_section"),
+        F.coalesce("industry_name", F.lit("?")),
+        F.col("complaints"),
+        F.col("period"),
+        F.col("ratio"),
         F.when(F.size("hot_words") > 0, F.concat(F.lit("; hot words: "), F.array_join("hot_words", "、"))).otherwise(F.lit("")),
     )
     return g.select(
-        "period", "uscc", "entity_name", "district_code", "industry_section", "complaints", "hot_words",
-        F.col("ratio").alias("hotspot_ratio"), F.lit("complaint_hotspot").alias("signal"), reason.alias("reason"),
+        "period",
+        "uscc",
+        "entity_name",
+        "district_code",
+        "industry_section",
+        "complaints",
+        "hot_words",
+        F.col("ratio").alias("hotspot_ratio"),
+        F.lit("complaint_hotspot").alias("signal"),
+        reason.alias("reason"),
     )
 
 

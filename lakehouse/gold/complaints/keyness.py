@@ -22,6 +22,7 @@ Every formula exists twice, in plain Python (:func:`keyness`, :func:`log_likelih
 :func:`bigram_llr`, :func:`hot_words`, :func:`find_phrases`: used by the tests on real text and
 by the docs) and as Spark columns (``*_col``, used by the job); a Spark test checks they agree.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,6 +41,7 @@ MILLION = 1_000_000.0
 
 
 # -- background -----------------------------------------------------------------------------
+
 
 def jieba_dictionary() -> str:
     import jieba
@@ -67,8 +69,9 @@ def background(path: str | None = None) -> tuple[dict[str, int], int]:
                     w = unicodedata.normalize("NFKC", parts[0]).lower()  # as the segmenter normalises words
                     counts[w] = counts.get(w, 0) + int(parts[1])
     except FileNotFoundError:
-        raise RegulakeError(f"keyness background {path} not found; fix complaints.keyness.background_path in conf/<env>.yaml "
-                            "(null: jieba's dictionary)") from None
+        raise RegulakeError(
+            f"keyness background {path} not found; fix complaints.keyness.background_path in conf/<env>.yaml (null: jieba's dictionary)"
+        ) from None
     if not counts:
         raise RegulakeError(f"keyness background {path} holds no 'word count' lines; fix complaints.keyness.background_path")
     got = _BACKGROUNDS[path] = (counts, sum(counts.values()))
@@ -85,6 +88,7 @@ def background_df(spark: SparkSession, path: str | None = None) -> DataFrame:
 
 
 # -- scores, plain Python --------------------------------------------------------------------
+
 
 def keyness(count: float, total: float, bg_count: float, bg_total: float, k: float) -> float:
     """Smoothed ratio of frequencies per million: (per_million + k) / (background_per_million + k)."""
@@ -126,15 +130,21 @@ def join_phrase(a: str, b: str) -> str:
 @dataclass(frozen=True)
 class HotWord:
     word: str
-    kind: str          # word | phrase
+    kind: str  # word | phrase
     count: int
     keyness: float
     log_likelihood: float
     background_count: int
 
 
-def hot_words(counts: Counter, bg: tuple[dict[str, int], int], k: float = 10.0, min_count: int = 2,
-              phrases: dict[str, tuple[str, str]] | None = None, top: int | None = None) -> list[HotWord]:
+def hot_words(
+    counts: Counter,
+    bg: tuple[dict[str, int], int],
+    k: float = 10.0,
+    min_count: int = 2,
+    phrases: dict[str, tuple[str, str]] | None = None,
+    top: int | None = None,
+) -> list[HotWord]:
     """Words (and phrases, when given with their counts in ``counts``) ranked by keyness; ties: count, word.
 
     ``total`` is the number of words only (phrases are extra terms over the same words).
@@ -142,9 +152,18 @@ def hot_words(counts: Counter, bg: tuple[dict[str, int], int], k: float = 10.0, 
     phrases = phrases or {}
     bg_counts, bg_total = bg
     total = sum(n for w, n in counts.items() if w not in phrases) or 1
-    out = [HotWord(w, "phrase" if w in phrases else "word", n, keyness(n, total, bg_counts.get(w, 0), bg_total, k),
-                   log_likelihood(n, total, bg_counts.get(w, 0), bg_total), bg_counts.get(w, 0))
-           for w, n in counts.items() if n >= min_count]
+    out = [
+        HotWord(
+            w,
+            "phrase" if w in phrases else "word",
+            n,
+            keyness(n, total, bg_counts.get(w, 0), bg_total, k),
+            log_likelihood(n, total, bg_counts.get(w, 0), bg_total),
+            bg_counts.get(w, 0),
+        )
+        for w, n in counts.items()
+        if n >= min_count
+    ]
     out.sort(key=lambda h: (-h.keyness, -h.count, h.word))
     return out[:top] if top else out
 
@@ -152,7 +171,7 @@ def hot_words(counts: Counter, bg: tuple[dict[str, int], int], k: float = 10.0, 
 def pairs(words: Sequence[str], window: int) -> Iterable[tuple[str, str]]:
     """Ordered pairs (a, b): b within ``window`` words after a, a != b."""
     for i, a in enumerate(words):
-        for b in words[i + 1:i + 1 + window]:
+        for b in words[i + 1 : i + 1 + window]:
             if a != b:
                 yield a, b
 
@@ -166,8 +185,9 @@ class Phrase:
     llr: float
 
 
-def find_phrases(docs: Iterable[Sequence[str]], window: int = 1, min_count: int = 5, min_llr: float = 10.83,
-                 max_phrases: int = 300) -> list[Phrase]:
+def find_phrases(
+    docs: Iterable[Sequence[str]], window: int = 1, min_count: int = 5, min_llr: float = 10.83, max_phrases: int = 300
+) -> list[Phrase]:
     """Two-word phrases of a corpus (lists of content words in order), strongest first."""
     docs = list(docs)
     uni = Counter(w for d in docs for w in d)
@@ -189,6 +209,7 @@ def phrase_occurrences(words: Sequence[str], phrases: dict[tuple[str, str], str]
 
 
 # -- scores, Spark columns -------------------------------------------------------------------
+
 
 def keyness_col(count: Column, total: Column, bg_count: Column, bg_total: float, k: float) -> Column:
     return (count / total * MILLION + k) / (bg_count / bg_total * MILLION + k)
@@ -236,6 +257,7 @@ def join_phrase_col(a: Column, b: Column) -> Column:
 
 # -- command line: hot words of a text file --------------------------------------------------
 
+
 def text_file_report(path: str, top: int = 30, settings=None) -> dict[str, list[str]]:
     """Top words of a text file (one text per line): plain counts before, hot words by keyness after (POS filter, phrases)."""
     import dataclasses
@@ -256,8 +278,9 @@ def text_file_report(path: str, top: int = 30, settings=None) -> dict[str, list[
     counts = Counter(w for d in docs for w in d)
     for d in docs:
         counts.update(phrase_occurrences(d, pm, ph.window))
-    ranked = hot_words(counts, background(kn.background_path), kn.smoothing_per_million, kn.min_count,
-                       {p.phrase: (p.word_a, p.word_b) for p in found}, top)
+    ranked = hot_words(
+        counts, background(kn.background_path), kn.smoothing_per_million, kn.min_count, {p.phrase: (p.word_a, p.word_b) for p in found}, top
+    )
     return {
         "before": [f"{w} {n}" for w, n in before.most_common(top)],
         "after": [f"{h.word}{' (phrase)' if h.kind == 'phrase' else ''} {h.count} / {h.keyness:.0f}" for h in ranked],

@@ -14,6 +14,7 @@ Example::
     ['食品变质']
     >>> segment(df, res).select("complaint_id", "words")                 # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import functools
@@ -45,13 +46,20 @@ class Resources:
     cache_dir: str
     min_length: int = 2
     keep_tags: frozenset[str] | None = None  # parts of speech kept (jieba's tags); None: no part-of-speech filter
-    tagger: str = "lookup"                  # lookup | posseg | posseg_no_hmm (see :class:`Segmenter`)
-    userdict_tag: str = "nz"                # tag of user-dictionary terms that give none
+    tagger: str = "lookup"  # lookup | posseg | posseg_no_hmm (see :class:`Segmenter`)
+    userdict_tag: str = "nz"  # tag of user-dictionary terms that give none
 
     @functools.cached_property  # computed once per instance: words() looks the segmenter up by it on every call
     def digest(self) -> str:
-        key = (self.terms, sorted(self.stopwords), self.min_length, sorted(self.keep_tags or ()), self.keep_tags is None,
-               self.tagger, self.userdict_tag)
+        key = (
+            self.terms,
+            sorted(self.stopwords),
+            self.min_length,
+            sorted(self.keep_tags or ()),
+            self.keep_tags is None,
+            self.tagger,
+            self.userdict_tag,
+        )
         return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:16]
 
     @functools.cached_property
@@ -67,7 +75,9 @@ def _lines(path: str, what: str) -> Iterator[str]:
                 if line and not line.startswith("#"):
                     yield line
     except FileNotFoundError:
-        raise RegulakeError(f"{what} {path} not found; fix complaints.{'userdict_paths' if 'dictionary' in what else 'stopword_paths'} in conf/<env>.yaml") from None
+        raise RegulakeError(
+            f"{what} {path} not found; fix complaints.{'userdict_paths' if 'dictionary' in what else 'stopword_paths'} in conf/<env>.yaml"
+        ) from None
 
 
 def parse_userdict(lines: Iterable[str]) -> list[tuple[str, int | None, str | None]]:
@@ -97,8 +107,15 @@ def load_resources(settings: ComplaintsSettings) -> Resources:
         stop.update(unicodedata.normalize("NFKC", w).lower() for w in _lines(resolve_path(p), "stopword list"))
     vocab = {t[0] for t in terms}
     pos = settings.pos
-    return Resources(tuple(terms), frozenset(stop - vocab), resolve_path(settings.jieba_cache_dir), settings.min_word_length,
-                     frozenset(pos.keep_tags) if pos.enabled else None, pos.tagger, pos.userdict_tag)
+    return Resources(
+        tuple(terms),
+        frozenset(stop - vocab),
+        resolve_path(settings.jieba_cache_dir),
+        settings.min_word_length,
+        frozenset(pos.keep_tags) if pos.enabled else None,
+        pos.tagger,
+        pos.userdict_tag,
+    )
 
 
 def _writable(folder: str) -> str:
@@ -235,8 +252,11 @@ class Segmenter:
         keep = res.keep_tags
         if res.tagger == "lookup":
             return [t for t in self.tok.lcut(text) if t in vocab or (_is_word(t, res, vocab) and self.tag(t) in keep)]
-        return [p.word for p in self.pos.lcut(text, HMM=res.tagger == "posseg")
-                if p.word in vocab or (p.flag in keep and _is_word(p.word, res, vocab))]
+        return [
+            p.word
+            for p in self.pos.lcut(text, HMM=res.tagger == "posseg")
+            if p.word in vocab or (p.flag in keep and _is_word(p.word, res, vocab))
+        ]
 
 
 _SEGMENTERS: dict[str, Segmenter] = {}

@@ -5,6 +5,7 @@ entity's; its industry is the entity's GB/T 4754 section (``silver.registration`
 catalog ``SCJG-001``). Periods are labelled ``2025-07`` (month), ``2025-Q3`` (quarter) or
 ``2025`` (year).
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,6 +26,7 @@ GROUP = ["period", "district_code", "industry_section"]
 
 
 # -- periods ------------------------------------------------------------------------
+
 
 def period_col(date: Column | str, grain: str) -> Column:
     from pyspark.sql import functions as F
@@ -75,6 +77,7 @@ def last_complete_day(as_of: dt.date, grain: str, include_partial: bool) -> dt.d
 
 # -- reference ------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def division_sections() -> dict[str, str]:
     """GB/T 4754-2017 division (2 digits) → section letter."""
@@ -112,18 +115,24 @@ def section_of(industry_code: Column) -> Column:
 
 # -- inputs ---------------------------------------------------------------------------
 
+
 def entities(tables: Tables, as_of: dt.date) -> DataFrame:
     """Registered entities by ``as_of``: uscc, entity_name, district_code, industry_section, establishment_date."""
     from pyspark.sql import functions as F
 
     if not tables.exists("silver.registration"):
         raise RegulakeError("complaint mining needs silver.registration; run 'regulake run bronze' and 'regulake run silver' first")
-    reg = tables.read("silver.registration", filters=[("catalog", "=", REGISTER_CATALOG)],
-                      columns=["uscc", "entity_name", "district_code", "industry_code", "establishment_date"])
+    reg = tables.read(
+        "silver.registration",
+        filters=[("catalog", "=", REGISTER_CATALOG)],
+        columns=["uscc", "entity_name", "district_code", "industry_code", "establishment_date"],
+    )
     reg = reg.where(F.col("uscc").isNotNull() & (F.col("establishment_date") <= F.lit(as_of)))
     # one row per entity (silver keeps one per record key already; be safe)
     reg = reg.dropDuplicates(["uscc"])
-    return reg.select("uscc", "entity_name", "district_code", section_of(F.col("industry_code")).alias("industry_section"), "establishment_date")
+    return reg.select(
+        "uscc", "entity_name", "district_code", section_of(F.col("industry_code")).alias("industry_section"), "establishment_date"
+    )
 
 
 def complaints(tables: Tables, settings: ComplaintsSettings, last_day: dt.date, registered: DataFrame) -> DataFrame:
@@ -131,15 +140,25 @@ def complaints(tables: Tables, settings: ComplaintsSettings, last_day: dt.date, 
     from pyspark.sql import functions as F
 
     if not tables.exists("silver.complaints"):
-        raise RegulakeError("complaint mining needs silver.complaints (catalog SCJG-008); run 'regulake run bronze' and 'regulake run silver' first")
-    c = tables.read("silver.complaints", filters=[("catalog", "=", settings.catalog)],
-                    columns=["complaint_id", "uscc", "entity_name", "received_date", "district_code", "complaint_text"])
+        raise RegulakeError(
+            "complaint mining needs silver.complaints (catalog SCJG-008); run 'regulake run bronze' and 'regulake run silver' first"
+        )
+    c = tables.read(
+        "silver.complaints",
+        filters=[("catalog", "=", settings.catalog)],
+        columns=["complaint_id", "uscc", "entity_name", "received_date", "district_code", "complaint_text"],
+    )
     c = c.where(F.col("complaint_id").isNotNull() & F.col("received_date").isNotNull() & (F.col("received_date") <= F.lit(last_day)))
     c = c.dropDuplicates(["complaint_id"])
     e = registered.select("uscc", F.col("entity_name").alias("_name"), F.col("district_code").alias("_district"), "industry_section")
     out = c.join(e, "uscc", "left")
     return out.select(
-        "complaint_id", "uscc", F.coalesce("entity_name", "_name").alias("entity_name"), "received_date",
+        "complaint_id",
+        "uscc",
+        F.coalesce("entity_name", "_name").alias("entity_name"),
+        "received_date",
         period_col("received_date", settings.period).alias("period"),
-        F.coalesce("district_code", "_district").alias("district_code"), "industry_section", "complaint_text",
+        F.coalesce("district_code", "_district").alias("district_code"),
+        "industry_section",
+        "complaint_text",
     )

@@ -5,6 +5,7 @@ Without a font holding Chinese glyphs every word renders as a row of boxes, so
 instead of drawing them. Files: ``<root>/<period>/<scope>.png`` with scope ``city``,
 ``district-440604`` or ``hotspot-440604-H``.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,11 @@ FONT_CANDIDATES = [
     "/Library/Fonts/Arial Unicode.ttf",
     "C:/Windows/Fonts/msyh.ttc",
 ]
-FONT_FIX = ("no font with Chinese glyphs found (word clouds would show boxes): install one, e.g. "
-            "'apt-get install fonts-wqy-microhei' on Debian/Ubuntu, or set complaints.wordcloud.font_path, "
-            "or turn word clouds off with complaints.wordcloud.enabled: false")
+FONT_FIX = (
+    "no font with Chinese glyphs found (word clouds would show boxes): install one, e.g. "
+    "'apt-get install fonts-wqy-microhei' on Debian/Ubuntu, or set complaints.wordcloud.font_path, "
+    "or turn word clouds off with complaints.wordcloud.enabled: false"
+)
 
 
 def _has_cjk(path: str) -> bool:
@@ -58,15 +61,26 @@ def find_font(configured: str | None = None) -> str:
     raise RegulakeError(FONT_FIX)
 
 
-def render(frequencies: dict[str, float], path: str | Path, font_path: str, width: int = 800, height: int = 500, max_words: int = 80) -> Path | None:
+def render(
+    frequencies: dict[str, float], path: str | Path, font_path: str, width: int = 800, height: int = 500, max_words: int = 80
+) -> Path | None:
     """Draw one cloud; returns the PNG's path (None when there are no words)."""
     freqs = {w: float(f) for w, f in frequencies.items() if f and f > 0}
     if not freqs:
         return None
     from wordcloud import WordCloud
 
-    wc = WordCloud(font_path=font_path, width=width, height=height, max_words=max_words, background_color="white",
-                   prefer_horizontal=0.95, random_state=7, collocations=False, colormap="tab10")
+    wc = WordCloud(
+        font_path=font_path,
+        width=width,
+        height=height,
+        max_words=max_words,
+        background_color="white",
+        prefer_horizontal=0.95,
+        random_state=7,
+        collocations=False,
+        colormap="tab10",
+    )
     wc.generate_from_frequencies(freqs)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,8 +90,17 @@ def render(frequencies: dict[str, float], path: str | Path, font_path: str, widt
     return path
 
 
-def render_period(period: str, words: list[tuple[str, str | None, str | None, str, float]], hotspots: list[tuple[str, str]],
-                  root: str | Path, font_path: str, scopes: list[str], width: int, height: int, max_words: int) -> list[Path]:
+def render_period(
+    period: str,
+    words: list[tuple[str, str | None, str | None, str, float]],
+    hotspots: list[tuple[str, str]],
+    root: str | Path,
+    font_path: str,
+    scopes: list[str],
+    width: int,
+    height: int,
+    max_words: int,
+) -> list[Path]:
     """All clouds of one period from gold.complaint_hot_words rows (scope, district_code, industry_section, word, keyness):
     city from scope ``city``, districts from ``district``, hotspots from their ``district_industry`` rows; words sized by keyness."""
     out: list[Path] = []
@@ -90,7 +113,9 @@ def render_period(period: str, words: list[tuple[str, str | None, str | None, st
     if "city" in scopes:
         jobs.append(("city", by_scope.get(("city", None, None), {})))
     if "district" in scopes:
-        jobs += [(f"district-{d}", f) for (scope, d, _), f in sorted(by_scope.items(), key=lambda kv: str(kv[0])) if scope == "district" and d]
+        jobs += [
+            (f"district-{d}", f) for (scope, d, _), f in sorted(by_scope.items(), key=lambda kv: str(kv[0])) if scope == "district" and d
+        ]
     if "hotspot" in scopes:
         jobs += [(f"hotspot-{d}-{s}", by_scope.get(("district_industry", d, s), {})) for d, s in hotspots]
     for name, freqs in jobs:

@@ -19,6 +19,7 @@ All functions take the segmented complaints (``complaint_id``, ``period``, ``dis
 * hot_words — per period x scope (city, district, district x industry): words and phrases ranked
   by keyness against general Chinese, beside their raw counts.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -39,8 +40,10 @@ def _word_total(keys):
 
 def _pairs_expr(col: str, window: int) -> str:
     """Spark SQL: the ordered pairs (a, b) of array ``col``, b within ``window`` elements after a (arrays of 2+ elements)."""
-    return (f"flatten(transform(sequence(1, size({col}) - 1), i -> transform(sequence(i + 1, least(i + {int(window)}, size({col}))), "
-            f"j -> named_struct('a', element_at({col}, i), 'b', element_at({col}, j)))))")
+    return (
+        f"flatten(transform(sequence(1, size({col}) - 1), i -> transform(sequence(i + 1, least(i + {int(window)}, size({col}))), "
+        f"j -> named_struct('a', element_at({col}, i), 'b', element_at({col}, j)))))"
+    )
 
 
 def phrases(tokens: DataFrame, window: int, min_count: int, min_llr: float, max_per_period: int) -> DataFrame:
@@ -52,10 +55,16 @@ def phrases(tokens: DataFrame, window: int, min_count: int, min_llr: float, max_
 
     uni = tokens.select("period", F.explode("words").alias("word")).groupBy("period", "word").agg(F.count(F.lit(1)).alias("n_word"))
     totals = uni.groupBy("period").agg(F.sum("n_word").alias("words"))
-    pairs = (tokens.where(F.size("words") > 1).select("period", "complaint_id", F.explode(F.expr(_pairs_expr("words", window))).alias("p"))
-             .where(F.col("p.a") != F.col("p.b")))
-    pc = pairs.groupBy("period", F.col("p.a").alias("word_a"), F.col("p.b").alias("word_b")).agg(
-        F.count(F.lit(1)).alias("count"), F.countDistinct("complaint_id").alias("complaints")).where(F.col("count") >= min_count)
+    pairs = (
+        tokens.where(F.size("words") > 1)
+        .select("period", "complaint_id", F.explode(F.expr(_pairs_expr("words", window))).alias("p"))
+        .where(F.col("p.a") != F.col("p.b"))
+    )
+    pc = (
+        pairs.groupBy("period", F.col("p.a").alias("word_a"), F.col("p.b").alias("word_b"))
+        .agg(F.count(F.lit(1)).alias("count"), F.countDistinct("complaint_id").alias("complaints"))
+        .where(F.col("count") >= min_count)
+    )
     a = uni.select("period", F.col("word").alias("word_a"), F.col("n_word").alias("count_a"))
     b = uni.select("period", F.col("word").alias("word_b"), F.col("n_word").alias("count_b"))
     out = pc.join(a, ["period", "word_a"]).join(b, ["period", "word_b"]).join(F.broadcast(totals), "period")
@@ -63,31 +72,52 @@ def phrases(tokens: DataFrame, window: int, min_count: int, min_llr: float, max_
     out = out.where(F.col("llr") >= min_llr).withColumn("phrase", join_phrase_col(F.col("word_a"), F.col("word_b")))
     w = Window.partitionBy("period").orderBy(F.desc("llr"), F.desc("count"), "phrase")
     out = out.withColumn("rank", F.row_number().over(w)).where(F.col("rank") <= max_per_period)
-    return out.select("period", "rank", "phrase", "word_a", "word_b", "count", "complaints", "count_a", "count_b",
-                      F.col("words").alias("period_words"), "llr")
+    return out.select(
+        "period",
+        "rank",
+        "phrase",
+        "word_a",
+        "word_b",
+        "count",
+        "complaints",
+        "count_a",
+        "count_b",
+        F.col("words").alias("period_words"),
+        "llr",
+    )
 
 
 def phrase_occurrences(tokens: DataFrame, found: DataFrame, window: int) -> DataFrame:
     """One row per occurrence of a phrase in a complaint: the group keys, complaint_id, word (the phrase), parts."""
     from pyspark.sql import functions as F
 
-    pairs = (tokens.where(F.size("words") > 1).select(*GROUP, "complaint_id", F.explode(F.expr(_pairs_expr("words", window))).alias("p"))
-             .select(*GROUP, "complaint_id", F.col("p.a").alias("word_a"), F.col("p.b").alias("word_b")))
+    pairs = (
+        tokens.where(F.size("words") > 1)
+        .select(*GROUP, "complaint_id", F.explode(F.expr(_pairs_expr("words", window))).alias("p"))
+        .select(*GROUP, "complaint_id", F.col("p.a").alias("word_a"), F.col("p.b").alias("word_b"))
+    )
     ph = found.select("period", "word_a", "word_b", "phrase")
     return pairs.join(F.broadcast(ph), ["period", "word_a", "word_b"]).select(
-        *GROUP, "complaint_id", F.col("phrase").alias("word"), F.array("word_a", "word_b").alias("parts"))
+        *GROUP, "complaint_id", F.col("phrase").alias("word"), F.array("word_a", "word_b").alias("parts")
+    )
 
 
 def word_counts(tokens: DataFrame, phrase_occ: DataFrame | None = None) -> DataFrame:
     """period, district_code, industry_section, word, kind (word | phrase), parts (a phrase's two words), count, complaints."""
     from pyspark.sql import functions as F
 
-    terms = tokens.select(*GROUP, "complaint_id", F.explode("words").alias("word"), F.lit("word").alias("kind"),
-                          F.lit(None).cast("array<string>").alias("parts"))
+    terms = tokens.select(
+        *GROUP,
+        "complaint_id",
+        F.explode("words").alias("word"),
+        F.lit("word").alias("kind"),
+        F.lit(None).cast("array<string>").alias("parts"),
+    )
     if phrase_occ is not None:
         terms = terms.unionByName(phrase_occ.select(*GROUP, "complaint_id", "word", F.lit("phrase").alias("kind"), "parts"))
-    return terms.groupBy(*GROUP, "word", "kind").agg(F.count(F.lit(1)).alias("count"), F.countDistinct("complaint_id").alias("complaints"),
-                                                     F.first("parts").alias("parts"))
+    return terms.groupBy(*GROUP, "word", "kind").agg(
+        F.count(F.lit(1)).alias("count"), F.countDistinct("complaint_id").alias("complaints"), F.first("parts").alias("parts")
+    )
 
 
 def with_keyness(df: DataFrame, background: DataFrame, background_total: int, k: float) -> DataFrame:
@@ -98,14 +128,17 @@ def with_keyness(df: DataFrame, background: DataFrame, background_total: int, k:
 
     out = df.join(F.broadcast(background), "word", "left").withColumn("background_count", F.coalesce("background_count", F.lit(0)))
     bg, tot = F.col("background_count"), F.col("total_words")
-    return (out.withColumn("per_million", F.col("count") / tot * MILLION)
-            .withColumn("background_per_million", bg / F.lit(float(background_total)) * MILLION)
-            .withColumn("keyness", keyness_col(F.col("count"), tot, bg, background_total, k))
-            .withColumn("log_likelihood", log_likelihood_col(F.col("count"), tot, bg, background_total)))
+    return (
+        out.withColumn("per_million", F.col("count") / tot * MILLION)
+        .withColumn("background_per_million", bg / F.lit(float(background_total)) * MILLION)
+        .withColumn("keyness", keyness_col(F.col("count"), tot, bg, background_total, k))
+        .withColumn("log_likelihood", log_likelihood_col(F.col("count"), tot, bg, background_total))
+    )
 
 
-def frequencies(counts: DataFrame, min_count: int, background: DataFrame | None = None, background_total: int = 0,
-                k: float = 10.0) -> DataFrame:
+def frequencies(
+    counts: DataFrame, min_count: int, background: DataFrame | None = None, background_total: int = 0, k: float = 10.0
+) -> DataFrame:
     """Word and phrase counts per period x district x industry with their share of the group's words (and keyness)."""
     from pyspark.sql import functions as F
 
@@ -148,8 +181,9 @@ def scoped_counts(counts: DataFrame) -> DataFrame:
 
     out = None
     for scope, keys in SCOPES.items():
-        g = counts.groupBy("period", *keys, "word", "kind").agg(F.sum("count").alias("count"), F.sum("complaints").alias("complaints"),
-                                                              F.first("parts").alias("parts"))
+        g = counts.groupBy("period", *keys, "word", "kind").agg(
+            F.sum("count").alias("count"), F.sum("complaints").alias("complaints"), F.first("parts").alias("parts")
+        )
         for k in ("district_code", "industry_section"):
             if k not in keys:
                 g = g.withColumn(k, F.lit(None).cast("string"))
@@ -174,13 +208,23 @@ def rising(counts: DataFrame, previous: dict[str, str], min_count: int, min_rati
     keys = ["scope", "district_code", "industry_section", "word", "kind"]
     following = F.create_map(*[F.lit(x) for x in chain.from_iterable((p, c) for c, p in previous.items())])
     current = F.create_map(*[F.lit(x) for x in chain.from_iterable((c, c) for c in previous)])
-    both = s.select(*keys, current[F.col("period")].alias("period"), F.col("count"), F.lit(0).cast("long").alias("previous_count")).unionByName(
-        s.select(*keys, following[F.col("period")].alias("period"), F.lit(0).cast("long").alias("count"), F.col("count").alias("previous_count")))
-    g = both.where(F.col("period").isNotNull()).groupBy("period", *keys).agg(F.sum("count").alias("count"), F.sum("previous_count").alias("previous_count"))
+    both = s.select(
+        *keys, current[F.col("period")].alias("period"), F.col("count"), F.lit(0).cast("long").alias("previous_count")
+    ).unionByName(
+        s.select(
+            *keys, following[F.col("period")].alias("period"), F.lit(0).cast("long").alias("count"), F.col("count").alias("previous_count")
+        )
+    )
+    g = (
+        both.where(F.col("period").isNotNull())
+        .groupBy("period", *keys)
+        .agg(F.sum("count").alias("count"), F.sum("previous_count").alias("previous_count"))
+    )
     scope_w = Window.partitionBy("period", "scope", "district_code", "industry_section")
     word = F.col("kind") == "word"
-    g = (g.withColumn("total_words", F.sum(F.when(word, F.col("count")).otherwise(F.lit(0))).over(scope_w))
-         .withColumn("previous_words", F.sum(F.when(word, F.col("previous_count")).otherwise(F.lit(0))).over(scope_w)))
+    g = g.withColumn("total_words", F.sum(F.when(word, F.col("count")).otherwise(F.lit(0))).over(scope_w)).withColumn(
+        "previous_words", F.sum(F.when(word, F.col("previous_count")).otherwise(F.lit(0))).over(scope_w)
+    )
     prev_label = F.create_map(*[F.lit(x) for x in chain.from_iterable(previous.items())])
     out = (
         g.where(F.col("previous_words") > 0)  # no words in the scope's previous period: nothing can rise
@@ -193,8 +237,20 @@ def rising(counts: DataFrame, previous: dict[str, str], min_count: int, min_rati
     )
     w = Window.partitionBy("period", "scope", "district_code", "industry_section").orderBy(F.desc("ratio"), F.desc("count"), "word")
     return out.withColumn("rank", F.row_number().over(w)).select(
-        "period", "previous_period", "scope", "district_code", "industry_section", "rank", "word", "kind", "count", "previous_count",
-        "share", "previous_share", "ratio", "is_new",
+        "period",
+        "previous_period",
+        "scope",
+        "district_code",
+        "industry_section",
+        "rank",
+        "word",
+        "kind",
+        "count",
+        "previous_count",
+        "share",
+        "previous_share",
+        "ratio",
+        "is_new",
     )
 
 
@@ -209,8 +265,22 @@ def hot_words(counts: DataFrame, background: DataFrame, background_total: int, k
     s = with_keyness(s, background, background_total, k).withColumn("share", F.col("count") / F.col("total_words"))
     w = Window.partitionBy(*keys).orderBy(F.desc("keyness"), F.desc("count"), "word")
     out = s.withColumn("rank", F.row_number().over(w)).where(F.col("rank") <= top)
-    return out.select(*keys, "rank", "word", "kind", "parts", "count", "complaints", "share", "keyness", "log_likelihood",
-                      "per_million", "background_per_million", "background_count", "total_words")
+    return out.select(
+        *keys,
+        "rank",
+        "word",
+        "kind",
+        "parts",
+        "count",
+        "complaints",
+        "share",
+        "keyness",
+        "log_likelihood",
+        "per_million",
+        "background_per_million",
+        "background_count",
+        "total_words",
+    )
 
 
 def cooccurrence(tokens: DataFrame, min_count: int, min_lift: float, max_words: int) -> DataFrame:
@@ -221,9 +291,13 @@ def cooccurrence(tokens: DataFrame, min_count: int, min_lift: float, max_words: 
     docs = docs.where(F.size("w") > 0)
     n_docs = docs.groupBy("period").agg(F.count(F.lit(1)).alias("n"))
     singles = docs.select("period", F.explode("w").alias("word")).groupBy("period", "word").agg(F.count(F.lit(1)).alias("n_word"))
-    pairs_expr = "flatten(transform(w, (x, i) -> transform(slice(w, i + 2, greatest(size(w) - i - 1, 0)), y -> named_struct('a', x, 'b', y))))"
+    pairs_expr = (
+        "flatten(transform(w, (x, i) -> transform(slice(w, i + 2, greatest(size(w) - i - 1, 0)), y -> named_struct('a', x, 'b', y))))"
+    )
     pairs = docs.where(F.size("w") > 1).select("period", F.explode(F.expr(pairs_expr)).alias("p"))
-    pair_counts = pairs.groupBy("period", F.col("p.a").alias("word_a"), F.col("p.b").alias("word_b")).agg(F.count(F.lit(1)).alias("complaints"))
+    pair_counts = pairs.groupBy("period", F.col("p.a").alias("word_a"), F.col("p.b").alias("word_b")).agg(
+        F.count(F.lit(1)).alias("complaints")
+    )
     pair_counts = pair_counts.where(F.col("complaints") >= min_count)
     a = singles.select("period", F.col("word").alias("word_a"), F.col("n_word").alias("n_a"))
     b = singles.select("period", F.col("word").alias("word_b"), F.col("n_word").alias("n_b"))
@@ -235,5 +309,16 @@ def cooccurrence(tokens: DataFrame, min_count: int, min_lift: float, max_words: 
         .withColumn("lift", F.col("complaints") * F.col("n") / (F.col("n_a") * F.col("n_b")))
         .where(F.col("lift") >= min_lift)
     )
-    return out.select("period", "word_a", "word_b", "complaints", F.col("n_a").alias("complaints_a"), F.col("n_b").alias("complaints_b"),
-                      F.col("n").alias("period_complaints"), "support", "confidence_ab", "confidence_ba", "lift")
+    return out.select(
+        "period",
+        "word_a",
+        "word_b",
+        "complaints",
+        F.col("n_a").alias("complaints_a"),
+        F.col("n_b").alias("complaints_b"),
+        F.col("n").alias("period_complaints"),
+        "support",
+        "confidence_ab",
+        "confidence_ba",
+        "lift",
+    )

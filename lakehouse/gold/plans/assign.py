@@ -13,6 +13,7 @@ pool in its order (its neighbours, then every inspector of the city) and is mark
 a plan fails only when the whole city cannot staff a task, before any assignment with every item
 the city lacks inspectors for, or, when staffing runs out mid-way, with the task and why.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -51,15 +52,17 @@ def normalise_inspectors(df: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in INSPECTOR_COLUMNS if c not in df.columns]
     if missing:
         raise RegulakeError(f"the inspector register lacks column(s) {missing}")
-    out = pd.DataFrame({
-        "inspector_id": df["inspector_id"].astype(str).tolist(),
-        "district_code": df["district_code"].astype(str).tolist(),
-        "department": [None if v is None else str(v) for v in df["department"]],
-        "qualifications": [sorted(set(_list(v))) for v in df["qualifications"]],
-        "conflicts": [sorted(set(_list(v))) for v in df["conflicts"]],
-        "home_town_code": [None if v is None or (isinstance(v, float)) else str(v) for v in df["home_town_code"]],
-        "active": [bool(v) for v in df["active"]],
-    })
+    out = pd.DataFrame(
+        {
+            "inspector_id": df["inspector_id"].astype(str).tolist(),
+            "district_code": df["district_code"].astype(str).tolist(),
+            "department": [None if v is None else str(v) for v in df["department"]],
+            "qualifications": [sorted(set(_list(v))) for v in df["qualifications"]],
+            "conflicts": [sorted(set(_list(v))) for v in df["conflicts"]],
+            "home_town_code": [None if v is None or (isinstance(v, float)) else str(v) for v in df["home_town_code"]],
+            "active": [bool(v) for v in df["active"]],
+        }
+    )
     if out["inspector_id"].duplicated().any():
         raise RegulakeError("the inspector register holds an inspector id twice")
     return out.sort_values("inspector_id", kind="stable").reset_index(drop=True)
@@ -73,7 +76,7 @@ def recused(insp: dict, uscc: str, town: str | None, recusal: RecusalRules) -> b
     return False
 
 
-CITY = "*"   # the city-level pool: every active inspector of the city
+CITY = "*"  # the city-level pool: every active inspector of the city
 
 
 def staffing_order(district: str, fallback: Fallback | None) -> list[str]:
@@ -113,57 +116,116 @@ def check_feasibility(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap
         qualified = int(sum(sum(item in q for q in p["qualifications"]) for p in pools))
         if qualified < k:
             if city:
-                continue   # reported once for the whole city below
+                continue  # reported once for the whole city below
             where = "" if len(order) == 1 else f" in {_where(order)}"
-            problems.append({"district_code": district, "inspection_item": item, "tasks": int(len(g)), "qualified": qualified,
-                             "reason": f"{qualified} qualified inspector(s){where}, {k} needed per task"})
+            problems.append(
+                {
+                    "district_code": district,
+                    "inspection_item": item,
+                    "tasks": int(len(g)),
+                    "qualified": qualified,
+                    "reason": f"{qualified} qualified inspector(s){where}, {k} needed per task",
+                }
+            )
         elif not use_fallback and len(g) * k > qualified * cap:
-            problems.append({"district_code": district, "inspection_item": item, "tasks": int(len(g)), "qualified": qualified,
-                             "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {qualified} qualified "
-                                       f"inspectors × workload cap {cap} = {qualified * cap}"})
+            problems.append(
+                {
+                    "district_code": district,
+                    "inspection_item": item,
+                    "tasks": int(len(g)),
+                    "qualified": qualified,
+                    "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {qualified} qualified "
+                    f"inspectors × workload cap {cap} = {qualified * cap}",
+                }
+            )
     if city:
         for item, g in tasks.groupby("inspection_item", sort=True):
             qualified = int(sum(item in q for q in active["qualifications"]))
             if qualified < k:
-                problems.append({"district_code": CITY, "inspection_item": item, "tasks": int(len(g)), "qualified": qualified,
-                                 "reason": f"{qualified} qualified inspector(s), {k} needed per task"})
+                problems.append(
+                    {
+                        "district_code": CITY,
+                        "inspection_item": item,
+                        "tasks": int(len(g)),
+                        "qualified": qualified,
+                        "reason": f"{qualified} qualified inspector(s), {k} needed per task",
+                    }
+                )
             elif len(g) * k > qualified * cap:
-                problems.append({"district_code": CITY, "inspection_item": item, "tasks": int(len(g)), "qualified": qualified,
-                                 "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {qualified} qualified "
-                                           f"inspectors × workload cap {cap} = {qualified * cap}"})
+                problems.append(
+                    {
+                        "district_code": CITY,
+                        "inspection_item": item,
+                        "tasks": int(len(g)),
+                        "qualified": qualified,
+                        "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {qualified} qualified "
+                        f"inspectors × workload cap {cap} = {qualified * cap}",
+                    }
+                )
         n = len(active)
         if len(tasks) * k > n * cap:
-            problems.append({"district_code": CITY, "inspection_item": "*", "tasks": int(len(tasks)), "qualified": n,
-                             "reason": f"{len(tasks)} tasks × {k} inspectors = {len(tasks) * k} assignments but {n} inspectors × "
-                                       f"workload cap {cap} = {n * cap}"})
+            problems.append(
+                {
+                    "district_code": CITY,
+                    "inspection_item": "*",
+                    "tasks": int(len(tasks)),
+                    "qualified": n,
+                    "reason": f"{len(tasks)} tasks × {k} inspectors = {len(tasks) * k} assignments but {n} inspectors × "
+                    f"workload cap {cap} = {n * cap}",
+                }
+            )
     elif not use_fallback:
         for district, g in tasks.groupby("district_code", sort=True):
             pool = by_district.get(district)
             n = 0 if pool is None else len(pool)
             if n and len(g) * k > n * cap:
-                problems.append({"district_code": district, "inspection_item": "*", "tasks": int(len(g)), "qualified": n,
-                                 "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {n} inspectors × "
-                                           f"workload cap {cap} = {n * cap}"})
+                problems.append(
+                    {
+                        "district_code": district,
+                        "inspection_item": "*",
+                        "tasks": int(len(g)),
+                        "qualified": n,
+                        "reason": f"{len(g)} tasks × {k} inspectors = {len(g) * k} assignments but {n} inspectors × "
+                        f"workload cap {cap} = {n * cap}",
+                    }
+                )
     return problems
 
 
 def _explain(problems: list[dict]) -> str:
-    lines = [(f"the whole city, item {p['inspection_item']}" if p["district_code"] == CITY else
-              f"district {p['district_code']}, item {p['inspection_item']}") + f": {p['reason']}" for p in problems]
-    return ("the plan cannot be staffed:\n  " + "\n  ".join(lines) +
-            "\nadd qualified inspectors to those districts, raise the workload cap, or shrink the plan")
+    lines = [
+        (
+            f"the whole city, item {p['inspection_item']}"
+            if p["district_code"] == CITY
+            else f"district {p['district_code']}, item {p['inspection_item']}"
+        )
+        + f": {p['reason']}"
+        for p in problems
+    ]
+    return (
+        "the plan cannot be staffed:\n  "
+        + "\n  ".join(lines)
+        + "\nadd qualified inspectors to those districts, raise the workload cap, or shrink the plan"
+    )
 
 
 @dataclass
 class Staffing:
-    inspectors: list[list[str]]        # per task (tasks' row order), sorted ids
-    loads: dict[str, int]              # every active inspector's number of tasks
-    staffed_from: list[str]            # per task: the districts its inspectors came from, in fallback order
-    cross_district: list[bool]         # per task: any inspector from outside the task's district
+    inspectors: list[list[str]]  # per task (tasks' row order), sorted ids
+    loads: dict[str, int]  # every active inspector's number of tasks
+    staffed_from: list[str]  # per task: the districts its inspectors came from, in fallback order
+    cross_district: list[bool]  # per task: any inspector from outside the task's district
 
 
-def assign_inspectors(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap: int, recusal: RecusalRules,
-                      material: bytes, fallback: Fallback | None = None) -> Staffing:
+def assign_inspectors(
+    tasks: pd.DataFrame,
+    inspectors: pd.DataFrame,
+    k: int,
+    cap: int,
+    recusal: RecusalRules,
+    material: bytes,
+    fallback: Fallback | None = None,
+) -> Staffing:
     """Inspectors per task: its district first, then (``fallback``) the neighbouring districts in their recorded
     order, then the city register; fails only when not even the last pool can staff a task."""
     from lakehouse.gold.plans.keys import draw_keys
@@ -180,8 +242,10 @@ def assign_inspectors(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap
 
     use_city = fallback is not None and fallback.enabled and fallback.city
     active = insp[insp["active"]]
-    records = {r["inspector_id"]: {"conflicts": set(r["conflicts"]), "home_town_code": r["home_town_code"],
-                                   "district_code": r["district_code"]} for r in active.to_dict("records")}
+    records = {
+        r["inspector_id"]: {"conflicts": set(r["conflicts"]), "home_town_code": r["home_town_code"], "district_code": r["district_code"]}
+        for r in active.to_dict("records")
+    }
     pools_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
     heaps: dict[tuple[str, str], list] = defaultdict(list)
     for r in active.itertuples():
@@ -190,7 +254,7 @@ def assign_inspectors(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap
             if use_city:
                 pools_of[r.inspector_id].append((CITY, q))
     level_keys = draw_keys(material, "assign-level", [f"{i}|0" for i in records])
-    for (i, key) in zip(records, level_keys.tolist()):
+    for i, key in zip(records, level_keys.tolist()):
         for pool in pools_of[i]:
             heaps[pool].append((0, key, i))
     for h in heaps.values():
@@ -233,9 +297,14 @@ def assign_inspectors(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap
             rec = sum(recused(records[c], uscc, town, recusal) for c in qualified)
             full = sum(loads[c] >= cap for c in qualified if not recused(records[c], uscc, town, recusal))
             where = "" if len(tiers) == 1 else f" in {_where(tiers)}"
-            problem = {"district_code": CITY if CITY in tiers else district, "inspection_item": item, "tasks": 1,
-                       "qualified": len(qualified), "tried": tiers,
-                       "reason": f"task for {uscc}: {len(qualified)} qualified{where}, {rec} recused, {full} at the workload cap {cap}; {k} needed"}
+            problem = {
+                "district_code": CITY if CITY in tiers else district,
+                "inspection_item": item,
+                "tasks": 1,
+                "qualified": len(qualified),
+                "tried": tiers,
+                "reason": f"task for {uscc}: {len(qualified)} qualified{where}, {rec} recused, {full} at the workload cap {cap}; {k} needed",
+            }
             raise InfeasiblePlanError(_explain([problem]), [problem])
         for c in chosen:
             loads[c] += 1

@@ -12,6 +12,7 @@ so the trail — and the public — see every attempt, not only the one that was
 All three tables are audit tables (``audit=True``): their logs and files stay for the audit
 horizon (``warehouse.audit_retention_days``, 365 days), so every version stays readable.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -94,8 +95,9 @@ def read_time(text) -> dt.datetime | None:
     return None if text is None else utc(text)
 
 
-def read_rows(tables: Tables, name: str, version: int | None = None, filters: list | None = None,
-              columns: list[str] | None = None) -> list[dict]:
+def read_rows(
+    tables: Tables, name: str, version: int | None = None, filters: list | None = None, columns: list[str] | None = None
+) -> list[dict]:
     """Rows of one of our (small) audit/gold tables through delta-rs, without a Spark job.
 
     The tables keep the plain Delta protocol, so delta-rs reads exactly what Spark would;
@@ -149,15 +151,26 @@ def freeze_register(spark: SparkSession, tables: Tables, plan_id: str, register:
     rows = register[list(REGISTER_COLUMNS)].copy()
     rows["establishment_date"] = [dt.date.fromisoformat(v) if v else None for v in rows["establishment_date"]]
     rows.insert(0, "plan_id", plan_id)
-    records = [{k: (None if isinstance(v, float) and v != v and k not in ("probability", "days_since_inspection") else v)
-                for k, v in r.items()} for r in rows.to_dict("records")]
+    records = [
+        {k: (None if isinstance(v, float) and v != v and k not in ("probability", "days_since_inspection") else v) for k, v in r.items()}
+        for r in rows.to_dict("records")
+    ]
     for r in records:
         for k in ("probability", "days_since_inspection"):
             if r[k] is not None and r[k] != r[k]:
                 r[k] = None
     df = spark.createDataFrame(records, REGISTER_SCHEMA)
-    return int(tables.write(REGISTERS, df, mode="overwrite", partition_by=["plan_id"], replace_where={"plan_id": plan_id}, audit=True,
-                         schema_mode="add_columns").version)
+    return int(
+        tables.write(
+            REGISTERS,
+            df,
+            mode="overwrite",
+            partition_by=["plan_id"],
+            replace_where={"plan_id": plan_id},
+            audit=True,
+            schema_mode="add_columns",
+        ).version
+    )
 
 
 def read_register(tables: Tables, plan_id: str, version: int | None = None) -> pd.DataFrame:
@@ -177,8 +190,11 @@ def write_tasks(spark: SparkSession, tables: Tables, plan_id: str, tasks: pd.Dat
         r["inspectors"] = list(r["inspectors"])
         r["cross_district"] = bool(r.get("cross_district") or False)
     df = spark.createDataFrame(records, TASKS_SCHEMA) if records else spark.createDataFrame([], TASKS_SCHEMA)
-    return int(tables.write(TASKS, df, mode="overwrite", partition_by=["plan_id"], replace_where={"plan_id": plan_id}, audit=True,
-                         schema_mode="add_columns").version)
+    return int(
+        tables.write(
+            TASKS, df, mode="overwrite", partition_by=["plan_id"], replace_where={"plan_id": plan_id}, audit=True, schema_mode="add_columns"
+        ).version
+    )
 
 
 def read_tasks(tables: Tables, plan_id: str, version: int | None = None) -> pd.DataFrame:

@@ -15,6 +15,7 @@
   plan's public status: committed (T not reached), awaiting draw, drawn, failed, abandoned (replaced by a new
   commitment, or never drawn ``abandon_after_hours`` after T), drawn more than once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,7 +62,7 @@ def public_tasks(tasks) -> list[list]:
     """The public part of each task (uscc, district, item, cross-district), sorted by uscc — what the public
     results table shows of it; its fingerprint goes into the ledger with the draw."""
     rows = []
-    for r in (tasks.to_dict("records") if hasattr(tasks, "to_dict") else tasks):
+    for r in tasks.to_dict("records") if hasattr(tasks, "to_dict") else tasks:
         rows.append([str(r["uscc"]), str(r["district_code"]), str(r["inspection_item"]), bool(r.get("cross_district") or False)])
     return sorted(rows)
 

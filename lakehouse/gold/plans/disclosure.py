@@ -17,6 +17,7 @@ the risk assessment of a named entity).
 Both are plain Delta tables in gold (Trino serves them); ``public_router`` is a FastAPI router
 over the same tables for the scoring API (``app.include_router(public_router(root))``).
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,22 @@ RESULTS_SCHEMA = (
     "inspection_result_name string, authority string, cross_district boolean"
 )
 # never in a public table, whatever the upstream schema grows into
-FORBIDDEN = ("inspector", "probability", "priority", "signal", "hotspot", "cluster", "risk", "share", "reason", "legal_rep", "phone",
-             "id_hash", "id_masked", "stratum")
+FORBIDDEN = (
+    "inspector",
+    "probability",
+    "priority",
+    "signal",
+    "hotspot",
+    "cluster",
+    "risk",
+    "share",
+    "reason",
+    "legal_rep",
+    "phone",
+    "id_hash",
+    "id_masked",
+    "stratum",
+)
 
 
 def _code_names() -> tuple[dict, dict]:
@@ -113,8 +128,11 @@ def publish(spark: SparkSession, tables: Tables, plan_id: str, settings=None, no
     if not rows_l and not pair:
         raise RegulakeError(f"plan {plan_id} has no commitment or draw to publish")
     hours = settings.randomness.abandon_after_hours if settings is not None else 168
-    st = cm.plan_status(rows_l, now or audit.now(), hours) if rows_l else {"status": "drawn without a published commitment",
-                                                                            "attempt": pair[1]["attempt"], "abandoned_attempts": 0}
+    st = (
+        cm.plan_status(rows_l, now or audit.now(), hours)
+        if rows_l
+        else {"status": "drawn without a published commitment", "attempt": pair[1]["attempt"], "abandoned_attempts": 0}
+    )
     by = cm.attempts(rows_l)
     latest = by.get(st["attempt"], []) if rows_l else []
     drawn = [e for e in rows_l if e["event"] == "drawn"]
@@ -135,41 +153,83 @@ def publish(spark: SparkSession, tables: Tables, plan_id: str, settings=None, no
         results = _results(tables, tasks)
         for t in tasks.to_dict("records"):
             r = results.get((t["task_id"], t["uscc"]), {})
-            rows.append({
-                "plan_id": plan_id, "task_id": t["task_id"], "uscc": t["uscc"], "entity_name": t["entity_name"],
-                "district_code": t["district_code"], "district_name": districts.get(t["district_code"]),
-                "inspection_item": t["inspection_item"], "inspection_item_name": item_names.get(t["inspection_item"]),
-                "inspection_date": r.get("inspection_date"), "inspection_result": r.get("inspection_result"),
-                "inspection_result_name": result_names.get(r.get("inspection_result")), "authority": r.get("authority") or plan.authority,
-                "cross_district": bool(t.get("cross_district") is True),
-            })
+            rows.append(
+                {
+                    "plan_id": plan_id,
+                    "task_id": t["task_id"],
+                    "uscc": t["uscc"],
+                    "entity_name": t["entity_name"],
+                    "district_code": t["district_code"],
+                    "district_name": districts.get(t["district_code"]),
+                    "inspection_item": t["inspection_item"],
+                    "inspection_item_name": item_names.get(t["inspection_item"]),
+                    "inspection_date": r.get("inspection_date"),
+                    "inspection_result": r.get("inspection_result"),
+                    "inspection_result_name": result_names.get(r.get("inspection_result")),
+                    "authority": r.get("authority") or plan.authority,
+                    "cross_district": bool(t.get("cross_district") is True),
+                }
+            )
     reported = sum(1 for r in rows if r["inspection_result"])
     problems = sum(1 for r in rows if r["inspection_result"] and r["inspection_result"] != "1")
     value = json.loads(drawn[-1]["public_value_json"]) if drawn and drawn[-1].get("public_value_json") else {}
     rnd = c.get("randomness") or {}
     plan_row = {
-        "plan_id": plan_id, "plan_name": plan.name, "authority": plan.authority, "period_start": plan.period.start,
-        "period_end": plan.period.end, "items": [i.code for i in plan.items], "item_names": [item_names.get(i.code, "") for i in plan.items],
-        "tasks": len(rows), "inspectors_per_task": plan.inspectors_per_task, "rule_version": c.get("rule_version") or (com or {}).get("rule_version"),
-        "seed_hash": (com_pub or {}).get("share_hash") or (com or {}).get("seed_hash"), "seed": rev["seed"] if rev else None,
+        "plan_id": plan_id,
+        "plan_name": plan.name,
+        "authority": plan.authority,
+        "period_start": plan.period.start,
+        "period_end": plan.period.end,
+        "items": [i.code for i in plan.items],
+        "item_names": [item_names.get(i.code, "") for i in plan.items],
+        "tasks": len(rows),
+        "inspectors_per_task": plan.inspectors_per_task,
+        "rule_version": c.get("rule_version") or (com or {}).get("rule_version"),
+        "seed_hash": (com_pub or {}).get("share_hash") or (com or {}).get("seed_hash"),
+        "seed": rev["seed"] if rev else None,
         "drawn_at": rev["at"] if rev else None,
         "input_versions": json.dumps(c.get("input_versions") or (com or {}).get("input_versions"), sort_keys=True),
         "verify_command": f"regulake plan verify {plan_id}  |  python -m lakehouse.gold.plans.verifier {plan_id} --tables <published tables>",
-        "results_reported": reported, "problems_found": problems, "published_at": audit.now(),
-        "status": st["status"], "attempt": st["attempt"], "abandoned_attempts": st["abandoned_attempts"],
+        "results_reported": reported,
+        "problems_found": problems,
+        "published_at": audit.now(),
+        "status": st["status"],
+        "attempt": st["attempt"],
+        "abandoned_attempts": st["abandoned_attempts"],
         "commitment_hash": (com_pub or {}).get("commitment_hash"),
-        "committed_at": audit.read_time(c["committed_at"]) if c else None, "reveal_after": audit.read_time(c["reveal_after"]) if c else None,
-        "randomness_source": _source_text(rnd["source"]) if rnd else None, "randomness_target": (rnd.get("target") or {}).get("text"),
-        "public_value": _value_text(value), "cross_district_tasks": sum(1 for r in rows if r["cross_district"]),
+        "committed_at": audit.read_time(c["committed_at"]) if c else None,
+        "reveal_after": audit.read_time(c["reveal_after"]) if c else None,
+        "randomness_source": _source_text(rnd["source"]) if rnd else None,
+        "randomness_target": (rnd.get("target") or {}).get("text"),
+        "public_value": _value_text(value),
+        "cross_district_tasks": sum(1 for r in rows if r["cross_district"]),
     }
-    v1 = tables.write(PUBLIC_PLANS, spark.createDataFrame([plan_row], PLANS_SCHEMA), mode="overwrite",
-                      partition_by=["plan_id"], replace_where={"plan_id": plan_id}, schema_mode="add_columns").version
+    v1 = tables.write(
+        PUBLIC_PLANS,
+        spark.createDataFrame([plan_row], PLANS_SCHEMA),
+        mode="overwrite",
+        partition_by=["plan_id"],
+        replace_where={"plan_id": plan_id},
+        schema_mode="add_columns",
+    ).version
     df = spark.createDataFrame(rows, RESULTS_SCHEMA) if rows else spark.createDataFrame([], RESULTS_SCHEMA)
     assert not any(any(f in c_ for f in FORBIDDEN) for c_ in df.columns)
-    v2 = tables.write(PUBLIC_RESULTS, df.withColumn("inspection_date", F.col("inspection_date").cast("date")), mode="overwrite",
-                      partition_by=["plan_id"], replace_where={"plan_id": plan_id}, schema_mode="add_columns").version
-    return {"plans_version": v1, "results_version": v2, "tasks": len(rows), "results_reported": reported, "problems_found": problems,
-            "status": st["status"]}
+    v2 = tables.write(
+        PUBLIC_RESULTS,
+        df.withColumn("inspection_date", F.col("inspection_date").cast("date")),
+        mode="overwrite",
+        partition_by=["plan_id"],
+        replace_where={"plan_id": plan_id},
+        schema_mode="add_columns",
+    ).version
+    return {
+        "plans_version": v1,
+        "results_version": v2,
+        "tasks": len(rows),
+        "results_reported": reported,
+        "problems_found": problems,
+        "status": st["status"],
+    }
 
 
 def _results(tables: Tables, tasks) -> dict:
@@ -178,8 +238,9 @@ def _results(tables: Tables, tasks) -> dict:
 
     if len(tasks) == 0:
         return {}
-    rows = inspection_rows(tables, sorted(set(tasks["task_id"])),
-                           ["uscc", "inspection_date", "inspection_result", "authority", "update_time"])
+    rows = inspection_rows(
+        tables, sorted(set(tasks["task_id"])), ["uscc", "inspection_date", "inspection_result", "authority", "update_time"]
+    )
     keep = set(zip(tasks["task_id"], tasks["uscc"]))
     out = {}
     for r in sorted(rows, key=lambda r: (r.get("update_time") is not None, r.get("update_time") or 0)):
@@ -239,7 +300,10 @@ def public_router(warehouse_root: str, storage_options: dict | None = None):
         """The public ledger: every commitment, share, draw, failure and abandoned attempt (without the task lists)."""
         from lakehouse.gold.plans.commitment import LEDGER
 
-        return [{k: v for k, v in r.items() if k != "public_tasks_json"} for r in read_public(warehouse_root, LEDGER, storage_options=storage_options)]
+        return [
+            {k: v for k, v in r.items() if k != "public_tasks_json"}
+            for r in read_public(warehouse_root, LEDGER, storage_options=storage_options)
+        ]
 
     @router.get("/plans/{plan_id}/commitments")
     def plan_commitments(plan_id: str) -> list[dict]:

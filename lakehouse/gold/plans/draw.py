@@ -30,6 +30,7 @@ Steps (``draw``):
 6. Inspectors (``lakehouse.gold.plans.assign``): the task's district first, then, in the plan's recorded
    fallback order, its neighbouring districts and the city register (tasks marked cross-district).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,19 +48,46 @@ from lakehouse.gold.plans.keys import draw_keys, seed_hash, uniforms  # noqa: F4
 if TYPE_CHECKING:
     from lakehouse.config.plans import Plan
 
-RULE_VERSION = "dr-2026.3"   # .2: signals beside the model in the targeted share; .3: cross-district staffing fallback
+RULE_VERSION = "dr-2026.3"  # .2: signals beside the model in the targeted share; .3: cross-district staffing fallback
 REGISTER_COLUMNS = {
-    "uscc": "string", "entity_name": "string", "enterprise_type": "string", "registration_status": "string",
-    "establishment_date": "date", "industry_code": "string", "district_code": "string", "town_code": "string",
-    "days_since_inspection": "double", "under_investigation": "boolean", "probability": "double", "risk_class": "string",
-    "hotspot": "boolean", "cluster_alert": "boolean",
+    "uscc": "string",
+    "entity_name": "string",
+    "enterprise_type": "string",
+    "registration_status": "string",
+    "establishment_date": "date",
+    "industry_code": "string",
+    "district_code": "string",
+    "town_code": "string",
+    "days_since_inspection": "double",
+    "under_investigation": "boolean",
+    "probability": "double",
+    "risk_class": "string",
+    "hotspot": "boolean",
+    "cluster_alert": "boolean",
 }
 # register columns a hand-made register may leave out (no signal)
 OPTIONAL_REGISTER_COLUMNS = {"hotspot": False, "cluster_alert": False}
 TASK_COLUMNS = [
-    "plan_id", "task_no", "task_id", "uscc", "entity_name", "district_code", "town_code", "industry_code",
-    "industry_section", "stratum", "share", "inspection_mode", "inspection_item", "risk_class", "probability",
-    "priority", "signals", "inspectors", "cross_district", "staffed_from",
+    "plan_id",
+    "task_no",
+    "task_id",
+    "uscc",
+    "entity_name",
+    "district_code",
+    "town_code",
+    "industry_code",
+    "industry_section",
+    "stratum",
+    "share",
+    "inspection_mode",
+    "inspection_item",
+    "risk_class",
+    "probability",
+    "priority",
+    "signals",
+    "inspectors",
+    "cross_district",
+    "staffed_from",
 ]
 
 
@@ -105,7 +133,7 @@ def normalise_register(df: pd.DataFrame) -> pd.DataFrame:
             if not all(type(v) is str for v in vals):
                 vals = [v if type(v) is str else str(v) for v in vals]
         out[c] = pd.Series(vals, dtype=object).where(~missing, None)
-        if c in OPTIONAL_REGISTER_COLUMNS:          # a missing signal is no signal
+        if c in OPTIONAL_REGISTER_COLUMNS:  # a missing signal is no signal
             out[c] = [v is True for v in out[c].tolist()]
     if out["uscc"].isna().any() or out["uscc"].duplicated().any():
         raise DrawError("the entity register must hold each uscc once and no empty uscc")
@@ -113,9 +141,28 @@ def normalise_register(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # GB/T 4754-2017: division (2 digits) → section letter
-_SECTIONS = [("A", 1, 5), ("B", 6, 12), ("C", 13, 43), ("D", 44, 46), ("E", 47, 50), ("F", 51, 52), ("G", 53, 60),
-             ("H", 61, 62), ("I", 63, 65), ("J", 66, 69), ("K", 70, 70), ("L", 71, 72), ("M", 73, 75), ("N", 76, 79),
-             ("O", 80, 82), ("P", 83, 83), ("Q", 84, 85), ("R", 86, 90), ("S", 91, 96), ("T", 97, 97)]
+_SECTIONS = [
+    ("A", 1, 5),
+    ("B", 6, 12),
+    ("C", 13, 43),
+    ("D", 44, 46),
+    ("E", 47, 50),
+    ("F", 51, 52),
+    ("G", 53, 60),
+    ("H", 61, 62),
+    ("I", 63, 65),
+    ("J", 66, 69),
+    ("K", 70, 70),
+    ("L", 71, 72),
+    ("M", 73, 75),
+    ("N", 76, 79),
+    ("O", 80, 82),
+    ("P", 83, 83),
+    ("Q", 84, 85),
+    ("R", 86, 90),
+    ("S", 91, 96),
+    ("T", 97, 97),
+]
 SECTION_OF_DIVISION = {f"{d:02d}": s for s, lo, hi in _SECTIONS for d in range(lo, hi + 1)}
 
 
@@ -232,7 +279,7 @@ def stratum_labels(reg: pd.DataFrame, strata: list[str]) -> pd.Series:
 @dataclass
 class DrawResult:
     tasks: pd.DataFrame
-    register: pd.DataFrame           # the derived register with 'exclusion' (None = eligible)
+    register: pd.DataFrame  # the derived register with 'exclusion' (None = eligible)
     random_quotas: dict[str, int]
     summary: dict = field(default_factory=dict)
 
@@ -242,8 +289,10 @@ def plan_sizes(plan: Plan, n_eligible: int) -> tuple[int, int]:
     size = plan.size
     total = size.total if size.total is not None else int(round(size.population_share * n_eligible))
     if total > n_eligible:
-        raise DrawError(f"plan {plan.id} asks for {total} tasks but only {n_eligible} entities are eligible; "
-                        "lower size.total or loosen the population filter and exclusions")
+        raise DrawError(
+            f"plan {plan.id} asks for {total} tasks but only {n_eligible} entities are eligible; "
+            "lower size.total or loosen the population filter and exclusions"
+        )
     targeted = int(round(plan.targeting.share * total))
     return total, targeted
 
@@ -284,13 +333,15 @@ def select_entities(plan: Plan, register: pd.DataFrame, seed: str, rule_version:
     if plan.targeting.mode == "share":
         scored = pool[pool["priority"].notna()]
         if n_target > len(scored):
-            raise DrawError(f"plan {plan.id} targets {n_target} entities but only {len(scored)} eligible entities outside the "
-                            "random share have a risk score; run 'regulake run score' or lower the size or targeted share")
+            raise DrawError(
+                f"plan {plan.id} targets {n_target} entities but only {len(scored)} eligible entities outside the "
+                "random share have a risk score; run 'regulake run score' or lower the size or targeted share"
+            )
         if plan.targeting.method == "top":
             order = scored.sort_values(["priority", "k_target", "uscc"], ascending=[False, True, True], kind="stable")
         else:
             p = scored["priority"].clip(lower=1e-12).to_numpy()
-            es = np.log(uniforms(scored["k_target"].to_numpy())) / p      # larger is better
+            es = np.log(uniforms(scored["k_target"].to_numpy())) / p  # larger is better
             order = scored.assign(_es=es).sort_values(["_es", "uscc"], ascending=[False, True], kind="stable")
         chosen = order.index[:n_target]
         el.loc[chosen, "share"] = "targeted"
@@ -314,11 +365,20 @@ def select_entities(plan: Plan, register: pd.DataFrame, seed: str, rule_version:
     tasks["task_id"] = f"SJ{year}-{plan.task_number:06d}"
     tasks["inspection_mode"] = np.where(tasks["share"] == "random", "1", "2")
     summary = {
-        "register": int(len(reg)), "eligible": int(n), "tasks": int(len(tasks)),
-        "random": int((tasks["share"] == "random").sum()), "targeted": int((tasks["share"] == "targeted").sum()),
+        "register": int(len(reg)),
+        "eligible": int(n),
+        "tasks": int(len(tasks)),
+        "random": int((tasks["share"] == "random").sum()),
+        "targeted": int((tasks["share"] == "targeted").sum()),
         "excluded": {str(k): int(v) for k, v in reg["exclusion"].value_counts().sort_index().items()},
-        "signals": {s: {"eligible": int(el[c].sum()), "targeted": int((el[c] & (el["share"] == "targeted")).sum()),
-                        "weight": float(weights.get(s, 0.0))} for s, c in signals.COLUMN.items()},
+        "signals": {
+            s: {
+                "eligible": int(el[c].sum()),
+                "targeted": int((el[c] & (el["share"] == "targeted")).sum()),
+                "weight": float(weights.get(s, 0.0)),
+            }
+            for s, c in signals.COLUMN.items()
+        },
     }
     return DrawResult(tasks, reg, quotas, summary)
 
@@ -328,12 +388,13 @@ def draw(plan: Plan, register: pd.DataFrame, inspectors: pd.DataFrame, seed: str
     from lakehouse.gold.plans.assign import assign_inspectors
 
     if rule_version != RULE_VERSION:
-        raise DrawError(f"this code implements draw rule {RULE_VERSION}; a draw recorded with rule {rule_version} "
-                        "must be recomputed with the release that implements it")
+        raise DrawError(
+            f"this code implements draw rule {RULE_VERSION}; a draw recorded with rule {rule_version} "
+            "must be recomputed with the release that implements it"
+        )
     res = select_entities(plan, register, seed, rule_version)
     material = key_material(seed, plan.id, rule_version)
-    staffing = assign_inspectors(res.tasks, inspectors, plan.inspectors_per_task, plan.workload_cap, plan.recusal, material,
-                                 plan.fallback)
+    staffing = assign_inspectors(res.tasks, inspectors, plan.inspectors_per_task, plan.workload_cap, plan.recusal, material, plan.fallback)
     loads = staffing.loads
     res.tasks["inspectors"] = staffing.inspectors
     res.tasks["cross_district"] = staffing.cross_district
@@ -379,7 +440,7 @@ def frame_hash(df: pd.DataFrame, columns: list[str], sort_by: list[str]) -> str:
         cols = [_column_text(d[c].tolist()) for c in columns]
         step = 100_000
         for i in range(0, len(d), step):
-            chunk = ["\t".join(row) + "\n" for row in zip(*(c[i:i + step] for c in cols))]
+            chunk = ["\t".join(row) + "\n" for row in zip(*(c[i : i + step] for c in cols))]
             h.update("".join(chunk).encode("utf-8"))
     return h.hexdigest()
 

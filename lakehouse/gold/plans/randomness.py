@@ -30,6 +30,7 @@ Sources:
 * ``local`` — no public value: the seed comes from the shares of several parties alone (a closed
   network). Unpredictable as long as one party kept their share secret until the draw.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,13 +75,19 @@ KNOWN_CHAINS: dict[str, dict[str, Any]] = {
     "quicknet": {
         "hash": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
         "public_key": "83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c3ac6a5776a2d10645"
-                      "10d1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a",
-        "period": 3, "genesis_time": 1692803367, "schemeID": "bls-unchained-g1-rfc9380", "beaconID": "quicknet",
+        "10d1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a",
+        "period": 3,
+        "genesis_time": 1692803367,
+        "schemeID": "bls-unchained-g1-rfc9380",
+        "beaconID": "quicknet",
     },
     "default": {
         "hash": "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce",
         "public_key": "868f005eb8e6e4ca0a47c8a77ceaa5309a47978a7c71bc5cce96366b5d7a569937c529eeda66c7293784a9402801af31",
-        "period": 30, "genesis_time": 1595431050, "schemeID": "pedersen-bls-chained", "beaconID": "default",
+        "period": 30,
+        "genesis_time": 1595431050,
+        "schemeID": "pedersen-bls-chained",
+        "beaconID": "default",
     },
 }
 DST_G1 = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
@@ -147,7 +154,7 @@ def verify_bls(scheme: str, public_key: bytes, message: bytes, signature: bytes)
             acc = pairing(sig, G1, final_exponentiate=False) * pairing(h, neg(pk), final_exponentiate=False)
         else:
             raise InvalidPublicValue(f"unknown drand scheme {scheme!r}; known: {', '.join(SCHEMES)}")
-    except (ValueError, AssertionError, TypeError) as exc:   # not a point on the curve, wrong length
+    except (ValueError, AssertionError, TypeError) as exc:  # not a point on the curve, wrong length
         raise InvalidPublicValue(f"not a valid BLS12-381 point: {exc}") from None
     return final_exponentiate(acc) == FQ12.one()
 
@@ -163,8 +170,9 @@ def verify_round(info: dict, beacon: dict) -> str:
     prev = _hex(beacon["previous_signature"], "previous_signature") if beacon.get("previous_signature") else None
     msg = beacon_message(scheme, round_, prev)
     if not verify_bls(scheme, _hex(info["public_key"], "public key"), msg, sig):
-        raise InvalidPublicValue(f"drand round {round_}: the signature does not verify against the public key of chain "
-                                 f"{str(info['hash'])[:16]}… ({scheme})")
+        raise InvalidPublicValue(
+            f"drand round {round_}: the signature does not verify against the public key of chain {str(info['hash'])[:16]}… ({scheme})"
+        )
     randomness = hashlib.sha256(sig).hexdigest()
     if beacon.get("randomness") and str(beacon["randomness"]).lower() != randomness:
         raise InvalidPublicValue(f"drand round {round_}: randomness {str(beacon['randomness'])[:16]}… is not SHA-256 of its signature")
@@ -189,23 +197,42 @@ class DrandSource:
 
     def describe(self) -> dict:
         i = self.info
-        return {"kind": "drand", "chain_hash": i["hash"], "public_key": i["public_key"], "period": int(i["period"]),
-                "genesis_time": int(i["genesis_time"]), "scheme": i.get("schemeID"), "beacon_id": i.get("beaconID"),
-                "relays": list(self.urls)}
+        return {
+            "kind": "drand",
+            "chain_hash": i["hash"],
+            "public_key": i["public_key"],
+            "period": int(i["period"]),
+            "genesis_time": int(i["genesis_time"]),
+            "scheme": i.get("schemeID"),
+            "beacon_id": i.get("beaconID"),
+            "relays": list(self.urls),
+        }
 
     def target(self, after: dt.datetime) -> dict:
         r = first_round_after(self.info, after)
-        return {"kind": "drand", "after": iso(after), "round": r, "due": iso(round_time(self.info, r)),
-                "text": f"drand round {r} of chain {self.info['hash'][:16]}… ({self.info.get('beaconID') or self.info.get('schemeID')}), "
-                        f"the first after T, due {iso(round_time(self.info, r))}"}
+        return {
+            "kind": "drand",
+            "after": iso(after),
+            "round": r,
+            "due": iso(round_time(self.info, r)),
+            "text": f"drand round {r} of chain {self.info['hash'][:16]}… ({self.info.get('beaconID') or self.info.get('schemeID')}), "
+            f"the first after T, due {iso(round_time(self.info, r))}",
+        }
 
     def accept(self, target: dict, beacon: dict, fetched_from: str) -> dict:
         if int(beacon.get("round", -1)) != int(target["round"]):
             raise InvalidPublicValue(f"the commitment names drand round {target['round']}, got round {beacon.get('round')}")
         randomness = verify_round(self.info, beacon)
-        return {"kind": "drand", "round": int(beacon["round"]), "signature": str(beacon["signature"]).lower(),
-                "previous_signature": (str(beacon["previous_signature"]).lower() if beacon.get("previous_signature") else None),
-                "randomness": randomness, "value": randomness, "published_at": target["due"], "fetched_from": fetched_from}
+        return {
+            "kind": "drand",
+            "round": int(beacon["round"]),
+            "signature": str(beacon["signature"]).lower(),
+            "previous_signature": (str(beacon["previous_signature"]).lower() if beacon.get("previous_signature") else None),
+            "randomness": randomness,
+            "value": randomness,
+            "published_at": target["due"],
+            "fetched_from": fetched_from,
+        }
 
     def fetch(self, target: dict, now: dt.datetime) -> dict:
         due = utc(target["due"])
@@ -219,9 +246,11 @@ class DrandSource:
             except Exception as exc:  # noqa: BLE001 - unreachable relay: try the next
                 errors.append(f"{base}: {type(exc).__name__}: {str(exc)[:120]}")
                 continue
-            return self.accept(target, beacon, url)   # a round that does not verify is refused, not skipped
-        raise ValueNotYet(f"drand round {target['round']} could not be fetched ({'; '.join(errors) or 'no relays configured'}); "
-                          "the draw waits — retry, or fetch the round's JSON where a relay is reachable and pass it with --beacon-round FILE")
+            return self.accept(target, beacon, url)  # a round that does not verify is refused, not skipped
+        raise ValueNotYet(
+            f"drand round {target['round']} could not be fetched ({'; '.join(errors) or 'no relays configured'}); "
+            "the draw waits — retry, or fetch the round's JSON where a relay is reachable and pass it with --beacon-round FILE"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -238,15 +267,21 @@ class PublishedSource:
         return {"kind": "published", "source": self.source, "file": str(self.path)}
 
     def target(self, after: dt.datetime) -> dict:
-        return {"kind": "published", "after": iso(after), "source": self.source,
-                "text": f"the first value of '{self.source}' published after T ({iso(after)})"}
+        return {
+            "kind": "published",
+            "after": iso(after),
+            "source": self.source,
+            "text": f"the first value of '{self.source}' published after T ({iso(after)})",
+        }
 
     def fetch(self, target: dict, now: dt.datetime) -> dict:
         entries = read_values(self.path)
         value = first_value_after(entries, self.source, utc(target["after"]))
         if value is None:
-            raise ValueNotYet(f"no value of '{self.source}' published after T ({target['after']}) in {self.path} yet; "
-                              "the draw waits — enter it once it is published with 'regulake plan enter-value'")
+            raise ValueNotYet(
+                f"no value of '{self.source}' published after T ({target['after']}) in {self.path} yet; "
+                "the draw waits — enter it once it is published with 'regulake plan enter-value'"
+            )
         return {"kind": "published", **value}
 
 
@@ -269,12 +304,20 @@ def first_value_after(entries: list[dict], source: str, after: dt.datetime) -> d
     if not later:
         return None
     e = min(later, key=lambda e: (utc(e["published_at"]), str(e.get("ref"))))
-    return {"source": e["source"], "ref": str(e.get("ref")), "value": str(e["value"]), "published_at": iso(utc(e["published_at"])),
-            "url": e.get("url"), "entered_by": e.get("entered_by"), "entered_at": e.get("entered_at")}
+    return {
+        "source": e["source"],
+        "ref": str(e.get("ref")),
+        "value": str(e["value"]),
+        "published_at": iso(utc(e["published_at"])),
+        "url": e.get("url"),
+        "entered_by": e.get("entered_by"),
+        "entered_at": e.get("entered_at"),
+    }
 
 
-def enter_value(path: str | Path, source: str, ref: str, value: str, published_at: dt.datetime, url: str | None,
-                entered_by: str, now: dt.datetime) -> dict:
+def enter_value(
+    path: str | Path, source: str, ref: str, value: str, published_at: dt.datetime, url: str | None, entered_by: str, now: dt.datetime
+) -> dict:
     """Append one published value (with its source and where it was published) to the values file."""
     if not source or not str(value).strip():
         raise RegulakeError("a published value needs its source and the value")
@@ -282,8 +325,15 @@ def enter_value(path: str | Path, source: str, ref: str, value: str, published_a
         raise RegulakeError(f"published_at {iso(published_at)} is in the future; enter a value once it has been published")
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    entry = {"source": source, "ref": str(ref), "value": str(value).strip(), "published_at": iso(published_at), "url": url,
-             "entered_by": entered_by, "entered_at": iso(now)}
+    entry = {
+        "source": source,
+        "ref": str(ref),
+        "value": str(value).strip(),
+        "published_at": iso(published_at),
+        "url": url,
+        "entered_by": entered_by,
+        "entered_at": iso(now),
+    }
     dup = [e for e in read_values(p) if e.get("source") == source and str(e.get("ref")) == str(ref)]
     if dup and str(dup[0]["value"]) != entry["value"]:
         raise RegulakeError(f"'{source}' {ref} is entered already with value {dup[0]['value']!r}; a published value is never changed")
@@ -302,8 +352,11 @@ class LocalSource:
     kind: str = "local"
 
     def describe(self) -> dict:
-        return {"kind": "local", "note": "no public value: the seed comes from the committed parties' shares alone; "
-                                         "unpredictable as long as one party kept their share secret until the draw"}
+        return {
+            "kind": "local",
+            "note": "no public value: the seed comes from the committed parties' shares alone; "
+            "unpredictable as long as one party kept their share secret until the draw",
+        }
 
     def target(self, after: dt.datetime) -> dict:
         return {"kind": "local", "after": iso(after), "text": "no public value (local multi-party mode)"}
@@ -342,8 +395,14 @@ def source_from_description(desc: dict) -> Source:
     """The source as a commitment recorded it (for verification: nothing from the configuration)."""
     kind = desc.get("kind")
     if kind == "drand":
-        info = {"hash": desc["chain_hash"], "public_key": desc["public_key"], "period": desc["period"],
-                "genesis_time": desc["genesis_time"], "schemeID": desc["scheme"], "beaconID": desc.get("beacon_id")}
+        info = {
+            "hash": desc["chain_hash"],
+            "public_key": desc["public_key"],
+            "period": desc["period"],
+            "genesis_time": desc["genesis_time"],
+            "schemeID": desc["scheme"],
+            "beaconID": desc.get("beacon_id"),
+        }
         return DrandSource(info, list(desc.get("relays") or []))
     if kind == "published":
         return PublishedSource(desc.get("file") or "", desc["source"])
@@ -364,8 +423,10 @@ def verify(description: dict, target: dict, value: dict, values_file: str | None
         checked = src.accept(target, beacon, value.get("fetched_from") or "")
         if checked["value"] != value.get("value"):
             raise InvalidPublicValue(f"the value used {str(value.get('value'))[:16]}… is not round {value['round']}'s randomness")
-        return (f"drand round {value['round']} (the first after T, due {target['due']}): BLS signature verified against the "
-                f"chain's public key {description['public_key'][:16]}… ({description['scheme']}); randomness {value['value'][:16]}…")
+        return (
+            f"drand round {value['round']} (the first after T, due {target['due']}): BLS signature verified against the "
+            f"chain's public key {description['public_key'][:16]}… ({description['scheme']}); randomness {value['value'][:16]}…"
+        )
     if kind == "published":
         if value.get("source") != target.get("source"):
             raise InvalidPublicValue(f"the value is from '{value.get('source')}', the commitment names '{target.get('source')}'")
@@ -377,8 +438,10 @@ def verify(description: dict, target: dict, value: dict, values_file: str | None
         if values_file:
             expect = first_value_after(read_values(values_file), target["source"], utc(target["after"]))
             if expect is None or expect["ref"] != value.get("ref") or expect["value"] != value.get("value"):
-                raise InvalidPublicValue(f"{values_file} gives {expect and (expect['ref'], expect['value'])} as the first value of "
-                                         f"'{target['source']}' after T, the draw used {(value.get('ref'), value.get('value'))}")
+                raise InvalidPublicValue(
+                    f"{values_file} gives {expect and (expect['ref'], expect['value'])} as the first value of "
+                    f"'{target['source']}' after T, the draw used {(value.get('ref'), value.get('value'))}"
+                )
             return note + f"; the first such value in {values_file}"
         return note + (f"; compare it with the publication: {value['url']}" if value.get("url") else "; no publication address recorded")
     if kind == "local":

@@ -14,6 +14,7 @@ department, qualifications by inspection item, declared conflicts of interest (e
 home town. In a real deployment it is loaded from the personnel catalog; for the demo
 ``simulate_inspectors`` builds one from the entity register.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,10 @@ INSPECTIONS = "silver.inspections"
 INSPECTORS = "gold.inspectors"
 INSPECTION_CATALOG = "SCJG-005"
 PENDING_RESULT = "3"
-INSPECTOR_SCHEMA = ("inspector_id string, district_code string, department string, qualifications array<string>, "
-                    "conflicts array<string>, home_town_code string, active boolean, source string")
+INSPECTOR_SCHEMA = (
+    "inspector_id string, district_code string, department string, qualifications array<string>, "
+    "conflicts array<string>, home_town_code string, active boolean, source string"
+)
 OTHER_DEPARTMENTS = ["WJJ", "GAJ", "ZJJ"]  # joint inspections: health, public security, housing
 
 
@@ -82,7 +85,9 @@ def inspection_rows(tables: Tables, task_ids: list[str], columns: list[str]) -> 
     return [r for r in rows if r.get("catalog") == INSPECTION_CATALOG and r.get("task_id") in wanted]
 
 
-def resolve_dates(tables: Tables, versions: dict[str, int], profile_as_of: dt.date | None, score_date: dt.date | None) -> tuple[dt.date, dt.date]:
+def resolve_dates(
+    tables: Tables, versions: dict[str, int], profile_as_of: dt.date | None, score_date: dt.date | None
+) -> tuple[dt.date, dt.date]:
     if PROFILE not in versions:
         raise RegulakeError(f"{PROFILE} does not exist; run 'regulake run gold' first")
     if SCORES not in versions:
@@ -102,27 +107,53 @@ def build_entity_register(tables: Tables, versions: dict[str, int], as_of: dt.da
 
     prof = tables.read(PROFILE, version=versions[PROFILE], filters=[("as_of", "=", as_of)])
     base = prof.select(
-        "uscc", "entity_name", "enterprise_type", "registration_status", F.col("establishment_date").cast("date").alias("establishment_date"),
-        "industry_code", "district_code", "town_code",
+        "uscc",
+        "entity_name",
+        "enterprise_type",
+        "registration_status",
+        F.col("establishment_date").cast("date").alias("establishment_date"),
+        "industry_code",
+        "district_code",
+        "town_code",
     )
-    scores = tables.read(SCORES, version=versions[SCORES], columns=["uscc", "probability", "risk_class", "score_date"],
-                         filters=[("score_date", "=", score_date)]).select("uscc", "probability", "risk_class")
+    scores = tables.read(
+        SCORES,
+        version=versions[SCORES],
+        columns=["uscc", "probability", "risk_class", "score_date"],
+        filters=[("score_date", "=", score_date)],
+    ).select("uscc", "probability", "risk_class")
     reg = base.join(scores, "uscc", "left")
     if INSPECTIONS in versions:
         # market-supervision inspections (SCJG-005, every mode): the profile's inspections_* indicators
         # count every department's inspection catalogs, which is not what "inspected recently" means here
-        insp = tables.read(INSPECTIONS, version=versions[INSPECTIONS], columns=["uscc", "catalog", "inspection_date", "inspection_result", "update_time"])
-        insp = insp.where((F.col("catalog") == INSPECTION_CATALOG) & F.col("uscc").isNotNull()
-                          & (F.col("inspection_date").cast("date") <= F.lit(as_of)))
-        w = Window.partitionBy("uscc").orderBy(F.col("inspection_date").desc(), F.col("update_time").desc_nulls_last(), F.col("inspection_result").desc())
-        latest = (insp.withColumn("_r", F.row_number().over(w)).where("_r = 1")
-                  .select("uscc", (F.col("inspection_result") == PENDING_RESULT).alias("under_investigation"),
-                          F.datediff(F.lit(as_of), F.col("inspection_date").cast("date")).cast("double").alias("days_since_inspection")))
+        insp = tables.read(
+            INSPECTIONS, version=versions[INSPECTIONS], columns=["uscc", "catalog", "inspection_date", "inspection_result", "update_time"]
+        )
+        insp = insp.where(
+            (F.col("catalog") == INSPECTION_CATALOG) & F.col("uscc").isNotNull() & (F.col("inspection_date").cast("date") <= F.lit(as_of))
+        )
+        w = Window.partitionBy("uscc").orderBy(
+            F.col("inspection_date").desc(), F.col("update_time").desc_nulls_last(), F.col("inspection_result").desc()
+        )
+        latest = (
+            insp.withColumn("_r", F.row_number().over(w))
+            .where("_r = 1")
+            .select(
+                "uscc",
+                (F.col("inspection_result") == PENDING_RESULT).alias("under_investigation"),
+                F.datediff(F.lit(as_of), F.col("inspection_date").cast("date")).cast("double").alias("days_since_inspection"),
+            )
+        )
         reg = reg.join(latest, "uscc", "left").fillna(False, subset=["under_investigation"])
     else:
-        days = F.col("inspections_days_since_last").cast("double") if "inspections_days_since_last" in prof.columns else F.lit(None).cast("double")
-        reg = (reg.join(prof.select("uscc", days.alias("days_since_inspection")), "uscc", "left")
-               .withColumn("under_investigation", F.lit(False)))
+        days = (
+            F.col("inspections_days_since_last").cast("double")
+            if "inspections_days_since_last" in prof.columns
+            else F.lit(None).cast("double")
+        )
+        reg = reg.join(prof.select("uscc", days.alias("days_since_inspection")), "uscc", "left").withColumn(
+            "under_investigation", F.lit(False)
+        )
     pdf = reg.select(*[c for c in REGISTER_COLUMNS if c not in OPTIONAL_REGISTER_COLUMNS]).toPandas()
     if len(pdf) == 0:
         raise RegulakeError(f"{PROFILE} has no entities as of {as_of}")
@@ -134,8 +165,9 @@ def build_entity_register(tables: Tables, versions: dict[str, int], as_of: dt.da
 # inspectors
 
 
-def simulate_inspectors(register: pd.DataFrame, sim: InspectorSimulation, min_qualified: int = 2,
-                        need: dict[tuple[str, str], int] | None = None) -> pd.DataFrame:
+def simulate_inspectors(
+    register: pd.DataFrame, sim: InspectorSimulation, min_qualified: int = 2, need: dict[tuple[str, str], int] | None = None
+) -> pd.DataFrame:
     """A simulated inspector register for the districts of ``register`` (pure; seeded by ``sim.seed``).
 
     Per district ``max(min_per_district, ceil(entities × per_1000 / 1000))`` inspectors; each is
@@ -165,8 +197,12 @@ def simulate_inspectors(register: pd.DataFrame, sim: InspectorSimulation, min_qu
         seed = int.from_bytes(hashlib.sha256(f"inspectors|{sim.seed}|{district}".encode()).digest()[:8], "big")
         rng = np.random.Generator(np.random.PCG64(seed))
         item_need = {item: need.get((str(district), item), 0) for item in ITEM_CODES}
-        n = max(sim.min_per_district, math.ceil(len(g) * sim.per_1000_entities / 1000), need.get((str(district), "*"), 0),
-                *(v + min_qualified for v in item_need.values()))
+        n = max(
+            sim.min_per_district,
+            math.ceil(len(g) * sim.per_1000_entities / 1000),
+            need.get((str(district), "*"), 0),
+            *(v + min_qualified for v in item_need.values()),
+        )
         quals = {item: rng.random(n) < sim.qualification_rates.get(item, 0.3) for item in ITEM_CODES}
         for item, q in quals.items():
             missing = min(n, max(min_qualified + 2, item_need[item] + min_qualified)) - int(q.sum())
@@ -179,18 +215,30 @@ def simulate_inspectors(register: pd.DataFrame, sim: InspectorSimulation, min_qu
         for i in range(n):
             k = min(int(rng.poisson(sim.conflicts_per_inspector)), len(uscc))
             conflicts = sorted(uscc[rng.choice(len(uscc), k, replace=False)].tolist()) if k else []
-            rows.append({
-                "inspector_id": f"ZF{district}{i + 1:04d}", "district_code": str(district), "department": str(dept[i]),
-                "qualifications": [item for item in ITEM_CODES if quals[item][i]], "conflicts": conflicts,
-                "home_town_code": towns[int(rng.integers(len(towns)))], "active": True, "source": "simulated",
-            })
-    return pd.DataFrame(rows, columns=["inspector_id", "district_code", "department", "qualifications", "conflicts",
-                                       "home_town_code", "active", "source"])
+            rows.append(
+                {
+                    "inspector_id": f"ZF{district}{i + 1:04d}",
+                    "district_code": str(district),
+                    "department": str(dept[i]),
+                    "qualifications": [item for item in ITEM_CODES if quals[item][i]],
+                    "conflicts": conflicts,
+                    "home_town_code": towns[int(rng.integers(len(towns)))],
+                    "active": True,
+                    "source": "simulated",
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["inspector_id", "district_code", "department", "qualifications", "conflicts", "home_town_code", "active", "source"]
+    )
 
 
 def write_inspectors(spark: SparkSession, tables: Tables, inspectors: pd.DataFrame) -> int | None:
     """Replace gold.inspectors (an audit table: every version stays readable for the audit horizon)."""
-    df = spark.createDataFrame(inspectors.to_dict("records"), INSPECTOR_SCHEMA) if len(inspectors) else spark.createDataFrame([], INSPECTOR_SCHEMA)
+    df = (
+        spark.createDataFrame(inspectors.to_dict("records"), INSPECTOR_SCHEMA)
+        if len(inspectors)
+        else spark.createDataFrame([], INSPECTOR_SCHEMA)
+    )
     return tables.write(INSPECTORS, df, mode="overwrite", audit=True).version
 
 
@@ -202,15 +250,18 @@ def read_inspectors(tables: Tables, version: int) -> pd.DataFrame:
     return normalise_inspectors(pd.DataFrame(rows, columns=INSPECTOR_COLUMNS + ["source"]))
 
 
-def ensure_inspectors(spark: SparkSession, tables: Tables, settings: PlansSettings, register: pd.DataFrame, k: int,
-                      plans: list | None = None) -> int:
+def ensure_inspectors(
+    spark: SparkSession, tables: Tables, settings: PlansSettings, register: pd.DataFrame, k: int, plans: list | None = None
+) -> int:
     """The version of gold.inspectors, simulating it first when it is missing and simulation is on
     (sized to staff ``plans``, resolved: see :mod:`lakehouse.gold.plans.staffing`)."""
     if tables.exists(INSPECTORS):
         return tables.version(INSPECTORS)
     if not settings.simulate_inspectors:
-        raise RegulakeError(f"{INSPECTORS} does not exist; load the inspector register (执法检查人员名录库) into it, "
-                            "or set plans.simulate_inspectors: true for a demo")
+        raise RegulakeError(
+            f"{INSPECTORS} does not exist; load the inspector register (执法检查人员名录库) into it, "
+            "or set plans.simulate_inspectors: true for a demo"
+        )
     from lakehouse.gold.plans import staffing
 
     need = staffing.need(register, plans) if plans else None

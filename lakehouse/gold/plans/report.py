@@ -17,6 +17,7 @@ same register — ≈29k targeted per 900k entities (3.2%), making 35% of the pl
 case's 17.6% → 86% and −83% (law-abiding inspections in the targeted share vs as many drawn
 at random: 1 − (1 − 86%)/(1 − 17.6%) = 83%).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,14 @@ from lakehouse.gold.plans import audit
 if TYPE_CHECKING:
     from lakehouse.tables import Tables
 
-CASE = {"targeted_sf1": 29_000, "entities_sf1": 900_000, "targeted_share": 0.35,
-        "random_hit_rate": 0.176, "targeted_hit_rate": 0.86, "law_abiding_reduction": 0.83}
+CASE = {
+    "targeted_sf1": 29_000,
+    "entities_sf1": 900_000,
+    "targeted_share": 0.35,
+    "random_hit_rate": 0.176,
+    "targeted_hit_rate": 0.86,
+    "law_abiding_reduction": 0.83,
+}
 ORACLE_GOAL = 0.95
 
 
@@ -64,15 +71,19 @@ def avoided(h_targeted: float | None, h_random: float | None) -> float | None:
     return 1 - (1 - h_targeted) / (1 - h_random)
 
 
-def effectiveness(tasks: pd.DataFrame, register: pd.DataFrame, truth: pd.DataFrame | None,
-                  observed: pd.DataFrame | None = None) -> dict:
+def effectiveness(tasks: pd.DataFrame, register: pd.DataFrame, truth: pd.DataFrame | None, observed: pd.DataFrame | None = None) -> dict:
     """Every figure of the report (pure). ``register``: derived register with ``exclusion``;
     ``truth``: uscc, propensity; ``observed``: uscc, share, hit (0/1)."""
     n_t = int((tasks["share"] == "targeted").sum())
     n_r = int((tasks["share"] == "random").sum())
-    out: dict = {"tasks": int(len(tasks)), "targeted": n_t, "random": n_r,
-                 "targeted_share": n_t / len(tasks) if len(tasks) else 0.0,
-                 "eligible": int(register["exclusion"].isna().sum()), "register": int(len(register))}
+    out: dict = {
+        "tasks": int(len(tasks)),
+        "targeted": n_t,
+        "random": n_r,
+        "targeted_share": n_t / len(tasks) if len(tasks) else 0.0,
+        "eligible": int(register["exclusion"].isna().sum()),
+        "register": int(len(register)),
+    }
     if truth is not None:
         p = truth.set_index("uscc")["propensity"]
         el = register[register["exclusion"].isna()].copy()
@@ -92,16 +103,22 @@ def effectiveness(tasks: pd.DataFrame, register: pd.DataFrame, truth: pd.DataFra
         law_plan = n_t * (1 - (h_t or 0)) + n_r * (1 - (h_r or 0))
         law_random = len(tasks) * (1 - h_pop)
         out["expected"] = {
-            "random_plan_hit_rate": h_pop, "random_share_hit_rate": h_r, "targeted_hit_rate": h_t, "oracle_hit_rate": h_oracle,
+            "random_plan_hit_rate": h_pop,
+            "random_share_hit_rate": h_r,
+            "targeted_hit_rate": h_t,
+            "oracle_hit_rate": h_oracle,
             "oracle_ratio": (h_t / h_oracle) if h_t is not None and h_oracle else None,
-            "observable_oracle_hit_rate": h_obs, "observable_oracle_ratio": (h_t / h_obs) if h_t is not None and h_obs else None,
+            "observable_oracle_hit_rate": h_obs,
+            "observable_oracle_ratio": (h_t / h_obs) if h_t is not None and h_obs else None,
             # where the observed hit rate of the targeted share falls 95% of the time (its propensities, normal approximation)
             "targeted_hit_rate_range": _spread(tp.loc[tp["share"] == "targeted", "p"].dropna()),
             "random_share_hit_rate_range": _spread(tp.loc[tp["share"] == "random", "p"].dropna()),
             "law_abiding_avoided_targeted": avoided(h_t, h_pop),
-            "law_abiding_plan": law_plan, "law_abiding_random_plan": law_random,
+            "law_abiding_plan": law_plan,
+            "law_abiding_random_plan": law_random,
             "law_abiding_avoided_plan": 1 - law_plan / law_random if law_random else None,
-            "hits_plan": n_t * (h_t or 0) + n_r * (h_r or 0), "hits_random_plan": len(tasks) * h_pop,
+            "hits_plan": n_t * (h_t or 0) + n_r * (h_r or 0),
+            "hits_random_plan": len(tasks) * h_pop,
             "entities_missing_in_answer_key": missing,
         }
         # precision at k: the model's ranking vs the true propensity's vs random, over the eligible population
@@ -109,10 +126,16 @@ def effectiveness(tasks: pd.DataFrame, register: pd.DataFrame, truth: pd.DataFra
         ks = sorted({max(1, int(round(f * len(scored)))) for f in np.linspace(0.005, 0.5, 60)}) if len(scored) else []
         by_model = np.cumsum(scored.sort_values(["probability", "uscc"], ascending=[False, True])["p"].to_numpy())
         by_truth = np.cumsum(np.sort(scored["p"].to_numpy())[::-1])
-        out["curve"] = {"k": ks, "model": [float(by_model[k - 1] / k) for k in ks], "oracle": [float(by_truth[k - 1] / k) for k in ks],
-                        "random": float(scored["p"].mean()) if len(scored) else None, "scored": int(len(scored))}
-        out["by_class"] = {str(c): {"entities": int(len(g)), "hit_rate": float(g["p"].mean())}
-                           for c, g in el.groupby(el["risk_class"].fillna("-"))}
+        out["curve"] = {
+            "k": ks,
+            "model": [float(by_model[k - 1] / k) for k in ks],
+            "oracle": [float(by_truth[k - 1] / k) for k in ks],
+            "random": float(scored["p"].mean()) if len(scored) else None,
+            "scored": int(len(scored)),
+        }
+        out["by_class"] = {
+            str(c): {"entities": int(len(g)), "hit_rate": float(g["p"].mean())} for c, g in el.groupby(el["risk_class"].fillna("-"))
+        }
     if observed is not None and len(observed):
         # the one metrics module (evaluation code, like this report's use of the answer key)
         from lakehouse.intervals import wilson
@@ -171,7 +194,9 @@ def _charts(m: dict, case: dict | None, folder: Path, stem: str) -> list[tuple[s
         bars = ax.bar(labels, [100 * v for v in vals], color=["#9e9e9e", "#64b5f6", "#e53935", "#6d4c41"])
         if m.get("observed"):
             o = m["observed"]
-            ax.scatter([1, 2], [100 * (o["random_hit_rate"] or 0), 100 * (o["targeted_hit_rate"] or 0)], color="black", zorder=3, label="observed")
+            ax.scatter(
+                [1, 2], [100 * (o["random_hit_rate"] or 0), 100 * (o["targeted_hit_rate"] or 0)], color="black", zorder=3, label="observed"
+            )
         ax.axhline(100 * CASE["random_hit_rate"], ls="--", color="#616161", lw=1, label="case: random 17.6%")
         ax.axhline(100 * CASE["targeted_hit_rate"], ls=":", color="#b71c1c", lw=1, label="case: targeted 86%")
         for b, v in zip(bars, vals):
@@ -188,16 +213,24 @@ def _charts(m: dict, case: dict | None, folder: Path, stem: str) -> list[tuple[s
 
         fig, ax = plt.subplots(figsize=(8, 4.2))
         n_t, h_t, h_pop = m["targeted"], e["targeted_hit_rate"] or 0, e["random_plan_hit_rate"]
-        labels = [f"purely random\nplan ({m['tasks']})", f"this plan\n({m['tasks']})", f"{n_t} drawn\nat random", f"targeted share\n({n_t})"]
+        labels = [
+            f"purely random\nplan ({m['tasks']})",
+            f"this plan\n({m['tasks']})",
+            f"{n_t} drawn\nat random",
+            f"targeted share\n({n_t})",
+        ]
         vals = [e["law_abiding_random_plan"], e["law_abiding_plan"], n_t * (1 - h_pop), n_t * (1 - h_t)]
         hits = [e["hits_random_plan"], e["hits_plan"], n_t * h_pop, n_t * h_t]
         ax.bar(labels, vals, color="#8bc34a", label="law-abiding entities inspected")
         ax.bar(labels, hits, bottom=vals, color="#e53935", label="violations found")
         ax.axvline(1.5, color="black", lw=0.6)
         red_plan, red_t = e["law_abiding_avoided_plan"], e["law_abiding_avoided_targeted"]
-        ax.set_title("Inspections of law-abiding entities avoided\n"
-                     f"whole plan {'–' if red_plan is None else f'−{100 * red_plan:.0f}%'}; targeted share "
-                     f"{'–' if red_t is None else f'−{100 * red_t:.0f}%'} (the case: −83%)", fontsize=10)
+        ax.set_title(
+            "Inspections of law-abiding entities avoided\n"
+            f"whole plan {'–' if red_plan is None else f'−{100 * red_plan:.0f}%'}; targeted share "
+            f"{'–' if red_t is None else f'−{100 * red_t:.0f}%'} (the case: −83%)",
+            fontsize=10,
+        )
         ax.set_ylabel("expected inspections")
         ax.legend(fontsize=8)
         fig.tight_layout()
@@ -230,68 +263,125 @@ def _charts(m: dict, case: dict | None, folder: Path, stem: str) -> list[tuple[s
 def _staffing_table(st: dict | None) -> str:
     if not st:
         return ""
+
     def pct(x):
         return "–" if x is None else f"{100 * x:+.0f}%"
 
     cells = "".join(
         f"<tr><th>{html.escape(r['district_code'])}</th><td>{r['tasks']:,}</td><td>{r['assignments']:,}</td><td>{r['inspectors']:,}</td>"
-        f"<td>{r['capacity']:,}</td><td>{pct(r['margin'])}</td></tr>" for r in st["districts"])
+        f"<td>{r['capacity']:,}</td><td>{pct(r['margin'])}</td></tr>"
+        for r in st["districts"]
+    )
     total = pct(st["margin"])
-    return (f"<h2>Staffing margin</h2><p>Capacity (active inspectors × workload cap) against assignments (tasks × inspectors per task): "
-            f"city {st['capacity']:,} vs {st['assignments']:,} ({total}); {st['cross_district'] or 0:,} task(s) staffed across districts.</p>"
-            "<table><tr><th>district</th><td><b>tasks</b></td><td><b>assignments</b></td><td><b>inspectors</b></td><td><b>capacity</b></td>"
-            f"<td><b>margin</b></td></tr>{cells}</table>")
+    return (
+        f"<h2>Staffing margin</h2><p>Capacity (active inspectors × workload cap) against assignments (tasks × inspectors per task): "
+        f"city {st['capacity']:,} vs {st['assignments']:,} ({total}); {st['cross_district'] or 0:,} task(s) staffed across districts.</p>"
+        "<table><tr><th>district</th><td><b>tasks</b></td><td><b>assignments</b></td><td><b>inspectors</b></td><td><b>capacity</b></td>"
+        f"<td><b>margin</b></td></tr>{cells}</table>"
+    )
 
 
-def render_html(plan_id: str, plan_name: str, m: dict, case: dict | None, charts: list[tuple[str, str]], meta: dict,
-                staffing: dict | None = None) -> str:
+def render_html(
+    plan_id: str, plan_name: str, m: dict, case: dict | None, charts: list[tuple[str, str]], meta: dict, staffing: dict | None = None
+) -> str:
     e, o = m.get("expected"), m.get("observed")
     rows = []
 
     def row(label, *cells):
         rows.append("<tr><th>" + html.escape(label) + "</th>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
 
-    row("tasks (targeted / random)", f"{m['tasks']:,} ({m['targeted']:,} / {m['random']:,}, {100 * m['targeted_share']:.1f}% targeted)", "", "")
+    row(
+        "tasks (targeted / random)",
+        f"{m['tasks']:,} ({m['targeted']:,} / {m['random']:,}, {100 * m['targeted_share']:.1f}% targeted)",
+        "",
+        "",
+    )
     row("eligible entities / register", f"{m['eligible']:,} / {m['register']:,}", "", "")
     table1 = "".join(rows)
     rows.clear()
     if e:
         row("hit rate, purely random plan of the same size", _pct(e["random_plan_hit_rate"]), "–", _pct(CASE["random_hit_rate"]))
-        row("hit rate, random share [95% range of what inspections would find]", _pct(e["random_share_hit_rate"]) + _range(e.get("random_share_hit_rate_range")),
-            _pct(o and o.get("random_hit_rate")) + _range(o and o.get("random_hit_rate_wilson")), "–")
-        row("hit rate, targeted share [95% range; observed: Wilson 95%]", _pct(e["targeted_hit_rate"]) + _range(e.get("targeted_hit_rate_range")),
-            _pct(o and o.get("targeted_hit_rate")) + _range(o and o.get("targeted_hit_rate_wilson")), _pct(CASE["targeted_hit_rate"]))
+        row(
+            "hit rate, random share [95% range of what inspections would find]",
+            _pct(e["random_share_hit_rate"]) + _range(e.get("random_share_hit_rate_range")),
+            _pct(o and o.get("random_hit_rate")) + _range(o and o.get("random_hit_rate_wilson")),
+            "–",
+        )
+        row(
+            "hit rate, targeted share [95% range; observed: Wilson 95%]",
+            _pct(e["targeted_hit_rate"]) + _range(e.get("targeted_hit_rate_range")),
+            _pct(o and o.get("targeted_hit_rate")) + _range(o and o.get("targeted_hit_rate_wilson")),
+            _pct(CASE["targeted_hit_rate"]),
+        )
         row("hit rate, oracle: same candidates ranked by true propensity", _pct(e["oracle_hit_rate"]), "–", "–")
         if e.get("observable_oracle_hit_rate") is not None:
-            row("hit rate, observable oracle: ranked by the planted signal without its noise", _pct(e["observable_oracle_hit_rate"]), "–", "–")
+            row(
+                "hit rate, observable oracle: ranked by the planted signal without its noise",
+                _pct(e["observable_oracle_hit_rate"]),
+                "–",
+                "–",
+            )
             row("observable-oracle ratio: targeted ÷ observable oracle", f"{e['observable_oracle_ratio']:.3f}", "–", "–")
-        row("law-abiding inspections avoided (targeted share vs as many at random)", _pct(e["law_abiding_avoided_targeted"]),
-            _pct(o and o.get("law_abiding_avoided_targeted")), "−83%")
+        row(
+            "law-abiding inspections avoided (targeted share vs as many at random)",
+            _pct(e["law_abiding_avoided_targeted"]),
+            _pct(o and o.get("law_abiding_avoided_targeted")),
+            "−83%",
+        )
         row("law-abiding inspections avoided (whole plan vs a purely random plan)", _pct(e["law_abiding_avoided_plan"]), "–", "–")
         ratio = e["oracle_ratio"]
-        verdict = "–" if ratio is None else (f"{ratio:.3f} ✓ (goal ≥ {ORACLE_GOAL})" if ratio >= ORACLE_GOAL else f"{ratio:.3f} ✗ (goal ≥ {ORACLE_GOAL})")
+        verdict = (
+            "–"
+            if ratio is None
+            else (f"{ratio:.3f} ✓ (goal ≥ {ORACLE_GOAL})" if ratio >= ORACLE_GOAL else f"{ratio:.3f} ✗ (goal ≥ {ORACLE_GOAL})")
+        )
         row("oracle ratio: targeted ÷ top-by-true-propensity at the same size", verdict, "–", "–")
     elif o:
-        row("hit rate, random share [Wilson 95%]", "–", _pct(o["random_hit_rate"]) + _range(o.get("random_hit_rate_wilson")), _pct(CASE["random_hit_rate"]))
-        row("hit rate, targeted share [Wilson 95%]", "–", _pct(o["targeted_hit_rate"]) + _range(o.get("targeted_hit_rate_wilson")), _pct(CASE["targeted_hit_rate"]))
+        row(
+            "hit rate, random share [Wilson 95%]",
+            "–",
+            _pct(o["random_hit_rate"]) + _range(o.get("random_hit_rate_wilson")),
+            _pct(CASE["random_hit_rate"]),
+        )
+        row(
+            "hit rate, targeted share [Wilson 95%]",
+            "–",
+            _pct(o["targeted_hit_rate"]) + _range(o.get("targeted_hit_rate_wilson")),
+            _pct(CASE["targeted_hit_rate"]),
+        )
         row("law-abiding inspections avoided (targeted share)", "–", _pct(o["law_abiding_avoided_targeted"]), "−83%")
     table2 = "".join(rows)
     rows.clear()
     if case and case.get("expected"):
         ce = case["expected"]
-        row("setting", f"{case['targeted']:,} targeted = {100 * case['targeted'] / max(case['register'], 1):.2f}% of {case['register']:,} entities; "
-                       f"{case['tasks']:,} tasks, {100 * case['targeted_share']:.0f}% targeted", "≈29k of ≈900k (3.2%); 35% of the plan")
-        row("hit rate: random → targeted", f"{_pct(ce['random_plan_hit_rate'])} → {_pct(ce['targeted_hit_rate'])}{_range(ce.get('targeted_hit_rate_range'))}", "17.6% → 86%")
+        row(
+            "setting",
+            f"{case['targeted']:,} targeted = {100 * case['targeted'] / max(case['register'], 1):.2f}% of {case['register']:,} entities; "
+            f"{case['tasks']:,} tasks, {100 * case['targeted_share']:.0f}% targeted",
+            "≈29k of ≈900k (3.2%); 35% of the plan",
+        )
+        row(
+            "hit rate: random → targeted",
+            f"{_pct(ce['random_plan_hit_rate'])} → {_pct(ce['targeted_hit_rate'])}{_range(ce.get('targeted_hit_rate_range'))}",
+            "17.6% → 86%",
+        )
         row("best possible targeted hit rate (true propensity)", _pct(ce["oracle_hit_rate"]), "–")
         row("law-abiding inspections avoided (targeted)", _pct(ce["law_abiding_avoided_targeted"]), "−83%")
         row("oracle ratio", "–" if ce["oracle_ratio"] is None else f"{ce['oracle_ratio']:.3f}", "–")
         if ce.get("observable_oracle_ratio") is not None:
             row("observable-oracle ratio", f"{ce['observable_oracle_ratio']:.3f}", "–")
     table3 = "".join(rows)
-    imgs = "".join(f'<figure><img src="{html.escape(n)}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}</figcaption></figure>' for n, cap in charts)
+    imgs = "".join(
+        f'<figure><img src="{html.escape(n)}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}</figcaption></figure>'
+        for n, cap in charts
+    )
     metas = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in meta.items())
-    note = ("" if e else "<p class=note>No answer key: expected figures and the oracle ratio need the simulator's "
-            "entities.parquet (landing.answer_key_root).</p>")
+    note = (
+        ""
+        if e
+        else "<p class=note>No answer key: expected figures and the oracle ratio need the simulator's "
+        "entities.parquet (landing.answer_key_root).</p>"
+    )
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>{html.escape(plan_id)} — effectiveness</title>
 <style>body{{font-family:system-ui,'WenQuanYi Micro Hei',sans-serif;max-width:980px;margin:2em auto;color:#222}}
@@ -357,11 +447,20 @@ def write_report(tables: Tables, plan_id: str, reports_root: str, answer_key_roo
     folder = Path(reports_root) / plan_id
     folder.mkdir(parents=True, exist_ok=True)
     charts = _charts(m, case, folder, "effectiveness")
-    meta = {"plan": plan_id, "drawn at": rev["at"], "operator": rev["operator"], "rule version": com["rule_version"],
-            "commitment": com.get("commitment_hash") or "none (drawn before issue 29's two phases)",
-            "T": str(com.get("reveal_after") or ""), "seed": rev["seed"], "inputs": json.dumps(com["input_versions"], sort_keys=True),
-            "entity profile as of": com["profile_as_of"], "scores of": com["score_date"],
-            "answer key": str(truth_path) if truth is not None else "none", "report written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    meta = {
+        "plan": plan_id,
+        "drawn at": rev["at"],
+        "operator": rev["operator"],
+        "rule version": com["rule_version"],
+        "commitment": com.get("commitment_hash") or "none (drawn before issue 29's two phases)",
+        "T": str(com.get("reveal_after") or ""),
+        "seed": rev["seed"],
+        "inputs": json.dumps(com["input_versions"], sort_keys=True),
+        "entity profile as of": com["profile_as_of"],
+        "scores of": com["score_date"],
+        "answer key": str(truth_path) if truth is not None else "none",
+        "report written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
     staffing = None
     version = com.get("inspectors_version") or (com.get("input_versions") or {}).get("gold.inspectors")
     if version is not None and "inspectors" in tasks:

@@ -15,6 +15,7 @@ of the plan (``signals:``; defaults in the ``plans:`` section). A weight of 0 tu
 Both tables are read at the versions recorded for the draw, so ``plan verify`` sees the same
 signals.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,16 +63,20 @@ def read_signals(tables: Tables, versions: dict[str, int], as_of: dt.date) -> tu
     if HOTSPOT_ENTITIES in versions:
         period = newest_period(tables, versions[HOTSPOT_ENTITIES], as_of)
         if period:
-            hs = tables.read(HOTSPOT_ENTITIES, version=versions[HOTSPOT_ENTITIES], columns=["uscc", "period"],
-                             filters=[("period", "=", period)])
+            hs = tables.read(
+                HOTSPOT_ENTITIES, version=versions[HOTSPOT_ENTITIES], columns=["uscc", "period"], filters=[("period", "=", period)]
+            )
             frames.append(hs.where(F.col("uscc").isNotNull()).select("uscc").distinct().toPandas().assign(hotspot=True))
             sources["complaint_hotspot"] = {"table": HOTSPOT_ENTITIES, "period": period}
     if CLUSTER_MEMBERS in versions:
         day = newest_cluster_date(tables, versions[CLUSTER_MEMBERS], as_of)
         if day:
-            cl = tables.read(CLUSTER_MEMBERS, version=versions[CLUSTER_MEMBERS], columns=["uscc", "alert", "as_of"],
-                             filters=[("as_of", "=", day)])
-            frames.append(cl.where(F.col("alert") & F.col("uscc").isNotNull()).select("uscc").distinct().toPandas().assign(cluster_alert=True))
+            cl = tables.read(
+                CLUSTER_MEMBERS, version=versions[CLUSTER_MEMBERS], columns=["uscc", "alert", "as_of"], filters=[("as_of", "=", day)]
+            )
+            frames.append(
+                cl.where(F.col("alert") & F.col("uscc").isNotNull()).select("uscc").distinct().toPandas().assign(cluster_alert=True)
+            )
             sources["registration_cluster"] = {"table": CLUSTER_MEMBERS, "as_of": day.isoformat()}
     out = pd.DataFrame({"uscc": pd.Series([], dtype=object)})
     for f in frames:

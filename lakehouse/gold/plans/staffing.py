@@ -13,6 +13,7 @@ the seed; the random share is stratified, so its counts move little between seed
 assignments needed (tasks × inspectors per task) against the inspectors' capacity (active
 inspectors × workload cap).
 """
+
 from __future__ import annotations
 
 import math
@@ -28,7 +29,9 @@ HEADROOM = 1.3
 DRY_SEEDS = ("staffing-dry-run-1", "staffing-dry-run-2", "staffing-dry-run-3")
 
 
-def need(register: pd.DataFrame, plans: list[Plan], seeds: tuple[str, ...] = DRY_SEEDS, headroom: float = HEADROOM) -> dict[tuple[str, str], int]:
+def need(
+    register: pd.DataFrame, plans: list[Plan], seeds: tuple[str, ...] = DRY_SEEDS, headroom: float = HEADROOM
+) -> dict[tuple[str, str], int]:
     """Inspectors needed per (district, item) — and per (district, "*") in all — for the most demanding plan."""
     from lakehouse.errors import RegulakeError
     from lakehouse.gold.plans.draw import select_entities
@@ -55,10 +58,23 @@ def margin(tasks: pd.DataFrame, inspectors: pd.DataFrame, k: int, cap: int) -> d
     rows = []
     for d, g in tasks.groupby("district_code", sort=True):
         needed, capacity = int(len(g)) * k, int(have.get(d, 0)) * cap
-        rows.append({"district_code": str(d), "tasks": int(len(g)), "assignments": needed, "inspectors": int(have.get(d, 0)),
-                     "capacity": capacity, "margin": capacity / needed - 1 if needed else None})
+        rows.append(
+            {
+                "district_code": str(d),
+                "tasks": int(len(g)),
+                "assignments": needed,
+                "inspectors": int(have.get(d, 0)),
+                "capacity": capacity,
+                "margin": capacity / needed - 1 if needed else None,
+            }
+        )
     needed, capacity = int(len(tasks)) * k, int(len(active)) * cap
-    return {"districts": rows, "assignments": needed, "capacity": capacity, "inspectors": int(len(active)),
-            "margin": capacity / needed - 1 if needed else None,
-            "min_district_margin": min((r["margin"] for r in rows if r["margin"] is not None), default=None),
-            "cross_district": int(tasks["cross_district"].sum()) if "cross_district" in tasks else None}
+    return {
+        "districts": rows,
+        "assignments": needed,
+        "capacity": capacity,
+        "inspectors": int(len(active)),
+        "margin": capacity / needed - 1 if needed else None,
+        "min_district_margin": min((r["margin"] for r in rows if r["margin"] is not None), default=None),
+        "cross_district": int(tasks["cross_district"].sum()) if "cross_district" in tasks else None,
+    }

@@ -25,6 +25,7 @@ each as ``ok`` / ``mismatch`` / ``unavailable``:
 
 Exit status 0 when nothing is a mismatch and the seed and public tasks checked out, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,7 +43,7 @@ PUBLIC_RESULTS = "gold.public_inspection_results"
 @dataclass
 class Check:
     name: str
-    status: str           # ok | mismatch | unavailable
+    status: str  # ok | mismatch | unavailable
     detail: str = ""
 
 
@@ -50,7 +51,7 @@ class Check:
 class Verification:
     plan_id: str
     checks: list[Check] = field(default_factory=list)
-    required: tuple[str, ...] = ("seed", "public tasks")   # checks that must be ok, not merely not failed
+    required: tuple[str, ...] = ("seed", "public tasks")  # checks that must be ok, not merely not failed
 
     @property
     def ok(self) -> bool:
@@ -63,27 +64,45 @@ class Verification:
         return next((c.status for c in self.checks if c.name == name), None)
 
 
-def verify_public(plan_id: str, ledger: list[dict], results: list[dict] | None, log_times: dict | None = None,
-                  values_file: str | None = None, ver: Verification | None = None) -> tuple[Verification, dict | None, dict | None]:
+def verify_public(
+    plan_id: str,
+    ledger: list[dict],
+    results: list[dict] | None,
+    log_times: dict | None = None,
+    values_file: str | None = None,
+    ver: Verification | None = None,
+) -> tuple[Verification, dict | None, dict | None]:
     """The checks 1–7 over the public ledger rows (and the public results rows); returns the verification and the
     (committed, drawn) rows of the drawn attempt for further checks."""
     ver = ver or Verification(plan_id)
     rows = [r for r in ledger if r["plan_id"] == plan_id]
     drawn = [r for r in rows if r["event"] == "drawn"]
     if not rows:
-        ver.add("commitment", "mismatch", f"no published commitment of plan {plan_id} in {cm.LEDGER}: a plan drawn without one "
-                                          "cannot be shown to be unsteerable")
+        ver.add(
+            "commitment",
+            "mismatch",
+            f"no published commitment of plan {plan_id} in {cm.LEDGER}: a plan drawn without one cannot be shown to be unsteerable",
+        )
         return ver, None, None
     if not drawn:
-        ver.add("drawn once", "mismatch", f"plan {plan_id} has no published draw (attempts: "
-                                          f"{', '.join(str(a) for a in sorted(cm.attempts(rows)))})")
+        ver.add(
+            "drawn once",
+            "mismatch",
+            f"plan {plan_id} has no published draw (attempts: {', '.join(str(a) for a in sorted(cm.attempts(rows)))})",
+        )
         return ver, None, None
     if len(drawn) > 1:
-        ver.add("drawn once", "mismatch", f"plan {plan_id} was drawn {len(drawn)} times (attempts "
-                                          f"{', '.join(str(r['attempt']) for r in drawn)}): a plan is drawn once")
+        ver.add(
+            "drawn once",
+            "mismatch",
+            f"plan {plan_id} was drawn {len(drawn)} times (attempts {', '.join(str(r['attempt']) for r in drawn)}): a plan is drawn once",
+        )
     else:
-        ver.add("drawn once", "ok", f"one published draw (attempt {drawn[0]['attempt']}); "
-                                    f"{len(cm.attempts(rows)) - 1} other attempt(s) in the ledger")
+        ver.add(
+            "drawn once",
+            "ok",
+            f"one published draw (attempt {drawn[0]['attempt']}); {len(cm.attempts(rows)) - 1} other attempt(s) in the ledger",
+        )
     d = drawn[-1]
     com = next((r for r in rows if r["event"] == "committed" and r["attempt"] == d["attempt"]), None)
     if com is None:
@@ -92,10 +111,14 @@ def verify_public(plan_id: str, ledger: list[dict], results: list[dict] | None, 
     c = json.loads(com["commitment_json"])
     c_hash = cm.commitment_hash(c)
     same = c_hash == com["commitment_hash"] == d["commitment_hash"]
-    ver.add("commitment", "ok" if same else "mismatch",
-            f"commitment {com['commitment_hash'][:16]}… = SHA-256 of its JSON, named by the draw" if same else
-            f"the commitment's JSON hashes to {c_hash[:16]}…, the ledger says {str(com['commitment_hash'])[:16]}…, "
-            f"the draw names {str(d['commitment_hash'])[:16]}…")
+    ver.add(
+        "commitment",
+        "ok" if same else "mismatch",
+        f"commitment {com['commitment_hash'][:16]}… = SHA-256 of its JSON, named by the draw"
+        if same
+        else f"the commitment's JSON hashes to {c_hash[:16]}…, the ledger says {str(com['commitment_hash'])[:16]}…, "
+        f"the draw names {str(d['commitment_hash'])[:16]}…",
+    )
 
     # 3. committed before T, drawn at or after T
     t = utc(c["reveal_after"])
@@ -127,10 +150,14 @@ def verify_public(plan_id: str, ledger: list[dict], results: list[dict] | None, 
     if problems:
         ver.add("commitment before T", "mismatch", "; ".join(problems))
     else:
-        ver.add("commitment before T", "ok",
-                f"committed {randomness.iso(committed_at)}{where}; T = +{c['delay_seconds']} s = {randomness.iso(t)}; "
-                f"drawn {randomness.iso(utc(d['at']))}" + ("" if pub is not None else " (the ledger's commit times were not readable here)")
-                + (" — local mode: no public value, the commitment was public before the draw" if local else ""))
+        ver.add(
+            "commitment before T",
+            "ok",
+            f"committed {randomness.iso(committed_at)}{where}; T = +{c['delay_seconds']} s = {randomness.iso(t)}; "
+            f"drawn {randomness.iso(utc(d['at']))}"
+            + ("" if pub is not None else " (the ledger's commit times were not readable here)")
+            + (" — local mode: no public value, the commitment was public before the draw" if local else ""),
+        )
 
     # 4. shares
     committed = cm.committed_shares(rows, int(d["attempt"]))
@@ -154,8 +181,13 @@ def verify_public(plan_id: str, ledger: list[dict], results: list[dict] | None, 
         bad.append(f"the commitment names party(ies) {missing} who committed no share")
     if len(committed) < int(c.get("min_parties", 1)):
         bad.append(f"{len(committed)} party(ies) committed, the commitment asks for at least {c['min_parties']}")
-    ver.add("shares", "mismatch" if bad else "ok", "; ".join(bad) if bad else
-            f"{len(committed)} share(s) ({', '.join(sorted(committed))}): each revealed share has its committed hash, committed before T")
+    ver.add(
+        "shares",
+        "mismatch" if bad else "ok",
+        "; ".join(bad)
+        if bad
+        else f"{len(committed)} share(s) ({', '.join(sorted(committed))}): each revealed share has its committed hash, committed before T",
+    )
 
     # 5. the public value
     value = json.loads(d.get("public_value_json") or "{}")
@@ -169,8 +201,11 @@ def verify_public(plan_id: str, ledger: list[dict], results: list[dict] | None, 
     # 6. the seed
     seed = cm.derive_seed(c_hash, revealed, value.get("value") or "")
     ok = seed == d["seed"]
-    ver.add("seed", "ok" if ok else "mismatch",
-            f"SHA-256(commitment, {len(revealed)} share(s), public value) {'=' if ok else '≠'} the published seed {str(d['seed'])[:16]}…")
+    ver.add(
+        "seed",
+        "ok" if ok else "mismatch",
+        f"SHA-256(commitment, {len(revealed)} share(s), public value) {'=' if ok else '≠'} the published seed {str(d['seed'])[:16]}…",
+    )
 
     # 7. the public tasks
     try:
@@ -184,10 +219,14 @@ def verify_public(plan_id: str, ledger: list[dict], results: list[dict] | None, 
     else:
         now_rows = cm.public_tasks([r for r in results if r["plan_id"] == plan_id])
         diff = task_diff(listed, now_rows)
-        ver.add("public tasks", "mismatch" if diff else "ok",
-                f"{PUBLIC_RESULTS} differs from the {len(listed):,} tasks published with the draw: {diff}" if diff else
-                f"{PUBLIC_RESULTS} lists exactly the {len(listed):,} tasks published with the draw "
-                f"({sum(1 for r in listed if r[3]):,} cross-district)")
+        ver.add(
+            "public tasks",
+            "mismatch" if diff else "ok",
+            f"{PUBLIC_RESULTS} differs from the {len(listed):,} tasks published with the draw: {diff}"
+            if diff
+            else f"{PUBLIC_RESULTS} lists exactly the {len(listed):,} tasks published with the draw "
+            f"({sum(1 for r in listed if r[3]):,} cross-district)",
+        )
     return ver, com, d
 
 
@@ -261,10 +300,14 @@ def ledger_log_times(root: str) -> dict:
             path = log.parent / unquote(p)
             if not path.exists():
                 continue
-            t = pq.read_table(path, columns=[c for c in ("plan_id", "attempt", "event", "party")
-                                             if c in pq.read_schema(path).names])
+            t = pq.read_table(path, columns=[c for c in ("plan_id", "attempt", "event", "party") if c in pq.read_schema(path).names])
             for r in t.to_pylist():
-                key = (r.get("plan_id"), int(r.get("attempt") or 0), r.get("event"), r.get("party") if r.get("event") == "share_committed" else None)
+                key = (
+                    r.get("plan_id"),
+                    int(r.get("attempt") or 0),
+                    r.get("event"),
+                    r.get("party") if r.get("event") == "share_committed" else None,
+                )
                 if key not in out or ts < out[key]:
                     out[key] = ts
     return out
@@ -286,8 +329,12 @@ def full_check(ver: Verification, root: str, com: dict, drawn: dict) -> None:
         return
     register = normalise_register(pd.DataFrame(reg_rows, columns=["plan_id", *REGISTER_COLUMNS]))
     same = register_hash(register) == c["register_hash"]
-    ver.add("frozen register", "ok" if same else "mismatch", f"audit.plan_registers@v{c['register_version']}: {len(register):,} entities, "
-                                                             f"fingerprint {'=' if same else '≠'} the committed {c['register_hash'][:16]}…")
+    ver.add(
+        "frozen register",
+        "ok" if same else "mismatch",
+        f"audit.plan_registers@v{c['register_version']}: {len(register):,} entities, "
+        f"fingerprint {'=' if same else '≠'} the committed {c['register_hash'][:16]}…",
+    )
     plan = Plan.model_validate_json(c["plan_json"])
     inspectors = normalise_inspectors(pd.DataFrame(insp_rows, columns=INSPECTOR_COLUMNS + ["source"]))
     try:
@@ -297,15 +344,21 @@ def full_check(ver: Verification, root: str, com: dict, drawn: dict) -> None:
         return
     h = tasks_hash(expected)
     ok = h == drawn["tasks_hash"] and cm.public_tasks_hash(cm.public_tasks(expected)) == drawn["public_tasks_hash"]
-    ver.add("draw", "ok" if ok else "mismatch", f"recomputed {len(expected):,} tasks: fingerprint {'=' if ok else '≠'} the published "
-                                                f"{str(drawn['tasks_hash'])[:16]}…")
+    ver.add(
+        "draw",
+        "ok" if ok else "mismatch",
+        f"recomputed {len(expected):,} tasks: fingerprint {'=' if ok else '≠'} the published {str(drawn['tasks_hash'])[:16]}…",
+    )
     stored = read_table(root, "gold.inspection_tasks", c["plan_id"])
     if stored is not None:
         df = pd.DataFrame(stored, columns=TASK_COLUMNS)
         df["inspectors"] = [list(v or []) for v in df["inspectors"]]
         s = tasks_hash(df.sort_values("task_no").reset_index(drop=True))
-        ver.add("tasks now", "ok" if s == h else "mismatch", "gold.inspection_tasks " + ("identical to the recomputed draw" if s == h else
-                                                                                          "differs from the recomputed draw"))
+        ver.add(
+            "tasks now",
+            "ok" if s == h else "mismatch",
+            "gold.inspection_tasks " + ("identical to the recomputed draw" if s == h else "differs from the recomputed draw"),
+        )
 
 
 def verify_folder(root: str, plan_id: str, values_file: str | None = None, full: bool = False) -> Verification:

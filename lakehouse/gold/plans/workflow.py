@@ -7,6 +7,7 @@ further party's share hash, before T. ``draw_committed`` (phase 2, after T only)
 the verified public value → seed → draw → tasks → public disclosure. ``verify_plan``: every public
 check (``verifier``) and the recomputation from the recorded inputs.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -109,9 +110,18 @@ def _configured_plans(settings: PlansSettings, plan: Plan) -> list[Plan]:
     return [plan, *others]
 
 
-def commit_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, plan: Plan, operator: str | None = None,
-                progress: Callable[[str], None] | None = None, now: dt.datetime | None = None, share: str | None = None,
-                replace: bool = False, reason: str | None = None) -> CommitOutcome:
+def commit_plan(
+    spark: SparkSession,
+    tables: Tables,
+    settings: PlansSettings,
+    plan: Plan,
+    operator: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    now: dt.datetime | None = None,
+    share: str | None = None,
+    replace: bool = False,
+    reason: str | None = None,
+) -> CommitOutcome:
     """Phase 1: freeze the register, commit the operator's share hash and the public value the draw will use,
     publish the commitment. ``share`` only for tests (default: 256 fresh random bits, kept in the secrets folder)."""
     say = progress or (lambda m: None)
@@ -120,16 +130,20 @@ def commit_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, pl
     evts = audit.events(tables, plan.id)
     done = audit.revealed(evts)
     if done:
-        raise RegulakeError(f"plan {plan.id} was drawn already (attempt {done[1]['attempt']} at {done[1]['at']}); "
-                            "a plan is drawn once — give a new plan a new id, or check this one with 'regulake plan verify'")
+        raise RegulakeError(
+            f"plan {plan.id} was drawn already (attempt {done[1]['attempt']} at {done[1]['at']}); "
+            "a plan is drawn once — give a new plan a new id, or check this one with 'regulake plan verify'"
+        )
     ledger_rows = audit.ledger(tables, plan.id)
     open_ = cm.open_attempt(ledger_rows)
     abandoned = None
     if open_ is not None:
         if not replace:
-            raise RegulakeError(f"plan {plan.id} has an open commitment (attempt {open_['attempt']}, T {open_['reveal_after']}); "
-                                f"draw it with 'regulake plan draw {plan.id}' — or replace it with 'regulake plan commit {plan.id} "
-                                "--replace --reason TEXT': the replaced commitment is shown as abandoned in the public tables")
+            raise RegulakeError(
+                f"plan {plan.id} has an open commitment (attempt {open_['attempt']}, T {open_['reveal_after']}); "
+                f"draw it with 'regulake plan draw {plan.id}' — or replace it with 'regulake plan commit {plan.id} "
+                "--replace --reason TEXT': the replaced commitment is shown as abandoned in the public tables"
+            )
         abandoned = int(open_["attempt"])
     source = randomness.source_from_settings(rs)
     attempt = max(audit.next_attempt(evts), max((int(r["attempt"]) for r in ledger_rows), default=0) + 1)
@@ -138,8 +152,9 @@ def commit_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, pl
     as_of, score_date = registers.resolve_dates(tables, versions, plan.profile_as_of, plan.score_date)
     say(f"{plan.id}: entity register as of {as_of}, scores of {score_date}")
     register = registers.build_entity_register(tables, versions, as_of, score_date)
-    versions[registers.INSPECTORS] = registers.ensure_inspectors(spark, tables, settings, register, plan.inspectors_per_task,
-                                                                 _configured_plans(settings, plan))
+    versions[registers.INSPECTORS] = registers.ensure_inspectors(
+        spark, tables, settings, register, plan.inspectors_per_task, _configured_plans(settings, plan)
+    )
     reg_hash = register_hash(register)
     reg_version = audit.freeze_register(spark, tables, plan.id, register)
     if abandoned is not None:
@@ -149,42 +164,89 @@ def commit_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, pl
         say(f"{plan.id}: attempt {abandoned} abandoned ({msg}) — public")
     # the commitment's time is taken just before it is published (first in the public ledger, then the audit trail):
     # verification asks the ledger's Delta commit to be older than T
-    committed_at = (randomness.utc(now) if now is not None else audit.now())
+    committed_at = randomness.utc(now) if now is not None else audit.now()
     reveal_after = committed_at + dt.timedelta(seconds=rs.delay_seconds)
     share = share or cm.new_share()
     s_hash = cm.share_hash(plan.id, OPERATOR, share)
     target = source.target(reveal_after)
     plan_json = plan.canonical_json()
     commitment = {
-        "plan_id": plan.id, "attempt": attempt, "plan_json": plan_json, "plan_hash": seed_hash(plan_json), "rule_version": RULE_VERSION,
-        "input_versions": versions, "profile_as_of": str(as_of), "score_date": str(score_date), "register_hash": reg_hash,
-        "register_version": reg_version, "register_entities": int(len(register)), "inspectors_version": versions[registers.INSPECTORS],
-        "parties": [{"party": OPERATOR, "share_hash": s_hash}], "expected_parties": list(rs.parties), "min_parties": rs.min_parties,
-        "randomness": {"source": source.describe(), "target": target}, "committed_at": _iso(committed_at),
-        "reveal_after": _iso(reveal_after), "delay_seconds": rs.delay_seconds,
+        "plan_id": plan.id,
+        "attempt": attempt,
+        "plan_json": plan_json,
+        "plan_hash": seed_hash(plan_json),
+        "rule_version": RULE_VERSION,
+        "input_versions": versions,
+        "profile_as_of": str(as_of),
+        "score_date": str(score_date),
+        "register_hash": reg_hash,
+        "register_version": reg_version,
+        "register_entities": int(len(register)),
+        "inspectors_version": versions[registers.INSPECTORS],
+        "parties": [{"party": OPERATOR, "share_hash": s_hash}],
+        "expected_parties": list(rs.parties),
+        "min_parties": rs.min_parties,
+        "randomness": {"source": source.describe(), "target": target},
+        "committed_at": _iso(committed_at),
+        "reveal_after": _iso(reveal_after),
+        "delay_seconds": rs.delay_seconds,
     }
     c_hash = cm.commitment_hash(commitment)
     c_json = cm.canonical(commitment)
-    path = share_path(settings, plan.id, attempt)     # the operator's secret until the draw: outside the warehouse
+    path = share_path(settings, plan.id, attempt)  # the operator's secret until the draw: outside the warehouse
     _keep_secret(path, share)
-    audit.publish_event(spark, tables, plan_id=plan.id, attempt=attempt, event="committed", at=committed_at, commitment_hash=c_hash,
-                        commitment_json=c_json, reveal_after=reveal_after, party=OPERATOR, share_hash=s_hash)
-    audit.record(spark, tables, event="committed", plan_id=plan.id, attempt=attempt, rule_version=RULE_VERSION, plan_json=plan_json,
-                 plan_hash=commitment["plan_hash"], input_versions=versions, profile_as_of=as_of, score_date=score_date,
-                 register_hash=reg_hash, register_version=reg_version, seed_hash=s_hash, operator=who, at=committed_at,
-                 commitment_hash=c_hash, commitment_json=c_json, reveal_after=reveal_after, party=OPERATOR)
+    audit.publish_event(
+        spark,
+        tables,
+        plan_id=plan.id,
+        attempt=attempt,
+        event="committed",
+        at=committed_at,
+        commitment_hash=c_hash,
+        commitment_json=c_json,
+        reveal_after=reveal_after,
+        party=OPERATOR,
+        share_hash=s_hash,
+    )
+    audit.record(
+        spark,
+        tables,
+        event="committed",
+        plan_id=plan.id,
+        attempt=attempt,
+        rule_version=RULE_VERSION,
+        plan_json=plan_json,
+        plan_hash=commitment["plan_hash"],
+        input_versions=versions,
+        profile_as_of=as_of,
+        score_date=score_date,
+        register_hash=reg_hash,
+        register_version=reg_version,
+        seed_hash=s_hash,
+        operator=who,
+        at=committed_at,
+        commitment_hash=c_hash,
+        commitment_json=c_json,
+        reveal_after=reveal_after,
+        party=OPERATOR,
+    )
     if rs.source != "local" and audit.now() >= reveal_after:
-        say(f"{plan.id}: warning: publishing the commitment took longer than the delay ({rs.delay_seconds} s); verification will "
-            "fail — replace it with a longer delay ('regulake plan commit --replace')")
+        say(
+            f"{plan.id}: warning: publishing the commitment took longer than the delay ({rs.delay_seconds} s); verification will "
+            "fail — replace it with a longer delay ('regulake plan commit --replace')"
+        )
     say(f"{plan.id}: commitment {c_hash[:16]}… published (attempt {attempt}); draw after {_iso(reveal_after)} with {target['text']}")
     from lakehouse.gold.plans import disclosure
 
     disclosure.publish(spark, tables, plan.id, settings)
-    return CommitOutcome(plan.id, attempt, c_hash, committed_at, reveal_after, target, str(path), s_hash, int(len(register)), versions, abandoned)
+    return CommitOutcome(
+        plan.id, attempt, c_hash, committed_at, reveal_after, target, str(path), s_hash, int(len(register)), versions, abandoned
+    )
 
 
-def commit_share(spark: SparkSession, tables: Tables, settings: PlansSettings, plan_id: str, party: str, share_hash_: str,
-                 now: dt.datetime | None = None) -> dict:
+def commit_share(
+    spark: SparkSession, tables: Tables, settings: PlansSettings, plan_id: str, party: str, share_hash_: str, now: dt.datetime | None = None
+) -> dict:
     """A further party's share hash, committed before T (the party keeps the share and reveals it at the draw)."""
     rows = audit.ledger(tables, plan_id)
     com = cm.open_attempt(rows)
@@ -196,21 +258,51 @@ def commit_share(spark: SparkSession, tables: Tables, settings: PlansSettings, p
     if at >= t:
         raise RegulakeError(f"T ({_iso(t)}) has passed: a share committed now could be chosen knowing the public value; refused")
     if party == OPERATOR or party not in c.get("expected_parties", []):
-        raise RegulakeError(f"party {party!r} is not among the parties the commitment names ({', '.join(c.get('expected_parties', [])) or 'none'})")
+        raise RegulakeError(
+            f"party {party!r} is not among the parties the commitment names ({', '.join(c.get('expected_parties', [])) or 'none'})"
+        )
     if party in cm.committed_shares(rows, int(com["attempt"])):
         raise RegulakeError(f"party {party!r} has committed a share for attempt {com['attempt']} already")
     if len(share_hash_) != 64 or any(ch not in "0123456789abcdef" for ch in share_hash_.lower()):
         raise RegulakeError("a share hash is 64 hexadecimal digits (SHA-256; 'regulake plan share' makes a share and its hash)")
-    audit.record(spark, tables, event="share_committed", plan_id=plan_id, attempt=int(com["attempt"]), party=party,
-                 seed_hash=share_hash_.lower(), at=at, commitment_hash=com["commitment_hash"])
-    audit.publish_event(spark, tables, plan_id=plan_id, attempt=int(com["attempt"]), event="share_committed", at=at, party=party,
-                        share_hash=share_hash_.lower(), commitment_hash=com["commitment_hash"])
+    audit.record(
+        spark,
+        tables,
+        event="share_committed",
+        plan_id=plan_id,
+        attempt=int(com["attempt"]),
+        party=party,
+        seed_hash=share_hash_.lower(),
+        at=at,
+        commitment_hash=com["commitment_hash"],
+    )
+    audit.publish_event(
+        spark,
+        tables,
+        plan_id=plan_id,
+        attempt=int(com["attempt"]),
+        event="share_committed",
+        at=at,
+        party=party,
+        share_hash=share_hash_.lower(),
+        commitment_hash=com["commitment_hash"],
+    )
     return {"plan_id": plan_id, "attempt": int(com["attempt"]), "party": party, "reveal_after": t}
 
 
-def draw_committed(spark: SparkSession, tables: Tables, settings: PlansSettings, plan_id: str, shares: dict[str, str] | None = None,
-                   beacon_round: dict | None = None, operator: str | None = None, now: dt.datetime | None = None,
-                   progress: Callable[[str], None] | None = None, publish: bool = True, fetch=None) -> DrawOutcome:
+def draw_committed(
+    spark: SparkSession,
+    tables: Tables,
+    settings: PlansSettings,
+    plan_id: str,
+    shares: dict[str, str] | None = None,
+    beacon_round: dict | None = None,
+    operator: str | None = None,
+    now: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+    publish: bool = True,
+    fetch=None,
+) -> DrawOutcome:
     """Phase 2, allowed only after T: the revealed shares (checked against their hashes) and the public value named by
     the commitment (verified) give the seed; draw from the frozen register; publish.
 
@@ -237,17 +329,21 @@ def draw_committed(spark: SparkSession, tables: Tables, settings: PlansSettings,
     rows = audit.ledger(tables, plan_id)
     com = cm.open_attempt(rows)
     if com is None:
-        raise RegulakeError(f"plan {plan_id} has no open published commitment; commit it first with 'regulake plan commit {plan_id}' "
-                            "and draw after the time it names")
+        raise RegulakeError(
+            f"plan {plan_id} has no open published commitment; commit it first with 'regulake plan commit {plan_id}' "
+            "and draw after the time it names"
+        )
     c = json.loads(com["commitment_json"])
     attempt = int(com["attempt"])
     t = randomness.utc(com["reveal_after"])
     at = randomness.utc(now) if now is not None else audit.now()
     if at < t:
-        raise DrawTooEarly(f"plan {plan_id}: the draw is allowed only after T = {_iso(t)} ({randomness._in(t - at)}); committed "
-                           f"{c['committed_at']}, the draw will use {c['randomness']['target']['text']} — refused")
+        raise DrawTooEarly(
+            f"plan {plan_id}: the draw is allowed only after T = {_iso(t)} ({randomness._in(t - at)}); committed "
+            f"{c['committed_at']}, the draw will use {c['randomness']['target']['text']} — refused"
+        )
     plan = Plan.model_validate_json(c["plan_json"])
-    rs = settings.randomness          # where to fetch from (relays, timeout, values file); what to fetch is in the commitment
+    rs = settings.randomness  # where to fetch from (relays, timeout, values file); what to fetch is in the commitment
     shares = dict(shares or {})
     if OPERATOR not in shares:
         p = share_path(settings, plan_id, attempt)
@@ -257,14 +353,18 @@ def draw_committed(spark: SparkSession, tables: Tables, settings: PlansSettings,
     committed = cm.committed_shares(rows, attempt)
     missing = [p for p in [OPERATOR, *c.get("expected_parties", [])] if p not in committed]
     if missing:
-        raise RegulakeError(f"plan {plan_id}: party(ies) {missing} committed no share before T; the draw cannot go on — "
-                            f"commit anew with 'regulake plan commit {plan_id} --replace' (public as abandoned)")
+        raise RegulakeError(
+            f"plan {plan_id}: party(ies) {missing} committed no share before T; the draw cannot go on — "
+            f"commit anew with 'regulake plan commit {plan_id} --replace' (public as abandoned)"
+        )
     for party, info in committed.items():
         if party not in shares:
             raise RegulakeError(f"plan {plan_id}: the share of party {party!r} is needed (--share {party}=HEX)")
         if cm.share_hash(plan_id, party, shares[party]) != info["share_hash"]:
-            raise RegulakeError(f"plan {plan_id}: the share given for party {party!r} does not match the hash it committed "
-                                f"({info['share_hash'][:16]}…); refused")
+            raise RegulakeError(
+                f"plan {plan_id}: the share given for party {party!r} does not match the hash it committed "
+                f"({info['share_hash'][:16]}…); refused"
+            )
     extra = sorted(set(shares) - set(committed))
     if extra:
         raise RegulakeError(f"plan {plan_id}: share(s) of {extra} were never committed; refused")
@@ -273,7 +373,7 @@ def draw_committed(spark: SparkSession, tables: Tables, settings: PlansSettings,
     src_desc, target = c["randomness"]["source"], c["randomness"]["target"]
     source = randomness.source_from_description(src_desc)
     if src_desc["kind"] == "drand":
-        source.urls = list(dict.fromkeys([*source.urls, *rs.drand_urls]))    # the recorded relays, then the configured ones
+        source.urls = list(dict.fromkeys([*source.urls, *rs.drand_urls]))  # the recorded relays, then the configured ones
         source.timeout = rs.timeout_seconds
         if fetch is not None:
             source.get = fetch
@@ -284,29 +384,62 @@ def draw_committed(spark: SparkSession, tables: Tables, settings: PlansSettings,
             raise RegulakeError("--beacon-round is for a drand source; this commitment names " + src_desc["kind"])
         value = source.accept(target, beacon_round, "given with --beacon-round")
     else:
-        value = source.fetch(target, at)            # ValueNotYet: the draw waits; InvalidPublicValue: refused
+        value = source.fetch(target, at)  # ValueNotYet: the draw waits; InvalidPublicValue: refused
     randomness.verify(src_desc, target, value)
     seed = cm.derive_seed(com["commitment_hash"], shares, value.get("value") or "")
     who = operator_name(settings, operator)
-    common = dict(plan_id=plan_id, attempt=attempt, rule_version=c["rule_version"], plan_json=c["plan_json"], plan_hash=c["plan_hash"],
-                  input_versions=c["input_versions"], profile_as_of=dt.date.fromisoformat(c["profile_as_of"]),
-                  score_date=dt.date.fromisoformat(c["score_date"]), register_hash=c["register_hash"],
-                  register_version=c["register_version"], operator=who, commitment_hash=com["commitment_hash"], reveal_after=t)
+    common = dict(
+        plan_id=plan_id,
+        attempt=attempt,
+        rule_version=c["rule_version"],
+        plan_json=c["plan_json"],
+        plan_hash=c["plan_hash"],
+        input_versions=c["input_versions"],
+        profile_as_of=dt.date.fromisoformat(c["profile_as_of"]),
+        score_date=dt.date.fromisoformat(c["score_date"]),
+        register_hash=c["register_hash"],
+        register_version=c["register_version"],
+        operator=who,
+        commitment_hash=com["commitment_hash"],
+        reveal_after=t,
+    )
     say(f"{plan_id}: public value {value.get('value', '')[:16] or '(none: local mode)'}…; drawing from the frozen register")
     frozen = audit.read_register(tables, plan_id, c["register_version"])
     if register_hash(frozen) != c["register_hash"]:
-        raise RegulakeError(f"the frozen register of {plan_id} ({audit.REGISTERS}@v{c['register_version']}) no longer has the committed "
-                            "fingerprint; refused")
+        raise RegulakeError(
+            f"the frozen register of {plan_id} ({audit.REGISTERS}@v{c['register_version']}) no longer has the committed "
+            "fingerprint; refused"
+        )
     inspectors = registers.read_inspectors(tables, c["inspectors_version"])
     shares_json = cm.canonical(shares)
     value_json = cm.canonical(value)
     try:
         result = draw(plan, frozen, inspectors, seed, c["rule_version"])
     except RegulakeError as exc:
-        audit.record(spark, tables, event="failed", message=str(exc), seed=seed, shares_json=shares_json, public_value_json=value_json,
-                     at=at, **common)
-        audit.publish_event(spark, tables, plan_id=plan_id, attempt=attempt, event="failed", at=at, commitment_hash=com["commitment_hash"],
-                            shares_json=shares_json, public_value_json=value_json, seed=seed, message=str(exc))
+        audit.record(
+            spark,
+            tables,
+            event="failed",
+            message=str(exc),
+            seed=seed,
+            shares_json=shares_json,
+            public_value_json=value_json,
+            at=at,
+            **common,
+        )
+        audit.publish_event(
+            spark,
+            tables,
+            plan_id=plan_id,
+            attempt=attempt,
+            event="failed",
+            at=at,
+            commitment_hash=com["commitment_hash"],
+            shares_json=shares_json,
+            public_value_json=value_json,
+            seed=seed,
+            message=str(exc),
+        )
         from lakehouse.gold.plans import disclosure
 
         disclosure.publish(spark, tables, plan_id, settings)
@@ -315,33 +448,80 @@ def draw_committed(spark: SparkSession, tables: Tables, settings: PlansSettings,
     result.summary["input_retention"] = input_retention(tables, versions)
     t_hash = tasks_hash(result.tasks)
     t_version = audit.write_tasks(spark, tables, plan_id, result.tasks)
-    audit.record(spark, tables, event="revealed", seed=seed, tasks_hash=t_hash, tasks_version=t_version, tasks=len(result.tasks),
-                 summary_json=json.dumps(result.summary, ensure_ascii=False, sort_keys=True), seed_hash=seed_hash(seed),
-                 shares_json=shares_json, public_value_json=value_json, at=at, **common)
+    audit.record(
+        spark,
+        tables,
+        event="revealed",
+        seed=seed,
+        tasks_hash=t_hash,
+        tasks_version=t_version,
+        tasks=len(result.tasks),
+        summary_json=json.dumps(result.summary, ensure_ascii=False, sort_keys=True),
+        seed_hash=seed_hash(seed),
+        shares_json=shares_json,
+        public_value_json=value_json,
+        at=at,
+        **common,
+    )
     pub_rows = cm.public_tasks(result.tasks)
-    audit.publish_event(spark, tables, plan_id=plan_id, attempt=attempt, event="drawn", at=at, commitment_hash=com["commitment_hash"],
-                        reveal_after=t, shares_json=shares_json, public_value_json=value_json, seed=seed, tasks_hash=t_hash,
-                        public_tasks_hash=cm.public_tasks_hash(pub_rows), public_tasks_json=cm.canonical(pub_rows),
-                        tasks=len(result.tasks), cross_district_tasks=int(result.summary.get("cross_district", 0)))
-    say(f"{plan_id}: {len(result.tasks):,} tasks ({result.summary['targeted']:,} targeted, "
-        f"{result.summary.get('cross_district', 0):,} cross-district), seed and shares revealed")
+    audit.publish_event(
+        spark,
+        tables,
+        plan_id=plan_id,
+        attempt=attempt,
+        event="drawn",
+        at=at,
+        commitment_hash=com["commitment_hash"],
+        reveal_after=t,
+        shares_json=shares_json,
+        public_value_json=value_json,
+        seed=seed,
+        tasks_hash=t_hash,
+        public_tasks_hash=cm.public_tasks_hash(pub_rows),
+        public_tasks_json=cm.canonical(pub_rows),
+        tasks=len(result.tasks),
+        cross_district_tasks=int(result.summary.get("cross_district", 0)),
+    )
+    say(
+        f"{plan_id}: {len(result.tasks):,} tasks ({result.summary['targeted']:,} targeted, "
+        f"{result.summary.get('cross_district', 0):,} cross-district), seed and shares revealed"
+    )
     if publish:
         from lakehouse.gold.plans import disclosure
 
         disclosure.publish(spark, tables, plan_id, settings)
-    return DrawOutcome(plan_id, attempt, seed_hash(seed), seed, len(result.tasks), t_hash, t_version, versions, result.summary,
-                       com["commitment_hash"], t, value)
+    return DrawOutcome(
+        plan_id,
+        attempt,
+        seed_hash(seed),
+        seed,
+        len(result.tasks),
+        t_hash,
+        t_version,
+        versions,
+        result.summary,
+        com["commitment_hash"],
+        t,
+        value,
+    )
 
 
-def draw_plan(spark: SparkSession, tables: Tables, settings: PlansSettings, plan: Plan, operator: str | None = None,
-              progress: Callable[[str], None] | None = None, publish: bool = True, shares: dict[str, str] | None = None,
-              now: dt.datetime | None = None) -> DrawOutcome:
+def draw_plan(
+    spark: SparkSession,
+    tables: Tables,
+    settings: PlansSettings,
+    plan: Plan,
+    operator: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    publish: bool = True,
+    shares: dict[str, str] | None = None,
+    now: dt.datetime | None = None,
+) -> DrawOutcome:
     """Commit and draw in one go — only where the plan's delay is zero (demos, tests): T is then the commitment
     time, and a draw before T is refused like any other."""
     commit_plan(spark, tables, settings, plan, operator=operator, progress=progress, now=now)
     later = None if now is None else randomness.utc(now) + dt.timedelta(microseconds=1)
-    return draw_committed(spark, tables, settings, plan.id, shares=shares, operator=operator, now=later, progress=progress,
-                          publish=publish)
+    return draw_committed(spark, tables, settings, plan.id, shares=shares, operator=operator, now=later, progress=progress, publish=publish)
 
 
 def input_retention(tables: Tables, versions: dict[str, int]) -> dict[str, dict]:
@@ -411,8 +591,11 @@ def verify_plan(spark: SparkSession, tables: Tables, plan_id: str, values_file: 
     ledger_rows = audit.ledger(tables, plan_id)
     if not evts and not ledger_rows:
         raise RegulakeError(f"plan {plan_id} has no commitment or draw in {audit.DRAWS}; commit it with 'regulake plan commit {plan_id}'")
-    results = (audit.read_rows(tables, disclosure.PUBLIC_RESULTS, filters=[("plan_id", "=", plan_id)])
-               if tables.exists(disclosure.PUBLIC_RESULTS) else None)
+    results = (
+        audit.read_rows(tables, disclosure.PUBLIC_RESULTS, filters=[("plan_id", "=", plan_id)])
+        if tables.exists(disclosure.PUBLIC_RESULTS)
+        else None
+    )
     try:
         log_times = verifier.ledger_log_times(tables.root)
     except Exception:  # noqa: BLE001 - an object store: the rows' own times are checked
@@ -426,11 +609,18 @@ def verify_plan(spark: SparkSession, tables: Tables, plan_id: str, values_file: 
     com, rev = pair
     # the audit trail and the public ledger tell the same story
     if drawn_pub is not None:
-        same = (rev.get("seed") == drawn_pub["seed"] and rev.get("tasks_hash") == drawn_pub["tasks_hash"]
-                and rev.get("commitment_hash") == drawn_pub["commitment_hash"] == com.get("commitment_hash"))
-        ver.add("audit trail", "ok" if same else "mismatch",
-                "the audit trail's commitment, seed and tasks fingerprint are the published ones" if same else
-                "the audit trail's commitment, seed or tasks fingerprint differ from the published ledger")
+        same = (
+            rev.get("seed") == drawn_pub["seed"]
+            and rev.get("tasks_hash") == drawn_pub["tasks_hash"]
+            and rev.get("commitment_hash") == drawn_pub["commitment_hash"] == com.get("commitment_hash")
+        )
+        ver.add(
+            "audit trail",
+            "ok" if same else "mismatch",
+            "the audit trail's commitment, seed and tasks fingerprint are the published ones"
+            if same
+            else "the audit trail's commitment, seed or tasks fingerprint differ from the published ledger",
+        )
     fields_same = all(com[f] == rev[f] for f in ("plan_json", "rule_version", "register_hash", "input_versions"))
     if not fields_same:
         ver.add("audit trail", "mismatch", "the revealed event differs from the committed one (plan, rule, inputs or register)")
@@ -440,11 +630,18 @@ def verify_plan(spark: SparkSession, tables: Tables, plan_id: str, values_file: 
     try:
         rebuilt = registers.build_entity_register(tables, versions, com["profile_as_of"], com["score_date"])
         same = register_hash(rebuilt) == com["register_hash"]
-        ver.add("inputs", "ok" if same else "mismatch",
-                f"entity register rebuilt from {', '.join(f'{k}@v{v}' for k, v in sorted(versions.items()))}: "
-                f"{'same' if same else 'different'} fingerprint")
+        ver.add(
+            "inputs",
+            "ok" if same else "mismatch",
+            f"entity register rebuilt from {', '.join(f'{k}@v{v}' for k, v in sorted(versions.items()))}: "
+            f"{'same' if same else 'different'} fingerprint",
+        )
     except Exception as exc:  # noqa: BLE001 - an input past its retention is reported, not fatal
-        ver.add("inputs", "unavailable", f"cannot re-read the inputs at their recorded versions ({type(exc).__name__}: {str(exc)[:200]}); using the frozen register")
+        ver.add(
+            "inputs",
+            "unavailable",
+            f"cannot re-read the inputs at their recorded versions ({type(exc).__name__}: {str(exc)[:200]}); using the frozen register",
+        )
     frozen = audit.read_register(tables, plan_id, com["register_version"])
     same = register_hash(frozen) == com["register_hash"]
     ver.add("frozen register", "ok" if same else "mismatch", f"{audit.REGISTERS}@v{com['register_version']}: {len(frozen):,} entities")
@@ -456,8 +653,11 @@ def verify_plan(spark: SparkSession, tables: Tables, plan_id: str, values_file: 
         ver.add("draw", "mismatch", f"recomputation failed: {exc}")
         return ver
     e_hash = tasks_hash(expected)
-    ver.add("draw", "ok" if e_hash == rev["tasks_hash"] else "mismatch",
-            f"recomputed {len(expected):,} tasks, fingerprint {'=' if e_hash == rev['tasks_hash'] else '≠'} the revealed {rev['tasks_hash'][:16]}…")
+    ver.add(
+        "draw",
+        "ok" if e_hash == rev["tasks_hash"] else "mismatch",
+        f"recomputed {len(expected):,} tasks, fingerprint {'=' if e_hash == rev['tasks_hash'] else '≠'} the revealed {rev['tasks_hash'][:16]}…",
+    )
     # the tasks: as written and as they are now
     for label, version in (("tasks as written", rev["tasks_version"]), ("tasks now", None)):
         stored = audit.read_tasks(tables, plan_id, version)
@@ -474,14 +674,37 @@ def show(tables: Tables, plan_id: str) -> dict:
     """The plan's audit trail, sizes and workloads."""
     evts = audit.events(tables, plan_id)
     if not evts:
-        raise RegulakeError(f"plan {plan_id} has not been drawn (no events in {audit.DRAWS}); commit it with 'regulake plan commit {plan_id}'")
+        raise RegulakeError(
+            f"plan {plan_id} has not been drawn (no events in {audit.DRAWS}); commit it with 'regulake plan commit {plan_id}'"
+        )
     rows = audit.ledger(tables, plan_id)
-    out = {"plan_id": plan_id,
-           "status": cm.plan_status(rows, audit.now(), 168)["status"] if rows else "drawn without a published commitment",
-           "events": [{k: (str(v) if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in e.items()
-                       if k in ("attempt", "event", "at", "operator", "seed_hash", "seed", "tasks", "tasks_hash", "message", "input_versions",
-                                "party", "reveal_after", "commitment_hash")}
-                      for e in evts]}
+    out = {
+        "plan_id": plan_id,
+        "status": cm.plan_status(rows, audit.now(), 168)["status"] if rows else "drawn without a published commitment",
+        "events": [
+            {
+                k: (str(v) if isinstance(v, (dt.date, dt.datetime)) else v)
+                for k, v in e.items()
+                if k
+                in (
+                    "attempt",
+                    "event",
+                    "at",
+                    "operator",
+                    "seed_hash",
+                    "seed",
+                    "tasks",
+                    "tasks_hash",
+                    "message",
+                    "input_versions",
+                    "party",
+                    "reveal_after",
+                    "commitment_hash",
+                )
+            }
+            for e in evts
+        ],
+    }
     pair = audit.revealed(evts)
     if pair:
         tasks = audit.read_tasks(tables, plan_id)
@@ -490,6 +713,10 @@ def show(tables: Tables, plan_id: str) -> dict:
         out["by_district"] = tasks.groupby(["district_code", "share"]).size().unstack(fill_value=0).to_dict("index")
         out["by_item"] = tasks.groupby("inspection_item").size().to_dict()
         loads = pd.Series([i for lst in tasks["inspectors"] for i in lst]).value_counts()
-        out["workload"] = {"inspectors": int(len(loads)), "min": int(loads.min()) if len(loads) else 0,
-                           "max": int(loads.max()) if len(loads) else 0, "mean": float(loads.mean()) if len(loads) else 0.0}
+        out["workload"] = {
+            "inspectors": int(len(loads)),
+            "min": int(loads.min()) if len(loads) else 0,
+            "max": int(loads.max()) if len(loads) else 0,
+            "mean": float(loads.mean()) if len(loads) else 0.0,
+        }
     return out
