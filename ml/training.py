@@ -152,6 +152,27 @@ def train(
     answer_key: Path | None = None,
     progress: Callable[[str], None] = lambda m: None,
 ) -> TrainResult:
+    """Train the risk model: label the factors at each cutoff, select factors, tune and fit LightGBM,
+    log the run to MLflow with honest metrics, register the version and promote it when it beats
+    the champion.
+
+    Args:
+        spark: the session (``lakehouse.spark.get_spark``).
+        tables: the warehouse (``gold.factors``, ``gold.factor_catalog``, ``silver.inspections`` are read).
+        cfg: the configuration; ``risk`` holds cutoffs, label source, selection, tuning and MLflow.
+        registry: the data catalogs (``catalog.load_catalog()``), for the factors' descriptions.
+        answer_key: the simulator's answer key, to add the oracle ratios to the metrics (optional).
+        progress: called with a line per step.
+
+    Returns:
+        A ``TrainResult``: MLflow run id, registered version, whether it was promoted, the selected
+        factors, the held-out metrics, the best parameters and the report folder.
+
+    Example::
+
+        res = train(spark, Tables.from_config(cfg, spark), cfg, load_catalog())
+        print(res.version, res.metrics["auc"], res.promoted)     # what ``regulake run train`` prints
+    """
     import mlflow
 
     r = cfg.risk

@@ -296,7 +296,28 @@ def create_app(
     inspections=None,
     dashboard=None,
 ) -> FastAPI:
-    """The API over a warehouse; snapshots load at startup (lifespan) and reload in the background."""
+    """The API over a warehouse; snapshots load at startup (lifespan) and reload in the background.
+
+    Args:
+        settings: ``serving.api`` of the configuration (keys and scopes, rate limits, served fields).
+        warehouse_root: the warehouse whose gold tables are served (read with delta-rs, no Spark).
+        storage_options: object-store credentials for delta-rs.
+        mlflow_cfg: ``risk.mlflow``, for the champion model that ``POST /v1/score`` uses.
+        class_thresholds: the risk classes' probability thresholds (A-D), default ``risk.class_thresholds``.
+        reasons: how many top reasons each score carries.
+        start_reloader: reload snapshots when their tables get a new version (off in some tests).
+        state: an existing ``ApiState`` to share (tests).
+        inspections: ``serving.inspections`` settings: mounts the inspection-records routes.
+        dashboard: a ``DashboardState``: mounts the operations-centre dashboard.
+
+    Returns:
+        The FastAPI app; ``app_from_config(cfg)`` builds it from a configuration.
+
+    Example::
+
+        app = app_from_config(load_config("local"))
+        uvicorn.run(app, host="127.0.0.1", port=8000)      # what ``regulake serve api`` does
+    """
     metrics = Metrics()
     keys = KeyRing(settings)
     state = state or ApiState(settings, warehouse_root, storage_options, mlflow_cfg, class_thresholds, reasons, _dumps)
@@ -611,6 +632,7 @@ def create_app(
 
 
 def app_from_config(cfg, start_reloader: bool = True) -> FastAPI:
+    """The app of ``regulake serve api``: :func:`create_app` with every setting taken from ``cfg``."""
     from lakehouse.config.serving import serving_settings
     from serving.dashboard.state import DashboardState
 
