@@ -148,7 +148,19 @@ class TrinoSettings(Section):
 class ServingSettings(Section):
     trino: TrinoSettings = Field(default_factory=TrinoSettings)
     api: ApiSettings = Field(default_factory=ApiSettings, description="The scoring API ('regulake serve api').")
-    inspections: InspectionSettings = Field(default_factory=InspectionSettings, description="Electronic inspection records (issue 28).")
+    inspections: InspectionSettings = Field(
+        default_factory=InspectionSettings, description="Electronic inspection records (docs/inspections.md)."
+    )
+
+    @model_validator(mode="after")
+    def _one_writer_of_records(self) -> ServingSettings:
+        if self.inspections.enabled and self.api.workers > 1:
+            raise ValueError(
+                f"serving.api.workers is {self.api.workers}, but the inspection-record routes check and append under one "
+                "in-process lock: run one worker (serving.api.workers: 1), or set serving.inspections.enabled: false "
+                "on the extra workers' configuration"
+            )
+        return self
 
 
 def serving_settings(cfg) -> ServingSettings:

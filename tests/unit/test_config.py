@@ -111,3 +111,11 @@ def test_the_default_api_settings_pass_their_own_validation():
     # pydantic does not validate defaults: a default the validators refuse would only show up when copied
     default = ApiSettings()
     assert set(ApiSettings.model_validate(default.model_dump()).plan_fields) == set(default.plan_fields)
+
+
+def test_inspection_records_refuse_several_api_workers(tmp_path):
+    conf = write_conf(tmp_path, "serving:\n  api:\n    workers: 4\n")
+    with pytest.raises(ConfigError, match="serving.api.workers is 4.*one in-process lock"):
+        load_config("local", conf_dir=conf, environ={})
+    conf = write_conf(tmp_path, "serving:\n  api:\n    workers: 4\n  inspections:\n    enabled: false\n")
+    assert load_config("local", conf_dir=conf, environ={}).serving.api.workers == 4
