@@ -441,7 +441,7 @@ def test_two_phases_with_a_beacon_two_parties_refusals_and_an_abandoned_commitme
         drand_chain="custom",
         drand_info=info,
         drand_urls=["https://relay.test"],
-        delay_seconds=8,
+        delay_seconds=20,  # T: long enough for the commits before it on a loaded machine (the test sleeps until T)
         parties=["discipline"],
         min_parties=2,
         secrets_dir=settings.randomness.secrets_dir,
