@@ -69,7 +69,7 @@ def simulate_inspections(
     from catalog import load_catalog
     from lakehouse.config.plans import Plan
     from lakehouse.gold.plans.disclosure import _district_names
-    from lakehouse.landing.writers import ENCODINGS, render, write_file, write_manifest
+    from lakehouse.landing.writers import add_increment_file, render
 
     pair = audit.revealed(audit.events(tables, plan_id))
     if not pair:
@@ -117,28 +117,5 @@ def simulate_inspections(
         if hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest():
             return SeasonResult(plan_id, batch, path, len(res), int((res["inspection_result"] != "1").sum()), len(tasks) - len(res))
         raise RegulakeError(f"{path} exists with other content; results of plan {plan_id} were delivered already")
-    meta = {"name": fname, "rows": len(res)}
-    meta.update(write_file(path, data))
-    manifest_path = folder / "_manifest.json"
-    if manifest_path.exists():
-        import json
-
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest["files"] = [f for f in manifest.get("files", []) if f.get("name") != fname] + [meta]
-        manifest["rows"] = sum(int(f.get("rows") or 0) for f in manifest["files"])
-    else:
-        manifest = {
-            "catalog": CATALOG,
-            "catalog_name": cat.name_zh,
-            "department": cat.department,
-            "batch_date": batch.isoformat(),
-            "kind": "increment",
-            "format": cat.format,
-            "encoding": ENCODINGS[cat.format],
-            "columns": header,
-            "key_fields": list(cat.key_fields),
-            "rows": len(res),
-            "files": [meta],
-        }
-    write_manifest(folder, manifest)
+    add_increment_file(folder, cat, batch.isoformat(), fname, data, header, len(res))
     return SeasonResult(plan_id, batch, path, len(res), int((res["inspection_result"] != "1").sum()), len(tasks) - len(res))

@@ -137,6 +137,34 @@ def write_manifest(folder: Path, manifest: dict) -> None:
     (folder / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def add_increment_file(folder: Path, cat, batch_date: str, fname: str, data: bytes, columns: list[str], rows: int) -> dict:
+    """Write one file of an increment batch of catalog ``cat`` into ``folder`` and list it in the
+    batch's manifest (created on the first file; a file of the same name is replaced). Returns the manifest."""
+    meta = {"name": fname, "rows": rows}
+    meta.update(write_file(folder / fname, data))
+    path = folder / "_manifest.json"
+    if path.exists():
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["files"] = [f for f in manifest.get("files", []) if f.get("name") != fname] + [meta]
+        manifest["rows"] = sum(int(f.get("rows") or 0) for f in manifest["files"])
+    else:
+        manifest = {
+            "catalog": cat.code,
+            "catalog_name": cat.name_zh,
+            "department": cat.department,
+            "batch_date": batch_date,
+            "kind": "increment",
+            "format": cat.format,
+            "encoding": ENCODINGS[cat.format],
+            "columns": columns,
+            "key_fields": list(cat.key_fields),
+            "rows": rows,
+            "files": [meta],
+        }
+    write_manifest(folder, manifest)
+    return manifest
+
+
 def read_file(path: Path, fmt: str) -> list[dict]:
     """Rows of a landing file as dicts of text (None for empty), for tests and evaluation;
     the lakehouse's bronze layer has its own readers."""

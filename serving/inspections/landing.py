@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,7 +52,7 @@ def deliver(
 ) -> Delivery:
     """Write every sealed record not delivered yet (the latest of each task) as a new SCJG-005 file."""
     from catalog import load_catalog
-    from lakehouse.landing.writers import ENCODINGS, render, write_file, write_manifest
+    from lakehouse.landing.writers import add_increment_file, render
 
     batch = batch_date or dt.datetime.now(CHINA).date()
     name = settings.tables.landed
@@ -87,28 +86,7 @@ def deliver(
     while (folder / f"records-{n:04d}.csv").exists():
         n += 1
     fname = f"records-{n:04d}.csv"
-    meta = {"name": fname, "rows": len(latest)}
-    meta.update(write_file(folder / fname, data))
-    manifest_path = folder / "_manifest.json"
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest["files"] = [f for f in manifest.get("files", []) if f.get("name") != fname] + [meta]
-        manifest["rows"] = sum(int(f.get("rows") or 0) for f in manifest["files"])
-    else:
-        manifest = {
-            "catalog": CATALOG,
-            "catalog_name": cat.name_zh,
-            "department": cat.department,
-            "batch_date": batch.isoformat(),
-            "kind": "increment",
-            "format": cat.format,
-            "encoding": ENCODINGS[cat.format],
-            "columns": header,
-            "key_fields": list(cat.key_fields),
-            "rows": len(latest),
-            "files": [meta],
-        }
-    write_manifest(folder, manifest)
+    add_increment_file(folder, cat, batch.isoformat(), fname, data, header, len(latest))
     digest = hashlib.sha256(data).hexdigest()
     at = store.now()
     # every sealed record of the batch counts as delivered (superseded ones too: their correction stands for them)
