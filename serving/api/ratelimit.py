@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 OVERFLOW = "\0overflow"  # the bucket of new identities while the table is full of active ones
+PRUNE_EVERY_S = 1.0
 
 
 class RateLimiter:
@@ -19,6 +20,7 @@ class RateLimiter:
         self.default_rate = default_rate
         self.default_burst = default_burst
         self._buckets: dict[str, list[float]] = {}  # identity → [tokens, last refill]
+        self._pruned_at = float("-inf")
 
     def take(self, identity: str, rate: float | None = None, burst: int | None = None, cost: float = 1.0) -> float:
         """0.0 when allowed, else the seconds until a request would be allowed."""
@@ -27,8 +29,8 @@ class RateLimiter:
         now = time.monotonic()
         b = self._buckets.get(identity)
         if b is None:
-            if len(self._buckets) >= self.MAX_BUCKETS:
-                self._prune(now)
+            if len(self._buckets) >= self.MAX_BUCKETS and now - self._pruned_at >= PRUNE_EVERY_S:
+                self._prune(now)  # a scan of the table: at most once a second, however many newcomers arrive
             if len(self._buckets) >= self.MAX_BUCKETS:
                 # still full of active callers: newcomers share one bucket, so a flood from new
                 # addresses is limited as one caller and every existing bucket keeps its count
@@ -46,6 +48,7 @@ class RateLimiter:
 
     def _prune(self, now: float) -> None:
         """Forget buckets idle long enough to be full again (they would start full anyway)."""
+        self._pruned_at = now
         idle = self.default_burst / self.default_rate
         for k in [k for k, (_, last) in self._buckets.items() if now - last > idle and k != OVERFLOW]:
             del self._buckets[k]
