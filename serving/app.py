@@ -318,9 +318,9 @@ def create_app(
         app = app_from_config(load_config("local"))
         uvicorn.run(app, host="127.0.0.1", port=8000)      # what ``regulake serve api`` does
     """
-    metrics = Metrics()
     keys = KeyRing(settings)
     state = state or ApiState(settings, warehouse_root, storage_options, mlflow_cfg, class_thresholds, reasons, _dumps)
+    metrics = Metrics(state)
     state.on_reload = metrics.reload
     thresholds = state.class_thresholds
 
@@ -623,7 +623,7 @@ def create_app(
         response_class=Response,
     )
     async def prometheus():
-        return Response(metrics.render(state), media_type=METRICS_CONTENT_TYPE)
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     return app
 

@@ -49,9 +49,10 @@ def _number(v) -> float:
 
 
 class Metrics:
-    def __init__(self):
+    def __init__(self, state=None):
+        """``state``: the serving state whose versions and scored entities the gauges show."""
         self.registry = CollectorRegistry()
-        self.state = None
+        self.state = state
         self.requests = Counter(
             "regulake_api_requests",
             "HTTP requests by method, route template and status.",
@@ -87,7 +88,6 @@ class Metrics:
     def reload(self, source: str, outcome: str) -> None:
         self.reloads.labels(source, outcome).inc()
 
-    def render(self, state=None) -> bytes:
-        """The exposition text; ``state`` (the serving state) adds the served-version gauges."""
-        self.state = state
+    def render(self) -> bytes:
+        """The exposition text."""
         return generate_latest(self.registry)
