@@ -113,22 +113,11 @@ def due_year(cutoff: dt.date) -> int:
     return cutoff.year - 1 if cutoff >= dt.date(cutoff.year, 7, 1) else cutoff.year - 2
 
 
-def _status_as_of(reg: DataFrame, cutoff: dt.date) -> Column:
-    """Registration status as of the cutoff. The register holds today's status; a status change is an
-    update of the entity's register record, so a non-active status on a record last updated after the
-    cutoff was not yet in force then: the entity was active (1) at the cutoff."""
-    from pyspark.sql import functions as F
-
-    status = F.expr("try_cast(registration_status as int)")
-    if "update_time" not in reg.columns:
-        return status
-    later = F.col("update_time").cast("date") > F.lit(cutoff)
-    return F.when(later & (status != 1), F.lit(1)).otherwise(status)
-
-
 def entity_factors(tables: Tables, cutoff: dt.date) -> DataFrame:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
+
+    from lakehouse.gold.entity_profile import status_as_of
 
     reg = registered(tables, cutoff)
     ind = F.col("industry_code")
@@ -141,7 +130,7 @@ def entity_factors(tables: Tables, cutoff: dt.date) -> DataFrame:
         (F.ascii(F.substring(ind, 1, 1)) - 64).alias("ent_industry_section"),
         F.expr("try_cast(substring(industry_code, 2, 2) as int)").alias("ent_industry_division"),
         F.expr("try_cast(district_code as int)").alias("ent_district"),
-        _status_as_of(reg, cutoff).alias("ent_status"),
+        status_as_of(reg.columns, cutoff).alias("ent_status"),
         "address",
         "establishment_date",
         "legal_rep_id_hash",

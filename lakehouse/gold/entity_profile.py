@@ -7,6 +7,11 @@ of its amount over 365 days. Each record counts on its own event date (the catal
 date field, else its update time, else the batch date), and only records dated on or
 before the cutoff count, so nothing after the cutoff leaks in.
 
+The register holds each entity's current record; a change of status is an update of that
+record, so the record's update time dates it. The registration status is the status as of the
+cutoff (:func:`status_as_of`: a change recorded after the cutoff was not in force yet), and
+``deregistration_date`` is the date an entity deregistered (注销), if it had by the cutoff.
+
 Personal data appears only as keyed hashes and masked values.
 """
 
@@ -16,7 +21,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
     from catalog.catalogs import Registry
     from lakehouse.tables import Tables
@@ -42,6 +47,29 @@ BASE_COLUMNS = [
     "legal_rep_phone_masked",
 ]
 WINDOW_DAYS = 365
+ACTIVE, DEREGISTERED = 1, 3  # registration_status codes 存续 and 注销 (catalog code table registration_status)
+
+
+def status_as_of(columns: list[str], cutoff: dt.date) -> Column:
+    """Registration status code (int) as of ``cutoff``: a non-active status on a register record last
+    updated after the cutoff was not yet in force then, so the entity was active (1) at the cutoff."""
+    from pyspark.sql import functions as F
+
+    status = F.expr("try_cast(registration_status as int)")
+    if "update_time" not in columns:
+        return status
+    later = F.col("update_time").cast("date") > F.lit(cutoff)
+    return F.when(later & (status != ACTIVE), F.lit(ACTIVE)).otherwise(status)
+
+
+def deregistration_date(columns: list[str], cutoff: dt.date) -> Column:
+    """The date of deregistration (the deregistered record's update date) if it was on or before ``cutoff``."""
+    from pyspark.sql import functions as F
+
+    if "update_time" not in columns:
+        return F.lit(None).cast("date")
+    day = F.col("update_time").cast("date")
+    return F.when((status_as_of(columns, cutoff) == DEREGISTERED) & (day <= F.lit(cutoff)), day).cast("date")
 
 
 def _first_field(cat, registry, validators: tuple[str, ...]) -> str | None:
@@ -79,15 +107,26 @@ def area_events(
     )
 
 
+def register_facts(tables: Tables, cutoff: dt.date) -> DataFrame:
+    """The register's facts of every entity established by ``cutoff``, as of then."""
+    from pyspark.sql import functions as F
+
+    register = tables.read("silver.registration", filters=[("catalog", "=", REGISTER_CATALOG)])
+    cols = register.columns
+    base = register.where(F.col("establishment_date") <= F.lit(cutoff)).select(
+        *[status_as_of(cols, cutoff).cast("string").alias(c) if c == "registration_status" else c for c in BASE_COLUMNS if c in cols],
+        deregistration_date(cols, cutoff).alias("deregistration_date"),
+    )
+    return base.withColumn("age_days", F.datediff(F.lit(cutoff), "establishment_date"))
+
+
 def build(spark: SparkSession, tables: Tables, registry: Registry, cutoff: dt.date) -> DataFrame:
     """The entity profile as of ``cutoff``."""
     from pyspark.sql import functions as F
 
     from lakehouse.silver.standardise import area_plans
 
-    register = tables.read("silver.registration", filters=[("catalog", "=", REGISTER_CATALOG)])
-    base = register.where(F.col("establishment_date") <= F.lit(cutoff)).select(*[c for c in BASE_COLUMNS if c in register.columns])
-    base = base.withColumn("age_days", F.datediff(F.lit(cutoff), "establishment_date"))
+    base = register_facts(tables, cutoff)
 
     plans = area_plans(registry)
     areas = [a for a in sorted(plans) if tables.exists(f"silver.{a}")]

@@ -141,11 +141,31 @@ def entities(state) -> pl.DataFrame | None:
         f = s.frame
         secs = [section_of(c) for c in f.get_column("industry_code").to_list()] if "industry_code" in f.columns else [None] * f.height
         out = f.with_columns(pl.Series("industry_section", secs, dtype=pl.String))
-        if "establishment_date" in f.columns:
-            out = out.with_columns(pl.col("establishment_date").dt.strftime("%Y-%m").alias("month"))
+        for date, month in (("establishment_date", "month"), ("deregistration_date", "dereg_month")):
+            if date in f.columns:
+                out = out.with_columns(pl.col(date).dt.strftime("%Y-%m").alias(month))
         return out
 
     return _memo(("entities", s.version), build)
+
+
+def _per_month(e: pl.DataFrame, f: Filters, series: dict[str, str]) -> dict[str, list[dict]]:
+    """Entities per month of each ``series`` name → month column, in the filter's period, else in the two
+    years up to the latest month any of the series has."""
+    have = {name: col for name, col in series.items() if col in e.columns}
+    if f.period_from or f.period_to:
+        keep = lambda col: pl.col(col).map_elements(f.month_in, return_dtype=pl.Boolean)  # noqa: E731
+    else:
+        last = max((m for col in have.values() if (m := e.get_column(col).max())), default=None)
+        first = f"{int(last[:4]) - 2}-{last[5:7]}" if last else None
+        keep = lambda col: pl.col(col) > first  # noqa: E731
+    out = {}
+    for name, col in have.items():
+        months = e.filter(pl.col(col).is_not_null())
+        if months.height:
+            months = months.filter(keep(col))
+        out[name] = [{"month": c["key"], "count": c["count"]} for c in _counts(months, col)]
+    return out
 
 
 def _where(df: pl.DataFrame, f: Filters, district="district_code", industry="industry_section") -> pl.DataFrame:
@@ -199,21 +219,7 @@ def overview(state, f: Filters) -> dict[str, Any]:
         {**c, "name": sn.get(c["key"], (c["key"], c["key"]))[0], "name_en": sn.get(c["key"], (c["key"], c["key"]))[1]}
         for c in _counts(e, "registration_status")
     ]
-    if "month" in e.columns:
-        months = e.filter(pl.col("month").is_not_null())
-        if f.period_from or f.period_to:
-            months = months.filter(pl.col("month").map_elements(f.month_in, return_dtype=pl.Boolean))
-        else:
-            last = months.get_column("month").max()
-            if last:
-                y, m = int(last[:4]), int(last[5:7])
-                first = f"{y - 2}-{m:02d}"
-                months = months.filter(pl.col("month") > first)
-        out["registered_per_month"] = [{"month": k, "count": c["count"]} for c in _counts(months, "month") for k in [c["key"]]]
-    out["deregistered_per_month"] = {
-        "missing": "gold.entity_profile holds the registration status, not the date of deregistration; "
-        "a per-month series needs a deregistration_date column (the register's change records)"
-    }
+    out.update(_per_month(e, f, {"registered_per_month": "month", "deregistered_per_month": "dereg_month"}))
     if "abnormal_operations_count_365d" in e.columns:
         ab = e.filter(pl.col("abnormal_operations_count_365d") > 0)
         out["abnormal_listed_365d"] = ab.height

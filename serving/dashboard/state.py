@@ -33,6 +33,7 @@ SOURCES: dict[str, tuple[str, list[str]]] = {
             "enterprise_type",
             "registration_status",
             "establishment_date",
+            "deregistration_date",
             "industry_code",
             "district_code",
             "town_code",

@@ -54,6 +54,7 @@ def profile_table():
             "enterprise_type": "1100",
             "registration_status": "1" if i % 9 else "3",
             "establishment_date": dt.date(2024, 1 + i % 12, 1 + i % 27),
+            "deregistration_date": None if i % 9 else dt.date(2025, 1 + i % 12, 3),
             "industry_code": ["5191", "3381", "7224", "6110"][i % 4],
             "district_code": DISTRICTS[i % 5],
             "town_code": DISTRICTS[i % 5] + ["100", "101"][i % 2],
@@ -392,6 +393,17 @@ def test_figures_match_the_gold_tables_under_filters(server):
     ov = c.get("/dashboard/api/panels/overview", params={"from": "2024-03", "to": "2024-04"}).json()
     assert [m["month"] for m in ov["registered_per_month"]] == ["2024-03", "2024-04"]
     assert sum(m["count"] for m in ov["registered_per_month"]) == prof.filter(pl.col("establishment_date").dt.month().is_in([3, 4])).height
+    assert ov["deregistered_per_month"] == []  # none deregistered in 2024
+    # deregistrations per month: the profile's deregistration_date, by month, in the period
+    ov = c.get("/dashboard/api/panels/overview", params={"from": "2025-01", "to": "2025-06", "district": DISTRICTS[0]}).json()
+    dereg = prof.filter(
+        (pl.col("district_code") == DISTRICTS[0]) & pl.col("deregistration_date").is_between(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+    )
+    want = dereg.group_by(pl.col("deregistration_date").dt.strftime("%Y-%m").alias("month")).len().sort("month")
+    assert ov["deregistered_per_month"] == [{"month": m, "count": n} for m, n in want.iter_rows()] and dereg.height > 0
+    # without a period: the two years up to the latest month of either series
+    ov = c.get("/dashboard/api/panels/overview").json()
+    assert sum(m["count"] for m in ov["deregistered_per_month"]) == prof.filter(pl.col("registration_status") == "3").height
 
 
 def test_plans_hit_rates_with_wilson_intervals(server):

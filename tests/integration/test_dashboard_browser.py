@@ -120,12 +120,17 @@ def _expected(cfg, district: str | None) -> dict:
         prof = prof.filter(pl.col("district_code") == district)
         scores = scores.filter(pl.col("uscc").is_in(prof.get_column("uscc").to_list()))
     out = {"ov-entities": prof.height, "ov-abnormal": prof.filter(pl.col("abnormal_operations_count_365d") > 0).height}
+    # deregistrations in the months the chart shows: the two years up to the latest month of either series
+    months = [prof.get_column(c).dt.strftime("%Y-%m").max() for c in ("establishment_date", "deregistration_date")]
+    last = max(m for m in months if m)
+    first = f"{int(last[:4]) - 2}-{last[5:7]}"
+    out["ov-dereg"] = prof.filter(pl.col("deregistration_date").dt.strftime("%Y-%m") > first).height
     out |= {f"risk-class-{c}": scores.filter(pl.col("risk_class") == c).height for c in "ABCD"}
     return out
 
 
 def _figures(page) -> dict:
-    ids = ["ov-entities", "ov-abnormal"] + [f"risk-class-{c}" for c in "ABCD"]
+    ids = ["ov-entities", "ov-abnormal", "ov-dereg"] + [f"risk-class-{c}" for c in "ABCD"]
     return {i: int(page.get_attribute(f"#{i}", "data-value")) for i in ids}
 
 
@@ -176,6 +181,7 @@ def test_dashboard_docs_and_data_docs_in_chromium(server, demo_config):
         assert page.get_attribute("#panel-risk .source [data-table='gold.risk_scores']", "data-version") == str(v)
         assert page.locator("#cp-cloud canvas").count() == 1 and page.locator("#risk-top tbody tr").count() >= 10
         assert _figures(page) == _expected(demo_config, None)
+        assert _expected(demo_config, None)["ov-dereg"] > 0  # the demo city has deregistrations, dated
         page.screenshot(path=str(IMG / "dashboard-zh.png"))
 
         # a district filter: the figures change to the gold table's values for that district

@@ -63,6 +63,13 @@ def _write(tables, spark, later: bool):
     )
 
 
+def _profile(spark, tables):
+    from lakehouse.gold.entity_profile import register_facts
+
+    prof = register_facts(tables, CUTOFF)
+    return {r["uscc"]: (r["registration_status"], r["deregistration_date"]) for r in prof.collect()}
+
+
 def _factors(tables):
     from ml.factors import carried_factors
 
@@ -74,8 +81,12 @@ def _factors(tables):
 def test_factors_at_a_past_cutoff_do_not_see_later_changes(spark, tables):
     _write(tables, spark, later=False)
     before, names = _factors(tables)
+    profile_before = _profile(spark, tables)
     _write(tables, spark, later=True)
     after, names_after = _factors(tables)
+    # the entity profile: status as of the cutoff, and the deregistration dated (D's, not yet E's)
+    assert _profile(spark, tables) == profile_before
+    assert profile_before == {"A": ("1", None), "B": ("1", None), "C": ("1", None), "D": ("3", D("2023-09-01")), "E": ("1", None)}
     assert names == names_after and set(before) == set(after) == {"A", "B", "C", "D", "E"}  # F did not exist yet
     for uscc in before:
         assert after[uscc] == before[uscc], uscc

@@ -12,8 +12,7 @@
          passRate: "通过率", lastDelivery: "最近报送", daysSince: "距今天数", late: "逾期", frequency: "频率", yes: "是", none: "（无）",
          movement: "较上次评分", previous: "上次评分", up: "风险上升", down: "风险下降", spared: "少打扰的守法主体（估计）",
          notReported: "尚无检查结果回填；命中率在结果公示后显示。", dereg: "每月注销", town: "镇街", status: "登记状态",
-         all: "全部", generation: "数据版本", asOf: "截至", scope: "范围", filtersApplied: "适用筛选", lateCatalogs: "逾期目录",
-         deregMissing: "gold.entity_profile 只有登记状态，没有注销日期；按月注销数需要注销日期字段（登记变更记录）。"},
+         all: "全部", generation: "数据版本", asOf: "截至", scope: "范围", filtersApplied: "适用筛选", lateCatalogs: "逾期目录"},
     en: {entities: "entities", registered: "registered per month", abnormal: "on the abnormal-operation list (365 days)", noData: "no data yet",
          table: "table", version: "version", district: "district", industry: "industry", cls: "class", probability: "probability",
          reasons: "top reasons", name: "name", uscc: "USCC", topReasons: "most frequent reasons", plan: "plan", tasks: "tasks", done: "done",
@@ -84,13 +83,18 @@
                   label: {show: true, formatter: "{b}\n{c}", fontSize: 10},
                   levels: [{itemStyle: {borderColor: "#fff", borderWidth: 3, gapWidth: 3}, upperLabel: {show: true, height: 18, color: "#fff", fontWeight: "bold"}},
                            {colorSaturation: [0.35, 0.6], itemStyle: {gapWidth: 1, borderColorSaturation: 0.7}}]}]});
-      var months = d.registered_per_month || [];
-      chart("ov-months", bar(months.map(function (m) { return m.month; }), [{name: T.registered, type: "bar", data: months.map(function (m) { return m.count; }), itemStyle: {color: "#1f77b4"}}],
-        {title: {text: T.registered, textStyle: {fontSize: 13}}, legend: {show: false}}));
+      var reg = d.registered_per_month || [], dereg = d.deregistered_per_month || [];
+      var byMonth = function (rows) { var o = {}; rows.forEach(function (m) { o[m.month] = m.count; }); return o; };
+      var r = byMonth(reg), x = byMonth(dereg);
+      var months = Object.keys(Object.assign({}, r, x)).sort();
+      chart("ov-months", bar(months, [{name: T.registered, type: "bar", data: months.map(function (m) { return r[m] || 0; }), itemStyle: {color: "#1f77b4"}},
+                                      {name: T.dereg, type: "bar", data: months.map(function (m) { return x[m] || 0; }), itemStyle: {color: "#9e9e9e"}}],
+        {title: {text: T.registered + " / " + T.dereg, textStyle: {fontSize: 13}, top: 0, left: "right"}, legend: {top: 0, left: 0}, grid: {left: 50, right: 10, top: 40, bottom: 50, containLabel: true}}));
+      var nDereg = dereg.reduce(function (a, m) { return a + m.count; }, 0);
+      $("ov-dereg").textContent = num(nDereg); $("ov-dereg").setAttribute("data-value", nDereg);
       var ab = d.abnormal_by_district || [];
       chart("ov-abnormal-chart", bar(ab.map(function (x) { return x.name; }), [{name: T.abnormal, type: "bar", data: ab.map(function (x) { return x.count; }), itemStyle: {color: "#c62828"}}],
         {title: {text: T.abnormal, textStyle: {fontSize: 13}}, legend: {show: false}}));
-      $("ov-dereg").textContent = T.dereg + ": " + T.noData + " — " + (LANG === "en" ? (d.deregistered_per_month && d.deregistered_per_month.missing || "") : T.deregMissing);
       return true;
     },
     risk: function (d) {
