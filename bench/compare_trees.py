@@ -33,10 +33,6 @@ def run(tree: Path, script: str, args: list[str]) -> int:
     return subprocess.call(cmd, cwd=tree, env=env, stdout=subprocess.DEVNULL)
 
 
-def stage(root: Path, name: str) -> dict:
-    return next(r for r in json.loads((root / "scale.json").read_text())["stages"] if r["stage"] == name)
-
-
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--old", type=Path, required=True, help="checkout of the old code")
@@ -57,20 +53,14 @@ def main(argv: list[str] | None = None) -> dict:
         for sub in ("landing", "answer_key"):
             shutil.copytree(roots["old"] / sub, roots["new"] / sub, dirs_exist_ok=True)
         shutil.copy(roots["old"] / "scale.json", roots["new"] / "scale.json")
-    rows = []
     for i, name in enumerate(args.stages):
         order = ["old", "new"] if i % 2 == 0 else ["new", "old"]
         for k in order:
             if run(trees[k], "scale.py", [*common, "--root", str(roots[k]), "--only", name]):
                 raise SystemExit(f"{k}: stage {name} failed; see {roots[k] / 'logs' / (name + '.log')}")
-        rows.append({"stage": name, "first": order[0]})
     # every stage both trees have run, in this invocation or an earlier one (``--stages`` resumes)
-    done = [n for n in STAGES if all((roots[k] / "scale.json").exists() for k in trees)]
-    rows = [
-        {"stage": n, **{k: stage(roots[k], n) for k in trees}}
-        for n in done
-        if all(any(r["stage"] == n for r in json.loads((roots[k] / "scale.json").read_text())["stages"]) for k in trees)
-    ]
+    runs = {k: {r["stage"]: r for r in json.loads((roots[k] / "scale.json").read_text())["stages"]} for k in trees}
+    rows = [{"stage": n, **{k: runs[k][n] for k in trees}} for n in STAGES if all(n in runs[k] for k in trees)]
     if not args.no_increment:
         for k in ["new", "old"] if len(args.stages) % 2 else ["old", "new"]:
             if run(trees[k], "increment.py", ["--root", str(roots[k])]):

@@ -55,30 +55,27 @@ LGBM = {  # conf/base.yaml's risk.params in LightGBM's own names
 }
 
 
-def load(city: Path, spark) -> dict:
+def load(city: Path, spark, cfg) -> dict:
     """Labelled rows (random and all modes), the score date's factors, the truth of active entities."""
-    from lakehouse.config import load_config
     from lakehouse.tables import Tables
     from ml import labels
-    from ml.factors import FACTOR_CATALOG, FACTORS
+    from ml.factors import FACTOR_CATALOG, FACTORS, dates
     from ml.training import training_cutoffs
 
-    cfg = load_config("local", conf_dir=ROOT / "conf", environ={}, overrides={"warehouse.root": str(city / "warehouse")})
     tables = Tables.from_config(cfg, spark)
     cutoffs = training_cutoffs(tables, cfg)
     frames = []
     for c in cutoffs:
         fac = tables.read(FACTORS, filters=[("as_of", "=", c)]).toPandas()
         everyone = labels.build(tables, c, cfg.risk.label_window_days, "all").select("uscc", "label").toPandas()
-        rnd = set(labels.build(tables, c, cfg.risk.label_window_days, "random").select("uscc").toPandas()["uscc"])
-        lab = everyone.assign(is_random=everyone["uscc"].isin(rnd).astype(float))
-        # a random row's label is the random inspections' own (a later targeted check must not relabel it)
         rl = labels.build(tables, c, cfg.risk.label_window_days, "random").select("uscc", "label").toPandas()
-        lab = lab.merge(rl.rename(columns={"label": "label_random"}), on="uscc", how="left")
+        lab = everyone.merge(rl.rename(columns={"label": "label_random"}), on="uscc", how="left")
+        lab["is_random"] = lab["label_random"].notna().astype(float)
+        # a random row's label is the random inspections' own (a later targeted check must not relabel it)
         lab.loc[lab["is_random"] == 1, "label"] = lab["label_random"]
         frames.append(fac.merge(lab.drop(columns="label_random"), on="uscc"))
     rows = pd.concat(frames, ignore_index=True)
-    score_date = max(d for d in (r[0] for r in tables.read(FACTORS).select("as_of").distinct().collect()))
+    score_date = max(dates(tables))
     score = tables.read(FACTORS, filters=[("as_of", "=", score_date)]).toPandas()
     candidates = [f for f in tables.read(FACTOR_CATALOG).toPandas()["factor"] if f in rows.columns]
     reg = tables.read("silver.registration", filters=[("catalog", "=", "SCJG-001")]).select("uscc", "registration_status").toPandas()
@@ -125,11 +122,9 @@ def fit_lgbm(rows, names, params, categorical_names=(), extra=None) -> tuple[obj
     return booster, {"cv_auc": auc, "rounds": rounds}
 
 
-def select(rows, candidates, k=12):
-    from lakehouse.config import load_config
+def select(rows, candidates, r, k=12):
     from ml import selection
 
-    r = load_config("local", conf_dir=ROOT / "conf", environ={}).risk
     return selection.select(
         rows,
         candidates,
@@ -229,7 +224,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     cfg = load_config("local", conf_dir=ROOT / "conf", environ={}, overrides={"warehouse.root": str(args.city / "warehouse")})
     spark = get_spark(cfg)
     t0 = time.perf_counter()
-    data = load(args.city, spark)
+    data = load(args.city, spark, cfg)
     spark.stop()
     rows_all = data["rows"]
     rows = rows_all[rows_all["is_random"] == 1].reset_index(drop=True)
@@ -252,7 +247,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         )
 
     want = lambda n: args.only is None or n in args.only  # noqa: E731
-    chosen = select(rows, cands)
+    chosen = select(rows, cands, cfg.risk)
     if want("selected"):
         b, info = fit_lgbm(rows, chosen, LGBM, CATEGORICAL)
         report("selected", b.predict(score[chosen].to_numpy(float)), info, chosen)

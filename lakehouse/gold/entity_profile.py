@@ -68,8 +68,8 @@ def deregistration_date(columns: list[str], cutoff: dt.date) -> Column:
 
     if "update_time" not in columns:
         return F.lit(None).cast("date")
-    day = F.col("update_time").cast("date")
-    return F.when((status_as_of(columns, cutoff) == DEREGISTERED) & (day <= F.lit(cutoff)), day).cast("date")
+    # status_as_of is deregistered only when the record was updated on or before the cutoff
+    return F.when(status_as_of(columns, cutoff) == DEREGISTERED, F.col("update_time").cast("date")).cast("date")
 
 
 def _first_field(cat, registry, validators: tuple[str, ...]) -> str | None:

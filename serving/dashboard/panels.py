@@ -154,18 +154,12 @@ def _per_month(e: pl.DataFrame, f: Filters, series: dict[str, str]) -> dict[str,
     years up to the latest month any of the series has."""
     have = {name: col for name, col in series.items() if col in e.columns}
     if f.period_from or f.period_to:
-        keep = lambda col: pl.col(col).map_elements(f.month_in, return_dtype=pl.Boolean)  # noqa: E731
+        keep = lambda col: pl.col(col).is_between(pl.lit(f.period_from or "0000-00"), pl.lit(f.period_to or "9999-99"))  # noqa: E731
     else:
-        last = max((m for col in have.values() if (m := e.get_column(col).max())), default=None)
-        first = f"{int(last[:4]) - 2}-{last[5:7]}" if last else None
+        last = max((m for col in have.values() if (m := e.get_column(col).max())), default="0000-00")
+        first = f"{int(last[:4]) - 2}-{last[5:7]}"
         keep = lambda col: pl.col(col) > first  # noqa: E731
-    out = {}
-    for name, col in have.items():
-        months = e.filter(pl.col(col).is_not_null())
-        if months.height:
-            months = months.filter(keep(col))
-        out[name] = [{"month": c["key"], "count": c["count"]} for c in _counts(months, col)]
-    return out
+    return {name: [{"month": c["key"], "count": c["count"]} for c in _counts(e.filter(keep(col)), col)] for name, col in have.items()}
 
 
 def _where(df: pl.DataFrame, f: Filters, district="district_code", industry="industry_section") -> pl.DataFrame:
